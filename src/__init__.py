@@ -1,0 +1,127 @@
+"""drusilla: run LLM agents against any OpenAI-compatible server.
+
+from drusilla import Agent, Runner, sword
+
+@sword
+def add(a: int, b: int) -> int:
+    '''Add two numbers.'''
+    return a + b
+
+agent = Agent("calculator", instructions="Use your swords.", swords=[add])
+print(Runner.run_sync(agent, "What is 2 + 3?").final_output)
+"""
+
+from .agents.agent import Agent
+from .models.interface import Model, ModelProvider, ModelRequest, ModelResponse
+from .models.settings import ModelSettings
+from .models.usage import Usage
+from .runners.config import RunConfig
+from .runners.context import RunContextWrapper, SwordContext
+from .runners.events import (
+    AgentUpdatedStreamEvent,
+    RawResponseEvent,
+    RunItemStreamEvent,
+    StreamEvent,
+)
+from .runners.items import (
+    MessageOutputItem,
+    OrbCallItem,
+    OrbOutputItem,
+    ReasoningItem,
+    RunItem,
+    SwordCallItem,
+    SwordCallOutputItem,
+)
+from .runners.result import RunResult, RunResultStreaming
+from .runners.run import Runner
+from .sessions.base import Session
+from .tools.charms import AgentCharms, RunCharms
+from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
+from .tools.shields import (
+    InputShield,
+    InputShieldResult,
+    OutputShield,
+    OutputShieldResult,
+    ShieldResult,
+    input_shield,
+    output_shield,
+)
+from .tools.swords import (
+    StopAtSwords,
+    Sword,
+    SwordArgumentsError,
+    SwordResult,
+    SwordsToFinalOutputResult,
+    sword,
+)
+from .util.errors import (
+    InputShieldTripwireTriggered,
+    MaxTurnsError,
+    ModelBehaviorError,
+    ModelError,
+    OutputShieldTripwireTriggered,
+    RunErrorDetails,
+    RunnerError,
+    RunTimeoutError,
+    SwordError,
+    UserError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent",
+    "AgentCharms",
+    "AgentUpdatedStreamEvent",
+    "InputShield",
+    "InputShieldResult",
+    "InputShieldTripwireTriggered",
+    "MaxTurnsError",
+    "MessageOutputItem",
+    "Model",
+    "ModelBehaviorError",
+    "ModelError",
+    "ModelProvider",
+    "ModelRequest",
+    "ModelResponse",
+    "ModelSettings",
+    "Orb",
+    "OrbCallItem",
+    "OrbInputData",
+    "OrbOutputItem",
+    "OutputShield",
+    "OutputShieldResult",
+    "OutputShieldTripwireTriggered",
+    "RawResponseEvent",
+    "ReasoningItem",
+    "RunCharms",
+    "RunConfig",
+    "RunContextWrapper",
+    "RunErrorDetails",
+    "RunItem",
+    "RunItemStreamEvent",
+    "RunResult",
+    "RunResultStreaming",
+    "RunTimeoutError",
+    "Runner",
+    "RunnerError",
+    "Session",
+    "ShieldResult",
+    "StopAtSwords",
+    "StreamEvent",
+    "Sword",
+    "SwordArgumentsError",
+    "SwordCallItem",
+    "SwordCallOutputItem",
+    "SwordContext",
+    "SwordError",
+    "SwordResult",
+    "SwordsToFinalOutputResult",
+    "Usage",
+    "UserError",
+    "input_shield",
+    "orb",
+    "output_shield",
+    "remove_all_swords",
+    "sword",
+]

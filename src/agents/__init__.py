@@ -1,0 +1,1 @@
+"""Agent, its output schema, and agent-as-sword."""

@@ -1,0 +1,149 @@
+"""`Agent`: instructions, a model, and gear (swords, orbs, shields, charms, MCP servers)."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias
+
+from ..models.interface import Model
+from ..models.settings import ModelSettings
+from ..runners.context import RunContextWrapper, TContext
+from ..tools.charms import AgentCharms
+from ..tools.orbs import Orb
+from ..tools.shields import InputShield, OutputShield
+from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
+from ..util.concurrency import maybe_await
+from ..util.errors import UserError
+from .output import OutputSchema, output_schema_for
+
+if TYPE_CHECKING:
+    from ..runners.result import RunResult
+
+Instructions: TypeAlias = (
+    str | Callable[[RunContextWrapper[Any], "Agent[Any]"], str | Awaitable[str]] | None
+)
+_SWORD_USE_NAMES = ("run_llm_again", "stop_on_first_sword")
+
+
+@dataclass(eq=False)
+class Agent(Generic[TContext]):
+    name: str
+    instructions: Instructions = None
+    """A system prompt, or `fn(ctx, agent)` (sync or async) returning one, called every turn."""
+    model: str | Model | None = None
+    model_settings: ModelSettings = field(default_factory=ModelSettings)
+    swords: list[Sword] = field(default_factory=list)
+    orbs: list[Agent[Any] | Orb] = field(default_factory=list)
+    orb_description: str | None = None
+    """How other agents' orbs describe this agent to their model."""
+    input_shields: list[InputShield[Any]] = field(default_factory=list)
+    output_shields: list[OutputShield[Any]] = field(default_factory=list)
+    output_type: Any = None
+    charms: AgentCharms[Any] | None = None
+    sword_use_behavior: SwordUseBehavior = "run_llm_again"
+    mcp_servers: list[Any] = field(default_factory=list)
+    input_type: Any = None
+    """Validate structured input (a dict or model) against this type before the first call."""
+    thinking_prompt: str | None = None
+    """Chain-of-thought instructions; see docs/structured-output.md (thinking strategies)."""
+    output_retries: int = 1
+    """How often output failing `output_type` is sent back with the errors before giving up."""
+    output_schema: OutputSchema | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise UserError(f"Agent(name={self.name!r}): an agent needs a non-empty name.")
+        if callable(self.instructions) and not _accepts_two_arguments(self.instructions):
+            raise UserError(
+                f"Agent {self.name!r}: an instructions function must accept (ctx, agent)."
+            )
+        self._check_gear()
+        self.output_schema = output_schema_for(self.output_type)
+
+    def _check_gear(self) -> None:
+        for item in self.swords:
+            if not isinstance(item, Sword):
+                hint = " Decorate it with @sword." if callable(item) else ""
+                raise UserError(f"Agent {self.name!r}: {item!r} in swords= is not a Sword.{hint}")
+        for target in self.orbs:
+            if not isinstance(target, Agent | Orb):
+                raise UserError(
+                    f"Agent {self.name!r}: {target!r} in orbs= is not an Agent or an orb(); "
+                    "list the agent to hand off to, or orb(agent, ...)."
+                )
+        for shield in self.input_shields:
+            if not isinstance(shield, InputShield):
+                raise UserError(
+                    f"Agent {self.name!r}: {shield!r} in input_shields= is not an InputShield; "
+                    "decorate the function with @input_shield."
+                )
+        for out_shield in self.output_shields:
+            if not isinstance(out_shield, OutputShield):
+                raise UserError(
+                    f"Agent {self.name!r}: {out_shield!r} in output_shields= is not an "
+                    "OutputShield; "
+                    "decorate the function with @output_shield."
+                )
+        behavior = self.sword_use_behavior
+        if not (
+            behavior in _SWORD_USE_NAMES or isinstance(behavior, StopAtSwords) or callable(behavior)
+        ):
+            raise UserError(
+                f"Agent {self.name!r}: sword_use_behavior={behavior!r} is not valid; use "
+                "'run_llm_again', 'stop_on_first_sword', StopAtSwords([...]) or a function."
+            )
+        if self.charms is not None and not isinstance(self.charms, AgentCharms):
+            raise UserError(
+                f"Agent {self.name!r}: charms= must be an AgentCharms instance "
+                "(RunCharms go to Runner.run(charms=...))."
+            )
+        if not isinstance(self.output_retries, int) or self.output_retries < 0:
+            raise UserError(f"Agent {self.name!r}: output_retries must be 0 or more.")
+
+    def clone(self, **changes: Any) -> Agent[TContext]:
+        """A copy with `changes` applied (lists are shared unless replaced)."""
+        return dataclasses.replace(self, **changes)
+
+    async def get_instructions(self, ctx: RunContextWrapper[TContext]) -> str | None:
+        instructions = self.instructions
+        if instructions is None or isinstance(instructions, str):
+            return instructions
+        if callable(instructions):
+            result = await maybe_await(instructions(ctx, self))
+            if result is not None and not isinstance(result, str):
+                raise UserError(
+                    f"Agent {self.name!r}: dynamic instructions returned "
+                    f"{type(result).__name__}; return a string."
+                )
+            return result
+        raise UserError(
+            f"Agent {self.name!r}: instructions must be a string or a function (ctx, agent) -> str."
+        )
+
+    def as_sword(
+        self,
+        name: str | None = None,
+        description: str | None = None,
+        output_extractor: Callable[[RunResult], str | Awaitable[str]] | None = None,
+    ) -> Sword:
+        """This agent as a sword: the caller's model sends `input`, a nested run answers.
+
+        The nested run shares the caller's context object and run config, runs inside the
+        caller's trace, and its usage is added to the caller's.
+        """
+        from .as_sword import agent_as_sword
+
+        return agent_as_sword(self, name, description, output_extractor)
+
+
+def _accepts_two_arguments(fn: Callable[..., Any]) -> bool:
+    try:
+        inspect.signature(fn).bind(None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature available (some builtins): let the call decide
+        return True
+    return True

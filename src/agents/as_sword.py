@@ -1,0 +1,50 @@
+"""An agent used as a sword: the calling model sends `input`, a nested run answers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from ..runners.context import SwordContext
+from ..tools.orbs import snake_case
+from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
+from ..util.concurrency import maybe_await
+
+if TYPE_CHECKING:
+    from ..runners.result import RunResult
+    from .agent import Agent
+
+_INPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"input": {"type": "string", "description": "The request for the agent."}},
+    "required": ["input"],
+    "additionalProperties": False,
+}
+
+
+def agent_as_sword(
+    agent: Agent[Any],
+    name: str | None,
+    description: str | None,
+    output_extractor: Callable[[RunResult], str | Awaitable[str]] | None,
+) -> Sword:
+    async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
+        from ..runners.run import Runner
+
+        args = parse_arguments_json(arguments)
+        if not isinstance(args, dict) or not isinstance(args.get("input"), str):
+            raise SwordArgumentsError('expected {"input": "<request for the agent>"}')
+        result = await Runner.run(
+            agent, args["input"], context=ctx.context, run_config=ctx.run_config
+        )
+        ctx.usage.add(result.usage)
+        if output_extractor is not None:
+            return await maybe_await(output_extractor(result))
+        return result.final_output
+
+    return Sword(
+        name=name or snake_case(agent.name),
+        description=description or agent.orb_description or f"Ask the {agent.name} agent.",
+        params_json_schema=_INPUT_SCHEMA,
+        on_invoke=invoke,
+    )

@@ -1,0 +1,152 @@
+"""The `Model` protocol and the provider-neutral request, response and stream events.
+
+A model sees swords only as `SwordSpec`s (name, description, JSON schema) and structured output
+only as an `OutputSpec` for `response_format`; the other output modes are built above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
+
+from .items import FunctionCallItem, InputItem, MessageItem, ReasoningInputItem, message_text
+from .settings import ModelSettings
+from .usage import Usage
+
+
+@dataclass(frozen=True, slots=True)
+class SwordSpec:
+    """A sword as the model is told about it: a function it may call."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSpec:
+    """Structured output asked of the model through `response_format`."""
+
+    name: str
+    schema: dict[str, Any]
+    strict: bool
+    mode: Literal["json_schema", "json_object"] = "json_schema"
+
+
+@dataclass(slots=True)
+class ModelRequest:
+    instructions: str | None
+    input: list[InputItem]
+    swords: list[SwordSpec] = field(default_factory=list)
+    settings: ModelSettings = field(default_factory=ModelSettings)
+    output: OutputSpec | None = None
+
+
+@dataclass(slots=True)
+class ModelResponse:
+    """One model call's result: output items in the order the model produced them."""
+
+    output: list[InputItem]
+    usage: Usage = field(default_factory=Usage)
+    response_id: str | None = None
+    model: str | None = None
+    finish_reason: str | None = None
+    logprobs: list[Any] | None = None
+
+    @property
+    def text(self) -> str:
+        """The text of the assistant messages in this response."""
+        return "".join(
+            message_text(item)  # type: ignore[arg-type]
+            for item in self.output
+            if item.get("role") == "assistant"
+        )
+
+    @property
+    def reasoning(self) -> str | None:
+        texts = [item["text"] for item in self.output if item.get("type") == "reasoning"]  # type: ignore[typeddict-item]
+        return "\n".join(texts) if texts else None
+
+    @property
+    def sword_calls(self) -> list[FunctionCallItem]:
+        return [item for item in self.output if item.get("type") == "function_call"]  # type: ignore[misc]
+
+
+# --- streaming ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TextDelta:
+    delta: str
+    type: Literal["text_delta"] = "text_delta"
+
+
+@dataclass(slots=True)
+class ReasoningDelta:
+    delta: str
+    type: Literal["reasoning_delta"] = "reasoning_delta"
+
+
+@dataclass(slots=True)
+class SwordCallDelta:
+    """A piece of a sword call: `name` and `call_id` arrive first, then argument fragments."""
+
+    index: int
+    arguments_delta: str
+    call_id: str | None = None
+    name: str | None = None
+    type: Literal["sword_call_delta"] = "sword_call_delta"
+
+
+@dataclass(slots=True)
+class ResponseDone:
+    """The last event of a stream: the whole response, as `get_response` would return it."""
+
+    response: ModelResponse
+    type: Literal["response_done"] = "response_done"
+
+
+ModelStreamEvent: TypeAlias = TextDelta | ReasoningDelta | SwordCallDelta | ResponseDone
+
+
+@runtime_checkable
+class Model(Protocol):
+    """Anything that answers a `ModelRequest`. Implementations must not mutate the request."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def provider_name(self) -> str: ...
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse: ...
+
+    def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+        """Yield deltas as they arrive, then exactly one `ResponseDone`."""
+        ...
+
+
+class ModelProvider(Protocol):
+    """Turns a model name (or None for the configured default) into a `Model`."""
+
+    def get_model(self, name: str | None) -> Model: ...
+
+
+__all__ = [
+    "InputItem",
+    "MessageItem",
+    "Model",
+    "ModelProvider",
+    "ModelRequest",
+    "ModelResponse",
+    "ModelStreamEvent",
+    "OutputSpec",
+    "ReasoningDelta",
+    "ReasoningInputItem",
+    "ResponseDone",
+    "SwordCallDelta",
+    "SwordSpec",
+    "TextDelta",
+]

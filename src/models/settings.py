@@ -1,0 +1,83 @@
+"""`ModelSettings`: how to call the model, layered from settings to agent to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
+
+from ..util.errors import UserError
+
+OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_object"]
+_OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Optional model parameters; None means "not set here, use the next layer's value".
+
+    Layers, lowest first: settings from the environment, `Agent.model_settings`,
+    `RunConfig.model_settings`, then the direct `RunConfig` fields (max_tokens, temperature ...).
+    """
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    sword_choice: str | None = None
+    """"auto", "required", "none", or the name of one sword the model must call."""
+    parallel_sword_calls: bool | None = None
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    top_logprobs: int | None = None
+    """Ask for this many alternatives per token; kept on `ModelResponse.logprobs`."""
+    reasoning_effort: str | None = None
+    include_reasoning: bool | None = None
+    """Send earlier reasoning back to the model (off by default: it costs tokens)."""
+    thinking: bool | None = None
+    """Turn a hybrid model's thinking on or off where the model family allows it."""
+    output_mode: OutputMode | None = None
+    extra_body: dict[str, Any] | None = None
+    extra_headers: dict[str, str] | None = None
+    timeout: float | None = None
+    """Seconds allowed for one model call (each attempt), overriding DRUSILLA_HTTP_TIMEOUT."""
+    max_retries: int | None = None
+    """Retries after a 429, 5xx, timeout or dropped connection, overriding DRUSILLA_MAX_RETRIES."""
+
+    def __post_init__(self) -> None:
+        if self.output_mode is not None and self.output_mode not in _OUTPUT_MODES:
+            raise UserError(
+                f"ModelSettings(output_mode={self.output_mode!r}) is not a known mode; "
+                f"use one of {', '.join(_OUTPUT_MODES)}."
+            )
+        for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, int | float):
+                raise UserError(f"ModelSettings({name}={value!r}) must be a number.")
+        for name in ("max_tokens", "top_logprobs", "max_retries", "seed"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise UserError(f"ModelSettings({name}={value!r}) must be a whole number.")
+
+    def resolve(self, override: ModelSettings | None) -> ModelSettings:
+        """These settings with every field `override` sets taken from it (dicts are merged)."""
+        if override is None:
+            return self
+        changes: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(override, f.name)
+            if value is None:
+                continue
+            mine = getattr(self, f.name)
+            if isinstance(value, dict) and isinstance(mine, dict):
+                value = {**mine, **value}
+            changes[f.name] = value
+        return replace(self, **changes) if changes else self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields set, for traces and run records (headers left out: they may hold keys)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) is not None and f.name != "extra_headers"
+        }

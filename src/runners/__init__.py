@@ -1,0 +1,1 @@
+"""The Runner, its turn loop, configuration, results, run items, stream events and context."""

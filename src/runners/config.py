@@ -1,0 +1,67 @@
+"""`RunConfig`: settings for one run, over every agent in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..models.interface import Model, ModelProvider
+from ..models.settings import ModelSettings
+from ..tools.orbs import OrbInputFilter
+from ..tools.shields import InputShield, OutputShield
+from ..util.settings import Settings
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+
+
+@dataclass
+class RunConfig:
+    """Per-run settings. Fields left None fall back to the agent's, then to the environment's.
+
+    Model settings are layered, lowest first: DRUSILLA_* settings, `Agent.model_settings`,
+    `model_settings` here, then the direct fields here (max_tokens, temperature, top_p,
+    sword_choice, parallel_sword_calls).
+    """
+
+    model: str | Model | None = None
+    """Overrides every agent's model for this run."""
+    model_provider: ModelProvider | None = None
+    model_settings: ModelSettings | None = None
+    orb_input_filter: OrbInputFilter | None = None
+    """Applied to orbs that have no input_filter of their own."""
+    input_shields: list[InputShield[Any]] = field(default_factory=list)
+    output_shields: list[OutputShield[Any]] = field(default_factory=list)
+    max_turns: int | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    sword_choice: str | None = None
+    parallel_sword_calls: bool | None = None
+    tracing: bool | None = None
+    """False turns tracing off for this run; None traces when a trace processor is set up."""
+    trace_include_data: bool = True
+    """False leaves inputs and outputs (prompts, answers, sword arguments) out of traces."""
+    workflow_name: str = "drusilla run"
+    tags: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    record_run: bool | None = None
+    """Write a run record (DRUSILLA_RUNS_DIR, default ./.drusilla/runs); None follows the env."""
+
+    def settings_for(self, agent: Agent[Any], settings: Settings) -> ModelSettings:
+        """The model settings one agent's calls use, every layer applied."""
+        from_env = ModelSettings(
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            sword_choice=settings.sword_choice,
+            parallel_sword_calls=settings.parallel_sword_calls,
+        )
+        direct = ModelSettings(
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            sword_choice=self.sword_choice,
+            parallel_sword_calls=self.parallel_sword_calls,
+        )
+        return from_env.resolve(agent.model_settings).resolve(self.model_settings).resolve(direct)

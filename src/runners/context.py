@@ -1,0 +1,41 @@
+"""`RunContextWrapper`: the user's context object plus what the run knows, passed to user code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ..models.usage import Usage
+
+if TYPE_CHECKING:
+    from .config import RunConfig
+
+TContext = TypeVar("TContext")
+
+
+@dataclass(eq=False)
+class RunContextWrapper(Generic[TContext]):
+    """Reaches every sword, charm, shield and dynamic instruction of a run.
+
+    `context` is the object passed to `Runner.run(context=...)`, untouched by drusilla;
+    `usage` is the run's usage so far.
+    """
+
+    context: TContext
+    usage: Usage = field(default_factory=Usage)
+    run_config: RunConfig | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class SwordContext(RunContextWrapper[TContext]):
+    """The context a sword receives: the run's, plus which call this is."""
+
+    sword_name: str = ""
+    call_id: str = ""
+    arguments: str = ""
+
+    @classmethod
+    def for_call(
+        cls, ctx: RunContextWrapper[Any], sword_name: str, call_id: str, arguments: str
+    ) -> SwordContext[Any]:
+        return cls(ctx.context, ctx.usage, ctx.run_config, sword_name, call_id, arguments)

@@ -1,0 +1,45 @@
+"""Events of `RunResultStreaming.stream_events()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from ..models.interface import ModelStreamEvent
+from .items import RunItem
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+
+RunItemEventName: TypeAlias = Literal[
+    "message_output_created",
+    "sword_called",
+    "sword_output",
+    "orb_requested",
+    "orb_occurred",
+    "reasoning_item_created",
+]
+
+
+@dataclass(slots=True)
+class RawResponseEvent:
+    """A delta from the model as it arrives: `TextDelta`, `ReasoningDelta` or `SwordCallDelta`."""
+
+    data: ModelStreamEvent
+    type: Literal["raw_response_event"] = "raw_response_event"
+
+
+@dataclass(slots=True)
+class RunItemStreamEvent:
+    name: RunItemEventName
+    item: RunItem
+    type: Literal["run_item_stream_event"] = "run_item_stream_event"
+
+
+@dataclass(slots=True)
+class AgentUpdatedStreamEvent:
+    new_agent: Agent[Any]
+    type: Literal["agent_updated_stream_event"] = "agent_updated_stream_event"
+
+
+StreamEvent: TypeAlias = RawResponseEvent | RunItemStreamEvent | AgentUpdatedStreamEvent

@@ -1,0 +1,705 @@
+"""The Runner and its turn loop.
+
+A run: input shields, then turns until a final output. A turn is one model call, then acting
+on what the model returned — swords, an orb, or a final output. Helpers live next to the concept
+they belong to (sword execution in tools/swords.py, charm firing in tools/charms.py, ...), so the
+loop below reads top to bottom.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from ..agents.agent import Agent
+from ..agents.output import OutputValidationError
+from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone, SwordSpec
+from ..models.items import (
+    FunctionCallItem,
+    InputItem,
+    function_call_output,
+    user_message,
+)
+from ..models.provider import resolve_model
+from ..models.settings import ModelSettings
+from ..models.usage import Usage
+from ..sessions.base import Session
+from ..tools.charms import (
+    RunCharms,
+    fire_agent_end,
+    fire_agent_start,
+    fire_llm_end,
+    fire_llm_start,
+    fire_orb,
+)
+from ..tools.orbs import Orb, OrbInputData, as_orb
+from ..tools.shields import InputShield, run_input_shields, run_output_shields
+from ..tools.swords import (
+    Sword,
+    SwordArgumentsError,
+    SwordResult,
+    final_output_from_swords,
+    run_sword_calls,
+)
+from ..tracing.spans import reset_tracing_enabled, set_tracing_enabled, span
+from ..util.concurrency import gather, maybe_await
+from ..util.errors import (
+    InputShieldTripwireTriggered,
+    MaxTurnsError,
+    ModelBehaviorError,
+    ModelError,
+    OutputShieldTripwireTriggered,
+    RunErrorDetails,
+    RunnerError,
+    RunTimeoutError,
+    UserError,
+    message,
+)
+from ..util.logging import get_logger
+from ..util.settings import get_settings
+from .config import RunConfig
+from .context import RunContextWrapper
+from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent, StreamEvent
+from .items import (
+    MessageOutputItem,
+    OrbCallItem,
+    OrbOutputItem,
+    ReasoningItem,
+    RunItem,
+    SwordCallItem,
+    SwordCallOutputItem,
+)
+from .result import RunResult, RunResultStreaming
+from .scope import run_scope
+
+Emit = Callable[[StreamEvent], Awaitable[None]]
+STREAM_BUFFER_SIZE = 64
+
+
+class Runner:
+    @classmethod
+    async def run(
+        cls,
+        starting_agent: Agent[Any],
+        input: str | list[InputItem],
+        *,
+        context: Any = None,
+        max_turns: int | None = None,
+        charms: RunCharms[Any] | None = None,
+        run_config: RunConfig | None = None,
+        session: Session | None = None,
+        timeout: float | None = None,
+    ) -> RunResult:
+        """Run `starting_agent` on `input` until a final output; see docs/runner.md."""
+        run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, None)
+        await run.execute(timeout)
+        return run.result()
+
+    @classmethod
+    def run_sync(
+        cls,
+        starting_agent: Agent[Any],
+        input: str | list[InputItem],
+        *,
+        context: Any = None,
+        max_turns: int | None = None,
+        charms: RunCharms[Any] | None = None,
+        run_config: RunConfig | None = None,
+        session: Session | None = None,
+        timeout: float | None = None,
+    ) -> RunResult:
+        """`run`, blocking. Works in a plain script and where a loop already runs (notebooks)."""
+        job = functools.partial(
+            cls.run,
+            starting_agent,
+            input,
+            context=context,
+            max_turns=max_turns,
+            charms=charms,
+            run_config=run_config,
+            session=session,
+            timeout=timeout,
+        )
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(job())
+        return _run_in_thread(job)
+
+    @classmethod
+    async def run_streamed(
+        cls,
+        starting_agent: Agent[Any],
+        input: str | list[InputItem],
+        *,
+        context: Any = None,
+        max_turns: int | None = None,
+        charms: RunCharms[Any] | None = None,
+        run_config: RunConfig | None = None,
+        session: Session | None = None,
+        timeout: float | None = None,
+    ) -> RunResultStreaming:
+        """Start the run in the background and return at once; follow it with `stream_events()`."""
+        send, receive = anyio.create_memory_object_stream[StreamEvent](STREAM_BUFFER_SIZE)
+        run = _Run(
+            starting_agent, input, context, max_turns, charms, run_config, session, send.send
+        )
+        result = RunResultStreaming(run, receive)
+
+        async def drive() -> None:
+            async with send:
+                try:
+                    await run.execute(timeout)
+                except BaseException as exc:
+                    result._error = exc
+                    if not isinstance(exc, Exception):
+                        raise
+
+        result._task = asyncio.create_task(drive(), name=f"drusilla-run:{starting_agent.name}")
+        return result
+
+
+def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
+    """Run `job` on a fresh event loop in a worker thread and wait for it.
+
+    Used by `run_sync` when the calling thread already runs a loop (Jupyter). Ctrl-C while
+    waiting cancels the run instead of leaving it going.
+    """
+    box: dict[str, Any] = {}
+    started = threading.Event()
+
+    async def main() -> RunResult:
+        box["loop"] = asyncio.get_running_loop()
+        box["task"] = asyncio.current_task()
+        started.set()
+        return await job()
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(main())
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            started.set()
+
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(target,), name="drusilla-run-sync")
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        started.wait()
+        if "task" in box:
+            box["loop"].call_soon_threadsafe(box["task"].cancel)
+        thread.join()
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["result"]  # type: ignore[no-any-return]
+
+
+@dataclass(slots=True)
+class _Gear:
+    """An agent's swords and orbs for this run, as the model is offered them."""
+
+    swords: dict[str, Sword]
+    orbs: dict[str, Orb]
+    specs: list[SwordSpec]
+
+
+class _Final:
+    """Marker: the turn produced the run's final output."""
+
+
+_FINAL = _Final()
+_NOT_SET: Any = object()
+
+
+class _Run:
+    """One run's state; results and errors are views of it."""
+
+    def __init__(
+        self,
+        starting_agent: Agent[Any],
+        input: str | list[InputItem],
+        context: Any,
+        max_turns: int | None,
+        charms: RunCharms[Any] | None,
+        run_config: RunConfig | None,
+        session: Session | None,
+        emit: Emit | None,
+    ) -> None:
+        if not isinstance(starting_agent, Agent):
+            raise UserError(
+                f"Runner needs an Agent to start with, got {type(starting_agent).__name__}."
+            )
+        if charms is not None and not isinstance(charms, RunCharms):
+            raise UserError(
+                "Runner charms= must be a RunCharms instance (AgentCharms go on Agent)."
+            )
+        if session is not None and not isinstance(session, Session):
+            raise UserError(
+                f"session={session!r} is not a Session (get_items, add_items, pop_item, clear)."
+            )
+        self.config = run_config or RunConfig()
+        self.settings = get_settings()
+        self.max_turns = _check_max_turns(
+            max_turns or self.config.max_turns or self.settings.max_turns
+        )
+        self.input = input
+        self.input_items = _input_items(input)
+        self.ctx: RunContextWrapper[Any] = RunContextWrapper(context, Usage(), self.config)
+        self.agent = starting_agent
+        self.charms = charms
+        self.session = session
+        self.emit = emit
+        self.turn = 0
+        self.new_items: list[RunItem] = []
+        self.model_responses: list[ModelResponse] = []
+        self.input_shield_results: list[Any] = []
+        self.output_shield_results: list[Any] = []
+        self.final_output: Any = None
+        self.stop_requested = False
+        # What the next model call sees; diverges from new_items only through orb input filters.
+        self.model_input: list[InputItem] = []
+        self.history: list[InputItem] = []
+        self._unsaved: list[InputItem] = []
+        self._gear: dict[int, _Gear] = {}
+        self._settings: dict[int, ModelSettings] = {}
+        self._parallel_shields: list[InputShield[Any]] = []
+        self._output_retries_used = 0
+        self._log = get_logger()
+
+    # --- the run -------------------------------------------------------------------------------
+
+    async def execute(self, timeout: float | None) -> None:
+        token = None
+        if self.config.tracing is not None:
+            token = set_tracing_enabled(self.config.tracing)
+        try:
+            with span(
+                "run", self.config.workflow_name, agent=self.agent.name, tags=self.config.tags
+            ) as run_span:
+                self._log.debug("run.start", agent=self.agent.name, max_turns=self.max_turns)
+                with anyio.move_on_after(timeout) as deadline:
+                    async with run_scope():
+                        await self._run_agents()
+                if deadline.cancelled_caught:
+                    raise RunTimeoutError(
+                        f"The run did not finish within timeout={timeout} seconds "
+                        f"(turn {self.turn}, agent {self.agent.name!r})."
+                    )
+                run_span.set(usage=_usage_dict(self.ctx.usage), turns=self.turn)
+                self._log.debug("run.end", agent=self.agent.name, turns=self.turn)
+        except RunnerError as exc:
+            exc.run_data = self.error_details()
+            self._log.info("run.error", error=type(exc).__name__, agent=self.agent.name)
+            raise
+        finally:
+            if token is not None:
+                reset_tracing_enabled(token)
+
+    async def _run_agents(self) -> None:
+        await self._start()
+        while True:
+            agent = self.agent
+            with span("agent", agent.name):
+                next_agent = await self._run_agent(agent)
+            if next_agent is None:
+                return
+            self.agent = next_agent
+            if self.emit is not None:
+                await self.emit(AgentUpdatedStreamEvent(next_agent))
+
+    async def _start(self) -> None:
+        if self.session is not None:
+            self.history = list(await self.session.get_items())
+        self.history.extend(self.input_items)
+        self.model_input = list(self.history)
+        self._unsaved = list(self.input_items)
+        if self.emit is not None:
+            await self.emit(AgentUpdatedStreamEvent(self.agent))
+        shields = [*self.agent.input_shields, *self.config.input_shields]
+        before = [s for s in shields if not s.run_in_parallel]
+        self._parallel_shields = [s for s in shields if s.run_in_parallel]
+        if before:
+            await self._check_input(before)
+
+    async def _check_input(self, shields: Sequence[InputShield[Any]]) -> None:
+        results = await run_input_shields(shields, self.ctx, self.agent, self.input)
+        self.input_shield_results.extend(results)
+        for result in results:
+            if result.tripped:
+                raise InputShieldTripwireTriggered(result)
+
+    async def _run_agent(self, agent: Agent[Any]) -> Agent[Any] | None:
+        """Turns of one agent until a final output (None) or an orb (the next agent)."""
+        await fire_agent_start(self.charms, self.ctx, agent)
+        while True:
+            if self.stop_requested:
+                return None
+            if self.turn >= self.max_turns:
+                raise MaxTurnsError(message("max_turns", max_turns=self.max_turns))
+            self.turn += 1
+            with span("turn", f"turn {self.turn}", turn=self.turn, agent=agent.name):
+                outcome = await self._turn(agent)
+            await self._save_turn()
+            if outcome is _FINAL:
+                return None
+            if isinstance(outcome, Agent):
+                return outcome
+
+    async def _turn(self, agent: Agent[Any]) -> Agent[Any] | _Final | None:
+        """One model call and what follows from it: an orb's target, final, or None (go on)."""
+        gear = await self._gear_for(agent)
+        request = ModelRequest(
+            instructions=await agent.get_instructions(self.ctx),
+            input=list(self.model_input),
+            swords=gear.specs,
+            settings=self._settings_for(agent),
+            output=agent.output_schema.spec if agent.output_schema else None,
+        )
+        self._log.debug("turn", turn=self.turn, agent=agent.name, items=len(request.input))
+        response = await self._call_model(agent, request)
+
+        sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
+        orb_calls: list[tuple[FunctionCallItem, Orb]] = []
+        turn_start = len(self.new_items)
+        for raw in response.output:
+            item = self._classify(agent, raw, gear, sword_calls, orb_calls)
+            if item is not None:
+                await self._add_item(item)
+
+        if not sword_calls and not orb_calls:
+            return await self._final_output_or_retry(agent, response)
+
+        outputs: dict[str, RunItem] = {}
+        results = await self._run_swords(agent, gear, sword_calls, outputs)
+        next_agent = await self._take_orb(agent, orb_calls, outputs)
+        for raw in response.sword_calls:  # results go back in the order the model called
+            output = outputs.get(raw["call_id"])
+            if output is not None:
+                await self._add_item(output)
+
+        if next_agent is not None:
+            await fire_orb(self.charms, self.ctx, agent, next_agent)
+            await self._apply_orb_filter(orb_calls[0][1], turn_start)
+            return next_agent
+        decided = await final_output_from_swords(agent.sword_use_behavior, self.ctx, results)
+        if decided.is_final_output:
+            await self._finish(agent, decided.final_output)
+            return _FINAL
+        return None
+
+    # --- the model call ------------------------------------------------------------------------
+
+    async def _call_model(self, agent: Agent[Any], request: ModelRequest) -> ModelResponse:
+        model = resolve_model(agent.model, self.config)
+        await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
+        with span("model", model.model_name, provider=model.provider_name) as model_span:
+            if self._parallel_shields:
+                shields, self._parallel_shields = self._parallel_shields, []
+                response = await self._race_input_shields(shields, model, request)
+            else:
+                response = await self._ask(model, request)
+            model_span.set(usage=_usage_dict(response.usage), response_id=response.response_id)
+        self.model_responses.append(response)
+        self.ctx.usage.add(response.usage)
+        await fire_llm_end(self.charms, self.ctx, agent, response)
+        return response
+
+    async def _ask(self, model: Model, request: ModelRequest) -> ModelResponse:
+        if self.emit is None:
+            return await model.get_response(request)
+        emit = self.emit
+        async with aclosing(model.stream_response(request)) as events:  # type: ignore[type-var]
+            async for event in events:
+                if isinstance(event, ResponseDone):
+                    return event.response
+                await emit(RawResponseEvent(event))
+        raise ModelError(f"The stream from {model.model_name} ended without a final response.")
+
+    async def _race_input_shields(
+        self, shields: list[InputShield[Any]], model: Model, request: ModelRequest
+    ) -> ModelResponse:
+        """Parallel input shields run alongside the first model call; a trip cancels the call."""
+
+        async def ask() -> Any:
+            return await self._ask(model, request)
+
+        async def check() -> Any:
+            await self._check_input(shields)
+
+        response, _ = await gather([ask, check])
+        return response  # type: ignore[no-any-return]
+
+    # --- acting on the response ----------------------------------------------------------------
+
+    def _classify(
+        self,
+        agent: Agent[Any],
+        raw: InputItem,
+        gear: _Gear,
+        sword_calls: list[tuple[FunctionCallItem, Sword | None]],
+        orb_calls: list[tuple[FunctionCallItem, Orb]],
+    ) -> RunItem | None:
+        kind = raw.get("type")
+        if kind == "function_call":
+            call: FunctionCallItem = raw  # type: ignore[assignment]
+            orb = gear.orbs.get(call["name"])
+            if orb is not None:
+                orb_calls.append((call, orb))
+                return OrbCallItem(agent, call)
+            sword_calls.append((call, gear.swords.get(call["name"])))
+            return SwordCallItem(agent, call)
+        if kind == "reasoning":
+            return ReasoningItem(agent, raw)  # type: ignore[arg-type]
+        if raw.get("role") == "assistant":
+            return MessageOutputItem(agent, raw)  # type: ignore[arg-type]
+        self._log.warning("model.unexpected_item", item_type=kind, agent=agent.name)
+        return None
+
+    async def _run_swords(
+        self,
+        agent: Agent[Any],
+        gear: _Gear,
+        calls: list[tuple[FunctionCallItem, Sword | None]],
+        outputs: dict[str, RunItem],
+    ) -> list[SwordResult]:
+        if not calls:
+            return []
+        self._log.debug("sword.call", swords=[call["name"] for call, _ in calls])
+        parallel = self._settings_for(agent).parallel_sword_calls is not False
+        results = await run_sword_calls(
+            calls, self.ctx, agent, self.charms, parallel=parallel, available=list(gear.swords)
+        )
+        for result in results:
+            raw = function_call_output(result.call["call_id"], result.output_text)
+            outputs[result.call["call_id"]] = SwordCallOutputItem(agent, raw, result.output)
+        return results
+
+    async def _take_orb(
+        self,
+        agent: Agent[Any],
+        orb_calls: list[tuple[FunctionCallItem, Orb]],
+        outputs: dict[str, RunItem],
+    ) -> Agent[Any] | None:
+        """Hand off through the first orb called; the others are told they were ignored."""
+        if not orb_calls:
+            return None
+        (call, orb), ignored = orb_calls[0], orb_calls[1:]
+        for extra_call, _ in ignored:
+            text = message("orb_ignored", error=f"only {call['name']} was taken")
+            raw = function_call_output(extra_call["call_id"], text)
+            outputs[extra_call["call_id"]] = SwordCallOutputItem(agent, raw, text)
+        with span("orb", orb.sword_name, from_agent=agent.name, to_agent=orb.agent.name):
+            try:
+                await orb.on_invoke_orb(self.ctx, call["arguments"])
+            except SwordArgumentsError as exc:
+                text = message("invalid_sword_arguments", sword=call["name"], error=str(exc))
+                raw = function_call_output(call["call_id"], text)
+                outputs[call["call_id"]] = SwordCallOutputItem(agent, raw, text)
+                return None
+        raw = function_call_output(call["call_id"], f'{{"assistant": "{orb.agent.name}"}}')
+        outputs[call["call_id"]] = OrbOutputItem(agent, raw, agent, orb.agent)
+        self._log.debug("orb", from_agent=agent.name, to_agent=orb.agent.name)
+        return orb.agent
+
+    async def _apply_orb_filter(self, orb: Orb, turn_start: int) -> None:
+        input_filter = orb.input_filter or self.config.orb_input_filter
+        if input_filter is None:
+            return
+        data = OrbInputData(
+            input_history=tuple(self.history),
+            pre_orb_items=tuple(self.new_items[:turn_start]),
+            new_items=tuple(self.new_items[turn_start:]),
+        )
+        filtered = await maybe_await(input_filter(data))
+        if not isinstance(filtered, OrbInputData):
+            raise UserError(
+                f"The input_filter of orb {orb.sword_name!r} returned {type(filtered).__name__}; "
+                "it must return an OrbInputData (e.g. data.clone(new_items=...))."
+            )
+        # new_items keeps the whole record; only what the next agent sees is filtered.
+        self.model_input = list(filtered.input_history) + [
+            item.to_input_item() for item in (*filtered.pre_orb_items, *filtered.new_items)
+        ]
+
+    async def _final_output_or_retry(
+        self, agent: Agent[Any], response: ModelResponse
+    ) -> _Final | None:
+        text = response.text
+        schema = agent.output_schema
+        if schema is None:
+            await self._finish(agent, text)
+            return _FINAL
+        try:
+            output = schema.validate_json(text)
+        except OutputValidationError as exc:
+            if self._output_retries_used >= agent.output_retries:
+                raise ModelBehaviorError(
+                    f"Agent {agent.name!r}: the final output does not match "
+                    f"output_type={schema.name} after {self._output_retries_used + 1} "
+                    f"attempt(s): {exc}",
+                    raw_output=exc.raw_output,
+                    errors=str(exc),
+                ) from None
+            self._output_retries_used += 1
+            self.model_input.append(user_message(message("output_validation", error=str(exc))))
+            return None
+        await self._finish(agent, output)
+        return _FINAL
+
+    async def _finish(self, agent: Agent[Any], output: Any) -> None:
+        shields = [*agent.output_shields, *self.config.output_shields]
+        if shields:
+            results = await run_output_shields(shields, self.ctx, agent, output)
+            self.output_shield_results.extend(results)
+            for result in results:
+                if result.tripped:
+                    self._unsaved.clear()  # a blocked answer is not kept in the session
+                    raise OutputShieldTripwireTriggered(result)
+        self.final_output = output
+        await fire_agent_end(self.charms, self.ctx, agent, output)
+
+    # --- bookkeeping ---------------------------------------------------------------------------
+
+    async def _add_item(self, item: RunItem) -> None:
+        raw = item.to_input_item()
+        self.new_items.append(item)
+        self.model_input.append(raw)
+        self._unsaved.append(raw)
+        if self.emit is not None:
+            await self.emit(RunItemStreamEvent(_EVENT_NAMES[type(item)], item))
+
+    async def _save_turn(self) -> None:
+        if self.session is not None and self._unsaved:
+            items, self._unsaved = self._unsaved, []
+            await self.session.add_items(items)
+        else:
+            self._unsaved.clear()
+
+    async def _gear_for(self, agent: Agent[Any]) -> _Gear:
+        gear = self._gear.get(id(agent))
+        if gear is None:
+            gear = await _collect_gear(agent)
+            self._gear[id(agent)] = gear
+        return gear
+
+    def _settings_for(self, agent: Agent[Any]) -> ModelSettings:
+        settings = self._settings.get(id(agent))
+        if settings is None:
+            settings = self.config.settings_for(agent, self.settings)
+            self._settings[id(agent)] = settings
+        return settings
+
+    def error_details(self) -> RunErrorDetails:
+        return RunErrorDetails(
+            input=self.input,
+            new_items=self.new_items,
+            model_responses=self.model_responses,
+            last_agent=self.agent,
+            context=self.ctx,
+            input_shield_results=self.input_shield_results,
+            output_shield_results=self.output_shield_results,
+        )
+
+    def result(self) -> RunResult:
+        return RunResult(
+            input=self.input,
+            new_items=self.new_items,
+            final_output=self.final_output,
+            model_responses=self.model_responses,
+            input_shield_results=self.input_shield_results,
+            output_shield_results=self.output_shield_results,
+            context=self.ctx,
+            run_config=self.config,
+            last_agent=self.agent,
+        )
+
+
+_EVENT_NAMES: dict[type, Any] = {
+    MessageOutputItem: "message_output_created",
+    SwordCallItem: "sword_called",
+    SwordCallOutputItem: "sword_output",
+    OrbCallItem: "orb_requested",
+    OrbOutputItem: "orb_occurred",
+    ReasoningItem: "reasoning_item_created",
+}
+
+
+async def _collect_gear(agent: Agent[Any]) -> _Gear:
+    """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
+    swords: dict[str, Sword] = {}
+    owners: dict[str, str] = {}
+    all_swords = list(agent.swords)
+    if agent.mcp_servers:
+        from ..tools.mcp import mcp_swords
+
+        all_swords.extend(await mcp_swords(agent.mcp_servers))
+    for sword in all_swords:
+        _claim(agent, owners, sword.name, _describe_sword(sword))
+        swords[sword.name] = sword
+    orbs: dict[str, Orb] = {}
+    for target in agent.orbs:
+        orb = as_orb(target)
+        _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
+        orbs[orb.sword_name] = orb
+    specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
+    return _Gear(swords, orbs, specs)
+
+
+def _describe_sword(sword: Sword) -> str:
+    origin = getattr(sword, "mcp_server_name", None)
+    return f"the sword from MCP server {origin!r}" if origin else f"the sword {sword.name!r}"
+
+
+def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> None:
+    if name in owners:
+        raise UserError(
+            f"Agent {agent.name!r} offers two swords named {name!r}: {owners[name]} and {owner}. "
+            "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
+        )
+    owners[name] = owner
+
+
+def _input_items(input: Any) -> list[InputItem]:
+    if isinstance(input, str):
+        return [user_message(input)]
+    if isinstance(input, list):
+        for position, item in enumerate(input):
+            if not isinstance(item, dict) or not ("role" in item or "type" in item):
+                raise UserError(
+                    f"input[{position}]={item!r} is not a conversation item; pass a string, or "
+                    'a list of dicts such as {"role": "user", "content": "..."} '
+                    "(result.to_input_list() gives one)."
+                )
+        return list(input)
+    raise UserError(
+        f"input must be a string or a list of conversation items, got {type(input).__name__}."
+    )
+
+
+def _check_max_turns(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UserError(f"max_turns={value!r} must be a whole number of at least 1.")
+    return value
+
+
+def _usage_dict(usage: Usage) -> dict[str, int]:
+    return {
+        "requests": usage.requests,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cached_tokens": usage.cached_tokens,
+    }

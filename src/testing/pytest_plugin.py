@@ -1,0 +1,25 @@
+"""pytest fixtures shipped with drusilla (registered automatically through an entry point)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from .scripted import ScriptedModel, Step
+
+
+@pytest.fixture
+def scripted_model() -> Iterator[Callable[..., ScriptedModel]]:
+    """A factory of `ScriptedModel`s; the test fails if any of them has steps left unused."""
+    created: list[ScriptedModel] = []
+
+    def make(*steps: Step, **kwargs: Any) -> ScriptedModel:
+        model = ScriptedModel(steps, **kwargs)
+        created.append(model)
+        return model
+
+    yield make
+    for model in created:
+        model.assert_all_used()

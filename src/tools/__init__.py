@@ -1,0 +1,1 @@
+"""The agent's gear: swords (tools), orbs (handoffs), shields (guards), charms (hooks), MCP."""

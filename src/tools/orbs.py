@@ -1,0 +1,180 @@
+"""Orbs: handing the conversation to another agent.
+
+On the wire an orb is a sword named `transfer_to_<agent_name>`; when the model calls it, the run
+continues with the target agent, which sees the history (after the orb's `input_filter`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..models.interface import SwordSpec
+from ..models.items import InputItem
+from ..runners.context import RunContextWrapper
+from ..util.concurrency import maybe_await
+from ..util.errors import UserError
+from ..util.json_schema import drop_titles, strict_json_schema
+from .swords import SwordArgumentsError, format_validation_error
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+    from ..runners.items import RunItem
+
+
+@dataclass(frozen=True)
+class OrbInputData:
+    """What the target agent will see; an `input_filter` returns a changed copy."""
+
+    input_history: tuple[InputItem, ...]
+    """The run's input (and session history) before any item the run produced."""
+    pre_orb_items: tuple[RunItem, ...]
+    """Items produced before the turn in which the orb was called."""
+    new_items: tuple[RunItem, ...]
+    """Items of the orb's turn, including the orb call and its output."""
+
+    def clone(self, **changes: Any) -> OrbInputData:
+        return replace(self, **changes)
+
+
+OrbInputFilter: TypeAlias = Callable[[OrbInputData], OrbInputData | Awaitable[OrbInputData]]
+
+
+@dataclass(eq=False)
+class Orb:
+    """A hand-off to `agent`, offered to the model as the sword `sword_name`."""
+
+    agent: Agent[Any]
+    sword_name: str
+    sword_description: str
+    input_json_schema: dict[str, Any]
+    on_invoke_orb: Callable[[RunContextWrapper[Any], str], Awaitable[None]]
+    input_filter: OrbInputFilter | None = None
+    strict_json_schema: bool = True
+    spec: SwordSpec = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        strict = strict_json_schema(self.input_json_schema) if self.strict_json_schema else None
+        self.spec = SwordSpec(
+            name=self.sword_name,
+            description=self.sword_description,
+            parameters=strict if strict is not None else self.input_json_schema,
+            strict=strict is not None,
+        )
+
+
+def snake_case(name: str) -> str:
+    """ "Billing Agent" and "BillingAgent" both become "billing_agent"."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
+    return re.sub(r"[^0-9a-zA-Z]+", "_", spaced).strip("_").lower()
+
+
+def default_orb_name(agent_name: str) -> str:
+    return f"transfer_to_{snake_case(agent_name)}"
+
+
+def default_orb_description(agent: Agent[Any]) -> str:
+    extra = f" {agent.orb_description}" if agent.orb_description else ""
+    return f"Hand off to the {agent.name} agent to handle the request.{extra}"
+
+
+def orb(
+    agent: Agent[Any],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    on_orb: Callable[..., Any] | None = None,
+    input_type: Any = None,
+    input_filter: OrbInputFilter | None = None,
+) -> Orb:
+    """An orb to `agent`.
+
+    `on_orb(ctx)` — or `on_orb(ctx, input)` with `input_type` — runs when the model takes it;
+    the model's arguments are validated against `input_type` first (errors go back to the model).
+    """
+    from ..agents.agent import Agent
+
+    if not isinstance(agent, Agent):
+        raise UserError(
+            f"orb() needs an Agent to hand off to, got {type(agent).__name__} {agent!r}."
+        )
+    if on_orb is not None and input_type is not None:
+        _require_params(on_orb, 2, "on_orb with input_type must accept (ctx, input)")
+    elif on_orb is not None:
+        _require_params(on_orb, 1, "on_orb without input_type must accept (ctx)")
+
+    adapter: TypeAdapter[Any] | None = None
+    schema: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
+    if input_type is not None:
+        try:
+            adapter = TypeAdapter(input_type)
+            schema = drop_titles(adapter.json_schema())
+        except Exception as exc:
+            raise UserError(
+                f"orb input_type={input_type!r} cannot be turned into a JSON schema ({exc}). "
+                "Use a pydantic model, dataclass or TypedDict."
+            ) from exc
+
+    async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> None:
+        if adapter is None:
+            if on_orb is not None:
+                await maybe_await(on_orb(ctx))
+            return
+        try:
+            value = adapter.validate_json(arguments or "{}")
+        except ValidationError as exc:
+            raise SwordArgumentsError(format_validation_error(exc)) from None
+        if on_orb is not None:
+            await maybe_await(on_orb(ctx, value))
+
+    return Orb(
+        agent=agent,
+        sword_name=name or default_orb_name(agent.name),
+        sword_description=description or default_orb_description(agent),
+        input_json_schema=schema,
+        on_invoke_orb=invoke,
+        input_filter=input_filter,
+    )
+
+
+def _require_params(fn: Callable[..., Any], count: int, hint: str) -> None:
+    try:
+        inspect.signature(fn).bind(*([None] * count))
+    except TypeError:
+        raise UserError(f"{fn!r}: {hint}.") from None
+    except ValueError:  # builtins without a signature: trust the caller
+        pass
+
+
+def as_orb(target: Agent[Any] | Orb) -> Orb:
+    """An agent listed in `orbs=` means `orb(agent)`."""
+    if isinstance(target, Orb):
+        return target
+    return orb(target)
+
+
+# --- ready-made input filters ------------------------------------------------------------------
+
+_SWORD_ITEM_TYPES = frozenset({"function_call", "function_call_output"})
+
+
+def remove_all_swords(data: OrbInputData) -> OrbInputData:
+    """Drop every sword (and orb) call and result from the history handed over."""
+    from ..runners.items import SWORD_RUN_ITEM_TYPES
+
+    return OrbInputData(
+        input_history=tuple(
+            item for item in data.input_history if item.get("type") not in _SWORD_ITEM_TYPES
+        ),
+        pre_orb_items=tuple(
+            item for item in data.pre_orb_items if not isinstance(item, SWORD_RUN_ITEM_TYPES)
+        ),
+        new_items=tuple(
+            item for item in data.new_items if not isinstance(item, SWORD_RUN_ITEM_TYPES)
+        ),
+    )

@@ -1,0 +1,411 @@
+"""Swords: functions the model may call.
+
+`@sword` turns a sync or async function into a `Sword`: the JSON schema comes from its type hints
+(through pydantic), the description and parameter docs from its docstring, and an optional first
+parameter typed `RunContextWrapper` (or `SwordContext`) is injected and hidden from the schema.
+Arguments are validated before the call; sync functions run in worker threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_origin, get_type_hints, overload
+
+import anyio
+import pydantic
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from ..models.interface import SwordSpec
+from ..models.items import FunctionCallItem
+from ..runners.context import RunContextWrapper, SwordContext
+from ..tracing.spans import span
+from ..util.concurrency import gather, maybe_await
+from ..util.errors import SwordError, UserError, message
+from ..util.json_schema import drop_titles, strict_json_schema
+from .charms import fire_sword_end, fire_sword_start
+from .docstrings import parse_docstring
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+    from .charms import RunCharms
+
+FailureErrorFunction: TypeAlias = Callable[
+    [RunContextWrapper[Any], Exception], str | Awaitable[str]
+]
+
+
+class SwordArgumentsError(Exception):
+    """The model's arguments were not JSON or did not validate; the model is told and may retry."""
+
+
+def default_sword_error_function(ctx: RunContextWrapper[Any], error: Exception) -> str:
+    """The text the model sees when a sword raises: what failed, so it can recover."""
+    name = ctx.sword_name if isinstance(ctx, SwordContext) else "?"
+    if isinstance(error, TimeoutError):
+        return message("sword_timeout", sword=name, timeout=getattr(error, "timeout", "?"))
+    return message("sword_error", sword=name, error=str(error) or type(error).__name__)
+
+
+@dataclass(eq=False)
+class Sword:
+    """A function the model may call.
+
+    `on_invoke(ctx, arguments_json)` does the work. Build one with `@sword`, `Agent.as_sword()`,
+    or directly for full control (raise `SwordArgumentsError` for arguments the model got wrong).
+    """
+
+    name: str
+    description: str
+    params_json_schema: dict[str, Any]
+    on_invoke: Callable[[SwordContext[Any], str], Awaitable[Any]]
+    strict_json_schema: bool = True
+    """Offer the model a strict schema when the parameters allow one (all required)."""
+    failure_error_function: FailureErrorFunction | None = default_sword_error_function
+    """Turns an exception into text for the model; None makes a failure end the run."""
+    timeout: float | None = None
+    spec: SwordSpec = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.name or not isinstance(self.name, str):
+            raise UserError(f"A sword needs a non-empty string name, got {self.name!r}.")
+        strict = strict_json_schema(self.params_json_schema) if self.strict_json_schema else None
+        self.spec = SwordSpec(
+            name=self.name,
+            description=self.description,
+            parameters=strict if strict is not None else self.params_json_schema,
+            strict=strict is not None,
+        )
+
+
+# --- @sword ------------------------------------------------------------------------------------
+
+F: TypeAlias = Callable[..., Any]
+
+
+@overload
+def sword(fn: F, /) -> Sword: ...
+
+
+@overload
+def sword(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    failure_error_function: FailureErrorFunction | None = default_sword_error_function,
+    timeout: float | None = None,
+    strict: bool = True,
+) -> Callable[[F], Sword]: ...
+
+
+def sword(
+    fn: F | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    failure_error_function: FailureErrorFunction | None = default_sword_error_function,
+    timeout: float | None = None,
+    strict: bool = True,
+) -> Sword | Callable[[F], Sword]:
+    """Make a `Sword` from a function; use bare (`@sword`) or with options (`@sword(name=...)`)."""
+
+    def build(func: F) -> Sword:
+        if isinstance(func, Sword):
+            raise UserError(f"{func.name!r} is already a sword; apply @sword only once.")
+        if not callable(func):
+            raise UserError(f"@sword needs a function, got {func!r}.")
+        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
+            raise UserError(f"@sword(timeout={timeout!r}) must be a positive number of seconds.")
+        signature = FunctionSignature.of(func)
+        doc = parse_docstring(func.__doc__)
+        schema = signature.json_schema(doc.params)
+        return Sword(
+            name=name or func.__name__,
+            description=description if description is not None else doc.description,
+            params_json_schema=schema,
+            on_invoke=signature.invoker(func),
+            strict_json_schema=strict,
+            failure_error_function=failure_error_function,
+            timeout=timeout,
+        )
+
+    if fn is not None:
+        return build(fn)
+    return build
+
+
+def _is_context_type(annotation: Any) -> bool:
+    target = get_origin(annotation) or annotation
+    return inspect.isclass(target) and issubclass(target, RunContextWrapper)
+
+
+_RESERVED = frozenset(dir(BaseModel))
+
+
+@dataclass
+class FunctionSignature:
+    """A function's parameters as a pydantic model, and how to call it with validated arguments."""
+
+    func_name: str
+    takes_context: bool
+    arguments_model: type[BaseModel]
+    field_to_param: dict[str, str]
+
+    @classmethod
+    def of(cls, func: F) -> FunctionSignature:
+        func_name = getattr(func, "__name__", repr(func))
+        try:
+            hints = get_type_hints(func, include_extras=True)
+        except Exception as exc:
+            raise UserError(
+                f"Cannot read the type hints of {func_name!r} ({exc}). Make every annotation "
+                "importable at module level."
+            ) from exc
+        params = list(inspect.signature(func).parameters.values())
+        takes_context = bool(params) and _is_context_type(hints.get(params[0].name))
+        fields: dict[str, Any] = {}
+        field_to_param: dict[str, str] = {}
+        for param in params[1 if takes_context else 0 :]:
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise UserError(
+                    f"Sword {func_name!r} takes *{param.name}; a sword needs named parameters "
+                    "the model can fill. Replace it with explicit parameters."
+                )
+            annotation = hints.get(param.name, Any)
+            if _is_context_type(annotation):
+                raise UserError(
+                    f"In sword {func_name!r}, the context parameter {param.name!r} must come first."
+                )
+            default = ... if param.default is param.empty else param.default
+            field_name = f"p_{param.name}" if param.name in _RESERVED else param.name
+            fields[field_name] = (annotation, Field(default, alias=param.name))
+            field_to_param[field_name] = param.name
+        model = create_model(
+            f"{func_name}_arguments",
+            __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+            **fields,
+        )
+        return cls(func_name, takes_context, model, field_to_param)
+
+    def json_schema(self, docs: dict[str, str]) -> dict[str, Any]:
+        try:
+            schema = self.arguments_model.model_json_schema(by_alias=True)
+        except pydantic.PydanticUserError as exc:  # pragma: no cover - depends on the hint
+            raise UserError(f"Sword {self.func_name!r}: {exc}") from exc
+        except Exception as exc:
+            raise UserError(
+                f"Sword {self.func_name!r} has a parameter type with no JSON schema ({exc}). "
+                "Use JSON-friendly types (str, int, lists, pydantic models ...)."
+            ) from exc
+        drop_titles(schema)
+        for param_name, doc in docs.items():
+            prop = schema.get("properties", {}).get(param_name)
+            if isinstance(prop, dict) and doc and "description" not in prop:
+                prop["description"] = doc
+        schema.setdefault("properties", {})
+        return schema
+
+    def parse(self, arguments: str) -> dict[str, Any]:
+        """Validated keyword arguments from the model's JSON (raises SwordArgumentsError)."""
+        try:
+            parsed = self.arguments_model.model_validate_json(arguments or "{}")
+        except ValidationError as exc:
+            raise SwordArgumentsError(format_validation_error(exc)) from None
+        return {param: getattr(parsed, name) for name, param in self.field_to_param.items()}
+
+    def invoker(self, func: F) -> Callable[[SwordContext[Any], str], Awaitable[Any]]:
+        is_async = inspect.iscoroutinefunction(func)
+        takes_context = self.takes_context
+
+        async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
+            kwargs = self.parse(arguments)
+            if is_async:
+                return await (func(ctx, **kwargs) if takes_context else func(**kwargs))
+            call = (
+                functools.partial(func, ctx, **kwargs)
+                if takes_context
+                else functools.partial(func, **kwargs)
+            )
+            result = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+            if inspect.isawaitable(result):  # a sync wrapper returning a coroutine
+                result = await result
+            return result
+
+        return invoke
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or "arguments"
+        parts.append(f"{location}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def output_text(value: Any) -> str:
+    """How a sword's return value reads to the model."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    try:
+        return pydantic_core.to_json(value).decode()
+    except Exception:
+        return str(value)
+
+
+# --- running sword calls -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SwordResult:
+    """The outcome of one sword call: what the sword returned and what the model is told."""
+
+    call: FunctionCallItem
+    sword: Sword | None
+    output: Any
+    output_text: str
+    error: Exception | None = None
+
+
+async def run_sword_calls(
+    calls: Sequence[tuple[FunctionCallItem, Sword | None]],
+    ctx: RunContextWrapper[Any],
+    agent: Agent[Any],
+    run_charms: RunCharms[Any] | None,
+    *,
+    parallel: bool,
+    available: Sequence[str],
+) -> list[SwordResult]:
+    """Run the turn's sword calls (concurrently unless `parallel` is False), in call order."""
+    jobs = [
+        functools.partial(_run_one, call, sword, ctx, agent, run_charms, available)
+        for call, sword in calls
+    ]
+    if parallel:
+        return await gather(jobs)
+    return [await job() for job in jobs]
+
+
+async def _run_one(
+    call: FunctionCallItem,
+    sword: Sword | None,
+    ctx: RunContextWrapper[Any],
+    agent: Agent[Any],
+    run_charms: RunCharms[Any] | None,
+    available: Sequence[str],
+) -> SwordResult:
+    if sword is None:
+        text = message(
+            "unknown_sword",
+            sword=call["name"],
+            available=", ".join(available) or "(none)",
+            error="unknown sword",
+        )
+        return SwordResult(call, None, text, text, SwordArgumentsError(text))
+    sword_ctx = SwordContext.for_call(ctx, sword.name, call["call_id"], call["arguments"])
+    with span("sword", sword.name, call_id=call["call_id"]) as sword_span:
+        await fire_sword_start(run_charms, ctx, agent, sword)
+        result = await _invoke(sword, sword_ctx, call)
+        if result.error is not None:
+            sword_span.set(error=result.output_text)
+        await fire_sword_end(run_charms, ctx, agent, sword, result.output)
+    return result
+
+
+async def _invoke(
+    sword: Sword, sword_ctx: SwordContext[Any], call: FunctionCallItem
+) -> SwordResult:
+    try:
+        if sword.timeout is None:
+            output = await sword.on_invoke(sword_ctx, call["arguments"])
+        else:
+            with anyio.fail_after(sword.timeout):
+                output = await sword.on_invoke(sword_ctx, call["arguments"])
+    except SwordArgumentsError as exc:
+        text = message("invalid_sword_arguments", sword=sword.name, error=str(exc))
+        return SwordResult(call, sword, text, text, exc)
+    except Exception as exc:
+        if isinstance(exc, TimeoutError) and sword.timeout is not None:
+            exc.timeout = sword.timeout  # type: ignore[attr-defined]
+        if isinstance(exc, SwordError):
+            raise
+        if sword.failure_error_function is None:
+            raise SwordError(
+                f"Sword {sword.name!r} failed: {exc or type(exc).__name__}", sword_name=sword.name
+            ) from exc
+        text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
+        return SwordResult(call, sword, text, str(text), exc)
+    return SwordResult(call, sword, output, output_text(output))
+
+
+# --- sword_use_behavior ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StopAtSwords:
+    """End the run when any of these swords is called; its output is the final output."""
+
+    sword_names: Sequence[str]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.sword_names, str):
+            object.__setattr__(self, "sword_names", [self.sword_names])
+
+
+@dataclass(frozen=True)
+class SwordsToFinalOutputResult:
+    is_final_output: bool
+    final_output: Any = None
+
+
+SwordUseBehavior: TypeAlias = (
+    Literal["run_llm_again", "stop_on_first_sword"]
+    | StopAtSwords
+    | Callable[
+        [RunContextWrapper[Any], list[SwordResult]],
+        SwordsToFinalOutputResult | Awaitable[SwordsToFinalOutputResult],
+    ]
+)
+
+NOT_FINAL = SwordsToFinalOutputResult(is_final_output=False)
+
+
+async def final_output_from_swords(
+    behavior: SwordUseBehavior, ctx: RunContextWrapper[Any], results: list[SwordResult]
+) -> SwordsToFinalOutputResult:
+    """Whether this turn's sword results end the run, per the agent's `sword_use_behavior`."""
+    if behavior == "run_llm_again" or not results:
+        return NOT_FINAL
+    if behavior == "stop_on_first_sword":
+        return SwordsToFinalOutputResult(True, results[0].output)
+    if isinstance(behavior, StopAtSwords):
+        for result in results:
+            if result.sword is not None and result.sword.name in behavior.sword_names:
+                return SwordsToFinalOutputResult(True, result.output)
+        return NOT_FINAL
+    if callable(behavior):
+        decided = await maybe_await(behavior(ctx, results))
+        if not isinstance(decided, SwordsToFinalOutputResult):
+            raise UserError(
+                f"sword_use_behavior {behavior!r} returned {decided!r}; it must return "
+                "SwordsToFinalOutputResult(is_final_output=..., final_output=...)."
+            )
+        return decided
+    raise UserError(
+        f"sword_use_behavior={behavior!r} is not valid; use 'run_llm_again', "
+        "'stop_on_first_sword', StopAtSwords([...]) or a function."
+    )
+
+
+def parse_arguments_json(arguments: str) -> Any:
+    """The model's arguments as JSON, or SwordArgumentsError saying why they are not."""
+    try:
+        return json.loads(arguments or "{}")
+    except json.JSONDecodeError as exc:
+        raise SwordArgumentsError(f"arguments are not valid JSON ({exc})") from None

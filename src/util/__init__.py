@@ -1,0 +1,1 @@
+"""Settings, errors, message templates and logging shared by every layer."""
