@@ -252,7 +252,10 @@ class _Run:
         self.config = run_config or RunConfig()
         self.settings = get_settings()
         self.max_turns = _check_max_turns(
-            max_turns or self.config.max_turns or self.settings.max_turns
+            next(
+                (n for n in (max_turns, self.config.max_turns) if n is not None),
+                self.settings.max_turns,
+            )
         )
         self.input = input
         self.input_items = _input_items(input)
