@@ -596,3 +596,13 @@ async def test_cancelling_during_a_sync_sword_returns_promptly() -> None:
     release.set()
     await asyncio.sleep(0)
     assert asyncio.all_tasks() == before
+
+
+async def test_calls_sharing_one_call_id_each_get_their_result() -> None:
+    # Some local servers number every call "call_0"; no result may be lost.
+    first, second = call("get_weather", city="A"), call("get_weather", city="B")
+    first["call_id"] = second["call_id"] = "call_0"
+    agent = Agent("a", model=ScriptedModel([[first, second], "ok"]), swords=[get_weather])
+    result = await Runner.run(agent, "x")
+    outputs = [i.output for i in result.new_items if isinstance(i, SwordCallOutputItem)]
+    assert outputs == ["A: sunny, 21C", "B: sunny, 21C"]
