@@ -35,6 +35,7 @@ from .runners.items import (
 from .runners.result import RunResult, RunResultStreaming
 from .runners.run import Runner
 from .sessions.base import Session
+from .sessions.sqlite import SQLiteSession
 from .tools.charms import AgentCharms, RunCharms
 from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import (
@@ -105,6 +106,7 @@ __all__ = [
     "RunTimeoutError",
     "Runner",
     "RunnerError",
+    "SQLiteSession",
     "Session",
     "ShieldResult",
     "StopAtSwords",

@@ -1,5 +1,6 @@
 """Sessions: conversation history kept across runs."""
 
 from .base import Session
+from .sqlite import SQLiteSession
 
-__all__ = ["Session"]
+__all__ = ["SQLiteSession", "Session"]
