@@ -49,7 +49,10 @@ from ..tools.swords import (
     final_output_from_swords,
     run_sword_calls,
 )
-from ..tracing.spans import reset_tracing_enabled, set_tracing_enabled, span
+from ..tracing.describe import describe_model_call, describe_run_end
+from ..tracing.processors import configure_from_settings
+from ..tracing.records import run_record
+from ..tracing.spans import span, tracing_options
 from ..util.concurrency import gather, maybe_await
 from ..util.errors import (
     InputShieldTripwireTriggered,
@@ -78,7 +81,7 @@ from .items import (
     SwordCallOutputItem,
 )
 from .result import RunResult, RunResultStreaming
-from .scope import run_scope
+from .scope import current_scope, run_scope
 
 Emit = Callable[[StreamEvent], Awaitable[None]]
 STREAM_BUFFER_SIZE = 64
@@ -284,13 +287,24 @@ class _Run:
     # --- the run -------------------------------------------------------------------------------
 
     async def execute(self, timeout: float | None) -> None:
-        token = None
-        if self.config.tracing is not None:
-            token = set_tracing_enabled(self.config.tracing)
+        nested = current_scope() is not None  # an agent used as a sword, inside its root run
         try:
-            with span(
-                "run", self.config.workflow_name, agent=self.agent.name, tags=self.config.tags
-            ) as run_span:
+            if not nested:
+                configure_from_settings(self.settings.trace_dir)
+            with (
+                tracing_options(self.config.tracing, self.config.trace_include_data),
+                span(
+                    "run",
+                    self.config.workflow_name,
+                    agent=self.agent.name,
+                    tags=self.config.tags,
+                    metadata=self.config.metadata,
+                    session_id=getattr(self.session, "session_id", None),
+                    nested=nested,
+                ) as run_span,
+                run_record(self, nested),
+            ):
+                run_span.set_data(input=self.input)
                 self._log.debug("run.start", agent=self.agent.name, max_turns=self.max_turns)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
@@ -300,15 +314,15 @@ class _Run:
                         f"The run did not finish within timeout={timeout} seconds "
                         f"(turn {self.turn}, agent {self.agent.name!r})."
                     )
-                run_span.set(usage=_usage_dict(self.ctx.usage), turns=self.turn)
+                if run_span.recording:
+                    describe_run_end(
+                        run_span, self.ctx.usage, self.turn, self.agent.name, self.final_output
+                    )
                 self._log.debug("run.end", agent=self.agent.name, turns=self.turn)
         except RunnerError as exc:
             exc.run_data = self.error_details()
             self._log.info("run.error", error=type(exc).__name__, agent=self.agent.name)
             raise
-        finally:
-            if token is not None:
-                reset_tracing_enabled(token)
 
     async def _run_agents(self) -> None:
         await self._start()
@@ -408,13 +422,16 @@ class _Run:
     async def _call_model(self, agent: Agent[Any], request: ModelRequest) -> ModelResponse:
         model = resolve_model(agent.model, self.config)
         await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
-        with span("model", model.model_name, provider=model.provider_name) as model_span:
+        with span(
+            "model", model.model_name, provider=model.provider_name, stream=self.emit is not None
+        ) as model_span:
             if self._parallel_shields:
                 shields, self._parallel_shields = self._parallel_shields, []
                 response = await self._race_input_shields(shields, model, request)
             else:
                 response = await self._ask(model, request)
-            model_span.set(usage=_usage_dict(response.usage), response_id=response.response_id)
+            if model_span.recording:
+                describe_model_call(model_span, request, response)
         self.model_responses.append(response)
         self.ctx.usage.add(response.usage)
         await fire_llm_end(self.charms, self.ctx, agent, response)
@@ -696,14 +713,3 @@ def _check_max_turns(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise UserError(f"max_turns={value!r} must be a whole number of at least 1.")
     return value
-
-
-def _usage_dict(usage: Usage) -> dict[str, int]:
-    return {
-        "requests": usage.requests,
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "total_tokens": usage.total_tokens,
-        "reasoning_tokens": usage.reasoning_tokens,
-        "cached_tokens": usage.cached_tokens,
-    }

@@ -64,7 +64,7 @@ class OutputShieldResult:
 async def _check(
     kind: str, name: str, fn: ShieldFunction, ctx: RunContextWrapper[Any], agent: Any, value: Any
 ) -> ShieldResult:
-    with span("shield", name, checks=kind) as shield_span:
+    with span("shield", name, checks=kind, agent=getattr(agent, "name", None)) as shield_span:
         result = await maybe_await(fn(ctx, agent, value))
         if not isinstance(result, ShieldResult):
             raise UserError(
@@ -72,6 +72,7 @@ async def _check(
                 "ShieldResult(success=..., tripwire_triggered=...)."
             )
         shield_span.set(tripped=result.tripped)
+        shield_span.set_data(message=result.message)
     return result
 
 

@@ -313,9 +313,11 @@ async def _run_one(
         )
         return SwordResult(call, None, text, text, SwordArgumentsError(text))
     sword_ctx = SwordContext.for_call(ctx, sword.name, call["call_id"], call["arguments"])
-    with span("sword", sword.name, call_id=call["call_id"]) as sword_span:
+    with span("sword", sword.name, call_id=call["call_id"], agent=agent.name) as sword_span:
+        sword_span.set_data(arguments=call["arguments"])
         await fire_sword_start(run_charms, ctx, agent, sword)
         result = await _invoke(sword, sword_ctx, call)
+        sword_span.set_data(output=result.output_text)
         if result.error is not None:
             sword_span.set(error=result.output_text)
         await fire_sword_end(run_charms, ctx, agent, sword, result.output)

@@ -3,7 +3,8 @@
 A span opened while another is current becomes its child; the current span lives in a
 contextvar, so nested runs (an agent used as a sword) and task groups stay inside their parent's
 trace. With no processor registered, or tracing turned off for the run, `span()` hands out one
-shared no-op span and costs next to nothing.
+shared no-op span and costs a function call: attributes are kept as references and only turned
+into JSON (`Span.to_dict`) by the processors that export them.
 """
 
 from __future__ import annotations
@@ -12,32 +13,50 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, ClassVar, Protocol
+
+from .jsonable import known_secrets, to_jsonable
+
+SPAN_KINDS = ("run", "agent", "turn", "model", "sword", "orb", "shield")
 
 
 @dataclass(slots=True, eq=False)
 class Span:
     kind: str
-    """"run", "agent", "turn", "model", "sword", "orb" or "shield"."""
+    """"run", "agent", "turn", "model", "sword", "orb" or "shield" (see SPAN_KINDS)."""
     name: str
     trace_id: str
     span_id: str
     parent_id: str | None
     started_at: float
+    """Seconds since the epoch (time.time())."""
     ended_at: float | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    """"ExceptionType: message" when the span's block raised."""
+
+    recording: ClassVar[bool] = True
+    """False for the shared no-op span: skip work that only feeds attributes."""
 
     def set(self, **attributes: Any) -> None:
         self.attributes.update(attributes)
+
+    def set_data(self, **attributes: Any) -> None:
+        """Inputs and outputs (prompts, answers, arguments): kept unless the run leaves data out
+        of traces (`RunConfig.trace_include_data=False`)."""
+        if _include_data.get():
+            self.attributes.update(attributes)
 
     @property
     def duration(self) -> float | None:
         return None if self.ended_at is None else self.ended_at - self.started_at
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy; values under secret-looking keys and known API keys are masked."""
+        secrets = known_secrets()
         return {
             "kind": self.kind,
             "name": self.name,
@@ -46,13 +65,18 @@ class Span:
             "parent_id": self.parent_id,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
-            "attributes": self.attributes,
-            "error": self.error,
+            "attributes": to_jsonable(self.attributes, secrets),
+            "error": to_jsonable(self.error, secrets),
         }
 
 
 class _NoopSpan(Span):
+    recording: ClassVar[bool] = False
+
     def set(self, **attributes: Any) -> None:
+        pass
+
+    def set_data(self, **attributes: Any) -> None:
         pass
 
 
@@ -60,6 +84,9 @@ NOOP_SPAN = _NoopSpan("noop", "noop", "", "", None, 0.0)
 
 
 class TraceProcessor(Protocol):
+    """Receives every span as it starts and ends. Called on the thread that runs the span, so
+    keep both methods quick; an exception here is logged and never reaches the run."""
+
     def on_span_start(self, span: Span) -> None: ...
 
     def on_span_end(self, span: Span) -> None: ...
@@ -68,10 +95,17 @@ class TraceProcessor(Protocol):
 _processors: list[TraceProcessor] = []
 _current: ContextVar[Span | None] = ContextVar("drusilla_current_span", default=None)
 _enabled: ContextVar[bool] = ContextVar("drusilla_tracing_enabled", default=True)
+_include_data: ContextVar[bool] = ContextVar("drusilla_trace_include_data", default=True)
 
 
 def add_trace_processor(processor: TraceProcessor) -> None:
     _processors.append(processor)
+
+
+def remove_trace_processor(processor: TraceProcessor) -> None:
+    """Unregister `processor` (no error when it was not registered)."""
+    if processor in _processors:
+        _processors.remove(processor)
 
 
 def set_trace_processors(processors: list[TraceProcessor]) -> None:
@@ -91,44 +125,104 @@ def tracing_active() -> bool:
     return bool(_processors) and _enabled.get()
 
 
-def set_tracing_enabled(enabled: bool) -> Token[bool]:
-    """Turn tracing on or off for the current context; `reset_tracing_enabled(token)` undoes it."""
-    return _enabled.set(enabled)
-
-
-def reset_tracing_enabled(token: Token[bool]) -> None:
-    _enabled.reset(token)
-
-
-def _new_id() -> str:
-    return os.urandom(8).hex()
-
-
 @contextmanager
-def span(kind: str, name: str, **attributes: Any) -> Iterator[Span]:
+def tracing_options(
+    enabled: bool | None = None, include_data: bool | None = None
+) -> Iterator[None]:
+    """Turn tracing on or off, and inputs/outputs in or out, for the code inside (None: as is).
+
+    Scoped by contextvars, so it covers nested runs and tasks started inside, nothing else.
+    """
+    enabled_token = None if enabled is None else _enabled.set(enabled)
+    data_token = None if include_data is None else _include_data.set(include_data)
+    try:
+        yield
+    finally:
+        if data_token is not None:
+            _include_data.reset(data_token)
+        if enabled_token is not None:
+            _enabled.reset(enabled_token)
+
+
+def new_trace_id() -> str:
+    """32 hex digits; the first 12 are the start time in milliseconds, so ids sort by time."""
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+
+
+def trace_started_at(trace_id: str) -> float | None:
+    """The start time (epoch seconds) encoded in a trace id made by `new_trace_id`."""
+    try:
+        return int(trace_id[:12], 16) / 1000
+    except ValueError:
+        return None
+
+
+def span(kind: str, name: str, **attributes: Any) -> _SpanScope | _NoopScope:
+    """A context manager opening a child of the current span (or a new trace's root)."""
     if not _processors or not _enabled.get():
-        yield NOOP_SPAN
-        return
+        return _NOOP_SCOPE
     parent = _current.get()
     opened = Span(
         kind=kind,
         name=name,
-        trace_id=parent.trace_id if parent is not None else _new_id() + _new_id(),
-        span_id=_new_id(),
+        trace_id=parent.trace_id if parent is not None else new_trace_id(),
+        span_id=os.urandom(8).hex(),
         parent_id=parent.span_id if parent is not None else None,
         started_at=time.time(),
         attributes=attributes,
     )
-    token = _current.set(opened)
-    for processor in _processors:
-        processor.on_span_start(opened)
-    try:
-        yield opened
-    except BaseException as exc:
-        opened.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        raise
-    finally:
-        opened.ended_at = time.time()
-        _current.reset(token)
-        for processor in _processors:
-            processor.on_span_end(opened)
+    return _SpanScope(opened, parent)
+
+
+class _NoopScope:
+    __slots__ = ()
+
+    def __enter__(self) -> Span:
+        return NOOP_SPAN
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+_NOOP_SCOPE = _NoopScope()
+
+
+class _SpanScope:
+    __slots__ = ("_parent", "_span", "_token")
+
+    def __init__(self, opened: Span, parent: Span | None) -> None:
+        self._span = opened
+        self._parent = parent
+
+    def __enter__(self) -> Span:
+        self._token = _current.set(self._span)
+        _notify("on_span_start", self._span)
+        return self._span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        closed = self._span
+        closed.ended_at = time.time()
+        if exc is not None:
+            closed.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        try:
+            _current.reset(self._token)
+        except ValueError:  # closed in another context than it was opened in (async generators)
+            _current.set(self._parent)
+        _notify("on_span_end", closed)
+
+
+def _notify(method: str, target: Span) -> None:
+    for processor in list(_processors):
+        try:
+            getattr(processor, method)(target)
+        except Exception as exc:  # a broken processor must never break the run it observes
+            from ..util.logging import get_logger
+
+            get_logger().warning(
+                "trace.processor_error", processor=type(processor).__name__, error=repr(exc)
+            )

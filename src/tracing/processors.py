@@ -1,0 +1,211 @@
+"""Built-in trace processors: in memory, and JSON Lines files on the local disk.
+
+Nothing is uploaded anywhere by default: spans only leave the process through processors the
+user registers, or the JSONL exporter that `DRUSILLA_TRACE_DIR` switches on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..util.errors import UserError
+from .spans import (
+    Span,
+    TraceProcessor,
+    add_trace_processor,
+    remove_trace_processor,
+    trace_processors,
+    trace_started_at,
+)
+
+
+class InMemoryTraceProcessor:
+    """Keeps every finished span (and the ones still open) in memory: for tests and notebooks."""
+
+    def __init__(self) -> None:
+        self.spans: list[Span] = []
+        """Finished spans, in the order they ended."""
+        self.open_spans: dict[str, Span] = {}
+        self._start_order: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def on_span_start(self, span: Span) -> None:
+        with self._lock:
+            self.open_spans[span.span_id] = span
+            self._start_order[span.span_id] = len(self._start_order)
+
+    def on_span_end(self, span: Span) -> None:
+        with self._lock:
+            self.open_spans.pop(span.span_id, None)
+            self.spans.append(span)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.spans.clear()
+            self.open_spans.clear()
+            self._start_order.clear()
+
+    def traces(self) -> dict[str, list[Span]]:
+        """Finished spans by trace id, each trace's spans in the order they started."""
+        grouped: dict[str, list[Span]] = {}
+        order = self._start_order
+        for span in sorted(self.spans, key=lambda s: order.get(s.span_id, len(order))):
+            grouped.setdefault(span.trace_id, []).append(span)
+        return grouped
+
+    def tree(self, trace_id: str | None = None) -> str:
+        """An indented outline of one trace (the latest by default): `kind name` per span."""
+        traces = self.traces()
+        if not traces:
+            return ""
+        spans = traces[trace_id] if trace_id is not None else list(traces.values())[-1]
+        return format_tree(spans)
+
+
+def format_tree(spans: list[Span]) -> str:
+    """`kind name` per span, children indented under their parent, siblings in start order."""
+    ids = {span.span_id for span in spans}
+    children: dict[str | None, list[Span]] = {}
+    for span in sorted(spans, key=lambda s: s.started_at):
+        parent = span.parent_id if span.parent_id in ids else None
+        children.setdefault(parent, []).append(span)
+    lines: list[str] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for child in children.get(parent, []):
+            label = (
+                child.name if child.name.startswith(child.kind) else f"{child.kind} {child.name}"
+            )
+            lines.append(f"{'  ' * depth}{label}")
+            walk(child.span_id, depth + 1)
+
+    walk(None, 0)
+    return "\n".join(lines)
+
+
+class JSONLTraceExporter:
+    """Writes each span, when it ends, as one JSON line.
+
+    `path` is a directory (one file per trace, named `<start time>-<trace id>.jsonl`) or a
+    file ending in `.jsonl` (every trace appended to it). Each line goes out in a single
+    append-mode write of the whole line, so a crash can at worst leave the last line of a file
+    unfinished — never a garbled line in the middle — and readers (`drusilla trace view`) skip
+    such a line. Writes are synchronous: a span is on disk once it has ended.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).expanduser()
+        self._single_file = self.path.suffix == ".jsonl"
+        self._ready_dirs: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def on_span_start(self, span: Span) -> None:
+        pass
+
+    def on_span_end(self, span: Span) -> None:
+        line = json.dumps(span.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        target = self.file_for(span.trace_id)
+        with self._lock:
+            if target.parent not in self._ready_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._ready_dirs.add(target.parent)
+            _append_whole(target, line.encode("utf-8"))
+
+    def file_for(self, trace_id: str) -> Path:
+        """The file a trace's spans go to."""
+        if self._single_file:
+            return self.path
+        started = trace_started_at(trace_id) or time.time()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
+        return self.path / f"{stamp}-{trace_id}.jsonl"
+
+
+def _append_whole(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    finally:
+        os.close(fd)
+
+
+# --- DRUSILLA_TRACE_DIR -------------------------------------------------------------------------
+
+_auto_exporter: JSONLTraceExporter | None = None
+
+
+def configure_from_settings(trace_dir: str | None) -> None:
+    """Keep the exporter `DRUSILLA_TRACE_DIR` asks for registered (called at each root run).
+
+    Follows the setting when it changes (tests, `reload_settings()`); processors the user
+    registered are left alone.
+    """
+    global _auto_exporter
+    current = _auto_exporter
+    if trace_dir is None:
+        if current is not None:
+            remove_trace_processor(current)
+            _auto_exporter = None
+        return
+    wanted = Path(trace_dir).expanduser()
+    if current is not None and current.path == wanted and _is_registered(current):
+        return
+    if wanted.exists() and not wanted.is_dir() and wanted.suffix != ".jsonl":
+        raise UserError(
+            f"DRUSILLA_TRACE_DIR={trace_dir!r} is a file, not a directory. Point it at a "
+            "directory for trace files (created if missing), or at a .jsonl file."
+        )
+    if current is not None:
+        remove_trace_processor(current)
+    _auto_exporter = JSONLTraceExporter(wanted)
+    add_trace_processor(_auto_exporter)
+
+
+def _is_registered(processor: TraceProcessor) -> bool:
+    return any(p is processor for p in trace_processors())
+
+
+def read_spans(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], int]:
+    """The spans of a JSONL trace file, and how many unfinished lines (a crash's) were skipped.
+
+    Raises UserError for a file that is not a trace.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"No trace file at {str(file)!r}.") from None
+    except IsADirectoryError:
+        raise UserError(f"{str(file)!r} is a directory; give one .jsonl trace file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Cannot read the trace file {str(file)!r}: {exc}") from None
+    spans: list[dict[str, Any]] = []
+    skipped = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):  # the unterminated last line a crash can leave
+                skipped += 1
+                continue
+            raise UserError(
+                f"{str(file)!r} line {number} is not JSON; is it a drusilla trace file "
+                "(JSON Lines written by the JSONL exporter / DRUSILLA_TRACE_DIR)?"
+            ) from None
+        if not isinstance(data, dict) or not {"span_id", "trace_id", "kind"} <= data.keys():
+            raise UserError(
+                f"{str(file)!r} line {number} is not a span (it needs span_id, trace_id and "
+                "kind). Give a trace file from DRUSILLA_TRACE_DIR, not a run record."
+            )
+        spans.append(data)
+    return spans, skipped
