@@ -133,32 +133,50 @@ class SQLiteSession:
                 f"SQLiteSession cannot open {self.path!r}: {exc}. Give a writable file path "
                 "or ':memory:'."
             ) from None
-        try:
-            if self.path != ":memory:":
-                connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
-            with _transaction(connection):
-                connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self.sessions_table} ("
-                    "session_id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
-                    "updated_at REAL NOT NULL)"
-                )
-                connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self.items_table} ("
-                    "id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
-                    "item TEXT NOT NULL, created_at REAL NOT NULL)"
-                )
-                connection.execute(
-                    f"CREATE INDEX IF NOT EXISTS {self.items_table}_by_session "
-                    f"ON {self.items_table} (session_id, id)"
-                )
-        except sqlite3.DatabaseError as exc:
-            connection.close()
-            raise UserError(
-                f"SQLiteSession cannot use {self.path!r}: {exc}. Is it an SQLite database?"
-            ) from None
+        # Two processes creating one new file can collide while it switches to WAL (SQLite
+        # then answers "locked" at once, without waiting): retry that until `timeout`.
+        deadline = time.monotonic() + self.timeout
+        pause = 0.01
+        while True:
+            try:
+                self._prepare(connection)
+                break
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc) and time.monotonic() < deadline:
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.5)
+                    continue
+                connection.close()
+                raise UserError(f"SQLiteSession cannot use {self.path!r}: {exc}.") from None
+            except sqlite3.DatabaseError as exc:
+                connection.close()
+                raise UserError(
+                    f"SQLiteSession cannot use {self.path!r}: {exc}. Is it an SQLite database?"
+                ) from None
         self._connection = connection
         return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """WAL mode, the busy timeout, and the tables (created when missing)."""
+        if self.path != ":memory:":
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")  # a committed turn survives power loss
+        connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+        with _transaction(connection):
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.sessions_table} ("
+                "session_id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
+                "updated_at REAL NOT NULL)"
+            )
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.items_table} ("
+                "id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
+                "item TEXT NOT NULL, created_at REAL NOT NULL)"
+            )
+            connection.execute(
+                f"CREATE INDEX IF NOT EXISTS {self.items_table}_by_session "
+                f"ON {self.items_table} (session_id, id)"
+            )
 
     def _get_items(self, connection: sqlite3.Connection, limit: int | None) -> list[InputItem]:
         if limit is None:
@@ -247,6 +265,13 @@ class _transaction:
             # When even this fails the connection is broken; the original error says why.
             with contextlib.suppress(Exception):
                 self.connection.execute("ROLLBACK")
+
+
+def _is_busy(exc: Exception) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (and their extended codes)
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def _encode(item: Any, position: int) -> str:

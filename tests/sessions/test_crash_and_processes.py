@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from drusilla import SQLiteSession
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")

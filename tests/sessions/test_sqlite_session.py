@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
 from drusilla import Agent, Runner, Session, SQLiteSession, UserError, sword
 from drusilla.testing import ScriptedModel, Turn, call
 from drusilla.util.errors import MaxTurnsError, ModelError
@@ -84,6 +86,20 @@ async def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
         await SQLiteSession("s", not_a_db).get_items()
     with pytest.raises(UserError, match="cannot open"):
         await SQLiteSession("s", tmp_path).get_items()  # a directory
+
+
+async def test_a_database_locked_too_long_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # nobody else may even read
+    started = time.monotonic()
+    with pytest.raises(UserError, match="database is locked") as caught:
+        await SQLiteSession("s", path, timeout=0.3).get_items()
+    assert "Is it an SQLite database" not in str(caught.value)
+    assert 0.3 <= time.monotonic() - started < 5
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert await SQLiteSession("s", path).get_items() == []
 
 
 async def test_waiting_for_a_lock_never_blocks_the_event_loop(tmp_path: Path) -> None:

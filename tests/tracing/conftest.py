@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from drusilla.tracing import InMemoryTraceProcessor, set_trace_processors
 from drusilla.tracing.processors import configure_from_settings
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from drusilla import Agent, Runner, UserError
 from drusilla.testing import ScriptedModel
 from drusilla.tracing import JSONLTraceExporter, add_trace_processor, read_spans, span

@@ -11,14 +11,15 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk", reason="the otel extra is not installed")
 
-from drusilla import Agent, RunConfig, Runner, sword
-from drusilla.testing import ScriptedModel, call
-from drusilla.tracing import OpenTelemetryExporter, add_trace_processor
-from drusilla.util.errors import ModelError
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+
+from drusilla import Agent, RunConfig, Runner, sword
+from drusilla.testing import ScriptedModel, call
+from drusilla.tracing import OpenTelemetryExporter, add_trace_processor
+from drusilla.util.errors import ModelError
 
 from .scenarios import three_agents
 

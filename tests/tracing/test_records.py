@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
+
 from drusilla import (
     Agent,
     MaxTurnsError,
@@ -21,7 +23,6 @@ from drusilla import (
 from drusilla.testing import ScriptedModel, Turn, call
 from drusilla.tracing import InMemoryTraceProcessor
 from drusilla.util.settings import reload_settings
-from pydantic import BaseModel
 
 from .scenarios import three_agents
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from drusilla import Runner
 from drusilla.cli import main
 from drusilla.tracing import JSONLTraceExporter, add_trace_processor, read_spans, span
