@@ -311,6 +311,10 @@ async def _run_one(
             available=", ".join(available) or "(none)",
             error="unknown sword",
         )
+        with span("sword", call["name"], call_id=call["call_id"], agent=agent.name) as unknown:
+            unknown.set(
+                error=text
+            )  # shown in traces: the model asked for a sword that is not there
         return SwordResult(call, None, text, text, SwordArgumentsError(text))
     sword_ctx = SwordContext.for_call(ctx, sword.name, call["call_id"], call["arguments"])
     with span("sword", sword.name, call_id=call["call_id"], agent=agent.name) as sword_span:

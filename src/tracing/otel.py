@@ -113,7 +113,10 @@ class OpenTelemetryExporter:
         if failure:
             text = str(to_jsonable(failure, known_secrets()))
             opened.set_status(Status(StatusCode.ERROR, text))
-            opened.set_attribute("error.type", text.split(":", 1)[0] if span.error else "sword")
+            # the exception's type, or "tool_error" for a sword failure told to the model
+            opened.set_attribute(
+                "error.type", text.split(":", 1)[0] if span.error else "tool_error"
+            )
         opened.end(end_time=int((span.ended_at or span.started_at) * 1e9))
 
     def attributes(self, span: Span) -> dict[str, Any]:

@@ -139,6 +139,7 @@ def _append_whole(path: Path, data: bytes) -> None:
 # --- DRUSILLA_TRACE_DIR -------------------------------------------------------------------------
 
 _auto_exporter: JSONLTraceExporter | None = None
+_auto_lock = threading.Lock()
 
 
 def configure_from_settings(trace_dir: str | None) -> None:
@@ -147,6 +148,11 @@ def configure_from_settings(trace_dir: str | None) -> None:
     Follows the setting when it changes (tests, `reload_settings()`); processors the user
     registered are left alone.
     """
+    with _auto_lock:
+        _follow_setting(trace_dir)
+
+
+def _follow_setting(trace_dir: str | None) -> None:
     global _auto_exporter
     current = _auto_exporter
     if trace_dir is None:
@@ -198,6 +204,11 @@ def read_spans(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], int]
             if number == len(lines):  # the unterminated last line a crash can leave
                 skipped += 1
                 continue
+            if number == 1 and _is_run_record(text):
+                raise UserError(
+                    f"{str(file)!r} is a run record (DRUSILLA_RUNS_DIR), not a trace; traces "
+                    "are the .jsonl files written to DRUSILLA_TRACE_DIR."
+                ) from None
             raise UserError(
                 f"{str(file)!r} line {number} is not JSON; is it a drusilla trace file "
                 "(JSON Lines written by the JSONL exporter / DRUSILLA_TRACE_DIR)?"
@@ -209,3 +220,11 @@ def read_spans(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], int]
             )
         spans.append(data)
     return spans, skipped
+
+
+def _is_run_record(text: str) -> bool:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and "record_version" in data

@@ -12,7 +12,7 @@ import pytest
 
 from drusilla import Agent, Runner, Session, SQLiteSession, UserError, sword
 from drusilla.testing import ScriptedModel, Turn, call
-from drusilla.util.errors import MaxTurnsError, ModelError
+from drusilla.util.errors import MaxTurnsError, ModelError, RunTimeoutError
 
 
 def user(text: str) -> dict[str, Any]:
@@ -249,6 +249,27 @@ async def test_cancelling_a_streamed_run_keeps_whole_turns(tmp_path: Path) -> No
     result.cancel()
     with pytest.raises(asyncio.CancelledError):
         await consumer
+    items = await SQLiteSession("s", path).get_items()
+    assert [i.get("type", "message") for i in items] == [
+        "message",
+        "function_call",
+        "function_call_output",
+    ]
+
+
+async def test_a_timeout_mid_turn_keeps_whole_turns(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+
+    @sword
+    async def slow() -> str:
+        """Takes longer than the run may."""
+        await asyncio.sleep(30)
+        return "never"
+
+    model = ScriptedModel([call("lookup", city="Kyiv"), call("slow")])
+    agent = Agent("a", model=model, swords=[lookup, slow])
+    with pytest.raises(RunTimeoutError):
+        await Runner.run(agent, "go", session=SQLiteSession("s", path), timeout=0.5)
     items = await SQLiteSession("s", path).get_items()
     assert [i.get("type", "message") for i in items] == [
         "message",

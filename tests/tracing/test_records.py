@@ -21,7 +21,7 @@ from drusilla import (
     sword,
 )
 from drusilla.testing import ScriptedModel, Turn, call
-from drusilla.tracing import InMemoryTraceProcessor
+from drusilla.tracing import InMemoryTraceProcessor, read_spans
 from drusilla.util.settings import reload_settings
 
 from .scenarios import three_agents
@@ -107,6 +107,10 @@ async def test_runs_dir_setting_and_opting_out(
     await Runner.run(agent, "first")
     await Runner.run(agent, "second", run_config=RunConfig(record_run=False))
     assert only_record(tmp_path / "records")["input"] == "first"
+    # Given to the trace viewer by mistake, a record gets a clear message.
+    (record,) = (tmp_path / "records").glob("*.json")
+    with pytest.raises(UserError, match=r"is a run record .* not a trace"):
+        read_spans(record)
 
 
 async def test_a_failed_run_is_recorded_with_its_error(

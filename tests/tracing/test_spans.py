@@ -217,11 +217,14 @@ async def test_errors_are_recorded_on_their_spans(spans: InMemoryTraceProcessor)
         """Always fails."""
         raise ValueError("disk on fire")
 
-    model = ScriptedModel([call("broken"), ModelError("server down", status=503)])
+    model = ScriptedModel(
+        [[call("broken"), call("imaginary")], ModelError("server down", status=503)]
+    )
     with pytest.raises(ModelError):
         await Runner.run(Agent("a", model=model, swords=[broken]), "go")
-    (sword_span,) = by_kind(spans, "sword")
-    assert "disk on fire" in sword_span.attributes["error"]  # handled: told to the model
+    swords = {s.name: s for s in by_kind(spans, "sword")}
+    assert "disk on fire" in swords["broken"].attributes["error"]  # handled: told to the model
+    assert "no sword named imaginary" in swords["imaginary"].attributes["error"]
     failed_model = by_kind(spans, "model")[-1]
     assert failed_model.error == "ModelError: server down"
     (run,) = by_kind(spans, "run")

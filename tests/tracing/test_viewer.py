@@ -158,6 +158,54 @@ async def test_viewer_in_headless_chromium(tmp_path: Path) -> None:
         if os.environ.get("UPDATE_DOCS_SCREENSHOTS"):
             DOCS_SCREENSHOT.write_bytes(shot.read_bytes())
 
+        # A rough file: two traces, a failed run, orphans of a killed one, a torn last line.
+        rough = tmp_path / "rough.jsonl"
+        rough.write_text(
+            "".join(json.dumps(s) + "\n" for s in spans)
+            + "".join(json.dumps(s) + "\n" for s in rough_spans())
+            + '{"kind": "model", "na'
+        )
+        rough_page = tmp_path / "rough.html"
+        assert main(["trace", "view", str(rough), "-o", str(rough_page)]) == 0
+        browser.events.clear()
+        browser.send("Page.navigate", {"url": rough_page.as_uri()})
+        browser.wait_for("Page.loadEventFired")
+        assert browser.console_errors() == []
+        assert browser.evaluate("document.querySelectorAll('.bar').length") == len(spans) + 4
+        assert browser.evaluate("document.querySelectorAll('section.trace').length") == 2
+        assert browser.evaluate("document.querySelectorAll('.row.error').length") == 2
+        assert "1 unfinished line" in browser.evaluate(
+            "document.getElementById('notice').textContent"
+        )
+        browser.evaluate("document.querySelector('.row.error').click()")
+        assert "ModelError: server down" in browser.evaluate(
+            "document.getElementById('details').innerText"
+        )
+        assert browser.console_errors() == []
+
+
+def rough_spans() -> list[dict[str, object]]:
+    def one(kind: str, name: str, span_id: str, parent: str | None, **extra: object) -> dict:
+        return {
+            "kind": kind,
+            "name": name,
+            "trace_id": "0194f2c3a1b2000000000000000000aa",
+            "span_id": span_id,
+            "parent_id": parent,
+            "started_at": 1000.0 + len(span_id) / 10,
+            "ended_at": 1002.0,
+            "attributes": {"usage": None, "weird": [1, {"deep": ["x"]}]},
+            "error": None,
+            **extra,
+        }
+
+    return [
+        one("run", "failed run", "r", None, error="ModelError: server down"),
+        one("model", "gpt-4.1", "mm", "r", error="ModelError: server down"),
+        one("sword", "orphan of a killed run", "ooo", "never-written-parent", ended_at=None),
+        one("custom", "a kind the viewer does not know", "cccc", "ooo"),
+    ]
+
 
 async def test_viewer_page_for_a_crashed_trace_reports_the_torn_line(tmp_path: Path) -> None:
     trace = await traced_run(tmp_path / "traces")
