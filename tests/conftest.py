@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from drusilla import Model
+from drusilla.testing import ScriptedModel
+from drusilla.testing.scripted import Step
 from drusilla.util.logging import reset_logger
-from drusilla.util.settings import reload_settings
+from drusilla.util.settings import forget_settings
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +23,27 @@ def clean_environment(
         if name.startswith("DRUSILLA_") or name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DRUSILLA_ENV_FILE", str(tmp_path_factory.getbasetemp() / "no.env"))
-    reload_settings()
+    forget_settings()
     reset_logger()
     yield
-    reload_settings()
+    forget_settings()
     reset_logger()
+
+
+@pytest.fixture(params=["scripted"])
+def script(request: pytest.FixtureRequest) -> Iterator[Callable[..., Model]]:
+    """A factory `script(*steps) -> Model` playing ScriptedModel steps.
+
+    Parametrized by transport: in-process ("scripted"); the models tests add real HTTP variants,
+    so scenario tests written against this fixture run over the wire too.
+    """
+    made: list[ScriptedModel] = []
+
+    def make(*steps: Step) -> Model:
+        model = ScriptedModel(steps)
+        made.append(model)
+        return model
+
+    yield make
+    for model in made:
+        model.assert_all_used()

@@ -252,7 +252,10 @@ class _Run:
         self.config = run_config or RunConfig()
         self.settings = get_settings()
         self.max_turns = _check_max_turns(
-            max_turns or self.config.max_turns or self.settings.max_turns
+            next(
+                (n for n in (max_turns, self.config.max_turns) if n is not None),
+                self.settings.max_turns,
+            )
         )
         self.input = input
         self.input_items = _input_items(input)
@@ -381,11 +384,12 @@ class _Run:
         if not sword_calls and not orb_calls:
             return await self._final_output_or_retry(agent, response)
 
-        outputs: dict[str, RunItem] = {}
+        # Keyed by the call item itself: servers may repeat or omit call ids.
+        outputs: dict[int, RunItem] = {}
         results = await self._run_swords(agent, gear, sword_calls, outputs)
         next_agent = await self._take_orb(agent, orb_calls, outputs)
         for raw in response.sword_calls:  # results go back in the order the model called
-            output = outputs.get(raw["call_id"])
+            output = outputs.get(id(raw))
             if output is not None:
                 await self._add_item(output)
 
@@ -472,7 +476,7 @@ class _Run:
         agent: Agent[Any],
         gear: _Gear,
         calls: list[tuple[FunctionCallItem, Sword | None]],
-        outputs: dict[str, RunItem],
+        outputs: dict[int, RunItem],
     ) -> list[SwordResult]:
         if not calls:
             return []
@@ -483,14 +487,14 @@ class _Run:
         )
         for result in results:
             raw = function_call_output(result.call["call_id"], result.output_text)
-            outputs[result.call["call_id"]] = SwordCallOutputItem(agent, raw, result.output)
+            outputs[id(result.call)] = SwordCallOutputItem(agent, raw, result.output)
         return results
 
     async def _take_orb(
         self,
         agent: Agent[Any],
         orb_calls: list[tuple[FunctionCallItem, Orb]],
-        outputs: dict[str, RunItem],
+        outputs: dict[int, RunItem],
     ) -> Agent[Any] | None:
         """Hand off through the first orb called; the others are told they were ignored."""
         if not orb_calls:
@@ -499,17 +503,17 @@ class _Run:
         for extra_call, _ in ignored:
             text = message("orb_ignored", error=f"only {call['name']} was taken")
             raw = function_call_output(extra_call["call_id"], text)
-            outputs[extra_call["call_id"]] = SwordCallOutputItem(agent, raw, text)
+            outputs[id(extra_call)] = SwordCallOutputItem(agent, raw, text)
         with span("orb", orb.sword_name, from_agent=agent.name, to_agent=orb.agent.name):
             try:
                 await orb.on_invoke_orb(self.ctx, call["arguments"])
             except SwordArgumentsError as exc:
                 text = message("invalid_sword_arguments", sword=call["name"], error=str(exc))
                 raw = function_call_output(call["call_id"], text)
-                outputs[call["call_id"]] = SwordCallOutputItem(agent, raw, text)
+                outputs[id(call)] = SwordCallOutputItem(agent, raw, text)
                 return None
         raw = function_call_output(call["call_id"], f'{{"assistant": "{orb.agent.name}"}}')
-        outputs[call["call_id"]] = OrbOutputItem(agent, raw, agent, orb.agent)
+        outputs[id(call)] = OrbOutputItem(agent, raw, agent, orb.agent)
         self._log.debug("orb", from_agent=agent.name, to_agent=orb.agent.name)
         return orb.agent
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_origin, get_type_hints, overload
@@ -113,6 +114,9 @@ def sword(
     strict: bool = True,
 ) -> Sword | Callable[[F], Sword]:
     """Make a `Sword` from a function; use bare (`@sword`) or with options (`@sword(name=...)`)."""
+    # Hints naming classes local to the decorating scope (a test, a notebook cell's function)
+    # only resolve with that scope's namespace.
+    caller_locals = dict(sys._getframe(1).f_locals)
 
     def build(func: F) -> Sword:
         if isinstance(func, Sword):
@@ -121,7 +125,7 @@ def sword(
             raise UserError(f"@sword needs a function, got {func!r}.")
         if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
             raise UserError(f"@sword(timeout={timeout!r}) must be a positive number of seconds.")
-        signature = FunctionSignature.of(func)
+        signature = FunctionSignature.of(func, caller_locals)
         doc = parse_docstring(func.__doc__)
         schema = signature.json_schema(doc.params)
         return Sword(
@@ -157,10 +161,10 @@ class FunctionSignature:
     field_to_param: dict[str, str]
 
     @classmethod
-    def of(cls, func: F) -> FunctionSignature:
+    def of(cls, func: F, local_names: dict[str, Any] | None = None) -> FunctionSignature:
         func_name = getattr(func, "__name__", repr(func))
         try:
-            hints = get_type_hints(func, include_extras=True)
+            hints = get_type_hints(func, localns=local_names, include_extras=True)
         except Exception as exc:
             raise UserError(
                 f"Cannot read the type hints of {func_name!r} ({exc}). Make every annotation "

@@ -167,8 +167,13 @@ def get_settings() -> Settings:
     return Settings(**values)
 
 
-def reload_settings() -> Settings:
-    """Forget cached settings and `.env` values and read them again (tests, long-lived shells)."""
+def forget_settings() -> None:
+    """Drop cached settings and `.env` values; the next `get_settings()` reads them again."""
     get_settings.cache_clear()
     dotenv_values_cached.cache_clear()
+
+
+def reload_settings() -> Settings:
+    """Read settings and `.env` again now (tests, long-lived shells)."""
+    forget_settings()
     return get_settings()
