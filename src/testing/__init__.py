@@ -20,7 +20,7 @@ from .faults import (
     server_error,
 )
 from .scripted import ScriptedModel, Turn, call
-from .server import OpenAIServer, ReceivedRequest
+from .server import OpenAIServer, ReceivedRequest, ServedModel
 
 __all__ = [
     "DropMidStream",
@@ -31,6 +31,7 @@ __all__ = [
     "ReceivedRequest",
     "Recorded",
     "ScriptedModel",
+    "ServedModel",
     "SlowFirstByte",
     "TruncatedStream",
     "Turn",

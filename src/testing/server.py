@@ -25,12 +25,20 @@ import asyncio
 import json
 import threading
 from collections import deque
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from ..models.interface import ModelRequest, ModelResponse, OutputSpec, SwordSpec
+from ..models.interface import (
+    ModelRequest,
+    ModelResponse,
+    ModelStreamEvent,
+    OutputSpec,
+    SwordSpec,
+)
 from ..models.items import InputItem
 from ..models.settings import ModelSettings
 from ..util.errors import ModelError
@@ -54,6 +62,9 @@ from .wire_render import (
 )
 
 Api = Literal["chat", "responses"]
+_connection: ContextVar[tuple[asyncio.StreamReader, ReceivedRequest]] = ContextVar(
+    "drusilla_server_connection"
+)
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -91,6 +102,8 @@ class ReceivedRequest:
     headers: Headers
     body: Any
     """The parsed JSON body (or the raw text if it was not JSON; None without a body)."""
+    hung_up: bool = False
+    """The client closed the connection before the reply was complete."""
 
     @property
     def api(self) -> Api | None:
@@ -237,6 +250,21 @@ class OpenAIServer:
         """The chat/responses requests (leaving out e.g. GET /v1/models)."""
         return [request for request in self.requests if request.api is not None]
 
+    def model(self, *steps: Any, api: Api = "chat", name: str | None = None) -> ServedModel:
+        """A model served by this server that plays `steps` (and only its own steps).
+
+        Like a `ScriptedModel` over real HTTP: `.requests` are the requests it made (in
+        drusilla's terms), `.add()` queues more steps, `.assert_all_used()` checks they played.
+        """
+        with self._lock:
+            base = name or "test-model"
+            wire_name, n = base, 1
+            while wire_name in self._scripts:
+                n += 1
+                wire_name = f"{base}-{n}"
+            self._scripts[wire_name] = _Script(deque(steps))
+        return ServedModel(self, wire_name, api)
+
     def _next_step(self, request: ReceivedRequest) -> tuple[bool, Any]:
         with self._lock:
             script = self._scripts.get(request.model)
@@ -336,10 +364,13 @@ class OpenAIServer:
                 if request is None:
                     break
                 self.requests.append(request)
+                _connection.set((reader, request))
                 if not await self._answer(request, writer):
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass
+            current = _connection.get(None)
+            if current is not None:
+                current[1].hung_up = True
         except asyncio.CancelledError:
             # The server is stopping. Not re-raised: asyncio's stream callback would report a
             # cancelled connection task as an error.
@@ -480,7 +511,8 @@ class OpenAIServer:
         assert cut.hold is not None
         writer.write(_head(200, "application/json", {"Content-Length": str(len(body))}))
         await writer.drain()
-        await cut.hold._hold()
+        if not await _hold_unless_hung_up(cut.hold):
+            return False
         writer.write(body)
         await writer.drain()
         return True
@@ -501,7 +533,8 @@ class OpenAIServer:
                     break
                 assert cut.hold is not None
                 await writer.drain()
-                await cut.hold._hold()
+                if not await _hold_unless_hung_up(cut.hold):
+                    return False
             writer.write(_chunk(event.encode()))
             await writer.drain()
             if self.stream_delay:
@@ -513,6 +546,21 @@ class OpenAIServer:
     def __repr__(self) -> str:
         where = self.base_url if self._server is not None else "not running"
         return f"OpenAIServer({where}, requests={len(self.requests)})"
+
+
+async def _hold_unless_hung_up(hold: Hold) -> bool:
+    """Wait for the hold's release; False (and the request marked hung up) if the client closes
+    the connection first."""
+    reader, request = _connection.get()
+    released = asyncio.ensure_future(hold._hold())
+    hangup = asyncio.ensure_future(reader.read(1))
+    done, _ = await asyncio.wait({released, hangup}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (released, hangup):
+        task.cancel()
+    if hangup in done and not hangup.cancelled() and hangup.result() == b"":
+        request.hung_up = True
+        return False
+    return True
 
 
 def _error_for(exc: BaseException) -> HTTPError:
@@ -598,3 +646,61 @@ async def _write_raw(
     all_headers = {"Content-Length": str(len(body)), **(headers or {})}
     writer.write(_head(status, content_type, all_headers) + body)
     await writer.drain()
+
+
+class ServedModel:
+    """A `Model` talking to an `OpenAIServer` over HTTP with the real `openai` client,
+    scripted like a `ScriptedModel` (see `OpenAIServer.model`)."""
+
+    def __init__(self, server: OpenAIServer, name: str, api: Api) -> None:
+        if api == "responses":
+            from ..models.openai_responses import OpenAIResponsesModel
+
+            self.inner: Any = OpenAIResponsesModel(
+                name, base_url=server.base_url, api_key="sk-test", provider_name="test-server"
+            )
+        else:
+            from ..models.openai_chat import OpenAIChatModel
+
+            self.inner = OpenAIChatModel(
+                name, base_url=server.base_url, api_key="sk-test", provider_name="test-server"
+            )
+        self.server = server
+        self.api = api
+        self._name = name
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def provider_name(self) -> str:
+        return "test-server"
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        """The requests this model made, oldest first."""
+        return self.server.requests_for(self._name)
+
+    @property
+    def remaining(self) -> int:
+        return self.server.remaining(self._name)
+
+    def add(self, *steps: Any) -> ServedModel:
+        self.server.add(*steps, model=self._name)
+        return self
+
+    def assert_all_used(self) -> None:
+        if self.remaining:
+            raise AssertionError(
+                f"ServedModel {self._name!r}: {self.remaining} scripted step(s) never played."
+            )
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse:
+        return await self.inner.get_response(request)  # type: ignore[no-any-return]
+
+    def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+        return self.inner.stream_response(request)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"ServedModel({self._name!r}, api={self.api!r}, server={self.server!r})"
