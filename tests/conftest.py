@@ -43,11 +43,9 @@ def script(request: pytest.FixtureRequest) -> Iterator[Callable[..., Model]]:
     server = OpenAIServer() if request.param != "scripted" else None
 
     def make(*steps: Step) -> Model:
-        model: ScriptedModel | ServedModel
-        if server is None:
-            model = ScriptedModel(steps)
-        else:
-            model = server.model(*steps, api=request.param)
+        model: ScriptedModel | ServedModel = (
+            ScriptedModel(steps) if server is None else server.model(*steps, api=request.param)
+        )
         made.append(model)
         return model
 

@@ -190,7 +190,8 @@ async def test_deepseek_r1_think_tags_two_turns(openai_server: OpenAIServer) -> 
 
     first = await Runner.run(agent, "How do I cross the street?")
     assert first.final_output.startswith(
-        "Crossing the street safely requires **awareness, caution, and following established rules**."
+        "Crossing the street safely requires **awareness, caution, and following established "
+        "rules**."
     )
     assert first.final_output.endswith("Stay vigilant--every crossing is different! 🛑👟")
     assert "<think>" not in first.final_output and "</think>" not in first.final_output
