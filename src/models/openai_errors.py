@@ -63,7 +63,13 @@ def classify(exc: BaseException, *, model: str, base_url: str) -> Failure | None
     if isinstance(exc, IncompleteStream):
         return Failure(ModelError(f"{where}: {exc}."), retryable=True)
     if isinstance(exc, UnexpectedReply):
-        return Failure(ModelError(f"{where} sent an unexpected reply: {exc}."), retryable=False)
+        return Failure(
+            ModelError(
+                f"{where} sent an unexpected reply: {exc}. Check that the base URL points at an "
+                "OpenAI-compatible API (usually ending in /v1)."
+            ),
+            retryable=False,
+        )
     if isinstance(exc, json.JSONDecodeError):
         return Failure(
             ModelError(

@@ -196,6 +196,7 @@ class OpenAIServer:
         self._scripts: dict[str | None, _Script] = {None: _Script(deque(steps))}
         self._lock = threading.Lock()
         self._server: asyncio.Server | None = None
+        self._bound_port: int | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._thread: threading.Thread | None = None
         self._thread_stop: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
@@ -278,9 +279,9 @@ class OpenAIServer:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the server is not running; use `async with` or `with`")
-        return int(self._server.sockets[0].getsockname()[1])
+        if self._bound_port is None:
+            raise RuntimeError("the server was never started; use `async with` or `with`")
+        return self._bound_port
 
     @property
     def url(self) -> str:
@@ -295,17 +296,19 @@ class OpenAIServer:
         self._server = await asyncio.start_server(
             self._on_connection, self._host, self._port, limit=_MAX_HEADER_BYTES
         )
+        self._bound_port = int(self._server.sockets[0].getsockname()[1])
         return self
 
     async def stop(self) -> None:
         if self._server is None:
             return
-        self._server.close()
+        server, self._server = self._server, None
+        server.close()
         for task in list(self._connections):
             task.cancel()
         if self._connections:
             await asyncio.gather(*self._connections, return_exceptions=True)
-        await self._server.wait_closed()
+        await server.wait_closed()
 
     async def __aenter__(self) -> OpenAIServer:
         return await self.start()
