@@ -47,9 +47,10 @@ class ChatDialect:
     """OpenAI's reasoning models only take `max_completion_tokens`; most others `max_tokens`."""
     reasoning_field: Literal["reasoning_content", "reasoning", "think"] = "reasoning_content"
     """How earlier reasoning is sent back when `include_reasoning` is on."""
-    thinking: Literal["chat_template_kwargs", "think", "none"] = "chat_template_kwargs"
-    """How `ModelSettings.thinking` is sent: vLLM/SGLang/llama.cpp template kwargs, Ollama's
-    `think`, or not at all (OpenAI: use `reasoning_effort`)."""
+    thinking: Literal["chat_template_kwargs", "reasoning_effort", "none"] = "chat_template_kwargs"
+    """How `ModelSettings.thinking` is sent: vLLM/SGLang/llama.cpp template kwargs, as
+    `reasoning_effort` ("none" turns it off: Ollama), or not at all (OpenAI: set
+    `reasoning_effort` yourself)."""
 
 
 def server_kind(base_url: str) -> Literal["openai", "ollama", "openai-compatible"]:
@@ -63,13 +64,13 @@ def server_kind(base_url: str) -> Literal["openai", "ollama", "openai-compatible
 
 def dialect_for(base_url: str) -> ChatDialect:
     """What the server at `base_url` wants: OpenAI `max_completion_tokens` and no thinking
-    switch; Ollama its `think` flag and `reasoning` field; others template kwargs (vLLM,
-    SGLang, llama.cpp)."""
+    switch; Ollama `reasoning_effort` as its thinking switch and a `reasoning` field; others
+    template kwargs (vLLM, SGLang, llama.cpp)."""
     kind = server_kind(base_url)
     if kind == "openai":
         return ChatDialect(max_tokens_field="max_completion_tokens", thinking="none")
     if kind == "ollama":
-        return ChatDialect(thinking="think", reasoning_field="reasoning")
+        return ChatDialect(thinking="reasoning_effort", reasoning_field="reasoning")
     return ChatDialect()
 
 
@@ -112,7 +113,12 @@ def chat_request(
         kwargs["top_logprobs"] = settings.top_logprobs
     if settings.reasoning_effort is not None:
         kwargs["reasoning_effort"] = settings.reasoning_effort
-    extra_body = _thinking_body(settings.thinking, dialect)
+    elif settings.thinking is not None and dialect.thinking == "reasoning_effort":
+        kwargs["reasoning_effort"] = "medium" if settings.thinking else "none"
+    extra_body: dict[str, Any] = {}
+    if settings.thinking is not None and dialect.thinking == "chat_template_kwargs":
+        flag = settings.thinking
+        extra_body["chat_template_kwargs"] = {"enable_thinking": flag, "thinking": flag}
     if settings.extra_body:
         extra_body = {**extra_body, **settings.extra_body}
     if extra_body:
@@ -123,14 +129,6 @@ def chat_request(
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}
     return kwargs
-
-
-def _thinking_body(thinking: bool | None, dialect: ChatDialect) -> dict[str, Any]:
-    if thinking is None or dialect.thinking == "none":
-        return {}
-    if dialect.thinking == "think":
-        return {"think": thinking}
-    return {"chat_template_kwargs": {"enable_thinking": thinking, "thinking": thinking}}
 
 
 def chat_tool(spec: SwordSpec) -> dict[str, Any]:
@@ -450,8 +448,9 @@ class ChatStream:
         ]
 
     def response(self) -> ModelResponse:
-        """The whole reply; raises `IncompleteStream` if the model never finished."""
-        if self.finish_reason is None:
+        """The whole reply; raises `IncompleteStream` if the stream ended before the model
+        finished (no finish reason and no final usage chunk: a cut-off stream)."""
+        if self.finish_reason is None and self._usage is None:
             raise IncompleteStream("the stream ended before the model finished its reply")
         reasoning = _joined("".join(self._field_reasoning), self._parser.reasoning)
         calls = [

@@ -120,7 +120,9 @@ class Hold:
 
     @property
     def reached(self) -> bool:
-        """The server has sent the first `after` events and is waiting."""
+        """The server is sending the first `after` events and will hold the rest until
+        `release()` (set just before the last of them goes out, so a consumer that sees it
+        already sees `reached`)."""
         return self._reached.is_set()
 
     def release(self) -> None:
@@ -140,8 +142,12 @@ class Hold:
         if not await asyncio.to_thread(self._reached.wait, timeout):
             raise TimeoutError(f"the server did not reach the hold within {timeout} s")
 
+    def _arrive(self) -> None:
+        """Server side: the events before the hold are going out now."""
+        self._reached.set()
+
     async def _hold(self) -> None:
-        """Server side: mark the hold reached and wait for `release()`."""
+        """Server side: wait for `release()`."""
         event = asyncio.Event()
         with self._lock:
             self._wake = (asyncio.get_running_loop(), event)

@@ -512,6 +512,7 @@ class OpenAIServer:
             await _write_raw(writer, 200, "application/json", half)
             return True
         assert cut.hold is not None
+        cut.hold._arrive()
         writer.write(_head(200, "application/json", {"Content-Length": str(len(body))}))
         await writer.drain()
         if not await _hold_unless_hung_up(cut.hold):
@@ -526,6 +527,8 @@ class OpenAIServer:
         headers = {"Transfer-Encoding": "chunked", "Cache-Control": "no-cache"}
         writer.write(_head(status, "text/event-stream; charset=utf-8", headers))
         for position, event in enumerate(events):
+            if cut is not None and cut.hold is not None and position == max(0, cut.after - 1):
+                cut.hold._arrive()
             if cut is not None and position == cut.after:
                 if cut.kind == "drop":
                     await writer.drain()

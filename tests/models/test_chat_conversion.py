@@ -242,14 +242,14 @@ async def test_openai_dialect_and_thinking_switches(openai_server: OpenAIServer)
     await chat(openai_server, dialect=openai_style).get_response(
         request(CONVERSATION[:1], max_tokens=50, thinking=False)
     )
-    await chat(openai_server, dialect=ChatDialect(thinking="think")).get_response(
+    await chat(openai_server, dialect=ChatDialect(thinking="reasoning_effort")).get_response(
         request(CONVERSATION[:1], thinking=False)
     )
     await chat(openai_server).get_response(request(CONVERSATION[:1], thinking=True))
     first, second, third = (r.body for r in openai_server.model_requests)
     assert first["max_completion_tokens"] == 50 and "max_tokens" not in first
     assert "think" not in first and "chat_template_kwargs" not in first
-    assert second["think"] is False
+    assert second["reasoning_effort"] == "none"  # Ollama's switch
     assert third["chat_template_kwargs"] == {"enable_thinking": True, "thinking": True}
 
 
