@@ -563,6 +563,8 @@ async def _hold_unless_hung_up(hold: Hold) -> bool:
     done, _ = await asyncio.wait({released, hangup}, return_when=asyncio.FIRST_COMPLETED)
     for task in (released, hangup):
         task.cancel()
+    # Let the cancelled read finish, or the next read of this connection finds it waiting.
+    await asyncio.gather(released, hangup, return_exceptions=True)
     if hangup in done and not hangup.cancelled() and hangup.result() == b"":
         request.hung_up = True
         return False
