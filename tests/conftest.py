@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from drusilla import Model
-from drusilla.testing import ScriptedModel
+from drusilla.testing import OpenAIServer, ScriptedModel, ServedModel
 from drusilla.testing.scripted import Step
 from drusilla.util.logging import reset_logger
 from drusilla.util.settings import forget_settings
@@ -30,20 +30,29 @@ def clean_environment(
     reset_logger()
 
 
-@pytest.fixture(params=["scripted"])
+@pytest.fixture(params=["scripted", "chat", "responses"])
 def script(request: pytest.FixtureRequest) -> Iterator[Callable[..., Model]]:
     """A factory `script(*steps) -> Model` playing ScriptedModel steps.
 
-    Parametrized by transport: in-process ("scripted"); the models tests add real HTTP variants,
-    so scenario tests written against this fixture run over the wire too.
+    Parametrized by transport: in-process ("scripted"), and over real HTTP with the real
+    `openai` client against the local OpenAI-protocol server, as `OpenAIChatModel` ("chat")
+    and `OpenAIResponsesModel` ("responses"). The HTTP models have the same `.requests`
+    (with `.input`, `.instructions`, `.swords`, `.settings`, `.output`) as a ScriptedModel.
     """
-    made: list[ScriptedModel] = []
+    made: list[ScriptedModel | ServedModel] = []
+    server = OpenAIServer() if request.param != "scripted" else None
 
     def make(*steps: Step) -> Model:
-        model = ScriptedModel(steps)
+        model: ScriptedModel | ServedModel = (
+            ScriptedModel(steps) if server is None else server.model(*steps, api=request.param)
+        )
         made.append(model)
         return model
 
-    yield make
+    if server is None:
+        yield make
+    else:
+        with server:
+            yield make
     for model in made:
         model.assert_all_used()

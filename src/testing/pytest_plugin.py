@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from .scripted import ScriptedModel, Step
+from .server import OpenAIServer
 
 
 @pytest.fixture
@@ -23,3 +24,13 @@ def scripted_model() -> Iterator[Callable[..., ScriptedModel]]:
     yield make
     for model in created:
         model.assert_all_used()
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    """A running local OpenAI-protocol server (`server.base_url`, `server.add(...)`,
+    `server.model(...)`). It runs in its own thread, so sync tests, `Runner.run_sync` and
+    async tests can all use it. The test fails if scripted steps were left unplayed."""
+    with OpenAIServer() as server:
+        yield server
+    server.assert_all_used()

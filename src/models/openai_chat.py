@@ -1,0 +1,83 @@
+"""`OpenAIChatModel`: a model behind the Chat Completions API — the one every
+OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp, DeepSeek, OpenRouter, Groq …) has."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from .chat_wire import ChatDialect, ChatStream, chat_request, chat_response, dialect_for
+from .interface import ModelRequest, ModelResponse, ModelStreamEvent
+from .openai_calls import Connection, complete, connection_for, stream
+from .reasoning import starts_in_reasoning
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+class OpenAIChatModel:
+    """A model served over Chat Completions.
+
+        OpenAIChatModel("gpt-4.1")                                    # OpenAI, key from env
+        OpenAIChatModel("deepseek-r1", base_url="http://localhost:11434/v1")   # Ollama
+        OpenAIChatModel("my-model", client=AsyncOpenAI(...))          # your own client
+
+    `implicit_think`: the server's chat template opens `<think>` in the prompt, so the reply
+    starts inside the reasoning (DeepSeek-R1, QwQ served raw); None guesses from the name.
+    `dialect` says how this server wants max_tokens, thinking and earlier reasoning sent.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        client: AsyncOpenAI | None = None,
+        connection: Connection | None = None,
+        provider_name: str = "openai",
+        dialect: ChatDialect | None = None,
+        implicit_think: bool | None = None,
+    ) -> None:
+        self._model = model
+        self._connection = connection or connection_for(base_url, api_key, client)
+        self._provider_name = provider_name
+        self._dialect = dialect or dialect_for(self._connection.base_url)
+        self._implicit_think = (
+            starts_in_reasoning(model) if implicit_think is None else implicit_think
+        )
+
+    @property
+    def model_name(self) -> str:
+        return self._model
+
+    @property
+    def provider_name(self) -> str:
+        return self._provider_name
+
+    @property
+    def base_url(self) -> str:
+        return self._connection.base_url
+
+    def __repr__(self) -> str:
+        return f"OpenAIChatModel({self._model!r}, base_url={self._connection.base_url!r})"
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse:
+        kwargs = chat_request(request, self._model, stream=False, dialect=self._dialect)
+
+        async def send(client: AsyncOpenAI, timeout: Any) -> ModelResponse:
+            completion = await client.chat.completions.create(**kwargs, timeout=timeout)
+            return chat_response(completion)
+
+        return await complete(self._connection, self._model, request.settings, send)
+
+    def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+        kwargs = chat_request(request, self._model, stream=True, dialect=self._dialect)
+
+        async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
+            return await client.chat.completions.create(**kwargs, timeout=timeout)
+
+        def new_state() -> ChatStream:
+            return ChatStream(implicit_think=self._implicit_think)
+
+        return stream(self._connection, self._model, request.settings, open_stream, new_state)

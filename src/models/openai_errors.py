@@ -1,0 +1,127 @@
+"""What went wrong with an OpenAI-protocol call, as a `ModelError` a user can act on, and
+whether it is worth retrying (see retry.py)."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import openai
+
+from ..util.errors import ModelError
+from .retry import Failure
+from .wire import IncompleteStream, UnexpectedReply
+
+_RETRYABLE_STATUS = frozenset({408, 409, 429})
+_HINTS = {
+    401: "Check the API key (DRUSILLA_API_KEY, or OPENAI_API_KEY).",
+    403: "The API key may not have access to this model.",
+    404: "Check the model name and the base URL (DRUSILLA_MODEL, DRUSILLA_BASE_URL).",
+}
+
+
+def classify(exc: BaseException, *, model: str, base_url: str) -> Failure | None:
+    """A `Failure` for errors of the server or the connection; None for anything else."""
+    where = f"The model {model!r} at {base_url}"
+    if isinstance(exc, ModelError):
+        return Failure(exc, retryable=False)
+    if isinstance(exc, openai.APIStatusError):
+        return _status_failure(exc, where)
+    if isinstance(exc, openai.APITimeoutError):
+        return Failure(
+            ModelError(
+                f"{where} did not answer in time (DRUSILLA_HTTP_TIMEOUT, or "
+                "ModelSettings(timeout=...))."
+            ),
+            retryable=True,
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        detail = f": {cause}" if cause and str(cause) else ""
+        return Failure(
+            ModelError(
+                f"{where} could not be reached or the connection dropped{detail}. Is the server "
+                "running? With no configuration drusilla uses a local Ollama "
+                "(`ollama serve`, `ollama pull deepseek-r1`); set DRUSILLA_MODEL and "
+                "DRUSILLA_BASE_URL for another server."
+            ),
+            retryable=True,
+        )
+    if isinstance(exc, openai.APIError):  # an error object inside a stream
+        body = exc.body if isinstance(exc.body, Mapping) else {}
+        return Failure(
+            ModelError(
+                f"{where} reported an error: {exc.message}",
+                code=exc.code,
+                server_message=body.get("message", exc.message),
+            ),
+            retryable=False,
+        )
+    if isinstance(exc, IncompleteStream):
+        return Failure(ModelError(f"{where}: {exc}."), retryable=True)
+    if isinstance(exc, UnexpectedReply):
+        return Failure(
+            ModelError(
+                f"{where} sent an unexpected reply: {exc}. Check that the base URL points at an "
+                "OpenAI-compatible API (usually ending in /v1)."
+            ),
+            retryable=False,
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        return Failure(
+            ModelError(
+                f"{where} sent a body that is not JSON ({exc.msg} at position {exc.pos}). Check "
+                "that the base URL points at an OpenAI-compatible API (usually ending in /v1)."
+            ),
+            retryable=False,
+        )
+    return None
+
+
+def _status_failure(exc: openai.APIStatusError, where: str) -> Failure:
+    status = exc.status_code
+    server_message = _server_message(exc.body)
+    code = exc.code or (exc.body.get("type") if isinstance(exc.body, Mapping) else None)
+    label = f"HTTP {status}" + (f" ({code})" if code else "")
+    text = f"{where} answered {label}: {server_message or 'no message'}."
+    hint = _HINTS.get(status)
+    if hint:
+        text += " " + hint
+    return Failure(
+        ModelError(text, status=status, code=code, server_message=server_message),
+        retryable=status in _RETRYABLE_STATUS or status >= 500,
+        retry_after=retry_after(exc.response.headers),
+    )
+
+
+def _server_message(body: Any) -> str | None:
+    if isinstance(body, Mapping):
+        message = body.get("message") or body.get("detail") or body.get("error")
+        return str(message) if message else json.dumps(body)[:500]
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:500]
+    return None
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return float(millis) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    parsed = email.utils.parsedate_tz(value)
+    if parsed is None:
+        return None
+    return max(0.0, email.utils.mktime_tz(parsed) - time.time())

@@ -1,0 +1,134 @@
+"""`OpenAIProvider`: model strings to OpenAI-protocol models.
+
+- ``"openai/gpt-4.1"``: OpenAI's API (key from DRUSILLA_API_KEY or OPENAI_API_KEY);
+- ``"ollama/deepseek-r1"``: a local Ollama at http://localhost:11434/v1;
+- ``"<name>/<model>"`` for endpoints you register: ``OpenAIProvider(endpoints={"groq":
+  Endpoint("https://api.groq.com/openai/v1", api_key=...)})`` makes ``"groq/llama-3.3-70b"``;
+- a plain name (``"gpt-4.1"``, or one with a slash that is no registered prefix, such as
+  ``"deepseek-ai/DeepSeek-R1"``): DRUSILLA_BASE_URL when set, else OpenAI when a key is set,
+  else the local Ollama;
+- no name: DRUSILLA_MODEL, default ``deepseek-r1`` — so with nothing configured drusilla talks
+  to a local Ollama running DeepSeek-R1.
+
+Chat Completions is used unless an endpoint (or the provider) says ``api="responses"``:
+every OpenAI-compatible server has Chat Completions, few have Responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..util.errors import UserError
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL, Settings, get_settings
+from .chat_wire import dialect_for, server_kind
+from .interface import Model
+from .openai_calls import Connection
+from .openai_chat import OpenAIChatModel
+from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
+from .openai_responses import OpenAIResponsesModel
+
+Api = Literal["chat", "responses"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A server models can be named on: ``"<prefix>/<model>"``."""
+
+    base_url: str
+    api_key: str | None = field(default=None, repr=False)
+    api: Api | None = None
+    """None: the provider's choice (Chat Completions by default)."""
+
+
+class OpenAIProvider:
+    """Resolves model names to `OpenAIChatModel` / `OpenAIResponsesModel`.
+
+    `base_url` / `api_key` replace DRUSILLA_BASE_URL / DRUSILLA_API_KEY for plain names;
+    `endpoints` adds (or replaces) prefixes; `api` picks the wire API for all of them.
+    Clients are pooled per event loop, base URL and key; `aclose()` closes this loop's.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        api: Api = "chat",
+        endpoints: dict[str, Endpoint] | None = None,
+        pool: ClientPool | None = None,
+    ) -> None:
+        if api not in ("chat", "responses"):
+            raise UserError(f"OpenAIProvider(api={api!r}): use 'chat' or 'responses'.")
+        self._base_url = base_url
+        self._api_key = api_key
+        self._api: Api = api
+        self._endpoints = dict(endpoints or {})
+        self._pool = pool or default_pool
+        self._models: dict[str, Model] = {}
+        self._models_settings: Settings | None = None
+
+    def get_model(self, name: str | None) -> Model:
+        settings = get_settings()
+        if settings is not self._models_settings:  # settings were reloaded: resolve afresh
+            self._models = {}
+            self._models_settings = settings
+        key = name or ""
+        model = self._models.get(key)
+        if model is None:
+            model = self._models[key] = self._resolve(name, settings)
+        return model
+
+    async def aclose(self) -> None:
+        """Close the pooled clients of the running event loop."""
+        await self._pool.aclose()
+
+    def _resolve(self, name: str | None, settings: Settings) -> Model:
+        full_name = name if name is not None else settings.model
+        if not full_name or not full_name.strip():
+            raise UserError(
+                "The model name is empty. Pass Agent(model='gpt-4.1') or set DRUSILLA_MODEL "
+                "(e.g. 'ollama/deepseek-r1', 'openai/gpt-4.1')."
+            )
+        prefix, slash, rest = full_name.partition("/")
+        if slash and rest and prefix in self._endpoints:
+            endpoint = self._endpoints[prefix]
+            return self._model(rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api)
+        if slash and rest and prefix == "openai":
+            return self._model(rest, "openai", OPENAI_BASE_URL, self._openai_key(settings, name))
+        if slash and rest and prefix == "ollama":
+            return self._model(rest, "ollama", DEFAULT_OLLAMA_BASE_URL, None)
+        base_url = self._base_url or settings.base_url
+        api_key = self._api_key or settings.api_key
+        if base_url:
+            return self._model(full_name, server_kind(base_url), base_url, api_key)
+        if api_key:
+            return self._model(full_name, "openai", OPENAI_BASE_URL, api_key)
+        return self._model(full_name, "ollama", DEFAULT_OLLAMA_BASE_URL, None)
+
+    def _openai_key(self, settings: Settings, name: str | None) -> str:
+        key = self._api_key or settings.api_key
+        if not key:
+            raise UserError(
+                f"The model {name!r} is served by OpenAI, which needs an API key: set "
+                "DRUSILLA_API_KEY (or OPENAI_API_KEY) in the environment or .env."
+            )
+        return key
+
+    def _model(
+        self,
+        model: str,
+        provider_name: str,
+        base_url: str,
+        api_key: str | None,
+        api: Api | None = None,
+    ) -> Model:
+        connection = Connection(base_url.rstrip("/"), api_key or NO_KEY, pool=self._pool)
+        if (api or self._api) == "responses":
+            return OpenAIResponsesModel(model, connection=connection, provider_name=provider_name)
+        return OpenAIChatModel(
+            model,
+            connection=connection,
+            provider_name=provider_name,
+            dialect=dialect_for(connection.base_url),
+        )

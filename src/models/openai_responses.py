@@ -1,0 +1,76 @@
+"""`OpenAIResponsesModel`: a model behind OpenAI's Responses API (OpenAI itself, and servers
+that copy it, such as recent vLLM and Ollama)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from .interface import ModelRequest, ModelResponse, ModelStreamEvent
+from .openai_calls import Connection, complete, connection_for, stream
+from .reasoning import starts_in_reasoning
+from .responses_wire import ResponsesStream, responses_request, responses_response
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+class OpenAIResponsesModel:
+    """A model served over the Responses API; constructed like `OpenAIChatModel`.
+
+    Responses has no `seed`, `stop` or penalties: those settings are left out with a warning
+    (pass them in `extra_body` if your server takes them).
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        client: AsyncOpenAI | None = None,
+        connection: Connection | None = None,
+        provider_name: str = "openai",
+        implicit_think: bool | None = None,
+    ) -> None:
+        self._model = model
+        self._connection = connection or connection_for(base_url, api_key, client)
+        self._provider_name = provider_name
+        self._implicit_think = (
+            starts_in_reasoning(model) if implicit_think is None else implicit_think
+        )
+
+    @property
+    def model_name(self) -> str:
+        return self._model
+
+    @property
+    def provider_name(self) -> str:
+        return self._provider_name
+
+    @property
+    def base_url(self) -> str:
+        return self._connection.base_url
+
+    def __repr__(self) -> str:
+        return f"OpenAIResponsesModel({self._model!r}, base_url={self._connection.base_url!r})"
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse:
+        kwargs = responses_request(request, self._model, stream=False)
+
+        async def send(client: AsyncOpenAI, timeout: Any) -> ModelResponse:
+            response = await client.responses.create(**kwargs, timeout=timeout)
+            return responses_response(response)
+
+        return await complete(self._connection, self._model, request.settings, send)
+
+    def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+        kwargs = responses_request(request, self._model, stream=True)
+
+        async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
+            return await client.responses.create(**kwargs, timeout=timeout)
+
+        def new_state() -> ResponsesStream:
+            return ResponsesStream(implicit_think=self._implicit_think)
+
+        return stream(self._connection, self._model, request.settings, open_stream, new_state)
