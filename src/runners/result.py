@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
+import anyio
+
 from ..models.interface import ModelResponse, TextDelta
 from ..models.items import InputItem
 from ..models.usage import Usage
@@ -154,8 +156,11 @@ class RunResultStreaming(_ResultMethods):
         Leaving the loop early (break, or closing the iterator) cancels the run.
         """
         try:
-            async for event in self._events:
-                yield event
+            with self._events:  # closed however the iteration ends
+                async for event in self._events:
+                    yield event
+        except anyio.ClosedResourceError:
+            pass  # a second call after the stream was consumed: nothing more to yield
         finally:
             if not self.is_complete:
                 self.cancel()
