@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from drusilla import MCPServer, MCPServerStdio, MCPServerStreamableHTTP
 
 PROBE = Path(__file__).with_name("probe_server.py")
@@ -91,6 +93,11 @@ def log_lines(log: Path) -> list[str]:
 
 def read_log(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
+
+
+def mcp_tasks() -> list[asyncio.Task[Any]]:
+    """drusilla's MCP connection tasks still alive in this event loop."""
+    return [task for task in asyncio.all_tasks() if task.get_name().startswith("drusilla-mcp")]
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -19,6 +19,8 @@ import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.types import Image
+from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from pydantic import BaseModel
 
 # A 1x1 transparent PNG.
@@ -64,6 +66,20 @@ def picture() -> Image:
 def fail(reason: str) -> str:
     """Always fails, with the given reason."""
     raise ToolError(f"cannot do that: {reason}")
+
+
+@app.tool()
+def picky(text: str) -> str:
+    """Rejects uppercase text with a JSON-RPC "invalid params" error."""
+    if text != text.lower():
+        raise MCPError(INVALID_PARAMS, "text must be lowercase")
+    return text
+
+
+@app.tool()
+def refuse() -> str:
+    """Answers with a JSON-RPC error."""
+    raise MCPError(INTERNAL_ERROR, "internal trouble")
 
 
 @app.tool()

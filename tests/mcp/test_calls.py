@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from drusilla import (
     Agent,
     MCPServer,
@@ -137,6 +138,22 @@ async def test_bad_arguments_are_caught_before_the_call(
     assert told in text
     assert outputs(model, 2)[-1] == "2"  # the model corrected itself
     assert result.final_output == "Two."
+
+
+async def test_json_rpc_errors(make_probe: Callable[..., MCPServer]) -> None:
+    model = ScriptedModel(
+        [[call("picky", text="LOUD"), call("refuse")], call("picky", text="quiet"), "Ok."]
+    )
+    agent = Agent("a", model=model, mcp_servers=[make_probe()])
+    await Runner.run(agent, "go")
+    rejected, refused = outputs(model, 1)
+    # "invalid params" from the server: the model is told its arguments were wrong
+    assert rejected == "Invalid arguments for the sword picky: text must be lowercase"
+    assert refused == (
+        "An error occurred while running the sword refuse: MCP server 'probe' answered "
+        "tools/call 'refuse' with an error: internal trouble (code -32603)."
+    )
+    assert outputs(model, 2) == ["quiet"]
 
 
 async def test_stop_at_an_mcp_sword(make_probe: Callable[..., MCPServer]) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from drusilla import (
     Agent,
     MCPServer,
@@ -197,6 +198,23 @@ def test_default_names_and_repr_hide_secrets() -> None:
     )
     assert http.name == "example.com:8443/mcp"
     assert repr(http) == "MCPServerStreamableHTTP(name='example.com:8443/mcp')"
+
+
+def test_secrets_are_kept_out_of_messages() -> None:
+    http = MCPServerStreamableHTTP(
+        "https://user:pa55word@example.com/mcp?key=s3cret-key",
+        headers={"Authorization": "Bearer tok-123456"},
+    )
+    error = ConnectionError(
+        "POST https://user:pa55word@example.com/mcp?key=s3cret-key failed; "
+        "sent Authorization: Bearer tok-123456"
+    )
+    text = http._describe(error)
+    assert "pa55word" not in text and "s3cret-key" not in text and "tok-123456" not in text
+    assert text.startswith("ConnectionError: POST https://user:***@example.com/mcp?***")
+
+    stdio = MCPServerStdio("python", ["server.py"], env={"API_TOKEN": "secret-token-value"})
+    assert stdio._describe(OSError("bad token secret-token-value")) == "OSError: bad token ***"
 
 
 def test_import_drusilla_does_not_import_mcp() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+
 from drusilla import Agent, MCPServerStdio, Runner
 from drusilla.testing import ScriptedModel, call
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import anyio
 import pytest
+
 from drusilla import Agent, MCPServer, MCPServerStdio, MCPServerStreamableHTTP, Runner, UserError
 from drusilla.testing import ScriptedModel, call
 
-from .conftest import HTTPProbe, log_lines, process_gone, read_log, stdio_probe
+from .conftest import HTTPProbe, log_lines, mcp_tasks, process_gone, read_log, stdio_probe
 from .test_calls import outputs
 
 
@@ -26,6 +27,7 @@ async def test_opened_once_per_root_run_and_closed_at_its_end(probe_log: Path) -
     assert log_lines(probe_log) == ["start probe", "stop probe"]  # stopped before run() returned
     assert process_gone(int(first))
     assert not server.is_connected
+    assert mcp_tasks() == []  # the connection's task ended with it
 
 
 async def test_shared_with_an_agent_used_as_a_sword(probe_log: Path) -> None:
@@ -95,6 +97,20 @@ async def test_http_connection_is_closed_at_the_end_of_the_run(http_probe: HTTPP
     assert not server.is_connected
     async with server:  # and it opens again
         assert (await server.call_tool("echo", {"text": "again"})).text == "again"
+
+
+def test_a_connection_stays_in_its_event_loop(probe_log: Path) -> None:
+    server = stdio_probe(probe_log)
+
+    async def hold_and_run_elsewhere() -> None:
+        async with server:
+            model = ScriptedModel(["unused"])
+            agent = Agent("a", model=model, mcp_servers=[server])
+            with pytest.raises(UserError, match="connected in another event loop"):
+                await anyio.to_thread.run_sync(Runner.run_sync, agent, "go")
+
+    anyio.run(hold_and_run_elsewhere)
+    assert log_lines(probe_log) == ["start probe", "stop probe"]
 
 
 async def test_using_a_server_outside_a_run_needs_a_connection() -> None:

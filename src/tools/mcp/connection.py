@@ -35,6 +35,7 @@ class Connection:
     def __init__(self, label: str, redact: Callable[[str], str]) -> None:
         self.label = label
         self.redact = redact
+        self.loop = asyncio.get_running_loop()
         self.client: Client | None = None
         self.failure: BaseException | None = None
         """Why the connection ended, when it was not closed by us."""

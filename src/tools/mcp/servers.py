@@ -232,6 +232,11 @@ class MCPServer:
 
     async def _open_connection(self) -> Connection:
         connection = self._connection
+        if connection is not None and connection.loop is not asyncio.get_running_loop():
+            raise UserError(
+                f"MCP server {self.name!r} is connected in another event loop (or thread); a "
+                "connection can only be used where it was opened. Use one server object per loop."
+            )
         if connection is not None and not connection.broken:
             return connection
         async with self._lock():
