@@ -32,6 +32,8 @@ class ConnectionLost(Exception):
 
 
 class Connection:
+    """An open `mcp.Client`, the task holding it, and the requests waiting on it."""
+
     def __init__(self, label: str, redact: Callable[[str], str]) -> None:
         self.label = label
         self.redact = redact
@@ -155,7 +157,7 @@ class Connection:
 
 
 def describe(exc: BaseException) -> str:
-    """A one-line description of an error, looking inside exception groups and chains."""
+    """A one-line description of an error (the first one inside an exception group)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     text = str(exc)
