@@ -86,11 +86,12 @@ async def test_image_reaches_the_model_as_an_image_part(
     result = await Runner.run(agent, "draw")
     [parts] = outputs(model, 1)
     assert parts == [
+        {"type": "input_text", "text": "(an image)"},
         {
             "type": "input_image",
             "image_url": "data:image/png;base64," + base64.b64encode(PNG).decode(),
             "detail": "auto",
-        }
+        },
     ]
     item = next(i for i in result.new_items if isinstance(i, SwordCallOutputItem))
     [image] = item.output.images

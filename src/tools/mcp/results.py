@@ -43,9 +43,9 @@ class MCPToolResult:
         """Responses-style content parts for the model when there are images, else None."""
         if not self.images:
             return None
-        parts: list[dict[str, Any]] = []
-        if self.text:
-            parts.append({"type": "input_text", "text": self.text})
+        count = len(self.images)
+        text = self.text or ("(an image)" if count == 1 else f"({count} images)")
+        parts: list[dict[str, Any]] = [{"type": "input_text", "text": text}]
         for image in self.images:
             parts.append({"type": "input_image", "image_url": image.data_url, "detail": "auto"})
         return parts
