@@ -504,7 +504,7 @@ class _Run:
             calls, self.ctx, agent, self.charms, parallel=parallel, available=list(gear.swords)
         )
         for result in results:
-            raw = function_call_output(result.call["call_id"], result.output_text)
+            raw = function_call_output(result.call["call_id"], result.parts or result.output_text)
             outputs[id(result.call)] = SwordCallOutputItem(agent, raw, result.output)
         return results
 
