@@ -24,7 +24,7 @@ from .retry import Classifier, RetryPolicy, call_with_retries, wait_before_retry
 from .settings import ModelSettings
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from openai import AsyncOpenAI, RequestOptions
 
 T = TypeVar("T")
 
@@ -79,6 +79,39 @@ class StreamState(Protocol):
 
 Send = Callable[["AsyncOpenAI", Any], Awaitable[T]]
 """`send(client, timeout)`: one attempt of a call."""
+
+
+async def post_json(
+    client: AsyncOpenAI, path: str, request: dict[str, Any], timeout: Any, *, stream: bool = False
+) -> Any:
+    """POST a request a wire module built (`create()` keyword arguments: the body, plus
+    `extra_body` / `extra_headers`) through the client, and get the reply as plain dicts — a
+    stream yields one dict per event.
+
+    It is the client's own `post`: same transport, auth, timeouts and error classes as
+    `create()`, without its typed layers, which walk every message of the request through
+    openai's TypedDict transform and build a pydantic object of the reply and of every stream
+    chunk, only for the wire modules to read them back into our items. Those layers cost
+    several times the HTTP request itself (docs/benchmarks.md, scenarios 4 and 5).
+    """
+    from openai import AsyncStream
+
+    body = dict(request)
+    options: RequestOptions = {"timeout": timeout, "security": {"bearer_auth": True}}
+    extra_body = body.pop("extra_body", None)
+    if extra_body:
+        options["extra_json"] = extra_body
+    extra_headers = body.pop("extra_headers", None)
+    if extra_headers:
+        options["headers"] = extra_headers
+    return await client.post(
+        path,
+        body=body,
+        options=options,
+        cast_to=object,
+        stream=stream,
+        stream_cls=AsyncStream[object],
+    )
 
 
 async def complete(connection: Connection, model: str, settings: ModelSettings, send: Send[T]) -> T:

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from .chat_wire import ChatDialect, ChatStream, chat_request, chat_response, dialect_for
 from .interface import ModelRequest, ModelResponse, ModelStreamEvent
-from .openai_calls import Connection, complete, connection_for, stream
+from .openai_calls import Connection, complete, connection_for, post_json, stream
 from .reasoning import starts_in_reasoning
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
+PATH = "/chat/completions"
 
 
 class OpenAIChatModel:
@@ -66,8 +68,7 @@ class OpenAIChatModel:
         kwargs = chat_request(request, self._model, stream=False, dialect=self._dialect)
 
         async def send(client: AsyncOpenAI, timeout: Any) -> ModelResponse:
-            completion = await client.chat.completions.create(**kwargs, timeout=timeout)
-            return chat_response(completion)
+            return chat_response(await post_json(client, PATH, kwargs, timeout))
 
         return await complete(self._connection, self._model, request.settings, send)
 
@@ -75,7 +76,7 @@ class OpenAIChatModel:
         kwargs = chat_request(request, self._model, stream=True, dialect=self._dialect)
 
         async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
-            return await client.chat.completions.create(**kwargs, timeout=timeout)
+            return await post_json(client, PATH, kwargs, timeout, stream=True)
 
         def new_state() -> ChatStream:
             return ChatStream(implicit_think=self._implicit_think)

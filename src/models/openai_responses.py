@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from .interface import ModelRequest, ModelResponse, ModelStreamEvent
-from .openai_calls import Connection, complete, connection_for, stream
+from .openai_calls import Connection, complete, connection_for, post_json, stream
 from .reasoning import starts_in_reasoning
 from .responses_wire import ResponsesStream, responses_request, responses_response
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
+PATH = "/responses"
 
 
 class OpenAIResponsesModel:
@@ -59,8 +61,7 @@ class OpenAIResponsesModel:
         kwargs = responses_request(request, self._model, stream=False)
 
         async def send(client: AsyncOpenAI, timeout: Any) -> ModelResponse:
-            response = await client.responses.create(**kwargs, timeout=timeout)
-            return responses_response(response)
+            return responses_response(await post_json(client, PATH, kwargs, timeout))
 
         return await complete(self._connection, self._model, request.settings, send)
 
@@ -68,7 +69,7 @@ class OpenAIResponsesModel:
         kwargs = responses_request(request, self._model, stream=True)
 
         async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
-            return await client.responses.create(**kwargs, timeout=timeout)
+            return await post_json(client, PATH, kwargs, timeout, stream=True)
 
         def new_state() -> ResponsesStream:
             return ResponsesStream(implicit_think=self._implicit_think)
