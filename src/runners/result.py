@@ -157,7 +157,17 @@ class RunResultStreaming(_ResultMethods):
         """
         try:
             with self._events:  # closed however the iteration ends
-                async for event in self._events:
+                while True:
+                    # What is buffered is taken without a trip through the event loop.
+                    try:
+                        event = self._events.receive_nowait()
+                    except anyio.WouldBlock:
+                        try:
+                            event = await self._events.receive()
+                        except anyio.EndOfStream:
+                            break
+                    except anyio.EndOfStream:
+                        break
                     yield event
         except anyio.ClosedResourceError:
             pass  # a second call after the stream was consumed: nothing more to yield

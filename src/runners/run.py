@@ -15,7 +15,7 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -82,6 +82,9 @@ from .items import (
 )
 from .result import RunResult, RunResultStreaming
 from .scope import current_scope, run_scope
+
+if TYPE_CHECKING:
+    from anyio.streams.memory import MemoryObjectSendStream
 
 Emit = Callable[[StreamEvent], Awaitable[None]]
 STREAM_BUFFER_SIZE = 64
@@ -153,7 +156,7 @@ class Runner:
         """Start the run in the background and return at once; follow it with `stream_events()`."""
         send, receive = anyio.create_memory_object_stream[StreamEvent](STREAM_BUFFER_SIZE)
         run = _Run(
-            starting_agent, input, context, max_turns, charms, run_config, session, send.send
+            starting_agent, input, context, max_turns, charms, run_config, session, _emitter(send)
         )
         result = RunResultStreaming(run, receive)
 
@@ -168,6 +171,20 @@ class Runner:
 
         result._task = asyncio.create_task(drive(), name=f"drusilla-run:{starting_agent.name}")
         return result
+
+
+def _emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
+    """Hand events to the consumer: straight into the buffer while it has room, and only when
+    it is full wait for the consumer (backpressure). `send()` alone would also pass through the
+    event loop once per event, several times the cost of the event itself for text deltas."""
+
+    async def emit(event: StreamEvent) -> None:
+        try:
+            send.send_nowait(event)
+        except anyio.WouldBlock:
+            await send.send(event)
+
+    return emit
 
 
 def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
