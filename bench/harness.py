@@ -84,7 +84,6 @@ def run(plan: Plan, progress: Progress = print) -> dict[str, Any]:
         results["scenarios"][scenario.id] = {
             "params": plan.params(scenario),
             "rounds": plan.rounds(scenario),
-            "pending": scenario.pending,
             "frameworks": {key: _empty() for key in installed},
         }
     if plan.quick:

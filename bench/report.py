@@ -68,9 +68,10 @@ class Results:
 
     def ratio(self, scenario: Scenario, metric: Metric, peer: str) -> float | None:
         medians = self.medians(scenario, metric)
-        if BASELINE not in medians or not medians.get(peer):
-            return None
-        return medians[BASELINE] / medians[peer]
+        mine, theirs = medians.get(BASELINE), medians.get(peer)
+        if mine is None or theirs is None or mine <= 0 or theirs <= 0:
+            return None  # a ratio of overheads that went below their floor means nothing
+        return mine / theirs
 
     def verdicts(self, scenario: Scenario, metric: Metric) -> list[Verdict]:
         medians = self.medians(scenario, metric)
@@ -145,8 +146,11 @@ def _summary(results: Results) -> list[str]:
     lines = [
         "## Summary",
         "",
-        "Medians; lower is better everywhere. A ratio below 1 means drusilla is faster (or "
-        "smaller).",
+        "Medians; lower is better except for requests per second. A ratio below 1 means "
+        "drusilla is faster (or smaller); for requests per second, above 1 does. Overheads "
+        "measured above a floor can be negative (faster than the floor); a ratio is only "
+        "given when both values are positive. Each scenario's section below has the spread "
+        "and more figures.",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -154,17 +158,7 @@ def _summary(results: Results) -> list[str]:
     for scenario in SCENARIOS:
         if not results.ran(scenario):
             continue
-        if scenario.pending:
-            targets = [
-                Verdict(t, t.bar({}, scenario.full), None).bar_text(m.unit)
-                for m in scenario.metrics
-                for t in m.targets
-            ]
-            blanks = [scenario.pending] + ["—"] * (len(header) - 4)
-            row = [str(scenario.number), scenario.title, *blanks, "<br>".join(targets) or "—"]
-            lines.append("| " + " | ".join(row) + " |")
-            continue
-        for metric in scenario.metrics:
+        for metric in [m for m in scenario.metrics if m.summary]:
             label = scenario.title
             if len(scenario.metrics) > 1:
                 label += f": {metric.label}"
@@ -235,8 +229,6 @@ def _method() -> list[str]:
 
 def _scenario_section(results: Results, scenario: Scenario) -> list[str]:
     lines = [f"## {scenario.number}. {scenario.title}", "", scenario.description, ""]
-    if scenario.pending:
-        return [*lines, f"**{scenario.pending}** — not measured yet.", ""]
     params = ", ".join(f"{k}={v}" for k, v in results.params(scenario).items())
     rounds = results.document["scenarios"][scenario.id]["rounds"]
     lines += [f"Parameters: {params}; {rounds} round(s) per framework.", ""]
@@ -299,10 +291,7 @@ def console(document: Mapping[str, Any]) -> str:
     for scenario in SCENARIOS:
         if not results.ran(scenario):
             continue
-        if scenario.pending:
-            out.append(f"{scenario.number}. {scenario.title}: {scenario.pending}")
-            continue
-        for metric in scenario.metrics:
+        for metric in [m for m in scenario.metrics if m.summary]:
             parts = [f"{BASELINE} {results.cell(scenario, metric, BASELINE)}"]
             for peer in peers:
                 ratio = ratio_text(results.ratio(scenario, metric, peer))

@@ -18,14 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .adapters.base import Framework, Reply, Script, ToolCall
+from .serving import FINAL, ServerProcess, stream_text
 
-FINAL = "done"
 PROMPT = "Go."
+
+
+Samples = dict[str, list[float]]
 
 
 @dataclass
 class Outcome:
-    samples: dict[str, list[float]]
+    samples: Samples
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -230,8 +233,159 @@ async def waiting_runs(framework: Framework, *, runs: int) -> Outcome:
     )
 
 
+# --- scenarios 4 and 5: over HTTP, against the bare `openai` client ------------------------------
+
+Contender = Callable[[], Awaitable[dict[str, float]]]
+"""One measurement of a framework or a bare client: {metric suffix: value}."""
+
+
+async def _rotating(contenders: dict[str, Contender], rounds: int, warmup: int) -> Samples:
+    """Each contender measured `rounds` times, in an order that rotates every round (so none
+    always goes first), the first `warmup` rounds dropped; samples keyed "<contender>_<suffix>"."""
+    names = list(contenders)
+    samples: Samples = {}
+    for index in range(rounds):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            measured = await contenders[name]()
+            if index >= warmup:
+                for suffix, value in measured.items():
+                    samples.setdefault(f"{name}_{suffix}", []).append(value)
+    return samples
+
+
+def _minus(samples: Samples, mine: str, floor: str) -> list[float]:
+    """Round by round: what `mine` measured above `floor` (same round, same process)."""
+    return [a - b for a, b in zip(samples[mine], samples[floor], strict=True)]
+
+
+# --- scenario 4: concurrent runs over HTTP -------------------------------------------------------
+
+
+async def concurrent_runs(
+    framework: Framework, *, runs: int, turns: int, latency_ms: float, repeats: int, warmup: int
+) -> Outcome:
+    """`runs` concurrent `turns`-turn runs against bench/server.py answering after `latency_ms`.
+
+    The ideal is `turns` × latency: every run's calls wait on the server at the same time. In
+    the same process, in rotating order with the framework, the bare `openai` client makes the
+    same requests by hand (bench/bare.py), typed and transport-only: the floors. Each is
+    measured in wall time and in CPU time of this process per request (the server's CPU is
+    its own process's).
+    """
+    from .bare import BareClient
+
+    counter = Counter()
+    ping = ping_tools(counter)["async"]
+    rounds = warmup + repeats
+    requests = runs * turns
+    spec = {
+        "kind": "concurrent",
+        "turns": turns,
+        "latency": latency_ms / 1000,
+        "requests": 3 * rounds * requests,
+    }
+
+    def burst(start: Callable[[], Awaitable[str]]) -> Contender:
+        async def measure() -> dict[str, float]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            outputs = await asyncio.gather(*(start() for _ in range(runs)))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            for output in outputs:
+                _check_final(output)
+            return {"wall": wall * 1000, "cpu": cpu / requests * 1e6}
+
+        return measure
+
+    with ServerProcess(spec) as server:
+        agent = framework.http_agent(server.base_url, [ping])
+        bare = BareClient(server.base_url)
+        try:
+            samples = await _rotating(
+                {
+                    "concurrent": burst(lambda: framework.run(agent, PROMPT)),
+                    "concurrent_typed": burst(lambda: bare.run_typed(PROMPT, ping)),
+                    "concurrent_transport": burst(lambda: bare.run_transport(PROMPT, ping)),
+                },
+                rounds,
+                warmup,
+            )
+        finally:
+            await bare.aclose()
+    _check_calls(counter, 3 * rounds * runs * (turns - 1), "concurrent_runs")
+    samples["concurrent_rps"] = [requests / (ms / 1000) for ms in samples["concurrent_wall"]]
+    samples["concurrent_own_cpu"] = _minus(samples, "concurrent_cpu", "concurrent_transport_cpu")
+    server_cpu = server.report["cpu_seconds"] / spec["requests"]
+    return Outcome(
+        samples,
+        {
+            "runs": runs,
+            "turns": turns,
+            "latency_ms": latency_ms,
+            "server_cpu_us_per_request": round(server_cpu * 1e6),
+            # The server alone, one core: each turn's `runs` requests pass through its CPU
+            # one after another, then wait out the latency together.
+            "server_bound_ms": round(turns * (latency_ms + runs * server_cpu * 1000)),
+        },
+    )
+
+
+# --- scenario 5: streaming overhead per delta ----------------------------------------------------
+
+
+async def stream_deltas(framework: Framework, *, deltas: int, repeats: int, warmup: int) -> Outcome:
+    """One streamed run whose answer arrives in `deltas` text deltas from bench/server.py, and
+    the same stream read by the bare `openai` client (typed and transport-only), in rotating
+    order, in the same process.
+
+    Measured in CPU time of this process: the server runs in its own, so how fast it writes
+    can neither hide nor inflate the work done here. Overhead per delta = (framework − bare
+    client) ÷ deltas.
+    """
+    from .bare import BareClient
+
+    rounds = warmup + repeats
+    expected = stream_text(deltas)
+    spec = {"kind": "stream", "deltas": deltas, "requests": 3 * rounds}
+    seen: dict[str, int] = {}
+
+    def reader(name: str, read: Callable[[], Awaitable[list[str]]]) -> Contender:
+        async def measure() -> dict[str, float]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            got = await read()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            if "".join(got) != expected:
+                raise AssertionError(f"{name}: the streamed text is not what the server sent")
+            seen[name] = len(got)
+            return {"cpu": cpu / deltas * 1e6, "wall": wall / deltas * 1e6}
+
+        return measure
+
+    with ServerProcess(spec) as server:
+        agent = framework.http_agent(server.base_url, [])
+        bare = BareClient(server.base_url)
+        try:
+            samples = await _rotating(
+                {
+                    "stream": reader("framework", lambda: framework.stream(agent, PROMPT)),
+                    "stream_typed": reader("typed", lambda: bare.stream_typed(PROMPT)),
+                    "stream_transport": reader("transport", lambda: bare.stream_transport(PROMPT)),
+                },
+                rounds,
+                warmup,
+            )
+        finally:
+            await bare.aclose()
+    samples["stream_delta"] = _minus(samples, "stream_cpu", "stream_typed_cpu")
+    samples["stream_delta_wall"] = _minus(samples, "stream_wall", "stream_typed_wall")
+    samples["stream_own_cpu"] = _minus(samples, "stream_cpu", "stream_transport_cpu")
+    return Outcome(samples, {"deltas": deltas, "deltas_seen": seen["framework"]})
+
+
 SCENARIOS: dict[str, Callable[..., Awaitable[Outcome]]] = {
     "turn_overhead": turn_overhead,
     "parallel_tools": parallel_tools,
+    "concurrent_runs": concurrent_runs,
+    "stream_deltas": stream_deltas,
     "waiting_runs": waiting_runs,
 }

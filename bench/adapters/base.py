@@ -1,10 +1,11 @@
 """The framework-neutral contract every adapter fulfils.
 
-A scenario describes its model as a `Script`: what the model replies, given how many tool
+In-process scenarios describe the model as a `Script`: what the model replies, given how many tool
 results it has seen so far in the conversation. Deciding from the conversation (not from state
 in the model object) lets one agent serve any number of concurrent runs. Each adapter turns a
 `Reply` into its framework's native response type, so every framework gets the same do-nothing
-model and the same plain Python tools, wrapped by its own decorator.
+model and the same plain Python tools, wrapped by its own decorator. The HTTP scenarios (4, 5)
+give each framework its own Chat Completions model instead, pointed at bench/server.py.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class ToolCall:
 Reply: TypeAlias = str | tuple[ToolCall, ...]
 """The final answer text, or the tool calls of one turn."""
 
+INSTRUCTIONS = "You are a benchmark agent."
 MAX_TURNS = 100
 """Every framework gets the same generous turn limit, so no default limit cuts a scenario short."""
 
@@ -47,4 +49,13 @@ class Framework(Protocol):
 
     async def run(self, agent: Any, prompt: str) -> str:
         """Run `agent` on `prompt` to the end; its final text."""
+        ...
+
+    def http_agent(self, base_url: str, tools: Sequence[Callable[..., Any]]) -> Any:
+        """The same agent with the framework's own Chat Completions model (over the `openai`
+        client) pointed at the server at `base_url` (scenarios 4 and 5)."""
+        ...
+
+    async def stream(self, agent: Any, prompt: str) -> list[str]:
+        """Run `agent` through the framework's streaming API; the text deltas, in order."""
         ...

@@ -1,4 +1,5 @@
-"""drusilla: a `Model` that plays the script, tools wrapped by `@sword`."""
+"""drusilla: a `Model` that plays the script, tools wrapped by `@sword`; over HTTP its own
+`OpenAIChatModel`, streamed with `Runner.run_streamed(...).text_deltas()`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from drusilla import Agent, ModelRequest, ModelResponse, Runner, Usage, sword
 from drusilla.models.interface import ModelStreamEvent, ResponseDone
 from drusilla.models.items import InputItem, assistant_message, function_call
 
-from .base import MAX_TURNS, Script, call_id
+from .base import INSTRUCTIONS, MAX_TURNS, Script, call_id
 
 
 class ScriptModel:
@@ -42,16 +43,28 @@ class ScriptModel:
 
 class Drusilla:
     def agent(self, script: Script, tools: Sequence[Callable[..., Any]]) -> Any:
+        return self._agent(ScriptModel(script), tools)
+
+    def http_agent(self, base_url: str, tools: Sequence[Callable[..., Any]]) -> Any:
+        from drusilla.models.openai_chat import OpenAIChatModel
+
+        return self._agent(OpenAIChatModel("bench", base_url=base_url, api_key="bench"), tools)
+
+    def _agent(self, model: Any, tools: Sequence[Callable[..., Any]]) -> Any:
         return Agent(
             "bench",
-            instructions="You are a benchmark agent.",
-            model=ScriptModel(script),
+            instructions=INSTRUCTIONS,
+            model=model,
             swords=[sword(tool) for tool in tools],
         )
 
     async def run(self, agent: Any, prompt: str) -> str:
         result = await Runner.run(agent, prompt, max_turns=MAX_TURNS)
         return str(result.final_output)
+
+    async def stream(self, agent: Any, prompt: str) -> list[str]:
+        result = await Runner.run_streamed(agent, prompt, max_turns=MAX_TURNS)
+        return [delta async for delta in result.text_deltas()]
 
 
 FRAMEWORK = Drusilla()

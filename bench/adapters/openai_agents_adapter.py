@@ -1,4 +1,6 @@
-"""The OpenAI Agents SDK: a minimal `Model` subclass, tools wrapped by `function_tool`.
+"""The OpenAI Agents SDK: a minimal `Model` subclass, tools wrapped by `function_tool`; over
+HTTP its own `OpenAIChatCompletionsModel` on an `AsyncOpenAI` client, streamed with
+`Runner.run_streamed(...).stream_events()` (the text deltas are `ResponseTextDeltaEvent`s).
 
 Tracing is turned off: the SDK's default exports traces to OpenAI's servers (a background
 thread and network calls), which would make the comparison unfair to it. Off is its fastest path.
@@ -11,15 +13,24 @@ from typing import Any
 
 from agents.items import ModelResponse, TResponseOutputItem, TResponseStreamEvent
 from agents.models.interface import Model
+from openai import AsyncOpenAI
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
     ResponseOutputText,
+    ResponseTextDeltaEvent,
 )
 
-from agents import Agent, Runner, Usage, function_tool, set_tracing_disabled
+from agents import (
+    Agent,
+    OpenAIChatCompletionsModel,
+    Runner,
+    Usage,
+    function_tool,
+    set_tracing_disabled,
+)
 
-from .base import MAX_TURNS, Script, call_id
+from .base import INSTRUCTIONS, MAX_TURNS, Script, call_id
 
 set_tracing_disabled(True)
 
@@ -73,22 +84,37 @@ class ScriptModel(Model):
         return ModelResponse(output=output, usage=Usage(requests=1), response_id=None)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[TResponseStreamEvent]:
-        # Scenario 5 streams from the local OpenAI-protocol server, not from this model.
+        # Scenario 5 streams from bench/server.py through OpenAIChatCompletionsModel instead.
         raise NotImplementedError("the bench script model does not stream")
 
 
 class OpenAIAgents:
     def agent(self, script: Script, tools: Sequence[Callable[..., Any]]) -> Any:
+        return self._agent(ScriptModel(script), tools)
+
+    def http_agent(self, base_url: str, tools: Sequence[Callable[..., Any]]) -> Any:
+        client = AsyncOpenAI(base_url=base_url, api_key="bench")
+        return self._agent(OpenAIChatCompletionsModel(model="bench", openai_client=client), tools)
+
+    def _agent(self, model: Any, tools: Sequence[Callable[..., Any]]) -> Any:
         return Agent(
             name="bench",
-            instructions="You are a benchmark agent.",
-            model=ScriptModel(script),
+            instructions=INSTRUCTIONS,
+            model=model,
             tools=[function_tool(tool) for tool in tools],
         )
 
     async def run(self, agent: Any, prompt: str) -> str:
         result = await Runner.run(agent, prompt, max_turns=MAX_TURNS)
         return str(result.final_output)
+
+    async def stream(self, agent: Any, prompt: str) -> list[str]:
+        result = Runner.run_streamed(agent, prompt, max_turns=MAX_TURNS)
+        return [
+            event.data.delta
+            async for event in result.stream_events()
+            if event.type == "raw_response_event" and isinstance(event.data, ResponseTextDeltaEvent)
+        ]
 
 
 FRAMEWORK = OpenAIAgents()
