@@ -59,6 +59,20 @@ class Scenario:
     interpreters, run by the harness)."""
     notes: tuple[str, ...] = ()
     """What a reader needs to read the numbers right (printed under the scenario's table)."""
+    floor: Floor | None = None
+    """Where the target's floor was measured, so the page can say what stands in the way."""
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The least any framework could do for a target metric on this machine: `metric` (in the
+    same unit) measured beside the framework, and `bound_fact`, the least the server alone
+    allows (a fact of the scenario's outcome)."""
+
+    target_metric: str
+    metric: str
+    what: str
+    bound_fact: str
 
 
 TURN_TARGET = Target("1/10 of the Agents SDK's", peer="openai-agents", fraction=0.1)
@@ -181,7 +195,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         full={"runs": 200, "turns": 3, "latency_ms": 50.0, "repeats": 3, "warmup": 1},
         quick={"runs": 4, "turns": 3, "latency_ms": 5.0, "repeats": 1, "warmup": 0},
         rounds=3,
-        notes=(SERVER_NOTE,),
+        notes=(
+            SERVER_NOTE,
+            "`server_bound_ms` is the least the server alone allows: each turn's 200 requests "
+            "pass through its one core one after another (`server_cpu_us_per_request` each), "
+            "then wait out the 50 ms together.",
+            "Where the client's time goes (py-spy): with 200 open connections, httpx2's "
+            "connection pool does bookkeeping over every connection on every request "
+            "(`_assign_requests_to_connections`, probing each socket for expiry), over a third "
+            "of the transport's time; the typed `create()` adds its TypedDict transform of every "
+            "request message and a pydantic object of every reply.",
+        ),
+        floor=Floor(
+            "concurrent_wall",
+            "concurrent_transport_wall",
+            "the bare `openai` client doing the same 600 requests with its transport alone",
+            "server_bound_ms",
+        ),
     ),
     Scenario(
         5,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -259,7 +260,38 @@ def _scenario_section(results: Results, scenario: Scenario) -> list[str]:
         for error in entry["errors"]:
             lines.append(f"- {_title(key)} **failed**: `{error}`")
     lines += [f"- Note: {note}" for note in scenario.notes]
+    lines += _floor_finding(results, scenario)
     return [*lines, ""]
+
+
+def _floor_finding(results: Results, scenario: Scenario) -> list[str]:
+    """For a target no framework could meet here: the floor, and drusilla's distance to it."""
+    floor = scenario.floor
+    if floor is None:
+        return []
+    metric = next(m for m in scenario.metrics if m.id == floor.target_metric)
+    floor_metric = next(m for m in scenario.metrics if m.id == floor.metric)
+    mine = results.summary(scenario, metric, BASELINE)
+    measured = results.summary(scenario, floor_metric, BASELINE)
+    entry = results.entry(scenario, BASELINE)
+    if mine is None or measured is None or entry is None:
+        return []
+    bounds = entry["facts"].get(floor.bound_fact) or [0]
+    unit = metric.unit
+    lines = []
+    for verdict in results.verdicts(scenario, metric):
+        if verdict.bar is None or verdict.met is not False:
+            continue
+        lines.append(
+            f"- **Why the target ({verdict.bar_text(unit)}) is not met:** the floor on this "
+            f"machine is not the framework. {floor.what[0].upper()}{floor.what[1:]} took "
+            f"{number(measured.median)} {unit} (median, in drusilla's worker, same rounds), "
+            f"{measured.median / verdict.bar:.1f}× the target, and the server alone needs "
+            f"≥ {number(statistics.median(bounds))} {unit}. drusilla took "
+            f"{number(mine.median)} {unit}, {(mine.median / measured.median - 1) * 100:.0f} % "
+            "above that floor."
+        )
+    return lines
 
 
 def _fact(values: list[Any]) -> str:

@@ -9,7 +9,7 @@ from drusilla import Agent, Model, ModelRequest, ModelResponse, RunConfig, Runne
 from drusilla.models.interface import ModelStreamEvent, ResponseDone, TextDelta
 from drusilla.models.items import assistant_message
 from drusilla.runners.run import STREAM_BUFFER_SIZE
-from drusilla.testing import ScriptedModel
+from drusilla.testing import OpenAIServer, ScriptedModel
 from drusilla.testing.scripted import call
 
 
@@ -100,3 +100,36 @@ async def test_a_consumer_that_does_not_read_holds_the_run_at_the_buffer_size() 
     assert not result.is_complete
     deltas = [delta async for delta in result.text_deltas()]
     assert len(deltas) == 1000 and model.pulled == 1000
+
+
+async def test_openai_calls_send_our_json_as_built_and_read_replies_as_plain_dicts() -> None:
+    from openai import AsyncOpenAI
+
+    from drusilla.models.openai_calls import post_json
+
+    request = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "Hi"}],
+        "extra_body": {"top_k": 40},
+        "extra_headers": {"X-Trace": "abc"},
+    }
+    async with OpenAIServer("Hello there", "Streamed reply") as server:
+        client = AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        try:
+            reply = await post_json(client, "/chat/completions", request, 5.0)
+            stream = await post_json(
+                client, "/chat/completions", {**request, "stream": True}, 5.0, stream=True
+            )
+            chunks = [chunk async for chunk in stream]
+        finally:
+            await client.close()
+
+    # No pydantic objects built for the wire code to read back: the decoded JSON itself.
+    assert type(reply) is dict and reply["choices"][0]["message"]["content"] == "Hello there"
+    assert all(type(chunk) is dict for chunk in chunks)
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert text == "Streamed reply"
+    sent = server.model_requests[0]
+    assert sent.body == {"model": "m", "messages": request["messages"], "top_k": 40}
+    assert sent.headers["x-trace"] == "abc"
+    assert sent.headers["authorization"] == "Bearer sk-test"
