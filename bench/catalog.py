@@ -101,9 +101,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         quick={"turns": 3, "runs": 3, "warmup": 1},
         rounds=3,
         notes=(
-            "A sync tool adds one hop to a worker thread and back per call (tens of µs, more on "
-            "a loaded machine); every framework pays it, it shows most in drusilla's numbers "
-            "because the rest of its turn is so small.",
+            "A sync tool adds one hop to a worker thread and back per call; every framework "
+            "pays it, it shows most in drusilla's numbers because the rest of its turn is so "
+            "small. On this virtual machine the hop costs more when the machine is idle (waking "
+            "an idle core): a do-nothing `anyio.to_thread.run_sync` round trip measured about "
+            "100 µs idle and about 60 µs with other work keeping the cores busy, so the sync "
+            "figure moves with the load more than any other.",
         ),
     ),
     Scenario(
