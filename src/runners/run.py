@@ -70,7 +70,7 @@ from ..util.logging import get_logger
 from ..util.settings import get_settings
 from .config import RunConfig
 from .context import RunContextWrapper
-from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent, StreamEvent
+from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -80,11 +80,9 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
-from .result import RunResult, RunResultStreaming
+from .result import RunResult
 from .scope import current_scope, run_scope
-
-Emit = Callable[[StreamEvent], Awaitable[None]]
-STREAM_BUFFER_SIZE = 64
+from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
 
 
 class Runner:
@@ -149,25 +147,20 @@ class Runner:
         run_config: RunConfig | None = None,
         session: Session | None = None,
         timeout: float | None = None,
+        buffer_size: int = DEFAULT_BUFFER_SIZE,
     ) -> RunResultStreaming:
-        """Start the run in the background and return at once; follow it with `stream_events()`."""
-        send, receive = anyio.create_memory_object_stream[StreamEvent](STREAM_BUFFER_SIZE)
-        run = _Run(
-            starting_agent, input, context, max_turns, charms, run_config, session, send.send
-        )
-        result = RunResultStreaming(run, receive)
+        """Start the run in the background and return at once; follow it with `stream_events()`.
 
-        async def drive() -> None:
-            async with send:
-                try:
-                    await run.execute(timeout)
-                except BaseException as exc:
-                    result._error = exc
-                    if not isinstance(exc, Exception):
-                        raise
+        `buffer_size`: events the run may get ahead of its consumer before it waits for it.
+        See docs/streaming.md.
+        """
 
-        result._task = asyncio.create_task(drive(), name=f"drusilla-run:{starting_agent.name}")
-        return result
+        def make_run(emit: Emit) -> _Run:
+            return _Run(
+                starting_agent, input, context, max_turns, charms, run_config, session, emit
+            )
+
+        return start(make_run, timeout, buffer_size)
 
 
 def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
@@ -273,7 +266,8 @@ class _Run:
         self.input_shield_results: list[Any] = []
         self.output_shield_results: list[Any] = []
         self.final_output: Any = None
-        self.stop_requested = False
+        self.stop_requested = False  # set by RunResultStreaming.cancel(): stop between turns
+        self.stopped = False  # the run ended at such a stop, without a final output
         # What the next model call sees; diverges from new_items only through orb input filters.
         self.model_input: list[InputItem] = []
         self.history: list[InputItem] = []
@@ -326,7 +320,7 @@ class _Run:
 
     async def _run_agents(self) -> None:
         await self._start()
-        while True:
+        while not self._stop_here():
             agent = self.agent
             with span("agent", agent.name):
                 next_agent = await self._run_agent(agent)
@@ -360,9 +354,7 @@ class _Run:
     async def _run_agent(self, agent: Agent[Any]) -> Agent[Any] | None:
         """Turns of one agent until a final output (None) or an orb (the next agent)."""
         await fire_agent_start(self.charms, self.ctx, agent)
-        while True:
-            if self.stop_requested:
-                return None
+        while not self._stop_here():
             if self.turn >= self.max_turns:
                 raise MaxTurnsError(message("max_turns", max_turns=self.max_turns))
             self.turn += 1
@@ -373,6 +365,12 @@ class _Run:
                 return None
             if isinstance(outcome, Agent):
                 return outcome
+        return None
+
+    def _stop_here(self) -> bool:
+        """A stop asked for while a turn runs takes effect before the next one."""
+        self.stopped = self.stop_requested
+        return self.stopped
 
     async def _turn(self, agent: Agent[Any]) -> Agent[Any] | _Final | None:
         """One model call and what follows from it: an orb's target, final, or None (go on)."""
