@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -172,18 +172,18 @@ class RunResultStreaming(_ResultMethods):
 
     # --- following the run ---------------------------------------------------------------------
 
-    def stream_events(self) -> AsyncIterator[StreamEvent]:
+    def stream_events(self) -> EventStream[StreamEvent]:
         """The run's events as they happen; the run's error is raised after the last of them.
 
         One consumer per run: leaving the loop early (break, `aclose()`, cancellation) cancels
         the run. Once the stream has ended, calling this again yields nothing and ends the same
         way (raising the run's error again, if it had one).
         """
-        return _EventStream(self, text_only=False)
+        return EventStream(self, text_only=False)
 
-    def text_deltas(self) -> AsyncIterator[str]:
+    def text_deltas(self) -> EventStream[str]:
         """Only the text as the model writes it (every turn's); otherwise like `stream_events()`."""
-        return _EventStream(self, text_only=True)
+        return EventStream(self, text_only=True)
 
     async def wait(self) -> Any:
         """Wait for the run to end and return `final_output`, or raise the run's error.
@@ -192,7 +192,7 @@ class RunResultStreaming(_ResultMethods):
         it just waits. After a cancellation it returns what the run produced (usually None).
         """
         if self._consumer == "none":
-            async for _ in _EventStream(self, text_only=False):
+            async for _ in EventStream(self, text_only=False):
                 pass
         elif not self._task.done():
             await asyncio.wait([self._task])
@@ -265,11 +265,13 @@ class RunResultStreaming(_ResultMethods):
 _NEW, _OPEN, _CLOSED = 0, 1, 2
 
 
-class _EventStream(Generic[T]):
+class EventStream(AsyncIterator[T]):
     """What `stream_events()` / `text_deltas()` return: an async iterator that owns the run's
-    event stream while open. Leaving it early cancels the run — at once when it is closed or
-    garbage collected (a `break` in CPython), and waiting for the run to stop when closed with
-    `aclose()` or when the consuming task is cancelled."""
+    event stream while open (with `aclose()`, so `contextlib.aclosing` works).
+
+    Leaving it early cancels the run — at once when it is garbage collected (a `break` in
+    CPython), and waiting until the run has stopped when it is closed with `aclose()` or the
+    consuming task is cancelled."""
 
     __slots__ = ("_result", "_state", "_text_only")
 
@@ -278,7 +280,7 @@ class _EventStream(Generic[T]):
         self._text_only = text_only
         self._state = _NEW
 
-    def __aiter__(self) -> _EventStream[T]:
+    def __aiter__(self) -> EventStream[T]:
         return self
 
     async def __anext__(self) -> T:
