@@ -53,9 +53,14 @@ def start(
         send.close()
         receive.close()
         raise
-    task = asyncio.create_task(_drive(run, send, timeout), name=f"drusilla-run:{run.agent.name}")
+    task = asyncio.create_task(_drive(run, timeout), name=f"drusilla-run:{run.agent.name}")
     _running.add(task)
-    task.add_done_callback(_running.discard)
+
+    def finished(task: asyncio.Task[Any]) -> None:
+        _running.discard(task)
+        send.close()  # the consumer sees the end, however the run ended (even before starting)
+
+    task.add_done_callback(finished)
     return RunResultStreaming(run, receive, task)
 
 
@@ -78,20 +83,21 @@ def _emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
             send_nowait(event)
         except anyio.WouldBlock:
             await send.send(event)
+        except anyio.BrokenResourceError:
+            # The consumer is gone, which cancels the run (cancel() from a charm, say, runs
+            # on until its next await): drop the event, let the cancellation land there.
+            pass
 
     return emit
 
 
-async def _drive(
-    run: _Run, send: MemoryObjectSendStream[StreamEvent], timeout: float | None
-) -> Exception | None:
+async def _drive(run: _Run, timeout: float | None) -> Exception | None:
     """The run's task. Returns the run's error rather than raising it: the consumer raises it
     (a failure nobody iterated is not reported as "never retrieved"). Cancellation propagates."""
-    with send:  # the consumer sees the end once the run is over, however it ends
-        try:
-            await run.execute(timeout)
-        except Exception as exc:
-            return exc
+    try:
+        await run.execute(timeout)
+    except Exception as exc:
+        return exc
     return None
 
 

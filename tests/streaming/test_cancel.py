@@ -32,6 +32,7 @@ from drusilla import (
     sword,
 )
 from drusilla.testing import Hold, OpenAIServer, ScriptedModel, Turn, call
+from drusilla.tracing import InMemoryTraceProcessor, set_trace_processors
 
 from .snapshot import until
 
@@ -339,3 +340,50 @@ async def test_wait_from_another_task_leaves_the_events_to_the_consumer() -> Non
     assert await result.wait() == "One two three."
     await consumer
     assert texts == ["One", " two", " three."]
+
+
+# --- cancel() from inside the run ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["immediate", "after_turn"])
+async def test_a_sword_can_cancel_its_own_run(mode: Any) -> None:
+    box: dict[str, Any] = {}
+
+    @sword
+    async def enough() -> str:
+        """Stop the run."""
+        box["result"].cancel(mode)
+        return "stopping"
+
+    model = ScriptedModel([Turn("Stopping now.", calls=[call("enough")]), "never"])
+    box["result"] = result = await Runner.run_streamed(
+        Agent("a", model=model, swords=[enough]), "?"
+    )
+    events = [event async for event in result.stream_events()]  # ends quietly, no error
+    assert result.is_cancelled and result.final_output is None and model.remaining == 1
+    assert no_task_left()
+    if mode == "after_turn":  # the turn finished: its sword output is there
+        assert [type(i) for i in result.new_items][-1] is SwordCallOutputItem
+        assert isinstance(events[-1], RunItemStreamEvent) and events[-1].name == "sword_output"
+
+
+async def test_a_charm_can_cancel_its_own_run() -> None:
+    box: dict[str, Any] = {}
+
+    class StopAfterFirstReply(RunCharms[Any]):
+        async def on_llm_end(self, ctx: Any, agent: Any, response: Any) -> None:
+            box["result"].cancel()  # the run goes on synchronously to its next event
+
+    model = ScriptedModel([Turn("Looking.", calls=[call("get_weather", city="Oslo")]), "never"])
+    agent = Agent("a", model=model, swords=[get_weather])
+    spans = InMemoryTraceProcessor()
+    set_trace_processors([spans])
+    try:
+        box["result"] = result = await Runner.run_streamed(agent, "?", charms=StopAfterFirstReply())
+        assert [event async for event in result.stream_events()] == []  # dropped, ends quietly
+    finally:
+        set_trace_processors([])
+    assert result.is_cancelled and result.final_output is None and model.remaining == 1
+    assert no_task_left()
+    # The run was cancelled, not failed: no error went through it on the way.
+    assert [span.error for span in spans.spans if span.error] in ([], ["CancelledError"])
