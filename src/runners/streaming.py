@@ -194,8 +194,9 @@ class RunResultStreaming(_ResultMethods):
     async def wait(self) -> Any:
         """Wait for the run to end and return `final_output`, or raise the run's error.
 
-        If nobody iterates the events, this consumes (and discards) them; if another task does,
-        it just waits. After a cancellation it returns what the run produced (usually None).
+        If nobody iterates the events, this consumes (and discards) them — and, being their
+        consumer, cancelling it cancels the run; if another task iterates them, it just waits.
+        After a cancellation it returns what the run produced (usually None).
         """
         if self._consumer == "none":
             async for _ in EventStream(self, text_only=False):
