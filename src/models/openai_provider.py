@@ -21,7 +21,7 @@ from typing import Literal
 
 from ..util.errors import UserError
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL, Settings, get_settings
-from .chat_wire import dialect_for, server_kind
+from .chat_wire import ServerKind, dialect_for, server_kind
 from .interface import Model
 from .openai_calls import Connection
 from .openai_chat import OpenAIChatModel
@@ -39,6 +39,8 @@ class Endpoint:
     api_key: str | None = field(default=None, repr=False)
     api: Api | None = None
     """None: the provider's choice (Chat Completions by default)."""
+    server: ServerKind | None = None
+    """Which server this is ("vllm", "ollama", "deepseek" …) when the URL does not say."""
 
 
 class OpenAIProvider:
@@ -93,7 +95,9 @@ class OpenAIProvider:
         prefix, slash, rest = full_name.partition("/")
         if slash and rest and prefix in self._endpoints:
             endpoint = self._endpoints[prefix]
-            return self._model(rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api)
+            return self._model(
+                rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api, endpoint.server
+            )
         if slash and rest and prefix == "openai":
             return self._model(rest, "openai", OPENAI_BASE_URL, self._openai_key(settings, name))
         if slash and rest and prefix == "ollama":
@@ -122,13 +126,16 @@ class OpenAIProvider:
         base_url: str,
         api_key: str | None,
         api: Api | None = None,
+        server: ServerKind | None = None,
     ) -> Model:
         connection = Connection(base_url.rstrip("/"), api_key or NO_KEY, pool=self._pool)
         if (api or self._api) == "responses":
-            return OpenAIResponsesModel(model, connection=connection, provider_name=provider_name)
+            return OpenAIResponsesModel(
+                model, connection=connection, provider_name=provider_name, server=server
+            )
         return OpenAIChatModel(
             model,
             connection=connection,
             provider_name=provider_name,
-            dialect=dialect_for(connection.base_url),
+            dialect=dialect_for(connection.base_url, server),
         )
