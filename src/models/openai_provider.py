@@ -17,7 +17,7 @@ every OpenAI-compatible server has Chat Completions, few have Responses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from ..util.errors import UserError
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL, Settings, get_settings
@@ -105,7 +105,9 @@ class OpenAIProvider:
         base_url = self._base_url or settings.base_url
         api_key = self._api_key or settings.api_key
         if base_url:
-            return self._model(full_name, server_kind(base_url), base_url, api_key)
+            server = cast("ServerKind | None", settings.server)  # checked when read
+            kind = server or server_kind(base_url)
+            return self._model(full_name, kind, base_url, api_key, server=server)
         if api_key:
             return self._model(full_name, "openai", OPENAI_BASE_URL, api_key)
         return self._model(full_name, "ollama", DEFAULT_OLLAMA_BASE_URL, None)
