@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from ..models.items import InputItem, user_message
 from ..util.errors import UserError
+from ..util.json_schema import drop_titles
 
 
 @dataclass(eq=False)
@@ -23,6 +25,13 @@ class InputSchema:
     adapter: TypeAdapter[Any] | None
     validator: Any = None
     """For a JSON-schema dict input_type (jsonschema), instead of `adapter`."""
+
+    @cached_property
+    def json_schema(self) -> dict[str, Any]:
+        """The input's JSON schema (what `agent.as_sword()` offers as its parameters)."""
+        if self.adapter is None:
+            return dict(self.input_type)
+        return drop_titles(self.adapter.json_schema())
 
     def items_for(self, agent_name: str, value: Any) -> list[InputItem]:
         """The conversation for structured input `value`; UserError naming what is wrong."""

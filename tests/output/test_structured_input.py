@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from drusilla import Agent, Runner, ShieldResult, UserError, input_shield
-from drusilla.testing import OpenAIServer, ScriptedModel
+from drusilla.testing import OpenAIServer, ScriptedModel, call
 
 from .helpers import chat
 
@@ -119,3 +119,23 @@ async def test_input_shields_see_the_message_the_model_sees() -> None:
 def test_a_bad_input_type_is_a_user_error() -> None:
     with pytest.raises(UserError, match="input_type"):
         Agent("a", input_type=object())
+
+
+async def test_an_agent_with_an_input_type_is_a_sword_with_typed_arguments() -> None:
+    planner_model = ScriptedModel(["Pack warm clothes."])
+    planner = Agent("planner", model=planner_model, input_type=Trip)
+    plan = planner.as_sword(description="Plan a trip.")
+    assert plan.spec.parameters["properties"]["days"] == {"minimum": 1, "type": "integer"}
+
+    front_model = ScriptedModel(
+        [call("planner", city="Oslo", days=0), call("planner", city="Oslo", days=3), "Done."]
+    )
+    front = Agent("front", model=front_model, swords=[plan])
+    result = await Runner.run(front, "Plan three days in Oslo.")
+
+    assert result.final_output == "Done."
+    rejected = front_model.requests[1].input[-1]["output"]  # type: ignore[typeddict-item]
+    assert "Invalid arguments for the sword planner" in rejected and "- days:" in rejected
+    assert planner_model.requests[0].input == [
+        {"role": "user", "content": '{"city":"Oslo","days":3}'}
+    ]
