@@ -83,10 +83,12 @@ class OutputSchema:
         )
 
     @cached_property
+    def _schema_text(self) -> str:
+        return json.dumps(self.json_schema, ensure_ascii=False, separators=(",", ":"))
+
     def prompt(self) -> str:
         """The schema as instructions (output_mode json_instructions / json_object)."""
-        schema = json.dumps(self.json_schema, ensure_ascii=False, separators=(",", ":"))
-        return message("json_instructions", schema=schema)
+        return message("json_instructions", schema=self._schema_text)
 
     # --- reading the answer ----------------------------------------------------------------
 

@@ -61,5 +61,5 @@ def plan_output(schema: OutputSchema, mode: ResolvedOutputMode) -> OutputPlan:
     if mode == "sword":
         return OutputPlan(mode, final_sword=schema.final_sword_spec)
     if mode == "json_object":
-        return OutputPlan(mode, response_format=schema.json_object_spec, prompt=schema.prompt)
-    return OutputPlan(mode, prompt=schema.prompt)
+        return OutputPlan(mode, response_format=schema.json_object_spec, prompt=schema.prompt())
+    return OutputPlan(mode, prompt=schema.prompt())

@@ -117,6 +117,18 @@ async def test_sword_mode_forces_the_final_output_sword(openai_server: OpenAISer
     assert output_item.raw_item["call_id"] == call_item.raw_item["call_id"]
 
 
+async def test_sword_mode_over_the_responses_api(openai_server: OpenAIServer) -> None:
+    openai_server.add(call("final_result", city="Mexico City", country="Mexico"))
+    agent = Agent(
+        "geo", model=responses(openai_server), output_type=City, model_settings=mode("sword")
+    )
+    assert (await Runner.run(agent, "?")).final_output == MEXICO
+    body = openai_server.model_requests[0].body
+    assert body["tool_choice"] == {"type": "function", "name": "final_result"}
+    assert body["tools"][0]["name"] == "final_result" and body["tools"][0]["strict"] is True
+    assert "text" not in body
+
+
 async def test_sword_mode_with_other_swords_requires_a_call(openai_server: OpenAIServer) -> None:
     openai_server.add(
         call("get_user_country"), call("final_result", city="Mexico City", country="Mexico")
