@@ -613,13 +613,12 @@ class _Run:
             text = message("final_output_accepted")
         except OutputValidationError as exc:
             error, text = exc, message("output_validation", error=str(exc))
-        await self._add_item(
-            SwordCallOutputItem(agent, function_call_output(call["call_id"], text), text)
-        )
+        raw = function_call_output(call["call_id"], text)
+        await self._add_item(SwordCallOutputItem(agent, raw, output if error is None else text))
         for other in extra:
             ignored = message("final_output_extra", sword=call["name"])
-            raw = function_call_output(other["call_id"], ignored)
-            await self._add_item(SwordCallOutputItem(agent, raw, ignored))
+            extra_raw = function_call_output(other["call_id"], ignored)
+            await self._add_item(SwordCallOutputItem(agent, extra_raw, ignored))
         if error is not None:
             self._use_output_retry(agent, schema, error)
             return None

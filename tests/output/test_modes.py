@@ -114,6 +114,7 @@ async def test_sword_mode_forces_the_final_output_sword(openai_server: OpenAISer
     call_item, output_item = result.new_items
     assert isinstance(call_item, SwordCallItem) and isinstance(output_item, SwordCallOutputItem)
     assert output_item.raw_item["output"] == "Final output accepted."
+    assert output_item.output == MEXICO
     assert output_item.raw_item["call_id"] == call_item.raw_item["call_id"]
 
 
