@@ -15,7 +15,7 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import anyio
 
@@ -87,6 +87,8 @@ from .result import RunResult, RunResultStreaming
 from .scope import current_scope, run_scope
 
 Emit = Callable[[StreamEvent], Awaitable[None]]
+RunInput: TypeAlias = str | list[InputItem] | Any
+"""A message, a conversation (list of items), or a structured value for an agent's input_type."""
 STREAM_BUFFER_SIZE = 64
 
 
@@ -95,7 +97,7 @@ class Runner:
     async def run(
         cls,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         *,
         context: Any = None,
         max_turns: int | None = None,
@@ -113,7 +115,7 @@ class Runner:
     def run_sync(
         cls,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         *,
         context: Any = None,
         max_turns: int | None = None,
@@ -144,7 +146,7 @@ class Runner:
     async def run_streamed(
         cls,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         *,
         context: Any = None,
         max_turns: int | None = None,
@@ -235,7 +237,7 @@ class _Run:
     def __init__(
         self,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         context: Any,
         max_turns: int | None,
         charms: RunCharms[Any] | None,

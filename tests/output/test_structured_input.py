@@ -22,7 +22,7 @@ class Trip(BaseModel):
 async def test_a_dict_input_is_validated_and_sent_as_json(openai_server: OpenAIServer) -> None:
     openai_server.add("Pack warm clothes.")
     agent = Agent("planner", model=chat(openai_server), input_type=Trip)
-    result = await Runner.run(agent, {"city": "Oslo", "days": "3"})  # type: ignore[arg-type]
+    result = await Runner.run(agent, {"city": "Oslo", "days": "3"})
 
     assert result.final_output == "Pack warm clothes."
     user = openai_server.model_requests[0].body["messages"][-1]
@@ -57,17 +57,17 @@ async def test_input_kinds(input_type: object, value: object, sent: object) -> N
     agent = Agent("a", model=model, input_type=input_type)
     if sent is None:
         with pytest.raises(UserError, match="conversation item"):
-            await Runner.run(agent, value)  # type: ignore[arg-type]
+            await Runner.run(agent, value)
         assert model.requests == []
         return
-    await Runner.run(agent, value)  # type: ignore[arg-type]
+    await Runner.run(agent, value)
     assert json.loads(model.requests[0].input[-1]["content"]) == sent  # type: ignore[typeddict-item,arg-type]
 
 
 async def test_invalid_input_fails_before_any_model_call(openai_server: OpenAIServer) -> None:
     agent = Agent("planner", model=chat(openai_server), input_type=Trip)
     with pytest.raises(UserError) as caught:
-        await Runner.run(agent, {"city": "Oslo", "days": 0})  # type: ignore[arg-type]
+        await Runner.run(agent, {"city": "Oslo", "days": 0})
     message = str(caught.value)
     assert "'planner'" in message and "input_type=Trip" in message
     assert "- days: Input should be greater than or equal to 1" in message
@@ -83,7 +83,7 @@ async def test_a_schema_dict_input_type_names_the_errors() -> None:
     schema = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
     agent = Agent("a", model=ScriptedModel([]), input_type=schema)
     with pytest.raises(UserError, match="'q' is a required property"):
-        await Runner.run(agent, {"x": 1})  # type: ignore[arg-type]
+        await Runner.run(agent, {"x": 1})
     with pytest.raises(UserError, match="not JSON"):
         await Runner.run(agent, "q?")
 
@@ -96,7 +96,7 @@ async def test_structured_input_without_input_type_says_what_to_do() -> None:
 async def test_a_later_run_can_continue_a_structured_one() -> None:
     model = ScriptedModel(["Pack warm clothes.", "Yes, gloves."])
     agent = Agent("planner", model=model, input_type=Trip)
-    first = await Runner.run(agent, {"city": "Oslo", "days": 3})  # type: ignore[arg-type]
+    first = await Runner.run(agent, {"city": "Oslo", "days": 3})
     follow_up = [*first.to_input_list(), {"role": "user", "content": "Gloves?"}]
     second = await Runner.run(agent, follow_up)  # a list: the conversation, passed as is
     assert second.final_output == "Yes, gloves."
@@ -112,7 +112,7 @@ async def test_input_shields_see_the_message_the_model_sees() -> None:
         return ShieldResult()
 
     agent = Agent("a", model=ScriptedModel(["ok"]), input_type=Trip, input_shields=[record])
-    await Runner.run(agent, {"city": "Oslo", "days": 3})  # type: ignore[arg-type]
+    await Runner.run(agent, {"city": "Oslo", "days": 3})
     assert seen == [[{"role": "user", "content": '{"city":"Oslo","days":3}'}]]
 
 
