@@ -9,7 +9,7 @@ calls of a turn concurrently and sends the results back.
 
 import sys
 
-from drusilla import Agent, Runner, sword
+from drusilla import Agent, Runner, SwordCallItem, SwordCallOutputItem, sword
 from drusilla.testing import Turn, call
 
 # A small offline weather table, so the example needs no weather service.
@@ -64,6 +64,11 @@ QUESTION = "Is it summer in Lisbon right now?"
 
 def main(question: str = QUESTION) -> None:
     result = Runner.run_sync(agent, question)
+    for item in result.new_items:  # what the model asked for, and what it got back
+        if isinstance(item, SwordCallOutputItem):
+            print(f"  sword result: {item.output}")
+        elif isinstance(item, SwordCallItem):
+            print(f"  sword call: {item.raw_item['name']}({item.raw_item['arguments']})")
     print(result.final_output)
     print(f"\n({result.usage.requests} model calls)")
 
