@@ -90,7 +90,7 @@ async def _run_live(agent: Any, text: str, config: RunConfig, max_turns: int | N
     try:
         async for event in result.stream_events():
             view.show(event)
-    except Exception:
+    except BaseException:  # an error or Ctrl-C: finish the line before the message
         view.end_line()
         raise
     view.finish(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import sqlite3
+import subprocess
 from pathlib import Path
 
-from drusilla.testing import HTTPError, OpenAIServer
+from drusilla.testing import Hold, HTTPError, OpenAIServer
 
-from .helpers import EXAMPLES, cli_env, run_cli
+from .helpers import EXAMPLES, cli_env, drusilla_command, run_cli
 
 TARGET = str(EXAMPLES / "cypherpunk_love.py")
 
@@ -69,3 +72,38 @@ def test_chat_usage_errors(tmp_path: Path):
     assert run_cli("chat").returncode == 2
     missing = run_cli("chat", str(tmp_path / "nope.py"))
     assert missing.returncode == 2 and "No such file" in missing.stderr
+
+
+def test_ctrl_c_stops_the_answer_and_keeps_nothing_of_it(tmp_path: Path):
+    hold = Hold("This answer never finishes", after=2)
+    db = tmp_path / "chats.db"
+    with OpenAIServer(hold, "Second answer.") as server:
+        chat = subprocess.Popen(
+            [*drusilla_command(), "chat", TARGET, "--db", str(db)],
+            env=cli_env(DRUSILLA_BASE_URL=server.base_url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert chat.stdin is not None
+            chat.stdin.write("first\n")
+            chat.stdin.flush()
+            assert hold.wait_reached(20)
+            chat.send_signal(signal.SIGINT)  # Ctrl-C while the answer streams
+            chat.stdin.write("second\n/exit\n")
+            chat.stdin.flush()
+            out, err = chat.communicate(timeout=60)
+        finally:
+            hold.release()
+            if chat.poll() is None:
+                chat.kill()
+    assert chat.returncode == 0, err
+    assert "(stopped; this turn was not kept)" in err
+    assert out.endswith("Second answer.\n")
+    interrupted, second = server.model_requests
+    assert interrupted.hung_up  # the HTTP stream was closed, so the server stops generating
+    assert contents(second) == ["second"]
+    rows = sqlite3.connect(db).execute("SELECT item FROM drusilla_items ORDER BY id").fetchall()
+    assert [json.loads(row[0])["content"] for row in rows] == ["second", "Second answer."]

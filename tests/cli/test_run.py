@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,20 @@ def test_a_module_target_and_an_example(server: OpenAIServer, agents_file: Path)
     example = run_cli("run", str(EXAMPLES / "dissociative_identity.py"), "Weather?", env=env)
     assert (example.returncode, example.stdout) == (0, "Arr, sunny.\n"), example.stderr
     assert "pirate" in server.model_requests[1].instructions
+
+
+def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_file: Path):
+    hold = Hold("Hello there, how are you?", after=2)
+    server.add(hold)
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    command = Watched("run", str(agents_file), "hi", env=env)
+    try:
+        command.out.wait_for("Hello")
+        command.process.send_signal(signal.SIGINT)
+        code = command.finish()
+    finally:
+        hold.release()
+        command.kill()
+    assert code == 130
+    assert command.err.rest().endswith("drusilla: interrupted\n")
+    assert server.model_requests[0].hung_up
