@@ -37,6 +37,15 @@ from .runners.run import Runner
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
 from .tools.charms import AgentCharms, RunCharms
+from .tools.mcp import (
+    MCPServer,
+    MCPServerError,
+    MCPServerStdio,
+    MCPServerStreamableHTTP,
+    MCPToolError,
+    MCPToolFilter,
+    MCPToolResult,
+)
 from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import (
     InputShield,
@@ -77,6 +86,13 @@ __all__ = [
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",
+    "MCPServer",
+    "MCPServerError",
+    "MCPServerStdio",
+    "MCPServerStreamableHTTP",
+    "MCPToolError",
+    "MCPToolFilter",
+    "MCPToolResult",
     "MaxTurnsError",
     "MessageOutputItem",
     "Model",

@@ -12,6 +12,7 @@ from ..models.interface import Model
 from ..models.settings import ModelSettings
 from ..runners.context import RunContextWrapper, TContext
 from ..tools.charms import AgentCharms
+from ..tools.mcp import MCPServer
 from ..tools.orbs import Orb
 from ..tools.shields import InputShield, OutputShield
 from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
@@ -44,7 +45,8 @@ class Agent(Generic[TContext]):
     output_type: Any = None
     charms: AgentCharms[Any] | None = None
     sword_use_behavior: SwordUseBehavior = "run_llm_again"
-    mcp_servers: list[Any] = field(default_factory=list)
+    mcp_servers: list[MCPServer] = field(default_factory=list)
+    """MCP servers whose tools the agent offers as swords; see docs/mcp.md."""
     input_type: Any = None
     """Validate structured input (a dict or model) against this type before the first call."""
     thinking_prompt: str | None = None
@@ -86,6 +88,12 @@ class Agent(Generic[TContext]):
                     f"Agent {self.name!r}: {out_shield!r} in output_shields= is not an "
                     "OutputShield; "
                     "decorate the function with @output_shield."
+                )
+        for server in self.mcp_servers:
+            if not isinstance(server, MCPServer):
+                raise UserError(
+                    f"Agent {self.name!r}: {server!r} in mcp_servers= is not an MCP server; "
+                    "use MCPServerStdio(...) or MCPServerStreamableHTTP(...)."
                 )
         behavior = self.sword_use_behavior
         if not (

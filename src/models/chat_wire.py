@@ -161,13 +161,21 @@ def chat_messages(
 
     An assistant's text and the sword calls after it become one assistant message with
     `tool_calls`; sword results become `tool` messages; reasoning is left out unless
-    `include_reasoning`, then it rides on the next assistant message.
+    `include_reasoning`, then it rides on the next assistant message. Tool messages carry text
+    only, so images in sword results follow the results in one user message.
     """
     messages: list[dict[str, Any]] = []
     if instructions:
         messages.append({"role": "system", "content": instructions})
     assistant: dict[str, Any] | None = None
     reasoning: list[str] = []
+    result_images: list[dict[str, Any]] = []
+
+    def flush_result_images() -> None:
+        if result_images:
+            intro = {"type": "text", "text": "Images from the tool results above:"}
+            messages.append({"role": "user", "content": [intro, *result_images]})
+            result_images.clear()
 
     def flush() -> None:
         nonlocal assistant
@@ -186,6 +194,8 @@ def chat_messages(
 
     for item in items:
         kind = item.get("type", "message")
+        if kind != "function_call_output":
+            flush_result_images()
         if kind == "message" and "role" in item:
             role = item["role"]  # type: ignore[typeddict-item]
             content = item["content"]  # type: ignore[typeddict-item]
@@ -209,19 +219,25 @@ def chat_messages(
             )
         elif kind == "function_call_output":
             flush()
+            output = item["output"]  # type: ignore[typeddict-item]
             messages.append(
                 {
                     "role": "tool",
                     "tool_call_id": item["call_id"],  # type: ignore[typeddict-item]
-                    "content": output_text(item["output"]),  # type: ignore[typeddict-item]
+                    "content": output_text(output),
                 }
             )
+            if isinstance(output, list):
+                result_images.extend(
+                    _chat_part(part) for part in output if get(part, "type") == "input_image"
+                )
         elif kind == "reasoning":
             flush()
             if include_reasoning and item.get("text"):
                 reasoning.append(item["text"])  # type: ignore[typeddict-item]
         else:
             raise unsupported_item(item)
+    flush_result_images()
     flush()
     return messages
 

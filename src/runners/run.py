@@ -280,6 +280,7 @@ class _Run:
         self._unsaved: list[InputItem] = []
         self._gear: dict[int, _Gear] = {}
         self._settings: dict[int, ModelSettings] = {}
+        self._models: dict[int, Model] = {}
         self._parallel_shields: list[InputShield[Any]] = []
         self._output_retries_used = 0
         self._log = get_logger()
@@ -420,7 +421,7 @@ class _Run:
     # --- the model call ------------------------------------------------------------------------
 
     async def _call_model(self, agent: Agent[Any], request: ModelRequest) -> ModelResponse:
-        model = resolve_model(agent.model, self.config)
+        model = self._model_for(agent)
         await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
         with span(
             "model", model.model_name, provider=model.provider_name, stream=self.emit is not None
@@ -503,7 +504,7 @@ class _Run:
             calls, self.ctx, agent, self.charms, parallel=parallel, available=list(gear.swords)
         )
         for result in results:
-            raw = function_call_output(result.call["call_id"], result.output_text)
+            raw = function_call_output(result.call["call_id"], result.parts or result.output_text)
             outputs[id(result.call)] = SwordCallOutputItem(agent, raw, result.output)
         return results
 
@@ -614,6 +615,13 @@ class _Run:
             gear = await _collect_gear(agent)
             self._gear[id(agent)] = gear
         return gear
+
+    def _model_for(self, agent: Agent[Any]) -> Model:
+        model = self._models.get(id(agent))
+        if model is None:
+            model = resolve_model(agent.model, self.config)
+            self._models[id(agent)] = model
+        return model
 
     def _settings_for(self, agent: Agent[Any]) -> ModelSettings:
         settings = self._settings.get(id(agent))
