@@ -46,6 +46,15 @@ from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
 from .tools.charms import AgentCharms, RunCharms
+from .tools.mcp import (
+    MCPServer,
+    MCPServerError,
+    MCPServerStdio,
+    MCPServerStreamableHTTP,
+    MCPToolError,
+    MCPToolFilter,
+    MCPToolResult,
+)
 from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import (
     InputShield,
@@ -86,6 +95,13 @@ __all__ = [
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",
+    "MCPServer",
+    "MCPServerError",
+    "MCPServerStdio",
+    "MCPServerStreamableHTTP",
+    "MCPToolError",
+    "MCPToolFilter",
+    "MCPToolResult",
     "MaxTurnsError",
     "MessageOutputItem",
     "Model",

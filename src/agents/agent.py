@@ -12,12 +12,14 @@ from ..models.interface import Model
 from ..models.settings import ModelSettings
 from ..runners.context import RunContextWrapper, TContext
 from ..tools.charms import AgentCharms
+from ..tools.mcp import MCPServer
 from ..tools.orbs import Orb
 from ..tools.shields import InputShield, OutputShield
 from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
 from ..util.errors import UserError
 from .output import OutputSchema, output_schema_for
+from .structured_input import InputSchema, input_schema_for
 
 if TYPE_CHECKING:
     from ..runners.result import RunResult
@@ -44,14 +46,17 @@ class Agent(Generic[TContext]):
     output_type: Any = None
     charms: AgentCharms[Any] | None = None
     sword_use_behavior: SwordUseBehavior = "run_llm_again"
-    mcp_servers: list[Any] = field(default_factory=list)
+    mcp_servers: list[MCPServer] = field(default_factory=list)
+    """MCP servers whose tools the agent offers as swords; see docs/mcp.md."""
     input_type: Any = None
-    """Validate structured input (a dict or model) against this type before the first call."""
+    """Validate structured input (a dict, model or JSON text) against this type before the
+    first call; the model gets it as JSON. See docs/structured-output.md."""
     thinking_prompt: str | None = None
     """Chain-of-thought instructions; see docs/structured-output.md (thinking strategies)."""
     output_retries: int = 1
     """How often output failing `output_type` is sent back with the errors before giving up."""
     output_schema: OutputSchema | None = field(init=False, repr=False, compare=False)
+    input_schema: InputSchema | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -62,6 +67,7 @@ class Agent(Generic[TContext]):
             )
         self._check_gear()
         self.output_schema = output_schema_for(self.output_type)
+        self.input_schema = input_schema_for(self.input_type)
 
     def _check_gear(self) -> None:
         for item in self.swords:
@@ -87,6 +93,12 @@ class Agent(Generic[TContext]):
                     "OutputShield; "
                     "decorate the function with @output_shield."
                 )
+        for server in self.mcp_servers:
+            if not isinstance(server, MCPServer):
+                raise UserError(
+                    f"Agent {self.name!r}: {server!r} in mcp_servers= is not an MCP server; "
+                    "use MCPServerStdio(...) or MCPServerStreamableHTTP(...)."
+                )
         behavior = self.sword_use_behavior
         if not (
             behavior in _SWORD_USE_NAMES or isinstance(behavior, StopAtSwords) or callable(behavior)
@@ -102,6 +114,8 @@ class Agent(Generic[TContext]):
             )
         if not isinstance(self.output_retries, int) or self.output_retries < 0:
             raise UserError(f"Agent {self.name!r}: output_retries must be 0 or more.")
+        if self.thinking_prompt is not None and not isinstance(self.thinking_prompt, str):
+            raise UserError(f"Agent {self.name!r}: thinking_prompt must be a string.")
 
     def clone(self, **changes: Any) -> Agent[TContext]:
         """A copy with `changes` applied (lists are shared unless replaced)."""

@@ -38,10 +38,16 @@ from .wire import (
     field as get,
 )
 
+ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "openai-compatible"]
+SERVER_KINDS: tuple[ServerKind, ...] = ("openai", "ollama", "deepseek", "vllm", "openai-compatible")
+
 
 @dataclass(frozen=True, slots=True)
 class ChatDialect:
     """The few things OpenAI-compatible servers say differently."""
+
+    server: ServerKind = "openai-compatible"
+    """Which server this is; structured output's `auto` mode picks by it."""
 
     max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     """OpenAI's reasoning models only take `max_completion_tokens`; most others `max_tokens`."""
@@ -53,25 +59,40 @@ class ChatDialect:
     `reasoning_effort` yourself)."""
 
 
-def server_kind(base_url: str) -> Literal["openai", "ollama", "openai-compatible"]:
+def server_kind(base_url: str) -> ServerKind:
+    """The server behind `base_url`, as far as the URL tells (vLLM cannot be told apart from
+    other OpenAI-compatible servers by its URL: say `server="vllm"`)."""
     url = base_url.rstrip("/")
     if url == OPENAI_BASE_URL:
         return "openai"
     if ":11434" in url:  # Ollama's port
         return "ollama"
+    if "api.deepseek.com" in url:
+        return "deepseek"
     return "openai-compatible"
 
 
-def dialect_for(base_url: str) -> ChatDialect:
-    """What the server at `base_url` wants: OpenAI `max_completion_tokens` and no thinking
-    switch; Ollama `reasoning_effort` as its thinking switch and a `reasoning` field; others
-    template kwargs (vLLM, SGLang, llama.cpp)."""
-    kind = server_kind(base_url)
-    if kind == "openai":
-        return ChatDialect(max_tokens_field="max_completion_tokens", thinking="none")
-    if kind == "ollama":
-        return ChatDialect(thinking="reasoning_effort", reasoning_field="reasoning")
-    return ChatDialect()
+_DIALECTS: dict[ServerKind, ChatDialect] = {
+    "openai": ChatDialect("openai", max_tokens_field="max_completion_tokens", thinking="none"),
+    "ollama": ChatDialect("ollama", thinking="reasoning_effort", reasoning_field="reasoning"),
+    # DeepSeek's API has no thinking switch: the model name decides (deepseek-reasoner).
+    "deepseek": ChatDialect("deepseek", thinking="none"),
+    "vllm": ChatDialect("vllm"),
+    "openai-compatible": ChatDialect(),
+}
+
+
+def dialect_for(base_url: str, server: ServerKind | None = None) -> ChatDialect:
+    """What the server at `base_url` (or the named `server`) wants: OpenAI
+    `max_completion_tokens` and no thinking switch; Ollama `reasoning_effort` as its thinking
+    switch and a `reasoning` field; DeepSeek no switch; others template kwargs (vLLM, SGLang,
+    llama.cpp)."""
+    kind = server or server_kind(base_url)
+    if kind not in _DIALECTS:
+        raise UserError(
+            f"server={kind!r} is not a known server kind; use one of {', '.join(SERVER_KINDS)}."
+        )
+    return _DIALECTS[kind]
 
 
 # --- request -----------------------------------------------------------------------------------
@@ -161,13 +182,21 @@ def chat_messages(
 
     An assistant's text and the sword calls after it become one assistant message with
     `tool_calls`; sword results become `tool` messages; reasoning is left out unless
-    `include_reasoning`, then it rides on the next assistant message.
+    `include_reasoning`, then it rides on the next assistant message. Tool messages carry text
+    only, so images in sword results follow the results in one user message.
     """
     messages: list[dict[str, Any]] = []
     if instructions:
         messages.append({"role": "system", "content": instructions})
     assistant: dict[str, Any] | None = None
     reasoning: list[str] = []
+    result_images: list[dict[str, Any]] = []
+
+    def flush_result_images() -> None:
+        if result_images:
+            intro = {"type": "text", "text": "Images from the tool results above:"}
+            messages.append({"role": "user", "content": [intro, *result_images]})
+            result_images.clear()
 
     def flush() -> None:
         nonlocal assistant
@@ -186,6 +215,8 @@ def chat_messages(
 
     for item in items:
         kind = item.get("type", "message")
+        if kind != "function_call_output":
+            flush_result_images()
         if kind == "message" and "role" in item:
             role = item["role"]  # type: ignore[typeddict-item]
             content = item["content"]  # type: ignore[typeddict-item]
@@ -209,19 +240,25 @@ def chat_messages(
             )
         elif kind == "function_call_output":
             flush()
+            output = item["output"]  # type: ignore[typeddict-item]
             messages.append(
                 {
                     "role": "tool",
                     "tool_call_id": item["call_id"],  # type: ignore[typeddict-item]
-                    "content": output_text(item["output"]),  # type: ignore[typeddict-item]
+                    "content": output_text(output),
                 }
             )
+            if isinstance(output, list):
+                result_images.extend(
+                    _chat_part(part) for part in output if get(part, "type") == "input_image"
+                )
         elif kind == "reasoning":
             flush()
             if include_reasoning and item.get("text"):
                 reasoning.append(item["text"])  # type: ignore[typeddict-item]
         else:
             raise unsupported_item(item)
+    flush_result_images()
     flush()
     return messages
 

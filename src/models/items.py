@@ -5,7 +5,8 @@ stored as JSON, fed back as the next run's input, and converted to any wire form
 
 - a message: ``{"role": "user" | "assistant" | "system" | "developer", "content": str | [parts]}``
 - a sword call the model made: ``{"type": "function_call", "call_id", "name", "arguments"}``
-- its result: ``{"type": "function_call_output", "call_id", "output"}``
+- its result: ``{"type": "function_call_output", "call_id", "output"}``; ``output`` is text, or
+  Responses-style content parts (``input_text``, ``input_image``) when a sword returns images
 - reasoning: ``{"type": "reasoning", "text": str}`` plus provider fields (``id``, ``summary``,
   ``encrypted_content``) the Responses API needs to take it back.
 """
@@ -33,7 +34,7 @@ class FunctionCallItem(TypedDict):
 class FunctionCallOutputItem(TypedDict):
     type: Literal["function_call_output"]
     call_id: str
-    output: str
+    output: str | list[dict[str, Any]]
 
 
 class ReasoningInputItem(TypedDict):
@@ -59,7 +60,9 @@ def function_call(call_id: str, name: str, arguments: str) -> FunctionCallItem:
     return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
 
 
-def function_call_output(call_id: str, output: str) -> FunctionCallOutputItem:
+def function_call_output(
+    call_id: str, output: str | list[dict[str, Any]]
+) -> FunctionCallOutputItem:
     return {"type": "function_call_output", "call_id": call_id, "output": output}
 
 

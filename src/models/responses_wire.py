@@ -144,11 +144,12 @@ def responses_input(
                 call["id"] = item["id"]  # type: ignore[typeddict-item]
             converted.append(call)
         elif kind == "function_call_output":
+            output = item["output"]  # type: ignore[typeddict-item]
             converted.append(
                 {
                     "type": "function_call_output",
                     "call_id": item["call_id"],  # type: ignore[typeddict-item]
-                    "output": output_text(item["output"]),  # type: ignore[typeddict-item]
+                    "output": output if _content_parts(output) else output_text(output),
                 }
             )
         elif kind == "reasoning":
@@ -157,6 +158,18 @@ def responses_input(
         else:
             raise unsupported_item(item)
     return converted
+
+
+def _content_parts(output: Any) -> bool:
+    """Whether a sword result is content parts the Responses API takes as they are (images)."""
+    return (
+        isinstance(output, list)
+        and bool(output)
+        and all(get(part, "type") in _OUTPUT_PART_TYPES for part in output)
+    )
+
+
+_OUTPUT_PART_TYPES = frozenset({"input_text", "input_image", "input_file"})
 
 
 def _reasoning_input(item: ReasoningInputItem) -> dict[str, Any]:

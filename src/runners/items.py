@@ -51,7 +51,8 @@ class SwordCallOutputItem:
     agent: Agent[Any]
     raw_item: FunctionCallOutputItem
     output: Any
-    """What the sword returned (the model saw `raw_item["output"]`, its text form)."""
+    """What the sword returned (the model saw `raw_item["output"]`: its text form, or content
+    parts when the output carries images)."""
     type: ClassVar[str] = "sword_call_output_item"
 
     def to_input_item(self) -> InputItem:

@@ -14,7 +14,17 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_origin, get_type_hints, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Protocol,
+    TypeAlias,
+    get_origin,
+    get_type_hints,
+    overload,
+    runtime_checkable,
+)
 
 import anyio
 import pydantic
@@ -251,10 +261,27 @@ def format_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@runtime_checkable
+class PartsOutput(Protocol):
+    """A sword output the model reads as content parts (text and images), not as one string.
+
+    `text` is its text form (logs, traces, `output_text`); `input_parts()` gives Responses-style
+    parts (`input_text`, `input_image`) for the model, or None when the text says it all.
+    MCP results with images are such outputs.
+    """
+
+    @property
+    def text(self) -> str: ...
+
+    def input_parts(self) -> list[dict[str, Any]] | None: ...
+
+
 def output_text(value: Any) -> str:
     """How a sword's return value reads to the model."""
     if isinstance(value, str):
         return value
+    if isinstance(value, PartsOutput):
+        return value.text
     if isinstance(value, BaseModel):
         return value.model_dump_json()
     try:
@@ -275,6 +302,8 @@ class SwordResult:
     output: Any
     output_text: str
     error: Exception | None = None
+    parts: list[dict[str, Any]] | None = None
+    """Content parts (text and images) the model is sent instead of `output_text`, if any."""
 
 
 async def run_sword_calls(
@@ -351,6 +380,8 @@ async def _invoke(
             ) from exc
         text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
         return SwordResult(call, sword, text, str(text), exc)
+    if isinstance(output, PartsOutput):
+        return SwordResult(call, sword, output, output.text, parts=output.input_parts())
     return SwordResult(call, sword, output, output_text(output))
 
 

@@ -44,7 +44,7 @@ def get_logger() -> Any:
             ],
             wrapper_class=structlog.make_filtering_bound_logger(level),
             logger_name="drusilla",
-        )
+        ).bind()  # bound now: on the lazy proxy, every call (even a dropped debug) rebinds
     return _logger
 
 

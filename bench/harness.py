@@ -1,0 +1,235 @@
+"""Runs the scenarios: each framework in fresh subprocesses, results gathered as JSON.
+
+Full mode gives every (scenario, framework, round) its own worker process, so imports, caches
+and peak memory never carry over; rounds are interleaved across frameworks (in a rotating
+order) so a change in machine load hits every framework alike. Quick mode runs all of a
+framework's scenarios in one process with tiny sizes: a fast check, numbers indicative only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import machine
+from .adapters import FRAMEWORKS
+from .catalog import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKER_TIMEOUT = 900.0
+EXTRA_VERSIONS = ["openai", "pydantic", "pydantic-core", "anyio"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    scenarios: Sequence[Scenario]
+    frameworks: Sequence[str]
+    quick: bool = False
+
+    def params(self, scenario: Scenario) -> dict[str, Any]:
+        return scenario.quick if self.quick else scenario.full
+
+    def rounds(self, scenario: Scenario) -> int:
+        return 1 if self.quick else scenario.rounds
+
+
+def worker_env() -> dict[str, str]:
+    """The caller's environment without drusilla/OpenAI settings or a developer's .env."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DRUSILLA_", "OPENAI_"))
+    }
+    env["DRUSILLA_ENV_FILE"] = os.devnull
+    return env
+
+
+def run(plan: Plan, progress: Progress = print) -> dict[str, Any]:
+    """Run `plan`; the results document that bench/report.py renders."""
+    started = time.perf_counter()
+    distributions = [d for key in FRAMEWORKS for d in FRAMEWORKS[key].distributions]
+    results: dict[str, Any] = {
+        "mode": "quick" if plan.quick else "full",
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine.describe(distributions + EXTRA_VERSIONS),
+        "frameworks": {},
+        "scenarios": {},
+    }
+    installed = []
+    for key in plan.frameworks:
+        info = FRAMEWORKS[key]
+        ok = info.installed()
+        results["frameworks"][key] = {
+            "title": info.title,
+            "module": info.module,
+            "status": "ok" if ok else f"not installed (no module {info.module!r})",
+        }
+        if ok:
+            installed.append(key)
+        else:
+            progress(f"skip {key}: not installed (pip install -e '.[bench]')")
+
+    for scenario in plan.scenarios:
+        results["scenarios"][scenario.id] = {
+            "params": plan.params(scenario),
+            "rounds": plan.rounds(scenario),
+            "pending": scenario.pending,
+            "frameworks": {key: _empty() for key in installed},
+        }
+    if plan.quick:
+        _run_grouped(plan, installed, results, progress)
+    else:
+        _run_isolated(plan, installed, results, progress)
+    for scenario in plan.scenarios:
+        if scenario.runner == "import":
+            _run_import_time(plan, scenario, installed, results, progress)
+
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def _empty() -> dict[str, Any]:
+    return {"samples": {}, "facts": {}, "errors": []}
+
+
+def _worker_scenarios(plan: Plan) -> list[Scenario]:
+    return [s for s in plan.scenarios if s.runner == "worker"]
+
+
+def _run_isolated(
+    plan: Plan, frameworks: list[str], results: dict[str, Any], progress: Progress
+) -> None:
+    for scenario in _worker_scenarios(plan):
+        for round_number in range(plan.rounds(scenario)):
+            for key in _rotated(frameworks, round_number):
+                progress(f"{scenario.id} [{key}] round {round_number + 1}")
+                job = {"scenario": scenario.id, "params": plan.params(scenario)}
+                _record(results, key, run_worker(key, [job]))
+
+
+def _run_grouped(
+    plan: Plan, frameworks: list[str], results: dict[str, Any], progress: Progress
+) -> None:
+    scenarios = _worker_scenarios(plan)
+    jobs = [{"scenario": s.id, "params": plan.params(s)} for s in scenarios]
+    if not jobs:
+        return
+    for key in frameworks:
+        progress(f"{', '.join(s.id for s in scenarios)} [{key}]")
+        _record(results, key, run_worker(key, jobs))
+
+
+def _rotated(items: list[str], by: int) -> list[str]:
+    if not items:
+        return items
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def _record(results: dict[str, Any], key: str, outcomes: list[dict[str, Any]]) -> None:
+    for outcome in outcomes:
+        entry = results["scenarios"][outcome["scenario"]]["frameworks"][key]
+        if "error" in outcome:
+            entry["errors"].append(outcome["error"])
+            continue
+        for metric, values in outcome["samples"].items():
+            entry["samples"].setdefault(metric, []).extend(values)
+        for fact, value in outcome["facts"].items():
+            entry["facts"].setdefault(fact, []).append(value)
+
+
+def run_worker(
+    key: str, jobs: list[dict[str, Any]], profile: str | None = None
+) -> list[dict[str, Any]]:
+    """Run `jobs` in a fresh `python -m bench.worker` process; a crash becomes job errors."""
+    with tempfile.TemporaryDirectory(prefix="drusilla-bench-") as tmp:
+        result_path = Path(tmp) / "result.json"
+        command = [sys.executable, "-m", "bench.worker", key, json.dumps(jobs), str(result_path)]
+        if profile is not None:
+            command += ["--profile", profile]
+        try:
+            done = subprocess.run(
+                command,
+                cwd=ROOT,
+                env=worker_env(),
+                capture_output=True,
+                text=True,
+                timeout=WORKER_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            error = f"worker timed out after {WORKER_TIMEOUT:.0f} s"
+            return [{"scenario": job["scenario"], "error": error} for job in jobs]
+        if done.returncode != 0 or not result_path.exists():
+            tail = done.stderr.strip().splitlines()[-5:]
+            error = f"worker exited with {done.returncode}: " + " | ".join(tail)
+            return [{"scenario": job["scenario"], "error": error} for job in jobs]
+        outcomes: list[dict[str, Any]] = json.loads(result_path.read_text(encoding="utf-8"))
+        return outcomes
+
+
+# --- scenario 2: import time, one fresh interpreter per sample ---------------------------------
+
+IMPORT_SNIPPET = (
+    "import time; started = time.perf_counter(); import {module}; "
+    "seconds = time.perf_counter() - started; import json, sys; "
+    "print(json.dumps({{'seconds': seconds, 'openai': 'openai' in sys.modules}}))"
+)
+
+
+def time_import(module: str) -> dict[str, Any]:
+    """Seconds `import module` takes in a fresh, isolated interpreter (-I: no cwd, no env)."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", IMPORT_SNIPPET.format(module=module)],
+        cwd=ROOT,
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+        raise RuntimeError(f"import {module} failed: {tail}")
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return measured
+
+
+def _run_import_time(
+    plan: Plan,
+    scenario: Scenario,
+    frameworks: list[str],
+    results: dict[str, Any],
+    progress: Progress,
+) -> None:
+    params = plan.params(scenario)
+    entries = results["scenarios"][scenario.id]["frameworks"]
+    progress(f"{scenario.id}: {params['interpreters']} interpreters per framework")
+    for key in frameworks:
+        for _ in range(params["warmup"]):
+            _import_sample(key, entries[key], keep=False)
+    for sample in range(params["interpreters"]):
+        for key in _rotated(frameworks, sample):
+            _import_sample(key, entries[key], keep=True)
+
+
+def _import_sample(key: str, entry: dict[str, Any], *, keep: bool) -> None:
+    try:
+        measured = time_import(FRAMEWORKS[key].module)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        entry["errors"].append(str(exc))
+        return
+    if keep:
+        entry["samples"].setdefault("import_time", []).append(measured["seconds"])
+        entry["facts"]["imports_openai"] = [measured["openai"]]
