@@ -1,8 +1,10 @@
-"""Stream a few jokes about cypherpunk culture, live: text as the model writes it, its reasoning
-(if it shows any) dimmed before the answer.
+"""Live streaming: cypherpunk jokes printed as the model writes them, its reasoning dimmed.
 
-    python examples/cypherpunk_jokes.py             # the model your environment / .env names
-    python examples/cypherpunk_jokes.py --offline   # a scripted replay, no model needed
+    python examples/cypherpunk_jokes.py ["your own request"]  # the model your settings name
+    python examples/cypherpunk_jokes.py --offline              # a scripted replay, no model
+
+The text appears piece by piece as it arrives; a reasoning model's thinking comes first,
+dimmed (or marked [thinking] when the output is not a terminal).
 
 With nothing configured drusilla talks to a local Ollama running deepseek-r1; set
 DRUSILLA_MODEL, DRUSILLA_BASE_URL and DRUSILLA_API_KEY (or OPENAI_API_KEY) for any other
@@ -96,6 +98,7 @@ async def stream_jokes(
 
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Stream cypherpunk jokes, live.")
+    parser.add_argument("request", nargs="*", help=f"what to ask (default: {PROMPT!r})")
     parser.add_argument(
         "--offline", action="store_true", help="play a scripted reply instead of calling a model"
     )
@@ -103,16 +106,17 @@ async def main(argv: list[str] | None = None) -> int:
         "--delay", type=float, default=0.03, help="offline: seconds between streamed pieces"
     )
     args = parser.parse_args(argv)
+    prompt = " ".join(args.request) or PROMPT
     try:
         if not args.offline:
-            await stream_jokes(jokester())
+            await stream_jokes(jokester(), prompt)
             return 0
         from drusilla.models.openai_chat import OpenAIChatModel
         from drusilla.testing import OpenAIServer
 
         async with OpenAIServer(*OFFLINE_REPLAY, stream_delay=args.delay) as server:
             model = OpenAIChatModel("deepseek-r1", base_url=server.base_url, api_key="offline")
-            await stream_jokes(jokester(model))
+            await stream_jokes(jokester(model), prompt)
         return 0
     except RunnerError as exc:
         print(f"\n{type(exc).__name__}: {exc}", file=sys.stderr)

@@ -21,8 +21,10 @@ from pydantic import BaseModel
 from drusilla import (
     Agent,
     ModelError,
+    ModelSettings,
     RawResponseEvent,
     ReasoningDelta,
+    ReasoningItem,
     RunConfig,
     RunContextWrapper,
     RunItemStreamEvent,
@@ -142,6 +144,21 @@ def structured_output_with_retry(script: Script) -> Case:
     return Case(Agent("forecaster", model=model, output_type=Forecast), ["Rome?"])
 
 
+def structured_output_by_sword(script: Script) -> Case:
+    def answer(request: Any) -> Any:  # the final-output sword is the last one offered
+        return call(request.swords[-1].name, city="Oslo", celsius=3)
+
+    settings = ModelSettings(output_mode="sword")
+    agent = Agent("forecaster", model=script(answer), output_type=Forecast, model_settings=settings)
+    return Case(agent, ["Oslo?"])
+
+
+def thinking_strategy(script: Script) -> Case:
+    model = script("Rome in summer is hot; say 25.", '{"city": "Rome", "celsius": 25}')
+    agent = Agent("thinker", model=model, output_type=Forecast, thinking_prompt="Think first.")
+    return Case(agent, ["Rome?"])
+
+
 def shields_pass(script: Script) -> Case:
     agent = Agent(
         "guarded",
@@ -209,6 +226,8 @@ CASES = [
     orb_to_specialist,
     orb_with_input_filter,
     structured_output_with_retry,
+    structured_output_by_sword,
+    thinking_strategy,
     shields_pass,
     input_shield_trips,
     output_shield_trips,
@@ -293,4 +312,5 @@ async def _follow(result: Any) -> None:
         assert items == result.new_items
         responses = result.model_responses
         assert "".join(texts) == "".join(r.text for r in responses)
-        assert "".join(thoughts) == "".join(r.reasoning or "" for r in responses)
+        reasoning_items = [i for i in items if isinstance(i, ReasoningItem)]
+        assert "".join(thoughts) == "".join(i.raw_item["text"] for i in reasoning_items)
