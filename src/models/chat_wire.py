@@ -57,6 +57,9 @@ class ChatDialect:
     """How `ModelSettings.thinking` is sent: vLLM/SGLang/llama.cpp template kwargs, as
     `reasoning_effort` ("none" turns it off: Ollama), or not at all (OpenAI: set
     `reasoning_effort` yourself)."""
+    separates_reasoning: bool = False
+    """The server always reports reasoning in a field, so a reply never starts inside an
+    unopened `<think>` whatever the model family (Ollama parses the tags itself)."""
 
 
 def server_kind(base_url: str) -> ServerKind:
@@ -73,10 +76,17 @@ def server_kind(base_url: str) -> ServerKind:
 
 
 _DIALECTS: dict[ServerKind, ChatDialect] = {
-    "openai": ChatDialect("openai", max_tokens_field="max_completion_tokens", thinking="none"),
-    "ollama": ChatDialect("ollama", thinking="reasoning_effort", reasoning_field="reasoning"),
+    "openai": ChatDialect(
+        "openai",
+        max_tokens_field="max_completion_tokens",
+        thinking="none",
+        separates_reasoning=True,
+    ),
+    "ollama": ChatDialect(
+        "ollama", thinking="reasoning_effort", reasoning_field="reasoning", separates_reasoning=True
+    ),
     # DeepSeek's API has no thinking switch: the model name decides (deepseek-reasoner).
-    "deepseek": ChatDialect("deepseek", thinking="none"),
+    "deepseek": ChatDialect("deepseek", thinking="none", separates_reasoning=True),
     "vllm": ChatDialect("vllm"),
     "openai-compatible": ChatDialect(),
 }

@@ -30,7 +30,9 @@ class OpenAIChatModel:
         OpenAIChatModel("my-model", client=AsyncOpenAI(...))          # your own client
 
     `implicit_think`: the server's chat template opens `<think>` in the prompt, so the reply
-    starts inside the reasoning (DeepSeek-R1, QwQ served raw); None: the profile's guess.
+    starts inside the reasoning (DeepSeek-R1, QwQ served raw); None: the profile's guess, except
+    on servers that report reasoning in a field (OpenAI, Ollama, DeepSeek) and for requests with
+    `ModelSettings(thinking=False)`, where a reply never starts inside reasoning.
     `server` names the server kind when its URL does not tell ("vllm"); `dialect` says outright
     how this server wants max_tokens, thinking and earlier reasoning sent. `profile` is the
     model family's `ModelProfile` (default: found by name; see `profiles`).
@@ -55,9 +57,7 @@ class OpenAIChatModel:
         self._provider_name = provider_name
         self._dialect = dialect or dialect_for(self._connection.base_url, server)
         self.profile = profile or profile_for(model)
-        self._implicit_think = (
-            self.profile.implicit_think if implicit_think is None else implicit_think
-        )
+        self._implicit_think = implicit_think
 
     @property
     def model_name(self) -> str:
@@ -74,6 +74,14 @@ class OpenAIChatModel:
     @property
     def server_kind(self) -> ServerKind:
         return self._dialect.server
+
+    def _starts_in_reasoning(self, request: ModelRequest) -> bool:
+        """Whether a streamed reply is taken to begin inside an unopened `<think>`."""
+        if self._implicit_think is not None:
+            return self._implicit_think
+        if request.settings.thinking is False or self._dialect.separates_reasoning:
+            return False
+        return self.profile.implicit_think
 
     def __repr__(self) -> str:
         return f"OpenAIChatModel({self._model!r}, base_url={self._connection.base_url!r})"
@@ -95,7 +103,9 @@ class OpenAIChatModel:
         async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
             return await client.chat.completions.create(**kwargs, timeout=timeout)
 
+        starts_in_reasoning = self._starts_in_reasoning(request)
+
         def new_state() -> ChatStream:
-            return ChatStream(implicit_think=self._implicit_think)
+            return ChatStream(implicit_think=starts_in_reasoning)
 
         return stream(self._connection, self._model, request.settings, open_stream, new_state)

@@ -120,7 +120,8 @@ def _status_failure(exc: openai.APIStatusError, where: str) -> Failure:
     server_message = _server_message(exc.body)
     code = exc.code or (exc.body.get("type") if isinstance(exc.body, Mapping) else None)
     label = f"HTTP {status}" + (f" ({code})" if code else "")
-    text = f"{where} answered {label}: {server_message or 'no message'}."
+    said = server_message or "no message"
+    text = f"{where} answered {label}: {said}" + ("" if said.endswith((".", "!", "?")) else ".")
     hint = _HINTS.get(status)
     if hint:
         text += " " + hint

@@ -41,9 +41,7 @@ class OpenAIResponsesModel:
         self._provider_name = provider_name
         self._server: ServerKind = server or server_kind(self._connection.base_url)
         self.profile = profile or profile_for(model)
-        self._implicit_think = (
-            self.profile.implicit_think if implicit_think is None else implicit_think
-        )
+        self._implicit_think = implicit_think
 
     @property
     def model_name(self) -> str:
@@ -60,6 +58,12 @@ class OpenAIResponsesModel:
     @property
     def server_kind(self) -> ServerKind:
         return self._server
+
+    def _starts_in_reasoning(self, request: ModelRequest) -> bool:
+        """Whether a streamed reply is taken to begin inside an unopened `<think>`."""
+        if self._implicit_think is not None:
+            return self._implicit_think
+        return request.settings.thinking is not False and self.profile.implicit_think
 
     def __repr__(self) -> str:
         return f"OpenAIResponsesModel({self._model!r}, base_url={self._connection.base_url!r})"
@@ -81,7 +85,9 @@ class OpenAIResponsesModel:
         async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
             return await client.responses.create(**kwargs, timeout=timeout)
 
+        starts_in_reasoning = self._starts_in_reasoning(request)
+
         def new_state() -> ResponsesStream:
-            return ResponsesStream(implicit_think=self._implicit_think)
+            return ResponsesStream(implicit_think=starts_in_reasoning)
 
         return stream(self._connection, self._model, request.settings, open_stream, new_state)
