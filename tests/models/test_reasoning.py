@@ -229,7 +229,9 @@ async def test_an_r1_named_model_answering_plainly_streams_text_not_reasoning(
     """The name-based guess that replies start inside <think> holds only for raw templates."""
     async with OpenAIServer("Just the answer.") as server:
         model = OpenAIChatModel(
-            "deepseek-r1", base_url=server.base_url, server=server_kind  # type: ignore[arg-type]
+            "deepseek-r1",
+            base_url=server.base_url,
+            server=server_kind,  # type: ignore[arg-type]
         )
         request = ModelRequest(None, [{"role": "user", "content": "?"}], settings=settings)
         events = [e async for e in model.stream_response(request)]
