@@ -12,7 +12,15 @@ print(Runner.run_sync(agent, "What is 2 + 3?").final_output)
 """
 
 from .agents.agent import Agent
-from .models.interface import Model, ModelProvider, ModelRequest, ModelResponse
+from .models.interface import (
+    Model,
+    ModelProvider,
+    ModelRequest,
+    ModelResponse,
+    ReasoningDelta,
+    SwordCallDelta,
+    TextDelta,
+)
 from .models.settings import ModelSettings
 from .models.usage import Usage
 from .runners.config import RunConfig
@@ -32,8 +40,9 @@ from .runners.items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
-from .runners.result import RunResult, RunResultStreaming
+from .runners.result import RunResult
 from .runners.run import Runner
+from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
 from .tools.charms import AgentCharms, RunCharms
@@ -110,6 +119,7 @@ __all__ = [
     "OutputShieldResult",
     "OutputShieldTripwireTriggered",
     "RawResponseEvent",
+    "ReasoningDelta",
     "ReasoningItem",
     "RunCharms",
     "RunConfig",
@@ -129,12 +139,14 @@ __all__ = [
     "StreamEvent",
     "Sword",
     "SwordArgumentsError",
+    "SwordCallDelta",
     "SwordCallItem",
     "SwordCallOutputItem",
     "SwordContext",
     "SwordError",
     "SwordResult",
     "SwordsToFinalOutputResult",
+    "TextDelta",
     "Usage",
     "UserError",
     "input_shield",

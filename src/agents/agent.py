@@ -19,6 +19,7 @@ from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
 from ..util.errors import UserError
 from .output import OutputSchema, output_schema_for
+from .structured_input import InputSchema, input_schema_for
 
 if TYPE_CHECKING:
     from ..runners.result import RunResult
@@ -48,12 +49,14 @@ class Agent(Generic[TContext]):
     mcp_servers: list[MCPServer] = field(default_factory=list)
     """MCP servers whose tools the agent offers as swords; see docs/mcp.md."""
     input_type: Any = None
-    """Validate structured input (a dict or model) against this type before the first call."""
+    """Validate structured input (a dict, model or JSON text) against this type before the
+    first call; the model gets it as JSON. See docs/structured-output.md."""
     thinking_prompt: str | None = None
     """Chain-of-thought instructions; see docs/structured-output.md (thinking strategies)."""
     output_retries: int = 1
     """How often output failing `output_type` is sent back with the errors before giving up."""
     output_schema: OutputSchema | None = field(init=False, repr=False, compare=False)
+    input_schema: InputSchema | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -64,6 +67,7 @@ class Agent(Generic[TContext]):
             )
         self._check_gear()
         self.output_schema = output_schema_for(self.output_type)
+        self.input_schema = input_schema_for(self.input_type)
 
     def _check_gear(self) -> None:
         for item in self.swords:
@@ -110,6 +114,8 @@ class Agent(Generic[TContext]):
             )
         if not isinstance(self.output_retries, int) or self.output_retries < 0:
             raise UserError(f"Agent {self.name!r}: output_retries must be 0 or more.")
+        if self.thinking_prompt is not None and not isinstance(self.thinking_prompt, str):
+            raise UserError(f"Agent {self.name!r}: thinking_prompt must be a string.")
 
     def clone(self, **changes: Any) -> Agent[TContext]:
         """A copy with `changes` applied (lists are shared unless replaced)."""

@@ -9,6 +9,7 @@ from ..runners.context import SwordContext
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
 from ..util.concurrency import maybe_await
+from ..util.errors import UserError
 
 if TYPE_CHECKING:
     from ..runners.result import RunResult
@@ -28,15 +29,27 @@ def agent_as_sword(
     description: str | None,
     output_extractor: Callable[[RunResult], str | Awaitable[str]] | None,
 ) -> Sword:
+    """The sword takes `{"input": "..."}`, or — for an agent with an `input_type` whose schema
+    is an object — that type's fields, checked before the nested run starts."""
+    typed = agent.input_schema
+    if typed is not None and typed.json_schema.get("type") != "object":
+        typed = None  # a non-object input type: the model sends it as JSON text in "input"
+
     async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
         from ..runners.run import Runner
 
         args = parse_arguments_json(arguments)
-        if not isinstance(args, dict) or not isinstance(args.get("input"), str):
+        run_input: Any
+        if typed is not None:
+            try:
+                run_input = typed.items_for(agent.name, args)
+            except UserError as exc:
+                raise SwordArgumentsError(str(exc)) from None
+        elif not isinstance(args, dict) or not isinstance(args.get("input"), str):
             raise SwordArgumentsError('expected {"input": "<request for the agent>"}')
-        result = await Runner.run(
-            agent, args["input"], context=ctx.context, run_config=ctx.run_config
-        )
+        else:
+            run_input = args["input"]
+        result = await Runner.run(agent, run_input, context=ctx.context, run_config=ctx.run_config)
         ctx.usage.add(result.usage)
         if output_extractor is not None:
             return await maybe_await(output_extractor(result))
@@ -45,6 +58,6 @@ def agent_as_sword(
     return Sword(
         name=name or snake_case(agent.name),
         description=description or agent.orb_description or f"Ask the {agent.name} agent.",
-        params_json_schema=_INPUT_SCHEMA,
+        params_json_schema=typed.json_schema if typed is not None else _INPUT_SCHEMA,
         on_invoke=invoke,
     )

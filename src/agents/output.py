@@ -1,76 +1,148 @@
-"""`OutputSchema`: what an agent's `output_type` asks of the model, and how output is checked."""
+"""`OutputSchema`: what an agent's `output_type` asks of the model, and how its answer is read.
+
+Everything here is computed once per agent: the JSON schema, its strict variant, the
+response formats, the final-output sword and the validator. Reading an answer is tolerant
+(code fences, a leading `<think>` block, prose around the JSON) and then strict (validation).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..models.interface import OutputSpec
-from ..util.errors import UserError
-from ..util.json_schema import drop_titles, strict_json_schema
+from ..models.interface import OutputSpec, SwordSpec
+from ..models.reasoning import CLOSE_TAG, split_think_tags
+from ..util.errors import UserError, message
+from ..util.json_schema import (
+    StrictOutputSchema,
+    apply_null_defaults,
+    drop_titles,
+    strict_output_schema,
+)
 
-_WRAPPER_KEY = "response"
+WRAPPER_KEY = "response"
+FINAL_OUTPUT_SWORD = "final_result"
+"""The name of the final-output sword on the wire (output_mode="sword")."""
+_FINAL_OUTPUT_DESCRIPTION = "Give your final answer with this; it ends the conversation."
 
 
 class OutputValidationError(Exception):
-    """The model's final output does not match the output type."""
+    """The model's final output does not match the output type.
 
-    def __init__(self, message: str, raw_output: str) -> None:
+    `errors` is a list of ``{"loc": [...], "msg": "..."}``; the message lists them for the model.
+    """
+
+    def __init__(self, message: str, raw_output: str, errors: list[dict[str, Any]]) -> None:
         super().__init__(message)
         self.raw_output = raw_output
+        self.errors = errors
 
 
 @dataclass(eq=False)
 class OutputSchema:
-    """The JSON schema of an output type and the validation of the model's answer against it.
+    """The JSON schema of an output type, the ways of asking for it, and the validation of
+    the model's answer.
 
     Types whose schema is not an object (``list[int]``, ``int`` ...) are wrapped as
-    ``{"response": ...}`` on the wire, since structured-output APIs require an object.
+    ``{"response": ...}`` on the wire, since structured-output APIs require an object; a bare
+    value in the answer is accepted too.
     """
 
     output_type: Any
     name: str
     json_schema: dict[str, Any]
+    """The schema the model is asked for (wrapped if need be)."""
     wrapped: bool
     adapter: TypeAdapter[Any] | None
+    """Validates pydantic-describable types; None for a JSON-schema dict."""
+    strict: StrictOutputSchema = field(init=False, repr=False)
     spec: OutputSpec = field(init=False, repr=False)
-    """How the model is asked for it: a strict json_schema response format where possible."""
+    """The `json_schema` response format: strict where the schema allows."""
+    _validator: Any = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        strict = strict_json_schema(self.json_schema)
-        self.spec = OutputSpec(
-            name=self.name,
-            schema=strict if strict is not None else self.json_schema,
-            strict=strict is not None,
+        self.strict = strict_output_schema(self.json_schema)
+        self.spec = OutputSpec(self.name, self.strict.schema, self.strict.strict)
+        if self.adapter is None:
+            self._validator = json_schema_validator(self._value_schema(), "output_type")
+
+    @cached_property
+    def json_object_spec(self) -> OutputSpec:
+        return OutputSpec(self.name, self.json_schema, False, mode="json_object")
+
+    @cached_property
+    def final_sword_spec(self) -> SwordSpec:
+        """The final-output sword (output_mode="sword"): its arguments are the output."""
+        return SwordSpec(
+            FINAL_OUTPUT_SWORD, _FINAL_OUTPUT_DESCRIPTION, self.strict.schema, self.strict.strict
         )
 
-    def validate_json(self, text: str) -> Any:
+    @cached_property
+    def _schema_text(self) -> str:
+        return json.dumps(self.json_schema, ensure_ascii=False, separators=(",", ":"))
+
+    def prompt(self) -> str:
+        """The schema as instructions (output_mode json_instructions / json_object)."""
+        return message("json_instructions", schema=self._schema_text)
+
+    # --- reading the answer ----------------------------------------------------------------
+
+    def parse_text(self, text: str) -> Any:
         """The typed output from the model's text, or OutputValidationError saying what is wrong."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise OutputValidationError(f"the output is not valid JSON ({exc})", text) from None
+            data = json_from_text(text)
+        except ValueError as exc:
+            errors = [{"loc": [], "msg": f"the output is not valid JSON ({exc})"}]
+            raise OutputValidationError(_describe(errors), text, errors) from None
         return self.validate_python(data, text)
 
     def validate_python(self, data: Any, raw: str | None = None) -> Any:
         raw_text = raw if raw is not None else json.dumps(data, default=str)
-        if self.wrapped:
-            if not isinstance(data, dict) or _WRAPPER_KEY not in data:
-                raise OutputValidationError(
-                    f'the output must be an object with a "{_WRAPPER_KEY}" field', raw_text
-                )
-            data = data[_WRAPPER_KEY]
-        if self.adapter is None:  # a JSON-schema dict: the object itself is the output
-            if not isinstance(data, dict):
-                raise OutputValidationError("the output must be a JSON object", raw_text)
-            return data
+        prefix: list[Any] = []
+        if self.wrapped and isinstance(data, dict) and set(data) == {WRAPPER_KEY}:
+            if self.strict.nullable_defaults:
+                apply_null_defaults(data, self.json_schema, fill_defaults=self.adapter is None)
+            data, prefix = data[WRAPPER_KEY], [WRAPPER_KEY]
+        elif self.strict.nullable_defaults:
+            apply_null_defaults(
+                data,
+                self._value_schema(),
+                fill_defaults=self.adapter is None,
+                root=self.json_schema,
+            )
+        if self.adapter is None:
+            return self._validate_with_json_schema(data, raw_text, prefix)
         try:
             return self.adapter.validate_python(data)
         except ValidationError as exc:
-            raise OutputValidationError(str(exc), raw_text) from None
+            errors = [
+                {"loc": [*prefix, *error["loc"]], "msg": error["msg"], "input": error["input"]}
+                for error in exc.errors(include_url=False)
+            ]
+            raise OutputValidationError(_describe(errors), raw_text, errors) from None
+
+    def _validate_with_json_schema(self, data: Any, raw_text: str, prefix: list[Any]) -> Any:
+        errors = [
+            {"loc": [*prefix, *error.absolute_path], "msg": error.message, "input": error.instance}
+            for error in self._validator.iter_errors(data)
+        ]
+        if errors:
+            raise OutputValidationError(_describe(errors), raw_text, errors)
+        return data
+
+    def _value_schema(self) -> dict[str, Any]:
+        """The schema of the output value itself (inside the wrapper, if any)."""
+        if not self.wrapped:
+            return self.json_schema
+        inner: dict[str, Any] = self.json_schema["properties"][WRAPPER_KEY]
+        if "$defs" in self.json_schema and "$defs" not in inner:
+            inner = {**inner, "$defs": self.json_schema["$defs"]}
+        return inner
 
 
 def output_schema_for(output_type: Any) -> OutputSchema | None:
@@ -78,13 +150,7 @@ def output_schema_for(output_type: Any) -> OutputSchema | None:
     if output_type is None or output_type is str:
         return None
     if isinstance(output_type, dict):
-        if output_type.get("type") != "object":
-            raise UserError(
-                'A JSON-schema output_type must describe an object ("type": "object"); '
-                f"got {output_type!r}."
-            )
-        title = output_type.get("title")
-        return OutputSchema(output_type, str(title or "final_output"), output_type, False, None)
+        return _from_json_schema(output_type)
     try:
         adapter: TypeAdapter[Any] = TypeAdapter(output_type)
         schema = drop_titles(adapter.json_schema())
@@ -95,14 +161,109 @@ def output_schema_for(output_type: Any) -> OutputSchema | None:
         ) from exc
     wrapped = schema.get("type") != "object"
     if wrapped:
-        defs = schema.pop("$defs", None)
-        schema = {
-            "type": "object",
-            "properties": {_WRAPPER_KEY: schema},
-            "required": [_WRAPPER_KEY],
-            "additionalProperties": False,
-        }
-        if defs:
-            schema["$defs"] = defs
-    name = getattr(output_type, "__name__", "final_output")
-    return OutputSchema(output_type, name, schema, wrapped, adapter)
+        schema = _wrap(schema)
+    name = getattr(output_type, "__name__", None) or "final_output"
+    return OutputSchema(output_type, _wire_name(name), schema, wrapped, adapter)
+
+
+def _from_json_schema(schema: dict[str, Any]) -> OutputSchema:
+    if not isinstance(schema.get("type"), str) and not any(
+        key in schema for key in ("properties", "anyOf", "oneOf", "enum", "const", "$ref")
+    ):
+        raise UserError(
+            "A JSON-schema output_type must say what the output is, e.g. "
+            f'{{"type": "object", "properties": {{...}}}}; got {schema!r}.'
+        )
+    title = schema.get("title")
+    wrapped = schema.get("type") != "object"
+    wire_schema = _wrap(dict(schema)) if wrapped else schema
+    name = _wire_name(str(title)) if title else "final_output"
+    return OutputSchema(schema, name, wire_schema, wrapped, None)
+
+
+def _wrap(schema: dict[str, Any]) -> dict[str, Any]:
+    defs = schema.pop("$defs", None)
+    wrapper: dict[str, Any] = {
+        "type": "object",
+        "properties": {WRAPPER_KEY: schema},
+        "required": [WRAPPER_KEY],
+        "additionalProperties": False,
+    }
+    if defs:
+        wrapper["$defs"] = defs
+    return wrapper
+
+
+def _wire_name(name: str) -> str:
+    """A response-format name the APIs accept: ``[a-zA-Z0-9_-]{1,64}``."""
+    cleaned = re.sub(r"[^a-zA-Z0-9_-]+", "_", name).strip("_")[:64]
+    return cleaned or "final_output"
+
+
+def json_schema_validator(schema: dict[str, Any], what: str) -> Any:
+    """A jsonschema validator for a JSON-schema `output_type` / `input_type` (`what`)."""
+    from jsonschema import exceptions, validators  # imported when a schema dict is used
+
+    cls = validators.validator_for(schema)
+    try:
+        cls.check_schema(schema)
+    except exceptions.SchemaError as exc:
+        raise UserError(f"{what} is not a valid JSON schema: {exc.message}.") from None
+    return cls(schema)
+
+
+def _describe(errors: list[dict[str, Any]]) -> str:
+    lines = []
+    for error in errors:
+        where = ".".join(str(part) for part in error["loc"]) or "(the whole output)"
+        got = ""
+        if "input" in error:
+            shown = repr(error["input"])
+            got = f" (got {shown if len(shown) <= 80 else shown[:77] + '...'})"
+        lines.append(f"- {where}: {error['msg']}{got}")
+    return "\n".join(lines)
+
+
+# --- tolerant JSON reading ---------------------------------------------------------------------
+
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)```", re.DOTALL)
+_MAX_EMBEDDED_TRIES = 32
+
+
+def json_from_text(text: str) -> Any:
+    """The JSON value in a model's answer, read tolerantly; ValueError if there is none.
+
+    Tried in order: the whole text; the text after a leading `<think>…</think>` block (or
+    after a lone `</think>`); the first fenced code block that is JSON (```json … ```); the
+    first JSON object or array embedded in prose.
+    """
+    stripped = text.strip()
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        pass
+    if CLOSE_TAG in stripped:
+        stripped = split_think_tags(stripped)[1].strip()
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            pass
+    for block in _FENCE.finditer(stripped):
+        try:
+            return json.loads(block.group(1))
+        except ValueError:
+            continue
+    decoder = json.JSONDecoder()
+    tries = 0
+    for match in re.finditer(r"[{\[]", stripped):
+        try:
+            value, _ = decoder.raw_decode(stripped, match.start())
+        except ValueError:
+            tries += 1
+            if tries >= _MAX_EMBEDDED_TRIES:
+                break
+            continue
+        return value
+    if not stripped:
+        raise ValueError("the answer is empty")
+    raise ValueError("no JSON object or array found in the answer")

@@ -38,10 +38,16 @@ from .wire import (
     field as get,
 )
 
+ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "openai-compatible"]
+SERVER_KINDS: tuple[ServerKind, ...] = ("openai", "ollama", "deepseek", "vllm", "openai-compatible")
+
 
 @dataclass(frozen=True, slots=True)
 class ChatDialect:
     """The few things OpenAI-compatible servers say differently."""
+
+    server: ServerKind = "openai-compatible"
+    """Which server this is; structured output's `auto` mode picks by it."""
 
     max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     """OpenAI's reasoning models only take `max_completion_tokens`; most others `max_tokens`."""
@@ -51,27 +57,52 @@ class ChatDialect:
     """How `ModelSettings.thinking` is sent: vLLM/SGLang/llama.cpp template kwargs, as
     `reasoning_effort` ("none" turns it off: Ollama), or not at all (OpenAI: set
     `reasoning_effort` yourself)."""
+    separates_reasoning: bool = False
+    """The server always reports reasoning in a field, so a reply never starts inside an
+    unopened `<think>` whatever the model family (Ollama parses the tags itself)."""
 
 
-def server_kind(base_url: str) -> Literal["openai", "ollama", "openai-compatible"]:
+def server_kind(base_url: str) -> ServerKind:
+    """The server behind `base_url`, as far as the URL tells (vLLM cannot be told apart from
+    other OpenAI-compatible servers by its URL: say `server="vllm"`)."""
     url = base_url.rstrip("/")
     if url == OPENAI_BASE_URL:
         return "openai"
     if ":11434" in url:  # Ollama's port
         return "ollama"
+    if "api.deepseek.com" in url:
+        return "deepseek"
     return "openai-compatible"
 
 
-def dialect_for(base_url: str) -> ChatDialect:
-    """What the server at `base_url` wants: OpenAI `max_completion_tokens` and no thinking
-    switch; Ollama `reasoning_effort` as its thinking switch and a `reasoning` field; others
-    template kwargs (vLLM, SGLang, llama.cpp)."""
-    kind = server_kind(base_url)
-    if kind == "openai":
-        return ChatDialect(max_tokens_field="max_completion_tokens", thinking="none")
-    if kind == "ollama":
-        return ChatDialect(thinking="reasoning_effort", reasoning_field="reasoning")
-    return ChatDialect()
+_DIALECTS: dict[ServerKind, ChatDialect] = {
+    "openai": ChatDialect(
+        "openai",
+        max_tokens_field="max_completion_tokens",
+        thinking="none",
+        separates_reasoning=True,
+    ),
+    "ollama": ChatDialect(
+        "ollama", thinking="reasoning_effort", reasoning_field="reasoning", separates_reasoning=True
+    ),
+    # DeepSeek's API has no thinking switch: the model name decides (deepseek-reasoner).
+    "deepseek": ChatDialect("deepseek", thinking="none", separates_reasoning=True),
+    "vllm": ChatDialect("vllm"),
+    "openai-compatible": ChatDialect(),
+}
+
+
+def dialect_for(base_url: str, server: ServerKind | None = None) -> ChatDialect:
+    """What the server at `base_url` (or the named `server`) wants: OpenAI
+    `max_completion_tokens` and no thinking switch; Ollama `reasoning_effort` as its thinking
+    switch and a `reasoning` field; DeepSeek no switch; others template kwargs (vLLM, SGLang,
+    llama.cpp)."""
+    kind = server or server_kind(base_url)
+    if kind not in _DIALECTS:
+        raise UserError(
+            f"server={kind!r} is not a known server kind; use one of {', '.join(SERVER_KINDS)}."
+        )
+    return _DIALECTS[kind]
 
 
 # --- request -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import socket
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import openai
 
 from ..util.errors import ModelError
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL
 from .retry import Failure
 from .wire import IncompleteStream, UnexpectedReply
 
@@ -39,17 +41,7 @@ def classify(exc: BaseException, *, model: str, base_url: str) -> Failure | None
             retryable=True,
         )
     if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__ or exc.__context__
-        detail = f": {cause}" if cause and str(cause) else ""
-        return Failure(
-            ModelError(
-                f"{where} could not be reached or the connection dropped{detail}. Is the server "
-                "running? With no configuration drusilla uses a local Ollama "
-                "(`ollama serve`, `ollama pull deepseek-r1`); set DRUSILLA_MODEL and "
-                "DRUSILLA_BASE_URL for another server."
-            ),
-            retryable=True,
-        )
+        return Failure(ModelError(_connection_message(exc, model, base_url)), retryable=True)
     if isinstance(exc, openai.APIError):  # an error object inside a stream
         body = exc.body if isinstance(exc.body, Mapping) else {}
         return Failure(
@@ -81,12 +73,55 @@ def classify(exc: BaseException, *, model: str, base_url: str) -> Failure | None
     return None
 
 
+def _connection_message(exc: openai.APIConnectionError, model: str, base_url: str) -> str:
+    """Could not connect (refused, unknown host …) or the connection broke; and where to look."""
+    causes = _causes(exc)
+    refused = any(isinstance(cause, ConnectionRefusedError) for cause in causes)
+    unknown_host = next((c for c in causes if isinstance(c, socket.gaierror)), None)
+    connecting = (
+        refused
+        or unknown_host is not None
+        or any(type(cause).__name__ == "ConnectError" for cause in causes)
+    )
+    if refused:
+        detail = "connection refused"
+    elif unknown_host is not None:
+        detail = f"unknown host ({unknown_host.strerror or unknown_host})"
+    else:  # the HTTP library's own words are the most telling
+        first = causes[0] if causes else exc
+        detail = " ".join(str(first).split()) or type(first).__name__
+    if not connecting:
+        return f"The connection to {base_url} (model {model!r}) broke: {detail}."
+    if base_url.rstrip("/") == DEFAULT_OLLAMA_BASE_URL:
+        hint = (
+            "This is the local Ollama drusilla uses when nothing is configured: start it "
+            f"(`ollama serve`, then `ollama pull {model}`), or set DRUSILLA_BASE_URL and "
+            "DRUSILLA_MODEL (in the environment or .env) for another server."
+        )
+    else:
+        hint = (
+            "Is the server running at that address? Check DRUSILLA_BASE_URL (in the environment "
+            "or .env), or the base_url the model was given."
+        )
+    return f"Could not connect to {base_url} (model {model!r}): {detail}. {hint}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current = exc.__cause__ or exc.__context__
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def _status_failure(exc: openai.APIStatusError, where: str) -> Failure:
     status = exc.status_code
     server_message = _server_message(exc.body)
     code = exc.code or (exc.body.get("type") if isinstance(exc.body, Mapping) else None)
     label = f"HTTP {status}" + (f" ({code})" if code else "")
-    text = f"{where} answered {label}: {server_message or 'no message'}."
+    said = server_message or "no message"
+    text = f"{where} answered {label}: {said}" + ("" if said.endswith((".", "!", "?")) else ".")
     hint = _HINTS.get(status)
     if hint:
         text += " " + hint

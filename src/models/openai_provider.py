@@ -17,11 +17,11 @@ every OpenAI-compatible server has Chat Completions, few have Responses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from ..util.errors import UserError
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL, Settings, get_settings
-from .chat_wire import dialect_for, server_kind
+from .chat_wire import ServerKind, dialect_for, server_kind
 from .interface import Model
 from .openai_calls import Connection
 from .openai_chat import OpenAIChatModel
@@ -39,6 +39,8 @@ class Endpoint:
     api_key: str | None = field(default=None, repr=False)
     api: Api | None = None
     """None: the provider's choice (Chat Completions by default)."""
+    server: ServerKind | None = None
+    """Which server this is ("vllm", "ollama", "deepseek" …) when the URL does not say."""
 
 
 class OpenAIProvider:
@@ -93,7 +95,9 @@ class OpenAIProvider:
         prefix, slash, rest = full_name.partition("/")
         if slash and rest and prefix in self._endpoints:
             endpoint = self._endpoints[prefix]
-            return self._model(rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api)
+            return self._model(
+                rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api, endpoint.server
+            )
         if slash and rest and prefix == "openai":
             return self._model(rest, "openai", OPENAI_BASE_URL, self._openai_key(settings, name))
         if slash and rest and prefix == "ollama":
@@ -101,7 +105,9 @@ class OpenAIProvider:
         base_url = self._base_url or settings.base_url
         api_key = self._api_key or settings.api_key
         if base_url:
-            return self._model(full_name, server_kind(base_url), base_url, api_key)
+            server = cast("ServerKind | None", settings.server)  # checked when read
+            kind = server or server_kind(base_url)
+            return self._model(full_name, kind, base_url, api_key, server=server)
         if api_key:
             return self._model(full_name, "openai", OPENAI_BASE_URL, api_key)
         return self._model(full_name, "ollama", DEFAULT_OLLAMA_BASE_URL, None)
@@ -122,13 +128,16 @@ class OpenAIProvider:
         base_url: str,
         api_key: str | None,
         api: Api | None = None,
+        server: ServerKind | None = None,
     ) -> Model:
         connection = Connection(base_url.rstrip("/"), api_key or NO_KEY, pool=self._pool)
         if (api or self._api) == "responses":
-            return OpenAIResponsesModel(model, connection=connection, provider_name=provider_name)
+            return OpenAIResponsesModel(
+                model, connection=connection, provider_name=provider_name, server=server
+            )
         return OpenAIChatModel(
             model,
             connection=connection,
             provider_name=provider_name,
-            dialect=dialect_for(connection.base_url),
+            dialect=dialect_for(connection.base_url, server),
         )

@@ -13,24 +13,22 @@ stream chunks arrive (a tag may be split across chunks) or all at once.
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from .profiles import profile_for
 
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
 REASONING_FIELDS = ("reasoning_content", "reasoning")
-
-# Model families whose chat template opens <think> in the prompt, so their replies start inside
-# the reasoning and only close the tag (DeepSeek-R1 and its distills, QwQ, "-thinking" models).
-_IMPLICIT_OPEN = re.compile(r"(^|[/:_.-])r1([/:_.-]|$)|qwq|reasoner|thinking", re.IGNORECASE)
 
 Segment = tuple[bool, str]
 """(is_reasoning, text): a piece of content ready to hand on."""
 
 
 def starts_in_reasoning(model_name: str) -> bool:
-    """Guess from the name whether the model's replies start inside an implicit `<think>`."""
-    return bool(_IMPLICIT_OPEN.search(model_name))
+    """Guess from the name whether the model's replies start inside an implicit `<think>`
+    (DeepSeek-R1 and its distills, QwQ, "-thinking" models: see `profiles`)."""
+    return profile_for(model_name).implicit_think
 
 
 def reasoning_field(obj: Any) -> str | None:

@@ -15,17 +15,19 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
 import anyio
 
 from ..agents.agent import Agent
-from ..agents.output import OutputValidationError
+from ..agents.output import OutputSchema, OutputValidationError
+from ..agents.thinking import ThinkingCall
 from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone, SwordSpec
 from ..models.items import (
     FunctionCallItem,
     InputItem,
     function_call_output,
+    reasoning_item,
     user_message,
 )
 from ..models.provider import resolve_model
@@ -70,7 +72,7 @@ from ..util.logging import get_logger
 from ..util.settings import get_settings
 from .config import RunConfig
 from .context import RunContextWrapper
-from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent, StreamEvent
+from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -80,14 +82,13 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
-from .result import RunResult, RunResultStreaming
+from .request_plan import RequestPlan, plan_requests
+from .result import RunResult
 from .scope import current_scope, run_scope
+from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
 
-if TYPE_CHECKING:
-    from anyio.streams.memory import MemoryObjectSendStream
-
-Emit = Callable[[StreamEvent], Awaitable[None]]
-STREAM_BUFFER_SIZE = 64
+RunInput: TypeAlias = str | list[InputItem] | Any
+"""A message, a conversation (list of items), or a structured value for an agent's input_type."""
 
 
 class Runner:
@@ -95,7 +96,7 @@ class Runner:
     async def run(
         cls,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         *,
         context: Any = None,
         max_turns: int | None = None,
@@ -113,7 +114,7 @@ class Runner:
     def run_sync(
         cls,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         *,
         context: Any = None,
         max_turns: int | None = None,
@@ -144,7 +145,7 @@ class Runner:
     async def run_streamed(
         cls,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         *,
         context: Any = None,
         max_turns: int | None = None,
@@ -152,39 +153,20 @@ class Runner:
         run_config: RunConfig | None = None,
         session: Session | None = None,
         timeout: float | None = None,
+        buffer_size: int = DEFAULT_BUFFER_SIZE,
     ) -> RunResultStreaming:
-        """Start the run in the background and return at once; follow it with `stream_events()`."""
-        send, receive = anyio.create_memory_object_stream[StreamEvent](STREAM_BUFFER_SIZE)
-        run = _Run(
-            starting_agent, input, context, max_turns, charms, run_config, session, _emitter(send)
-        )
-        result = RunResultStreaming(run, receive)
+        """Start the run in the background and return at once; follow it with `stream_events()`.
 
-        async def drive() -> None:
-            async with send:
-                try:
-                    await run.execute(timeout)
-                except BaseException as exc:
-                    result._error = exc
-                    if not isinstance(exc, Exception):
-                        raise
+        `buffer_size`: events the run may get ahead of its consumer before it waits for it.
+        See docs/streaming.md.
+        """
 
-        result._task = asyncio.create_task(drive(), name=f"drusilla-run:{starting_agent.name}")
-        return result
+        def make_run(emit: Emit) -> _Run:
+            return _Run(
+                starting_agent, input, context, max_turns, charms, run_config, session, emit
+            )
 
-
-def _emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
-    """Hand events to the consumer: straight into the buffer while it has room, and only when
-    it is full wait for the consumer (backpressure). `send()` alone would also pass through the
-    event loop once per event, several times the cost of the event itself for text deltas."""
-
-    async def emit(event: StreamEvent) -> None:
-        try:
-            send.send_nowait(event)
-        except anyio.WouldBlock:
-            await send.send(event)
-
-    return emit
+        return start(make_run, timeout, buffer_size)
 
 
 def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
@@ -249,7 +231,7 @@ class _Run:
     def __init__(
         self,
         starting_agent: Agent[Any],
-        input: str | list[InputItem],
+        input: RunInput,
         context: Any,
         max_turns: int | None,
         charms: RunCharms[Any] | None,
@@ -277,8 +259,10 @@ class _Run:
                 self.settings.max_turns,
             )
         )
-        self.input = input
-        self.input_items = _input_items(input)
+        self.input_items = _input_items(input, starting_agent)
+        structured = starting_agent.input_schema is not None and not isinstance(input, list)
+        # Structured input is kept as the JSON message the model sees (see structured_input).
+        self.input = self.input_items if structured else input
         self.ctx: RunContextWrapper[Any] = RunContextWrapper(context, Usage(), self.config)
         self.agent = starting_agent
         self.charms = charms
@@ -290,14 +274,15 @@ class _Run:
         self.input_shield_results: list[Any] = []
         self.output_shield_results: list[Any] = []
         self.final_output: Any = None
-        self.stop_requested = False
+        self.stop_requested = False  # set by RunResultStreaming.cancel(): stop between turns
+        self.stopped = False  # the run ended at such a stop, without a final output
         # What the next model call sees; diverges from new_items only through orb input filters.
         self.model_input: list[InputItem] = []
         self.history: list[InputItem] = []
         self._unsaved: list[InputItem] = []
         self._gear: dict[int, _Gear] = {}
         self._settings: dict[int, ModelSettings] = {}
-        self._models: dict[int, Model] = {}
+        self._plans: dict[int, RequestPlan] = {}
         self._parallel_shields: list[InputShield[Any]] = []
         self._output_retries_used = 0
         self._log = get_logger()
@@ -344,7 +329,7 @@ class _Run:
 
     async def _run_agents(self) -> None:
         await self._start()
-        while True:
+        while not self._stop_here():
             agent = self.agent
             with span("agent", agent.name):
                 next_agent = await self._run_agent(agent)
@@ -378,9 +363,8 @@ class _Run:
     async def _run_agent(self, agent: Agent[Any]) -> Agent[Any] | None:
         """Turns of one agent until a final output (None) or an orb (the next agent)."""
         await fire_agent_start(self.charms, self.ctx, agent)
-        while True:
-            if self.stop_requested:
-                return None
+        self._output_retries_used = 0
+        while not self._stop_here():
             if self.turn >= self.max_turns:
                 raise MaxTurnsError(message("max_turns", max_turns=self.max_turns))
             self.turn += 1
@@ -391,19 +375,24 @@ class _Run:
                 return None
             if isinstance(outcome, Agent):
                 return outcome
+        return None
+
+    def _stop_here(self) -> bool:
+        """A stop asked for while a turn runs takes effect before the next one."""
+        self.stopped = self.stop_requested
+        return self.stopped
 
     async def _turn(self, agent: Agent[Any]) -> Agent[Any] | _Final | None:
         """One model call and what follows from it: an orb's target, final, or None (go on)."""
         gear = await self._gear_for(agent)
-        request = ModelRequest(
-            instructions=await agent.get_instructions(self.ctx),
-            input=list(self.model_input),
-            swords=gear.specs,
-            settings=self._settings_for(agent),
-            output=agent.output_schema.spec if agent.output_schema else None,
-        )
-        self._log.debug("turn", turn=self.turn, agent=agent.name, items=len(request.input))
-        response = await self._call_model(agent, request)
+        plan = self._plan_for(agent, gear)
+        instructions = await agent.get_instructions(self.ctx)
+        self._log.debug("turn", turn=self.turn, agent=agent.name, items=len(self.model_input))
+        if plan.think_first:
+            response = await self._think_then_answer(agent, plan, instructions)
+        else:
+            request = plan.request(instructions, list(self.model_input))
+            response = await self._call_model(agent, request, plan.model)
 
         sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
         orb_calls: list[tuple[FunctionCallItem, Orb]] = []
@@ -412,12 +401,18 @@ class _Run:
             item = self._classify(agent, raw, gear, sword_calls, orb_calls)
             if item is not None:
                 await self._add_item(item)
+        final_calls = _final_sword_calls(sword_calls, plan.final_sword)
 
         if not sword_calls and not orb_calls:
-            return await self._final_output_or_retry(agent, response)
+            return await self._final_output_or_retry(agent, response, final_calls)
 
         # Keyed by the call item itself: servers may repeat or omit call ids.
         outputs: dict[int, RunItem] = {}
+        for call in final_calls:  # swords called in the same turn win: see _final_sword_calls
+            text = message("final_output_not_taken", sword=call["name"])
+            outputs[id(call)] = SwordCallOutputItem(
+                agent, function_call_output(call["call_id"], text), text
+            )
         results = await self._run_swords(agent, gear, sword_calls, outputs)
         next_agent = await self._take_orb(agent, orb_calls, outputs)
         for raw in response.sword_calls:  # results go back in the order the model called
@@ -437,8 +432,9 @@ class _Run:
 
     # --- the model call ------------------------------------------------------------------------
 
-    async def _call_model(self, agent: Agent[Any], request: ModelRequest) -> ModelResponse:
-        model = self._model_for(agent)
+    async def _call_model(
+        self, agent: Agent[Any], request: ModelRequest, model: Model
+    ) -> ModelResponse:
         await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
         with span(
             "model", model.model_name, provider=model.provider_name, stream=self.emit is not None
@@ -465,6 +461,19 @@ class _Run:
                     return event.response
                 await emit(RawResponseEvent(event))
         raise ModelError(f"The stream from {model.model_name} ended without a final response.")
+
+    async def _think_then_answer(
+        self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
+    ) -> ModelResponse:
+        """The two-call thinking strategy (see agents/thinking.py): think, then answer."""
+        thinking_request = plan.thinking_request(instructions, list(self.model_input))
+        thinking = await self._call_model(agent, thinking_request, ThinkingCall(plan.model))
+        thought = thinking.reasoning or ""
+        request = plan.answer_request(instructions, list(self.model_input), thought)
+        response = await self._call_model(agent, request, plan.model)
+        if thought:  # the reasoning behind this answer: the turn's ReasoningItem, result.reasoning
+            response.output.insert(0, reasoning_item(thought))
+        return response
 
     async def _race_input_shields(
         self, shields: list[InputShield[Any]], model: Model, request: ModelRequest
@@ -573,29 +582,62 @@ class _Run:
         ]
 
     async def _final_output_or_retry(
-        self, agent: Agent[Any], response: ModelResponse
+        self, agent: Agent[Any], response: ModelResponse, final_calls: list[FunctionCallItem]
     ) -> _Final | None:
-        text = response.text
+        """A turn without other sword calls: its final output, or None to let the model retry."""
         schema = agent.output_schema
         if schema is None:
-            await self._finish(agent, text)
+            await self._finish(agent, response.text)
             return _FINAL
+        if final_calls:
+            return await self._final_output_from_sword(agent, schema, final_calls)
         try:
-            output = schema.validate_json(text)
+            output = schema.parse_text(response.text)
         except OutputValidationError as exc:
-            if self._output_retries_used >= agent.output_retries:
-                raise ModelBehaviorError(
-                    f"Agent {agent.name!r}: the final output does not match "
-                    f"output_type={schema.name} after {self._output_retries_used + 1} "
-                    f"attempt(s): {exc}",
-                    raw_output=exc.raw_output,
-                    errors=str(exc),
-                ) from None
-            self._output_retries_used += 1
+            self._use_output_retry(agent, schema, exc)
             self.model_input.append(user_message(message("output_validation", error=str(exc))))
             return None
         await self._finish(agent, output)
         return _FINAL
+
+    async def _final_output_from_sword(
+        self, agent: Agent[Any], schema: OutputSchema, calls: list[FunctionCallItem]
+    ) -> _Final | None:
+        """The final-output sword's arguments are the output (output_mode="sword"). Every call
+        gets a result, so the conversation stays valid for the next run."""
+        call, extra = calls[0], calls[1:]
+        error: OutputValidationError | None = None
+        output: Any = None
+        try:
+            output = schema.parse_text(call["arguments"])
+            text = message("final_output_accepted")
+        except OutputValidationError as exc:
+            error, text = exc, message("output_validation", error=str(exc))
+        raw = function_call_output(call["call_id"], text)
+        await self._add_item(SwordCallOutputItem(agent, raw, output if error is None else text))
+        for other in extra:
+            ignored = message("final_output_extra", sword=call["name"])
+            extra_raw = function_call_output(other["call_id"], ignored)
+            await self._add_item(SwordCallOutputItem(agent, extra_raw, ignored))
+        if error is not None:
+            self._use_output_retry(agent, schema, error)
+            return None
+        await self._finish(agent, output)
+        return _FINAL
+
+    def _use_output_retry(
+        self, agent: Agent[Any], schema: OutputSchema, error: OutputValidationError
+    ) -> None:
+        """Count one retry, or raise ModelBehaviorError once `output_retries` are used up."""
+        if self._output_retries_used >= agent.output_retries:
+            raise ModelBehaviorError(
+                f"Agent {agent.name!r}: the final output does not match "
+                f"output_type={schema.name} after {self._output_retries_used + 1} "
+                f"attempt(s):\n{error}",
+                raw_output=error.raw_output,
+                errors=error.errors,
+            )
+        self._output_retries_used += 1
 
     async def _finish(self, agent: Agent[Any], output: Any) -> None:
         shields = [*agent.output_shields, *self.config.output_shields]
@@ -633,12 +675,13 @@ class _Run:
             self._gear[id(agent)] = gear
         return gear
 
-    def _model_for(self, agent: Agent[Any]) -> Model:
-        model = self._models.get(id(agent))
-        if model is None:
+    def _plan_for(self, agent: Agent[Any], gear: _Gear) -> RequestPlan:
+        plan = self._plans.get(id(agent))
+        if plan is None:
             model = resolve_model(agent.model, self.config)
-            self._models[id(agent)] = model
-        return model
+            plan = plan_requests(agent, model, self._settings_for(agent), gear.specs)
+            self._plans[id(agent)] = plan
+        return plan
 
     def _settings_for(self, agent: Agent[Any]) -> ModelSettings:
         settings = self._settings.get(id(agent))
@@ -717,7 +760,26 @@ def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> 
     owners[name] = owner
 
 
-def _input_items(input: Any) -> list[InputItem]:
+def _final_sword_calls(
+    sword_calls: list[tuple[FunctionCallItem, Sword | None]], name: str | None
+) -> list[FunctionCallItem]:
+    """Take the final-output sword's calls out of a turn's sword calls.
+
+    The rule for a turn with both: the other sword (and orb) calls win. They run, each
+    final-output call is answered "not taken", and the model goes on; a final output (text or
+    the final-output sword) ends only a turn without other calls.
+    """
+    if name is None:
+        return []
+    final = [call for call, _ in sword_calls if call["name"] == name]
+    if final:
+        sword_calls[:] = [(call, found) for call, found in sword_calls if call["name"] != name]
+    return final
+
+
+def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
+    if agent.input_schema is not None and not isinstance(input, list):
+        return agent.input_schema.items_for(agent.name, input)
     if isinstance(input, str):
         return [user_message(input)]
     if isinstance(input, list):
@@ -730,7 +792,8 @@ def _input_items(input: Any) -> list[InputItem]:
                 )
         return list(input)
     raise UserError(
-        f"input must be a string or a list of conversation items, got {type(input).__name__}."
+        f"input must be a string or a list of conversation items, got {type(input).__name__}. "
+        "For structured input give the agent an input_type (Agent(input_type=...))."
     )
 
 

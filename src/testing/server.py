@@ -686,6 +686,14 @@ class ServedModel:
         return "test-server"
 
     @property
+    def server_kind(self) -> Any:
+        return self.inner.server_kind
+
+    @property
+    def profile(self) -> Any:
+        return self.inner.profile
+
+    @property
     def requests(self) -> list[ReceivedRequest]:
         """The requests this model made, oldest first."""
         return self.server.requests_for(self._name)

@@ -138,10 +138,21 @@ MESSAGE_TEMPLATES: dict[str, str] = {
     "invalid_sword_arguments": "Invalid arguments for the sword {sword}: {error}",
     "orb_ignored": "Multiple orbs were requested in one turn; this one was ignored. ({error})",
     "output_validation": (
-        "Your final output did not match the required schema: {error}\n"
+        "Your final output did not match the required schema:\n{error}\n"
         "Reply again with output that matches it."
     ),
     "max_turns": "The run went past max_turns={max_turns} without a final output. ({error})",
+    "json_instructions": (
+        "Answer with a single JSON value that matches this JSON schema, and nothing else "
+        "(no prose, no code fences):\n{schema}"
+    ),
+    "final_output_accepted": "Final output accepted.",
+    "final_output_not_taken": (
+        "Not taken as the final output, because swords were called in the same turn. Call "
+        "{sword} again once you have their results."
+    ),
+    "final_output_extra": "Ignored: only the first {sword} call of a turn is taken.",
+    "thinking_answer": "Now give your final answer.",
 }
 
 

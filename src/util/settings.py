@@ -24,6 +24,7 @@ SWORD_CHOICES = ("auto", "required", "none")
 class Settings:
     model: str = DEFAULT_MODEL
     base_url: str | None = None
+    server: str | None = None
     api_key: str | None = None
     max_turns: int = 10
     max_tokens: int | None = None
@@ -91,6 +92,15 @@ def _sword_choice(value: str) -> str:
     return value.strip()
 
 
+def _server(value: str) -> str:
+    from ..models.chat_wire import SERVER_KINDS  # the one list of server kinds
+
+    kind = value.strip().lower()
+    if kind not in SERVER_KINDS:
+        raise ValueError(f"must be one of {', '.join(SERVER_KINDS)}")
+    return kind
+
+
 def _log_level(value: str) -> str:
     level = value.strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -106,6 +116,7 @@ def _text(value: str) -> str:
 _PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "model": (_text, "a model name"),
     "base_url": (_text, "a URL"),
+    "server": (_server, "openai, ollama, deepseek, vllm or openai-compatible"),
     "api_key": (_text, "a key"),
     "max_turns": (_positive_int, "a positive integer"),
     "max_tokens": (_positive_int, "a positive integer"),

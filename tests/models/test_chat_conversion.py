@@ -259,7 +259,12 @@ async def test_response_format_from_the_output_type(openai_server: OpenAIServer)
         degrees: int
 
     openai_server.add('{"city": "Oslo", "degrees": 3}')
-    agent = Agent("w", model=chat(openai_server), output_type=Weather)
+    agent = Agent(
+        "w",
+        model=chat(openai_server),
+        output_type=Weather,
+        model_settings=ModelSettings(output_mode="json_schema"),
+    )
     result = await Runner.run(agent, "Weather in Oslo?")
     assert result.final_output == Weather(city="Oslo", degrees=3)
     response_format = openai_server.model_requests[0].body["response_format"]

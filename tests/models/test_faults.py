@@ -273,7 +273,8 @@ async def test_unreachable_server_names_what_to_do() -> None:
     with pytest.raises(ModelError) as caught:
         await model.get_response(ask(max_retries=0))
     message = str(caught.value)
-    assert base_url in message and "ollama serve" in message
+    assert base_url in message and "connection refused" in message
+    assert "DRUSILLA_BASE_URL" in message  # not Ollama's default URL: no Ollama advice
     assert caught.value.status is None
 
 

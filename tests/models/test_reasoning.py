@@ -213,3 +213,27 @@ async def test_streamed_run_reasoning_events(openai_server: OpenAIServer) -> Non
     assert "".join(reasoning_deltas) == REASONING
     assert names == ["reasoning_item_created", "message_output_created"]
     assert result.reasoning == REASONING and result.final_output == ANSWER
+
+
+@pytest.mark.parametrize(
+    ("server_kind", "settings"),
+    [
+        ("ollama", ModelSettings()),  # Ollama reports reasoning in a field, never unopened
+        ("deepseek", ModelSettings()),
+        (None, ModelSettings(thinking=False)),  # thinking switched off: no reasoning to open
+    ],
+)
+async def test_an_r1_named_model_answering_plainly_streams_text_not_reasoning(
+    server_kind: str | None, settings: ModelSettings
+) -> None:
+    """The name-based guess that replies start inside <think> holds only for raw templates."""
+    async with OpenAIServer("Just the answer.") as server:
+        model = OpenAIChatModel(
+            "deepseek-r1",
+            base_url=server.base_url,
+            server=server_kind,  # type: ignore[arg-type]
+        )
+        request = ModelRequest(None, [{"role": "user", "content": "?"}], settings=settings)
+        events = [e async for e in model.stream_response(request)]
+    assert not [e for e in events if isinstance(e, ReasoningDelta)]
+    assert "".join(e.delta for e in events if isinstance(e, TextDelta)) == "Just the answer."

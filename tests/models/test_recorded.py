@@ -104,6 +104,7 @@ async def test_json_schema_output_after_a_sword(openai_server: OpenAIServer) -> 
         model=chat_model(openai_server, "gpt-4o"),
         swords=[get_user_country],
         output_type=City,
+        model_settings=ModelSettings(output_mode="json_schema"),
     )
     result = await Runner.run(agent, "What is the largest city in the user country?")
 

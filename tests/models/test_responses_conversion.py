@@ -160,7 +160,11 @@ async def test_structured_output_as_text_format(openai_server: OpenAIServer) -> 
         value: int
 
     openai_server.add('{"value": 42}')
-    result = await Runner.run(Agent("a", model=responses(openai_server), output_type=Answer), "?")
+    json_schema = ModelSettings(output_mode="json_schema")
+    agent = Agent(
+        "a", model=responses(openai_server), output_type=Answer, model_settings=json_schema
+    )
+    result = await Runner.run(agent, "?")
     assert result.final_output == Answer(value=42)
     text_format = openai_server.model_requests[0].body["text"]["format"]
     assert text_format["type"] == "json_schema" and text_format["strict"] is True

@@ -247,8 +247,8 @@ async def test_cancelling_a_streamed_run_keeps_whole_turns(tmp_path: Path) -> No
     consumer = asyncio.create_task(consume())
     await asyncio.wait_for(started.wait(), 5)
     result.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await consumer
+    await consumer  # the consumer's loop ends quietly (see docs/streaming.md)
+    assert result.is_cancelled
     items = await SQLiteSession("s", path).get_items()
     assert [i.get("type", "message") for i in items] == [
         "message",

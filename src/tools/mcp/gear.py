@@ -164,8 +164,8 @@ class _ArgumentsCheck:
 
     def _compiled(self) -> Any:
         if self._validator is None and self._usable:
-            from jsonschema import SchemaError  # type: ignore[import-untyped]
-            from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+            from jsonschema import SchemaError
+            from jsonschema.validators import validator_for
             from referencing import Registry
 
             validator_class = validator_for(self._schema)

@@ -1,0 +1,7 @@
+"""`python -m drusilla.cli`: the same as the `drusilla` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,72 @@
+"""What the commands share: exit codes, the command-line error, and the model options."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from typing import TypeAlias
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+Handler = Callable[[argparse.Namespace], int]
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class CommandLineError(Exception):
+    """The command line was wrong (exit code 2): a bad target, a missing input …"""
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line: the message alone for errors whose text says it all, else `Type: message`."""
+    from ..util.errors import UserError
+
+    if isinstance(exc, UserError | OSError):
+        return one_line(exc)
+    return f"{type(exc).__name__}: {one_line(exc)}"
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        help="the model for every agent of the run, e.g. gpt-4.1, ollama/qwen3 "
+        "(default: the agent's own, else DRUSILLA_MODEL)",
+    )
+    parser.add_argument(
+        "--base-url",
+        help="an OpenAI-compatible endpoint for plain model names, e.g. "
+        "http://localhost:8000/v1 (default: DRUSILLA_BASE_URL)",
+    )
+    parser.add_argument(
+        "--max-turns", type=_positive_int, help="model calls allowed per run (DRUSILLA_MAX_TURNS)"
+    )
+
+
+def apply_environment_options(args: argparse.Namespace) -> None:
+    """`--base-url` is DRUSILLA_BASE_URL for this process; and drusilla's own retry warnings
+    stay quiet (the command reports the outcome) unless DRUSILLA_LOG_LEVEL asks for them."""
+    from ..util.logging import reset_logger
+    from ..util.settings import _lookup, forget_settings
+
+    if getattr(args, "base_url", None):
+        os.environ["DRUSILLA_BASE_URL"] = args.base_url
+    if _lookup("DRUSILLA_LOG_LEVEL") is None:
+        os.environ["DRUSILLA_LOG_LEVEL"] = "ERROR"
+    forget_settings()
+    reset_logger()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

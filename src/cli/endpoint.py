@@ -1,0 +1,102 @@
+"""Does the configured model endpoint answer? A quick look before `drusilla demo` uses it.
+
+It asks `GET <base URL>/models` (every OpenAI-compatible server has it), with a short timeout:
+a list that names the model, or a server without the listing, counts as answering. A refused
+connection, a refused key, or a list without the model does not — and the reason says what to
+configure.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from ..util.errors import UserError
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL, get_settings
+from .common import one_line
+
+PROBE_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    model: str
+    base_url: str | None
+    answers: bool
+    reason: str = ""
+    """Why it does not answer (empty when it does)."""
+
+
+def probe_endpoint(timeout: float = PROBE_TIMEOUT) -> Endpoint:
+    from ..models.provider import get_default_provider
+
+    settings = get_settings()
+    try:
+        model = get_default_provider().get_model(None)
+    except UserError as exc:
+        return Endpoint(settings.model, None, False, one_line(exc))
+    name = model.model_name
+    base_url: str | None = getattr(model, "base_url", None)
+    if base_url is None:
+        return Endpoint(name, None, True)
+    key = settings.api_key if base_url.rstrip("/") != DEFAULT_OLLAMA_BASE_URL else None
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    request = urllib.request.Request(base_url.rstrip("/") + "/models", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            body = reply.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            return Endpoint(
+                name,
+                base_url,
+                False,
+                f"{base_url} refused the API key (HTTP {exc.code}); check DRUSILLA_API_KEY",
+            )
+        if exc.code in (404, 405):  # no model listing there, but a server answers
+            return Endpoint(name, base_url, True)
+        return Endpoint(name, base_url, False, f"{base_url} answered HTTP {exc.code}")
+    except (OSError, ValueError) as exc:
+        why = _why_unreachable(getattr(exc, "reason", exc), timeout)
+        return Endpoint(name, base_url, False, f"nothing answers at {base_url} ({why})")
+    listed = _model_ids(body)
+    if listed and not any(_same_model(name, listed_name) for listed_name in listed):
+        shown = ", ".join(listed[:6]) + (" …" if len(listed) > 6 else "")
+        pull = f"`ollama pull {name}`, or " if base_url.rstrip("/").endswith(":11434/v1") else ""
+        return Endpoint(
+            name,
+            base_url,
+            False,
+            f"{base_url} answers but does not serve {name!r} (it has: {shown}); {pull}set "
+            "DRUSILLA_MODEL to one it has",
+        )
+    return Endpoint(name, base_url, True)
+
+
+def _why_unreachable(reason: object, timeout: float) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(reason, socket.gaierror):
+        return "unknown host"
+    return " ".join(str(reason).split())
+
+
+def _model_ids(body: bytes) -> list[str]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    entries = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [str(e["id"]) for e in entries if isinstance(e, dict) and e.get("id")]
+
+
+def _same_model(wanted: str, listed: str) -> bool:
+    """Ollama lists `deepseek-r1:latest` for `deepseek-r1`."""
+    return listed == wanted or (":" not in wanted and listed == f"{wanted}:latest")

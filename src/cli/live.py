@@ -1,0 +1,200 @@
+"""Showing a streamed run as it happens.
+
+The answer's text goes to stdout, so `drusilla run ... > answer.txt` keeps only the answer;
+everything about how it came to be — reasoning, sword calls and their results, orbs, the usage
+line — goes to stderr. On a terminal reasoning is dimmed and marked "thinking"; elsewhere (pipes,
+files, NO_COLOR) it is marked with a `[thinking]` line. Both streams share one notion of "the
+current line", so on a terminal they interleave cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Literal, TextIO
+
+from ..models.interface import ReasoningDelta, TextDelta
+from ..models.usage import Usage
+from ..runners.events import RawResponseEvent, RunItemStreamEvent, StreamEvent
+from ..runners.items import OrbOutputItem, SwordCallItem, SwordCallOutputItem
+from ..tracing.jsonable import known_secrets, to_jsonable
+
+Block = Literal["text", "reasoning"]
+_ARGUMENTS_WIDTH = 100
+_OUTPUT_WIDTH = 120
+_ANSI = {"dim": "2", "italic": "3", "cyan": "36", "magenta": "35", "red": "31"}
+
+
+def wants_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+@dataclass
+class LiveView:
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    color: bool | None = None
+    _block: Block | None = None
+    _line_open_on: TextIO | None = None
+    _streamed_text: str = ""
+    _streamed_reasoning: str = ""
+    _last_message: str = ""
+    _calls_since_message: int = 0
+    _sword_names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.color is None:
+            self.color = wants_color(self.err)
+
+    # --- events -------------------------------------------------------------------------------
+
+    def show(self, event: StreamEvent) -> None:
+        if isinstance(event, RawResponseEvent):
+            data = event.data
+            if isinstance(data, TextDelta) and data.delta:
+                self._streamed_text += data.delta
+                self._write_text(data.delta)
+            elif isinstance(data, ReasoningDelta) and data.delta:
+                self._streamed_reasoning += data.delta
+                self._write_reasoning(data.delta)
+        elif isinstance(event, RunItemStreamEvent):
+            self._show_item(event)
+
+    def _show_item(self, event: RunItemStreamEvent) -> None:
+        item = event.item
+        if event.name == "message_output_created":
+            text = getattr(item, "text", "")
+            if not self._streamed_text.strip() and text:  # a model that did not stream it
+                self._write_text(text)
+            self._last_message, self._streamed_text = text, ""
+            self._calls_since_message = 0
+        elif event.name == "reasoning_item_created":
+            text = getattr(item, "text", "")
+            if not self._streamed_reasoning.strip() and text:
+                self._write_reasoning(text)
+            self._streamed_reasoning = ""
+        elif event.name == "sword_called" and isinstance(item, SwordCallItem):
+            self._calls_since_message += 1
+            call = item.raw_item
+            self._sword_names[call["call_id"]] = call["name"]
+            self.note(f"⚔ {call['name']}({_arguments(call['arguments'])})", "cyan")
+        elif event.name == "sword_output" and isinstance(item, SwordCallOutputItem):
+            name = self._sword_names.get(item.raw_item["call_id"], "")
+            label = f"{name} → " if name else ""
+            self.note(f"  ↳ {label}{_short(item.output, _OUTPUT_WIDTH)}", "dim")
+        elif event.name == "orb_requested":
+            self._calls_since_message += 1
+        elif event.name == "orb_occurred" and isinstance(item, OrbOutputItem):
+            self.note(f"⇢ {item.source_agent.name} → {item.target_agent.name}", "magenta")
+
+    def finish(self, final_output: Any, usage: Usage, models: list[str], seconds: float) -> None:
+        """The final output, unless it already streamed as text; then the usage line."""
+        if not self._final_output_shown(final_output):
+            self._end_block()
+            self._write_text(render_output(final_output))
+        self._end_block()
+        self.note(usage_line(usage, models, seconds), "dim")
+
+    def _final_output_shown(self, final_output: Any) -> bool:
+        if final_output is None:
+            return True
+        if isinstance(final_output, str):
+            return final_output.strip() == self._last_message.strip()
+        # Structured output that arrived as the message text (not through a sword).
+        return bool(self._last_message.strip()) and self._calls_since_message == 0
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def note(self, line: str, style: str = "") -> None:
+        """A whole line on stderr."""
+        self._end_block()
+        self._emit(self.err, self._paint(line, style) + "\n")
+
+    def end_line(self) -> None:
+        """Finish the line under way (before an error message, a prompt …)."""
+        self._end_block()
+
+    def _write_text(self, text: str) -> None:
+        self._start_block("text")
+        self._emit(self.out, text)
+
+    def _write_reasoning(self, text: str) -> None:
+        if self._block != "reasoning":
+            self._start_block("reasoning")
+            label = "thinking…" if self.color else "[thinking]"
+            self._emit(self.err, self._paint(label, "dim italic") + "\n")
+        self._emit(self.err, self._paint(text, "dim"))
+
+    def _start_block(self, block: Block) -> None:
+        if self._block != block:
+            self._end_block()
+            self._block = block
+
+    def _end_block(self) -> None:
+        if self._line_open_on is not None:
+            self._emit(self._line_open_on, "\n")
+        self._block = None
+
+    def _emit(self, stream: TextIO, text: str) -> None:
+        if not text:
+            return
+        if self._line_open_on is not None and self._line_open_on is not stream:
+            self._line_open_on.write("\n")
+            self._line_open_on.flush()
+        stream.write(text)
+        stream.flush()
+        self._line_open_on = None if text.endswith("\n") else stream
+
+    def _paint(self, text: str, style: str) -> str:
+        if not self.color or not style:
+            return text
+        codes = ";".join(_ANSI[name] for name in style.split())
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def usage_line(usage: Usage, models: list[str], seconds: float) -> str:
+    calls = f"{usage.requests} model call{'s' * (usage.requests != 1)}"
+    tokens = f"{usage.input_tokens} input + {usage.output_tokens} output tokens"
+    if usage.reasoning_tokens:
+        tokens += f" ({usage.reasoning_tokens} reasoning)"
+    who = f"{', '.join(models)}: " if models else ""
+    return f"— {who}{calls}, {tokens}, {seconds:.1f} s"
+
+
+def render_output(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(to_jsonable(value, known_secrets()), indent=2, ensure_ascii=False)
+
+
+def models_used(responses: list[Any]) -> list[str]:
+    names: list[str] = []
+    for response in responses:
+        if response.model and response.model not in names:
+            names.append(response.model)
+    return names
+
+
+def _arguments(arguments: str) -> str:
+    try:
+        parsed = json.loads(arguments) if arguments.strip() else {}
+    except ValueError:
+        return _short(arguments, _ARGUMENTS_WIDTH)
+    if not isinstance(parsed, dict):
+        return _short(arguments, _ARGUMENTS_WIDTH)
+    shown = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in parsed.items())
+    return _short(shown, _ARGUMENTS_WIDTH)
+
+
+def _short(value: Any, width: int) -> str:
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(to_jsonable(value, known_secrets()), ensure_ascii=False)
+    )
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

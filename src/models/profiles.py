@@ -1,0 +1,108 @@
+"""Model profiles: what a model *family* does, whichever server runs it.
+
+A profile says whether the model reasons before it answers, whether its replies start inside an
+unopened `<think>` (the chat template opened it), how to turn its thinking off in the prompt,
+and which structured-output mode suits it. Servers differ too — that is the dialect's business
+(`chat_wire.ChatDialect`, picked from the base URL or `server=`); a profile never depends on
+the server, a dialect never on the model.
+
+Profiles are found by model name (`profile_for`); `register_profile(pattern, profile)` adds
+your own rules ahead of the built-in ones, and `OpenAIChatModel(..., profile=...)` sets one
+model's profile outright.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .interface import ModelRequest
+from .settings import OutputMode
+
+
+@dataclass(frozen=True, slots=True)
+class ModelProfile:
+    reasoning: bool = False
+    """The model thinks before it answers (DeepSeek-R1, QwQ, Qwen3, o-series …): a
+    `thinking_prompt` is sent with the one call instead of a separate thinking call."""
+    implicit_think: bool = False
+    """Replies start inside a `<think>` the chat template opened, so only `</think>` arrives."""
+    thinking_off_prompt: str | None = None
+    """Appended to the instructions when `ModelSettings(thinking=False)` (Qwen3: "/no_think")."""
+    output_mode: OutputMode | None = None
+    """The structured-output mode `auto` picks for this family; None: the server's choice."""
+
+    def adjust(self, request: ModelRequest) -> ModelRequest:
+        """The request with this family's adjustments (the request itself when there are none)."""
+        if self.thinking_off_prompt and request.settings.thinking is False:
+            instructions = request.instructions
+            marker = self.thinking_off_prompt
+            return replace(
+                request, instructions=f"{instructions}\n\n{marker}" if instructions else marker
+            )
+        return request
+
+
+DEFAULT_PROFILE = ModelProfile()
+_THINKS_UNOPENED = ModelProfile(reasoning=True, implicit_think=True)
+_REASONS = ModelProfile(reasoning=True)
+
+# First match wins; matched (re.search) against the lower-cased model name.
+_FAMILIES: list[tuple[re.Pattern[str], ModelProfile]] = [
+    # DeepSeek-R1 and its distills (including the Qwen3 distill), deepseek-reasoner.
+    (re.compile(r"(^|[/:_.-])r1([/:_.-]|$)|reasoner"), _THINKS_UNOPENED),
+    (re.compile(r"qwq"), _THINKS_UNOPENED),
+    # "-thinking" models (Qwen3-…-Thinking-2507, Kimi-K2-Thinking …): thinking only.
+    (re.compile(r"thinking"), _THINKS_UNOPENED),
+    # Qwen3 hybrids think by default and obey /no_think; the 2507 Instruct and Coder models
+    # never think.
+    (re.compile(r"qwen3(?!.*(instruct|coder))"), ModelProfile(True, False, "/no_think")),
+    # OpenAI's o-series and gpt-5 (not gpt-5-chat), gpt-oss; Magistral, Phi-4-reasoning.
+    (re.compile(r"(^|/)o[1-9](\b|-|$)|(^|/)gpt-5(?!-chat)|gpt-oss"), _REASONS),
+    (re.compile(r"magistral|[-_]reasoning"), _REASONS),
+]
+_registered: list[tuple[re.Pattern[str], ModelProfile]] = []
+
+
+def register_profile(pattern: str, profile: ModelProfile) -> None:
+    """Use `profile` for models whose (lower-cased) name matches the regex `pattern`.
+
+    Registered rules are tried before the built-in ones, the latest first.
+    """
+    if not isinstance(profile, ModelProfile):
+        from ..util.errors import UserError
+
+        raise UserError(f"register_profile({pattern!r}, ...) needs a ModelProfile.")
+    _registered.insert(0, (re.compile(pattern, re.IGNORECASE), profile))
+    _profile_cache.clear()
+
+
+def unregister_profiles() -> None:
+    """Forget every registered profile rule (tests)."""
+    _registered.clear()
+    _profile_cache.clear()
+
+
+_profile_cache: dict[str, ModelProfile] = {}
+
+
+def profile_for(model_name: str) -> ModelProfile:
+    """The profile of the model family `model_name` belongs to (DEFAULT_PROFILE if unknown)."""
+    profile = _profile_cache.get(model_name)
+    if profile is None:
+        name = model_name.lower()
+        profile = next(
+            (found for pattern, found in (*_registered, *_FAMILIES) if pattern.search(name)),
+            DEFAULT_PROFILE,
+        )
+        _profile_cache[model_name] = profile
+    return profile
+
+
+def model_profile(model: Any) -> ModelProfile:
+    """A model's own profile (`model.profile`) or the one for its name."""
+    own = getattr(model, "profile", None)
+    if isinstance(own, ModelProfile):
+        return own
+    return profile_for(str(getattr(model, "model_name", "")))

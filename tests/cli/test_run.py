@@ -1,0 +1,221 @@
+"""`drusilla run` as a subprocess against the local OpenAI-protocol server."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from drusilla.testing import Hold, HTTPError, OpenAIServer, Turn, call
+
+from .helpers import EXAMPLES, Watched, cli_env, closed_port, run_cli
+
+AGENTS = '''
+from drusilla import Agent, sword
+
+
+@sword
+def add(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+accountant = Agent("Accountant", instructions="Check the sums.")
+agent = Agent(
+    "Calculator", instructions="Use your swords.", swords=[add], orbs=[accountant]
+)
+not_an_agent = 42
+
+
+def make_agent():
+    return Agent("Made", instructions="Made by a function.")
+'''
+
+
+@pytest.fixture
+def agents_file(tmp_path: Path) -> Path:
+    path = tmp_path / "my_agents.py"
+    path.write_text(AGENTS)
+    return path
+
+
+@pytest.fixture
+def server() -> object:
+    with OpenAIServer() as running:
+        yield running
+    running.assert_all_used()
+
+
+def test_streamed_output_appears_before_the_run_ends(server: OpenAIServer, agents_file: Path):
+    # role chunk, three reasoning chunks, "The" — then the server holds the rest back.
+    hold = Hold(Turn("The answer is 42.", reasoning="Think about it"), after=5)
+    server.add(hold)
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    command = Watched("run", f"{agents_file}:make_agent", "What is the answer?", env=env)
+    try:
+        assert command.out.wait_for("The") == "The"
+        stderr = command.err.wait_for("Think about it")
+        assert hold.reached and command.process.poll() is None  # the run is still going
+        assert "[thinking]" in stderr  # reasoning is marked, and kept off stdout
+    finally:
+        hold.release()
+        code = command.finish()
+    assert code == 0
+    assert command.out.rest() == "The answer is 42.\n"
+    assert "— test-model: 1 model call, 10 input + 7 output tokens (3 reasoning)" in (
+        command.err.rest()
+    )
+
+
+def test_swords_and_orbs_are_shown_as_they_happen(server: OpenAIServer, agents_file: Path):
+    server.add(
+        Turn("Adding up.", calls=[call("add", a=2, b=3)]),
+        call("transfer_to_accountant"),
+        "2 + 3 = 5, checked.",
+    )
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    done = run_cli("run", str(agents_file), "2 + 3?", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Adding up.\n2 + 3 = 5, checked.\n"
+    lines = done.stderr.splitlines()
+    assert lines[:3] == ["⚔ add(a=2, b=3)", "  ↳ add → 5", "⇢ Calculator → Accountant"]
+    assert lines[3].startswith("— test-model: 3 model calls")
+
+
+def test_model_and_base_url_options(agents_file: Path):
+    with OpenAIServer("Hi.") as server:
+        done = run_cli(
+            "run",
+            f"{agents_file}:agent",
+            "Hello",
+            "--model",
+            "qwen3:8b",
+            "--base-url",
+            server.base_url,
+            "--max-turns",
+            "3",
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Hi.\n"
+    assert server.model_requests[0].model == "qwen3:8b"
+
+
+def test_input_from_stdin(server: OpenAIServer, agents_file: Path):
+    server.add("Piped in.")
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    done = run_cli("run", str(agents_file), env=env, input="a question on stdin\n")
+    assert done.returncode == 0, done.stderr
+    assert server.model_requests[0].input[-1]["content"] == "a question on stdin"
+
+
+def test_json_result(server: OpenAIServer, agents_file: Path):
+    server.add(call("add", a=1, b=1), Turn("2", reasoning="1 + 1"))
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    done = run_cli("run", str(agents_file), "1 + 1?", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["ok"] is True
+    assert (result["final_output"], result["reasoning"]) == ("2", "1 + 1")
+    assert result["usage"]["requests"] == 2 and result["last_agent"] == "Calculator"
+    assert [item.get("type", item.get("role")) for item in result["items"]] == [
+        "user",
+        "function_call",
+        "function_call_output",
+        "reasoning",
+        "assistant",
+    ]
+
+
+def test_json_failure_is_json_too(server: OpenAIServer, agents_file: Path):
+    server.add(HTTPError(400, "Unknown model.", code="model_not_found"))
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    done = run_cli("run", str(agents_file), "hi", "--json", env=env)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["error"]["type"] == "ModelError"
+    assert done.stderr.count("\n") == 1 and "Unknown model." in done.stderr
+
+
+def test_a_failed_run_exits_1_with_one_line(server: OpenAIServer, agents_file: Path):
+    server.add(HTTPError(400, "This model does not support tools.", code="bad_request"))
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    done = run_cli("run", str(agents_file), "hi", env=env)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("drusilla: error: ModelError: The model 'test-model' at ")
+    assert "HTTP 400 (bad_request): This model does not support tools." in done.stderr
+
+
+def test_an_unreachable_endpoint_is_one_line_naming_the_url(agents_file: Path):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    done = run_cli("run", str(agents_file), "hi", env=cli_env(DRUSILLA_BASE_URL=url))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr  # no retry warnings, no traceback
+    assert f"Could not connect to {url} (model 'test-model'): connection refused." in done.stderr
+    assert "DRUSILLA_BASE_URL" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("missing.py:agent", "No such file: 'missing.py'."),
+        ("no_such_module:agent", "No file or module named 'no_such_module'"),
+        ("{file}:nobody", "has no 'nobody'. It has: accountant, agent."),
+        ("{file}:not_an_agent", ":not_an_agent is int, not an Agent."),
+        (":agent", "names no file or module"),
+    ],
+)
+def test_a_wrong_target_is_a_usage_error(agents_file: Path, target: str, message: str):
+    done = run_cli("run", target.format(file=agents_file), "hi", cwd=agents_file.parent)
+    assert done.returncode == 2
+    assert done.stderr.startswith("drusilla: error: ") and message in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_usage_errors_exit_2(agents_file: Path):
+    assert run_cli("run").returncode == 2  # no target
+    assert run_cli("run", str(agents_file), "hi", "--max-turns", "0").returncode == 2
+    empty = run_cli("run", str(agents_file), input="  \n")
+    assert empty.returncode == 2 and "The input is empty." in empty.stderr
+    assert run_cli("bogus").returncode == 2
+    assert run_cli().returncode == 2
+
+
+def test_a_module_that_fails_to_import(tmp_path: Path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("from drusilla import Agent\n\nagent = Agent('a', swords=[print])\n")
+    done = run_cli("run", str(broken), "hi")
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert f"Importing '{broken}' failed: UserError: Agent 'a':" in done.stderr
+    assert f"({broken}, line 3)" in done.stderr
+    traced = run_cli("--traceback", "run", str(broken), "hi")
+    assert "Traceback (most recent call last)" in traced.stderr
+
+
+def test_a_module_target_and_an_example(server: OpenAIServer, agents_file: Path):
+    server.add("From a module.", "Arr, sunny.")
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    done = run_cli("run", "my_agents:make_agent", "hi", env=env, cwd=agents_file.parent)
+    assert (done.returncode, done.stdout) == (0, "From a module.\n"), done.stderr
+    example = run_cli("run", str(EXAMPLES / "dissociative_identity.py"), "Weather?", env=env)
+    assert (example.returncode, example.stdout) == (0, "Arr, sunny.\n"), example.stderr
+    assert "pirate" in server.model_requests[1].instructions
+
+
+def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_file: Path):
+    hold = Hold("Hello there, how are you?", after=2)
+    server.add(hold)
+    env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+    command = Watched("run", str(agents_file), "hi", env=env)
+    try:
+        command.out.wait_for("Hello")
+        command.process.send_signal(signal.SIGINT)
+        code = command.finish()
+    finally:
+        hold.release()
+        command.kill()
+    assert code == 130
+    assert command.err.rest().endswith("drusilla: interrupted\n")
+    assert server.model_requests[0].hung_up
