@@ -336,3 +336,18 @@ def test_turn_helper_keeps_text_and_calls() -> None:
     assert response.text == "hi"
     assert response.reasoning == "think"
     assert [c["name"] for c in response.sword_calls] == ["x"]
+
+
+async def test_sync_swords_see_the_callers_contextvars() -> None:
+    import contextvars
+
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+    @sword
+    def which_request() -> str:
+        return request_id.get()
+
+    request_id.set("req-42")
+    model = ScriptedModel([call("which_request"), "ok"])
+    result = await Runner.run(Agent("a", model=model, swords=[which_request]), "x")
+    assert result.new_items[1].raw_item["output"] == "req-42"  # type: ignore[typeddict-item]
