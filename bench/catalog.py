@@ -104,8 +104,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             "A sync tool adds one hop to a worker thread and back per call; every framework "
             "pays it, it shows most in drusilla's numbers because the rest of its turn is so "
             "small. On this virtual machine the hop costs more when the machine is idle (waking "
-            "an idle core): a do-nothing `anyio.to_thread.run_sync` round trip measured about "
-            "100 µs idle and about 60 µs with other work keeping the cores busy, so the sync "
+            "an idle core): a do-nothing thread round trip measured about 90-140 µs idle "
+            "(drusilla's direct executor hop at the low end, `anyio.to_thread` at the high "
+            "end) and about 60 µs with other work keeping the cores busy, so the sync "
             "figure moves with the load more than any other.",
         ),
     ),
@@ -147,8 +148,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         quick={"calls": 3, "sleep_ms": 10.0, "runs": 2, "warmup": 0},
         rounds=3,
         notes=(
-            "Sync tools run in a thread pool. drusilla and Pydantic AI use anyio's worker "
-            "threads (up to 40 at once); the OpenAI Agents SDK uses `asyncio.to_thread`, i.e. "
+            "Sync tools run in a thread pool: drusilla in its own pool of 40 threads, Pydantic "
+            "AI in anyio's worker threads (up to 40 at once); the OpenAI Agents SDK uses "
+            "`asyncio.to_thread`, i.e. "
             "the event loop's default executor of min(32, cores + 4) threads, 6 on a 2-core "
             "machine, so ten sleeping sync tools take two waves there.",
         ),
