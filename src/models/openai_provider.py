@@ -21,7 +21,7 @@ from typing import Literal, cast
 
 from ..util.errors import UserError
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL, Settings, get_settings
-from .chat_wire import ServerKind, dialect_for, server_kind
+from .chat_wire import ServerKind, server_kind
 from .interface import Model
 from .openai_calls import Connection
 from .openai_chat import OpenAIChatModel
@@ -131,13 +131,5 @@ class OpenAIProvider:
         server: ServerKind | None = None,
     ) -> Model:
         connection = Connection(base_url.rstrip("/"), api_key or NO_KEY, pool=self._pool)
-        if (api or self._api) == "responses":
-            return OpenAIResponsesModel(
-                model, connection=connection, provider_name=provider_name, server=server
-            )
-        return OpenAIChatModel(
-            model,
-            connection=connection,
-            provider_name=provider_name,
-            dialect=dialect_for(connection.base_url, server),
-        )
+        kind = OpenAIResponsesModel if (api or self._api) == "responses" else OpenAIChatModel
+        return kind(model, connection=connection, provider_name=provider_name, server=server)

@@ -215,6 +215,7 @@ async def test_streamed_run_reasoning_events(openai_server: OpenAIServer) -> Non
     assert result.reasoning == REASONING and result.final_output == ANSWER
 
 
+@pytest.mark.parametrize("model_class", [OpenAIChatModel, OpenAIResponsesModel])
 @pytest.mark.parametrize(
     ("server_kind", "settings"),
     [
@@ -224,11 +225,11 @@ async def test_streamed_run_reasoning_events(openai_server: OpenAIServer) -> Non
     ],
 )
 async def test_an_r1_named_model_answering_plainly_streams_text_not_reasoning(
-    server_kind: str | None, settings: ModelSettings
+    server_kind: str | None, settings: ModelSettings, model_class: type[OpenAIChatModel]
 ) -> None:
     """The name-based guess that replies start inside <think> holds only for raw templates."""
     async with OpenAIServer("Just the answer.") as server:
-        model = OpenAIChatModel(
+        model = model_class(
             "deepseek-r1",
             base_url=server.base_url,
             server=server_kind,  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""What both OpenAI-protocol models share: where they connect, which model family they talk to,
+and the plumbing of one call or one stream. `OpenAIChatModel` and `OpenAIResponsesModel` only
+say how their API's requests, replies and stream items look."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .chat_wire import ChatDialect, ServerKind, dialect_for
+from .interface import ModelRequest, ModelResponse, ModelStreamEvent
+from .openai_calls import Connection, StreamState, complete, connection_for, post_json, stream
+from .profiles import ModelProfile, profile_for
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+class OpenAIModelBase:
+    """A model behind an OpenAI-protocol server; see the subclasses for the parameters.
+
+    `implicit_think`: the server's chat template opens `<think>` in the prompt, so the reply
+    starts inside the reasoning (DeepSeek-R1, QwQ served raw); None: the profile's guess, except
+    on servers that report reasoning in a field (OpenAI, Ollama, DeepSeek) and for requests with
+    `ModelSettings(thinking=False)`, where a reply never starts inside reasoning.
+    `server` names the server kind when its URL does not tell ("vllm"); `dialect` says outright
+    how this server wants max_tokens, thinking and earlier reasoning sent. `profile` is the
+    model family's `ModelProfile` (default: found by name; see `profiles`).
+    """
+
+    path: ClassVar[str]
+    """The endpoint under the base URL."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        client: AsyncOpenAI | None = None,
+        connection: Connection | None = None,
+        provider_name: str = "openai",
+        dialect: ChatDialect | None = None,
+        implicit_think: bool | None = None,
+        server: ServerKind | None = None,
+        profile: ModelProfile | None = None,
+    ) -> None:
+        self._model = model
+        self._connection = connection or connection_for(base_url, api_key, client)
+        self._provider_name = provider_name
+        self._dialect = dialect or dialect_for(self._connection.base_url, server)
+        self.profile = profile or profile_for(model)
+        self._implicit_think = implicit_think
+
+    @property
+    def model_name(self) -> str:
+        return self._model
+
+    @property
+    def provider_name(self) -> str:
+        return self._provider_name
+
+    @property
+    def base_url(self) -> str:
+        return self._connection.base_url
+
+    @property
+    def server_kind(self) -> ServerKind:
+        return self._dialect.server
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._model!r}, base_url={self._connection.base_url!r})"
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse:
+        request = self.profile.adjust(request)
+        body = self._request_body(request, stream=False)
+
+        async def send(client: AsyncOpenAI, timeout: Any) -> ModelResponse:
+            return self._response(await post_json(client, self.path, body, timeout))
+
+        return await complete(self._connection, self._model, request.settings, send)
+
+    def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+        request = self.profile.adjust(request)
+        body = self._request_body(request, stream=True)
+        starts_in_reasoning = self._starts_in_reasoning(request)
+
+        async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
+            return await post_json(client, self.path, body, timeout, stream=True)
+
+        def new_state() -> StreamState:
+            return self._stream_state(starts_in_reasoning)
+
+        return stream(self._connection, self._model, request.settings, open_stream, new_state)
+
+    def _starts_in_reasoning(self, request: ModelRequest) -> bool:
+        """Whether a streamed reply is taken to begin inside an unopened `<think>`."""
+        if self._implicit_think is not None:
+            return self._implicit_think
+        if request.settings.thinking is False or self._dialect.separates_reasoning:
+            return False
+        return self.profile.implicit_think
+
+    # --- what each API says differently ---
+
+    def _request_body(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _response(self, data: Any) -> ModelResponse:
+        raise NotImplementedError
+
+    def _stream_state(self, implicit_think: bool) -> StreamState:
+        raise NotImplementedError
