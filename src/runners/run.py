@@ -31,7 +31,6 @@ from ..models.items import (
     user_message,
 )
 from ..models.provider import resolve_model
-from ..models.settings import ModelSettings
 from ..models.usage import Usage
 from ..sessions.base import Session
 from ..tools.charms import (
@@ -222,7 +221,6 @@ class _Final:
 
 
 _FINAL = _Final()
-_NOT_SET: Any = object()
 
 
 class _Run:
@@ -280,9 +278,7 @@ class _Run:
         self.model_input: list[InputItem] = []
         self.history: list[InputItem] = []
         self._unsaved: list[InputItem] = []
-        self._gear: dict[int, _Gear] = {}
-        self._settings: dict[int, ModelSettings] = {}
-        self._plans: dict[int, RequestPlan] = {}
+        self._prepared: dict[int, tuple[_Gear, RequestPlan]] = {}
         self._parallel_shields: list[InputShield[Any]] = []
         self._output_retries_used = 0
         self._log = get_logger()
@@ -344,7 +340,8 @@ class _Run:
             self.history = list(await self.session.get_items())
         self.history.extend(self.input_items)
         self.model_input = list(self.history)
-        self._unsaved = list(self.input_items)
+        if self.session is not None:
+            self._unsaved = list(self.input_items)
         if self.emit is not None:
             await self.emit(AgentUpdatedStreamEvent(self.agent))
         shields = [*self.agent.input_shields, *self.config.input_shields]
@@ -384,8 +381,7 @@ class _Run:
 
     async def _turn(self, agent: Agent[Any]) -> Agent[Any] | _Final | None:
         """One model call and what follows from it: an orb's target, final, or None (go on)."""
-        gear = await self._gear_for(agent)
-        plan = self._plan_for(agent, gear)
+        gear, plan = await self._prepare(agent)
         instructions = await agent.get_instructions(self.ctx)
         self._log.debug("turn", turn=self.turn, agent=agent.name, items=len(self.model_input))
         if plan.think_first:
@@ -413,7 +409,8 @@ class _Run:
             outputs[id(call)] = SwordCallOutputItem(
                 agent, function_call_output(call["call_id"], text), text
             )
-        results = await self._run_swords(agent, gear, sword_calls, outputs)
+        parallel = plan.settings.parallel_sword_calls is not False
+        results = await self._run_swords(agent, gear, sword_calls, outputs, parallel)
         next_agent = await self._take_orb(agent, orb_calls, outputs)
         for raw in response.sword_calls:  # results go back in the order the model called
             output = outputs.get(id(raw))
@@ -521,11 +518,11 @@ class _Run:
         gear: _Gear,
         calls: list[tuple[FunctionCallItem, Sword | None]],
         outputs: dict[int, RunItem],
+        parallel: bool,
     ) -> list[SwordResult]:
         if not calls:
             return []
         self._log.debug("sword.call", swords=[call["name"] for call, _ in calls])
-        parallel = self._settings_for(agent).parallel_sword_calls is not False
         results = await run_sword_calls(
             calls, self.ctx, agent, self.charms, parallel=parallel, available=list(gear.swords)
         )
@@ -657,38 +654,26 @@ class _Run:
         raw = item.to_input_item()
         self.new_items.append(item)
         self.model_input.append(raw)
-        self._unsaved.append(raw)
+        if self.session is not None:
+            self._unsaved.append(raw)
         if self.emit is not None:
             await self.emit(RunItemStreamEvent(_EVENT_NAMES[type(item)], item))
 
     async def _save_turn(self) -> None:
-        if self.session is not None and self._unsaved:
+        if self._unsaved and self.session is not None:  # filled only when there is a session
             items, self._unsaved = self._unsaved, []
             await self.session.add_items(items)
-        else:
-            self._unsaved.clear()
 
-    async def _gear_for(self, agent: Agent[Any]) -> _Gear:
-        gear = self._gear.get(id(agent))
-        if gear is None:
+    async def _prepare(self, agent: Agent[Any]) -> tuple[_Gear, RequestPlan]:
+        """The agent's gear and request plan, worked out on its first turn of the run."""
+        prepared = self._prepared.get(id(agent))
+        if prepared is None:
             gear = await _collect_gear(agent)
-            self._gear[id(agent)] = gear
-        return gear
-
-    def _plan_for(self, agent: Agent[Any], gear: _Gear) -> RequestPlan:
-        plan = self._plans.get(id(agent))
-        if plan is None:
             model = resolve_model(agent.model, self.config)
-            plan = plan_requests(agent, model, self._settings_for(agent), gear.specs)
-            self._plans[id(agent)] = plan
-        return plan
-
-    def _settings_for(self, agent: Agent[Any]) -> ModelSettings:
-        settings = self._settings.get(id(agent))
-        if settings is None:
             settings = self.config.settings_for(agent, self.settings)
-            self._settings[id(agent)] = settings
-        return settings
+            prepared = gear, plan_requests(agent, model, settings, gear.specs)
+            self._prepared[id(agent)] = prepared
+        return prepared
 
     def error_details(self) -> RunErrorDetails:
         return RunErrorDetails(
