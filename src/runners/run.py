@@ -524,7 +524,7 @@ class _Run:
             return []
         self._log.debug("sword.call", swords=[call["name"] for call, _ in calls])
         results = await run_sword_calls(
-            calls, self.ctx, agent, self.charms, parallel=parallel, available=list(gear.swords)
+            calls, self.ctx, agent, self.charms, parallel=parallel, available=gear.swords.keys()
         )
         for result in results:
             raw = function_call_output(result.call["call_id"], result.parts or result.output_text)

@@ -14,7 +14,7 @@ import functools
 import inspect
 import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import (
@@ -334,7 +334,7 @@ async def run_sword_calls(
     run_charms: RunCharms[Any] | None,
     *,
     parallel: bool,
-    available: Sequence[str],
+    available: Collection[str],
 ) -> list[SwordResult]:
     """Run the turn's sword calls (concurrently unless `parallel` is False), in call order."""
     jobs = [
@@ -352,7 +352,7 @@ async def _run_one(
     ctx: RunContextWrapper[Any],
     agent: Agent[Any],
     run_charms: RunCharms[Any] | None,
-    available: Sequence[str],
+    available: Collection[str],
 ) -> SwordResult:
     if sword is None:
         text = message(
@@ -361,10 +361,9 @@ async def _run_one(
             available=", ".join(available) or "(none)",
             error="unknown sword",
         )
-        with span("sword", call["name"], call_id=call["call_id"], agent=agent.name) as unknown:
-            unknown.set(
-                error=text
-            )  # shown in traces: the model asked for a sword that is not there
+        # Traced too: the model asked for a sword that is not there.
+        with span("sword", call["name"], call_id=call["call_id"], agent=agent.name, error=text):
+            pass
         return SwordResult(call, None, text, text, SwordArgumentsError(text))
     sword_ctx = SwordContext.for_call(ctx, sword.name, call["call_id"], call["arguments"])
     with span("sword", sword.name, call_id=call["call_id"], agent=agent.name) as sword_span:
