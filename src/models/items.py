@@ -77,7 +77,3 @@ def message_text(item: MessageItem) -> str:
         return content
     return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
 
-
-def item_kind(item: InputItem) -> str:
-    """ "message", "function_call", "function_call_output" or "reasoning"."""
-    return item.get("type", "message")
