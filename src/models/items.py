@@ -76,4 +76,3 @@ def message_text(item: MessageItem) -> str:
     if isinstance(content, str):
         return content
     return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
-
