@@ -23,6 +23,7 @@ from .models.interface import (
 )
 from .models.settings import ModelSettings
 from .models.usage import Usage
+from .runners.batch_items import BatchItem, BatchResult
 from .runners.config import RunConfig
 from .runners.context import RunContextWrapper, SwordContext
 from .runners.events import (
@@ -40,6 +41,7 @@ from .runners.items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .runners.ray_batch import RayCluster
 from .runners.result import RunResult
 from .runners.run import Runner
 from .runners.streaming import RunResultStreaming
@@ -92,6 +94,8 @@ __all__ = [
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
+    "BatchItem",
+    "BatchResult",
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",
@@ -119,6 +123,7 @@ __all__ = [
     "OutputShieldResult",
     "OutputShieldTripwireTriggered",
     "RawResponseEvent",
+    "RayCluster",
     "ReasoningDelta",
     "ReasoningItem",
     "RunCharms",

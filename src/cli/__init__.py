@@ -2,6 +2,7 @@
 
     drusilla run FILE_OR_MODULE[:AGENT] "input"   [--model M] [--base-url URL] [--json]
     drusilla chat FILE_OR_MODULE[:AGENT]          [--session ID] [--db PATH]
+    drusilla batch FILE_OR_MODULE[:AGENT] IN.jsonl -o OUT.jsonl [--concurrency N] [--ray [ADDR]]
     drusilla demo [EXAMPLE ...]                   [--offline | --online] [--list]
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
 
@@ -69,6 +70,7 @@ def _silence_stdout() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
+    from .batch import add_batch_command
     from .chat import add_chat_command
     from .demo import add_demo_command
     from .run import add_run_command
@@ -84,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     add_run_command(commands)
     add_chat_command(commands)
+    add_batch_command(commands)
     add_demo_command(commands)
     add_trace_command(commands)
     return parser

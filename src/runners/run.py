@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import os
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import anyio
 
@@ -69,6 +70,8 @@ from ..util.errors import (
 )
 from ..util.logging import get_logger
 from ..util.settings import get_settings
+from .batch_agent import AgentSource
+from .batch_items import BatchItem, BatchResult
 from .config import RunConfig
 from .context import RunContextWrapper
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
@@ -85,6 +88,12 @@ from .request_plan import RequestPlan, plan_requests
 from .result import RunResult
 from .scope import current_scope, run_scope
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+
+if TYPE_CHECKING:
+    from .ray_batch import RayCluster
+
+DEFAULT_CONCURRENCY = 64
+_T = TypeVar("_T")
 
 RunInput: TypeAlias = str | list[InputItem] | Any
 """A message, a conversation (list of items), or a structured value for an agent's input_type."""
@@ -167,8 +176,92 @@ class Runner:
 
         return start(make_run, timeout, buffer_size)
 
+    @classmethod
+    async def run_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """One run per input, `concurrency` at a time; every input's result in input order.
+        A failing input never stops the batch. See docs/batch.md."""
+        from .batch import RunOptions, run_batch
 
-def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
+        options = RunOptions(context, run_config, max_turns)
+        return await run_batch(
+            agent,
+            inputs,
+            concurrency=concurrency,
+            options=options,
+            progress=progress,
+            results_path=None if results_path is None else os.fspath(results_path),
+            on=on,
+        )
+
+    @classmethod
+    def run_batch_sync(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """`run_batch`, blocking (in a plain script and where a loop already runs)."""
+        job = functools.partial(
+            cls.run_batch,
+            agent,
+            inputs,
+            concurrency=concurrency,
+            context=context,
+            run_config=run_config,
+            max_turns=max_turns,
+            progress=progress,
+            results_path=results_path,
+            on=on,
+        )
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(job())
+        return _run_in_thread(job)
+
+    @classmethod
+    def iter_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = False,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> AsyncIterator[BatchItem]:
+        """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
+        read back from `results_path` first). Leaving the loop early cancels the runs left."""
+        from .batch import RunOptions, iterate_batch
+
+        options = RunOptions(context, run_config, max_turns)
+        path = None if results_path is None else os.fspath(results_path)
+        return iterate_batch(agent, inputs, concurrency, options, progress, path, on)
+
+
+def _run_in_thread(job: Callable[[], Awaitable[_T]]) -> _T:
     """Run `job` on a fresh event loop in a worker thread and wait for it.
 
     Used by `run_sync` when the calling thread already runs a loop (Jupyter). Ctrl-C while
@@ -177,7 +270,7 @@ def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
     box: dict[str, Any] = {}
     started = threading.Event()
 
-    async def main() -> RunResult:
+    async def main() -> _T:
         box["loop"] = asyncio.get_running_loop()
         box["task"] = asyncio.current_task()
         started.set()
