@@ -22,7 +22,8 @@ def test_a_failed_input_makes_exit_code_1_and_is_in_the_results_file(tmp_path: P
             cwd=tmp_path,
         )  # fmt: skip
     assert done.returncode == 1, done.stderr
-    lines = {line["index"]: line for line in map(json.loads, open(tmp_path / "out.jsonl"))}
+    written = (tmp_path / "out.jsonl").read_text().splitlines()
+    lines = {line["index"]: line for line in map(json.loads, written)}
     assert lines[0]["final_output"] == "echo: a"
     assert lines[1]["error"]["type"] == "ModelError"
     assert lines[2]["error"]["type"] == "UserError"  # a list of strings is no conversation
