@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +71,7 @@ async def iterate_batch(
     progress: bool,
     results_path: str | None,
     on: RayCluster | None,
-) -> AsyncIterator[BatchItem]:
+) -> AsyncGenerator[BatchItem, None]:
     """Every input's `BatchItem`: first those read back from `results_path`, then the rest as
     their runs complete (in completion order)."""
     listed = list(inputs)
@@ -82,11 +83,12 @@ async def iterate_batch(
     try:
         for index in sorted(finished):
             yield finished[index]
-        async for item in _engine(agent, todo, concurrency, options, on):
-            if store is not None:
-                store.append(item)
-            shown.advance(item)
-            yield item
+        async with aclosing(_engine(agent, todo, concurrency, options, on)) as items:
+            async for item in items:
+                if store is not None:
+                    store.append(item)
+                shown.advance(item)
+                yield item
     finally:
         shown.close()
         if store is not None:
@@ -99,7 +101,7 @@ def _engine(
     concurrency: int,
     options: RunOptions,
     on: RayCluster | None,
-) -> AsyncIterator[BatchItem]:
+) -> AsyncGenerator[BatchItem, None]:
     if on is None:
         return run_in_process(load_agent(agent), todo, concurrency, options)
     from .ray_batch import run_on_ray
@@ -112,7 +114,7 @@ async def run_in_process(
     todo: list[tuple[int, Any]],
     concurrency: int,
     options: RunOptions,
-) -> AsyncIterator[BatchItem]:
+) -> AsyncGenerator[BatchItem, None]:
     """Run `todo` with at most `concurrency` runs at once; yield each item as it completes."""
     done: asyncio.Queue[BatchItem | BaseException] = asyncio.Queue()
     pending = iter(todo)

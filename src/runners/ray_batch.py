@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import math
 import pickle
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,7 @@ async def run_on_ray(
     todo: list[tuple[int, Any]],
     concurrency: int,
     options: Any,
-) -> AsyncIterator[BatchItem]:
+) -> AsyncGenerator[BatchItem, None]:
     """Yield each input's `BatchItem` as the chunk holding it comes back."""
     _check(cluster, agent)
     ray = _import_ray()
@@ -67,9 +68,10 @@ async def run_on_ray(
     try:
         inputs = dict(todo)
         actors = _make_actors(ray, cluster, agent, concurrency)
-        async for outcome in _dispatch(actors, _chunks(todo, cluster.chunk_size), options):
-            index, final_output, error, usage, run_id = outcome
-            yield BatchItem(index, inputs[index], final_output, error, usage, run_id)
+        chunks = _chunks(todo, cluster.chunk_size)
+        async with aclosing(_dispatch(actors, chunks, options)) as outcomes:
+            async for index, final_output, error, usage, run_id in outcomes:
+                yield BatchItem(index, inputs[index], final_output, error, usage, run_id)
     finally:
         if started_here:
             ray.shutdown()
@@ -116,7 +118,7 @@ def _chunks(todo: list[tuple[int, Any]], size: int) -> list[list[tuple[int, Any]
 
 async def _dispatch(
     actors: list[Any], chunks: list[list[tuple[int, Any]]], options: Any
-) -> AsyncIterator[Outcome]:
+) -> AsyncGenerator[Outcome, None]:
     """Feed `chunks` to `actors`, `CHUNKS_IN_FLIGHT` per actor; yield outcomes chunk by chunk."""
     pending = iter(chunks)
     running: dict[asyncio.Future[list[Outcome]], Any] = {}

@@ -13,7 +13,7 @@ import contextvars
 import functools
 import os
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
@@ -251,7 +251,7 @@ class Runner:
         progress: bool = False,
         results_path: str | os.PathLike[str] | None = None,
         on: RayCluster | None = None,
-    ) -> AsyncIterator[BatchItem]:
+    ) -> AsyncGenerator[BatchItem, None]:
         """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
         read back from `results_path` first). Leaving the loop early cancels the runs left."""
         from .batch import RunOptions, iterate_batch
