@@ -13,7 +13,7 @@ import contextvars
 import functools
 import os
 import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
@@ -143,11 +143,7 @@ class Runner:
             session=session,
             timeout=timeout,
         )
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(job())
-        return _run_in_thread(job)
+        return _blocking(job)
 
     @classmethod
     async def run_streamed(
@@ -232,11 +228,7 @@ class Runner:
             results_path=results_path,
             on=on,
         )
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(job())
-        return _run_in_thread(job)
+        return _blocking(job)
 
     @classmethod
     def iter_batch(
@@ -259,6 +251,16 @@ class Runner:
         options = RunOptions(context, run_config, max_turns)
         path = None if results_path is None else os.fspath(results_path)
         return iterate_batch(agent, inputs, concurrency, options, progress, path, on)
+
+
+def _blocking(job: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """`await job()` from sync code: on a new event loop, or in a worker thread when this
+    thread already runs one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(job())
+    return _run_in_thread(job)
 
 
 def _run_in_thread(job: Callable[[], Awaitable[_T]]) -> _T:
