@@ -72,9 +72,19 @@ async def run_on_ray(
         async with aclosing(_dispatch(actors, chunks, options)) as outcomes:
             async for index, final_output, error, usage, run_id in outcomes:
                 yield BatchItem(index, inputs[index], final_output, error, usage, run_id)
+    except ray.exceptions.RayError as exc:  # an actor could not start or died: not one input's
+        raise UserError(
+            f"The batch's Ray actors failed ({_one_line(exc)}). An agent import path must be "
+            "importable on every node, with the settings (DRUSILLA_*) the agent needs."
+        ) from exc
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 500 else text[:500] + " ..."
 
 
 def _check(cluster: RayCluster, agent: AgentSource) -> None:
