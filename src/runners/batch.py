@@ -31,8 +31,6 @@ from .config import RunConfig
 if TYPE_CHECKING:
     from .ray_batch import RayCluster
 
-DEFAULT_CONCURRENCY = 64
-
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:

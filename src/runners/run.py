@@ -93,6 +93,7 @@ if TYPE_CHECKING:
     from .ray_batch import RayCluster
 
 DEFAULT_CONCURRENCY = 64
+"""Runs at once in a batch, unless `concurrency=` says otherwise."""
 _T = TypeVar("_T")
 
 RunInput: TypeAlias = str | list[InputItem] | Any
