@@ -309,7 +309,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "batch_transport_cpu", "bare client, transport: CPU per run", "µs", summary=False
             ),
         ),
-        full={"runs": 10000, "concurrency": 100, "latency_ms": 50.0, "repeats": 2, "warmup": 0},
+        full={"runs": 10000, "concurrency": 100, "latency_ms": 50.0, "repeats": 1, "warmup": 0},
         quick={"runs": 20, "concurrency": 5, "latency_ms": 5.0, "repeats": 1, "warmup": 0},
         rounds=1,
         notes=(
