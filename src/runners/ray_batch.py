@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import pickle
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -180,6 +179,8 @@ class BatchActor:
 
 def _portable(error: Exception | None) -> Exception | None:
     """`error` as it can travel back to the caller."""
+    import pickle
+
     if error is None:
         return None
     if isinstance(error, RunnerError):
