@@ -60,4 +60,5 @@ def agent_as_sword(
         description=description or agent.orb_description or f"Ask the {agent.name} agent.",
         params_json_schema=typed.json_schema if typed is not None else _INPUT_SCHEMA,
         on_invoke=invoke,
+        nested_agent=agent,
     )

@@ -25,6 +25,7 @@ from .context import RunContextWrapper
 from .events import RawResponseEvent, StreamEvent
 from .items import RunItem
 from .result import _ResultMethods
+from .state import RunState
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -53,7 +54,8 @@ def start(
         send.close()
         receive.close()
         raise
-    task = asyncio.create_task(_drive(run, timeout), name=f"drusilla-run:{run.agent.name}")
+    name = f"drusilla-run:{run.state.current_agent.name}"
+    task = asyncio.create_task(_drive(run, timeout), name=name)
     _running.add(task)
 
     def finished(task: asyncio.Task[Any]) -> None:
@@ -116,35 +118,39 @@ class RunResultStreaming(_ResultMethods):
         task: asyncio.Task[Exception | None],
     ) -> None:
         self._run = run
+        self._live = run.state
         self._events = events
         self._task = task
         self._consumer: Literal["none", "active", "done"] = "none"
 
-    # --- live fields, read from the run --------------------------------------------------------
+    # --- live fields, read from the run's state -----------------------------------------------
+
+    def _state(self) -> RunState:
+        return self._live
 
     @property
     def input(self) -> str | list[InputItem]:  # type: ignore[override]
-        return self._run.input
+        return self._live.input
 
     @property
     def new_items(self) -> list[RunItem]:  # type: ignore[override]
-        return self._run.new_items
+        return self._live.new_items
 
     @property
     def final_output(self) -> Any:
-        return self._run.final_output
+        return self._live.final_output
 
     @property
     def model_responses(self) -> list[ModelResponse]:  # type: ignore[override]
-        return self._run.model_responses
+        return self._live.model_responses
 
     @property
     def input_shield_results(self) -> list[InputShieldResult]:
-        return self._run.input_shield_results
+        return self._live.input_shield_results
 
     @property
     def output_shield_results(self) -> list[OutputShieldResult]:
-        return self._run.output_shield_results
+        return self._live.output_shield_results
 
     @property
     def context(self) -> RunContextWrapper[Any]:  # type: ignore[override]
@@ -156,15 +162,15 @@ class RunResultStreaming(_ResultMethods):
 
     @property
     def last_agent(self) -> Agent[Any]:
-        return self._run.agent
+        return self._live.current_agent
 
     @property
     def current_agent(self) -> Agent[Any]:
-        return self._run.agent
+        return self._live.current_agent
 
     @property
     def current_turn(self) -> int:
-        return self._run.turn
+        return self._live.turn
 
     @property
     def is_complete(self) -> bool:
@@ -174,7 +180,7 @@ class RunResultStreaming(_ResultMethods):
     @property
     def is_cancelled(self) -> bool:
         """The run was stopped by `cancel()` (or its consumer leaving) before its final output."""
-        return self._task.cancelled() or (self._task.done() and self._run.stopped)
+        return self._task.cancelled() or (self._task.done() and self._live.status == "stopped")
 
     # --- following the run ---------------------------------------------------------------------
 
@@ -213,7 +219,7 @@ class RunResultStreaming(_ResultMethods):
             raise UserError(f"cancel(mode={mode!r}): mode must be 'immediate' or 'after_turn'.")
         if self._task.done():
             return
-        self._run.stop_requested = True
+        self._run.request_stop()
         if mode == "immediate":
             self._task.cancel()
             self._events.close()  # a waiting consumer wakes up and ends
