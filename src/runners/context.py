@@ -56,3 +56,6 @@ class SwordContext(RunContextWrapper[TContext]):
 
 current_run_id: ContextVar[str | None] = ContextVar("drusilla_run_id", default=None)
 """The id of the run whose code is executing: a run started inside it is its child."""
+
+resuming_runs: ContextVar[dict[str, Any] | None] = ContextVar("drusilla_resuming", default=None)
+"""While a run resumes: the saved states of its nested runs, by the call id that ran them."""

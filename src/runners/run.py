@@ -70,7 +70,7 @@ from ..util.errors import (
 from ..util.logging import get_logger
 from ..util.settings import get_settings
 from .config import RunConfig
-from .context import RunContextWrapper, current_run_id
+from .context import RunContextWrapper, current_run_id, resuming_runs
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
@@ -85,7 +85,7 @@ from .items import (
 from .request_plan import RequestPlan, plan_requests
 from .result import RunResult, result_of
 from .scope import current_scope, run_scope
-from .state import RunState
+from .state import PendingRun, RunState
 from .steps import (
     Gear,
     NextStep,
@@ -416,10 +416,17 @@ class _Run:
                 f"The run cannot resume: agent {agent.name!r} no longer offers every sword the "
                 f"pending calls name ({names}). Resume with the agents the run was saved with."
             )
+        nested, state.nested = state.nested, {}
+        for saved in nested.values():  # the decisions on their calls were taken on this state
+            saved.decisions.update(state.decisions)
         state.pending_calls = []
         state.interruptions = []
-        with span("turn", f"turn {state.turn} (resumed)", turn=state.turn, agent=agent.name):
-            done = await self._execute(agent, gear, plan, step)
+        token = resuming_runs.set(nested)
+        try:
+            with span("turn", f"turn {state.turn} (resumed)", turn=state.turn, agent=agent.name):
+                done = await self._execute(agent, gear, plan, step)
+        finally:
+            resuming_runs.reset(token)
         await self._save_turn()
         return None if isinstance(done, NextStepRunAgain) else done
 
@@ -502,12 +509,9 @@ class _Run:
         runnable, pending = await self._check_approvals(agent, step.sword_calls, outputs)
         parallel = plan.settings.parallel_sword_calls is not False
         results = await self._run_swords(agent, gear, runnable, outputs, parallel)
-        if pending:
-            await self._add_outputs(step.order, outputs)
-            self.state.pending_calls = [call for call, _ in pending] + [
-                call for call, _ in step.orb_calls
-            ]
-            return NextStepInterruption([SwordApprovalItem(agent, call) for call, _ in pending])
+        waiting = [result for result in results if type(result.output) is PendingRun]
+        if pending or waiting:
+            return await self._interrupt(agent, step, pending, waiting, outputs)
         orb = await self._take_orb(agent, step.orb_calls, outputs)
         await self._add_outputs(step.order, outputs)
         if orb is not None:
@@ -516,6 +520,30 @@ class _Run:
         if decided.is_final_output:
             return NextStepFinalOutput(decided.final_output)
         return NextStepRunAgain()
+
+    async def _interrupt(
+        self,
+        agent: Agent[Any],
+        step: NextStepRunSwords,
+        pending: list[tuple[FunctionCallItem, Sword]],
+        waiting: list[SwordResult],
+        outputs: dict[int, RunItem],
+    ) -> NextStepInterruption:
+        """Calls wait for approval (here, or in the nested run of an agent used as a sword):
+        the others' results go in, the waiting calls and the turn's orbs stay unanswered."""
+        state = self.state
+        interruptions = [SwordApprovalItem(agent, call) for call, _ in pending]
+        for result in waiting:
+            del outputs[id(result.call)]
+            nested: RunState = result.output.state
+            state.nested[result.call["call_id"]] = nested
+            interruptions.extend(nested.interruptions)
+        await self._add_outputs(step.order, outputs)
+        unanswered = {id(call) for call, _ in pending}
+        unanswered.update(id(result.call) for result in waiting)
+        unanswered.update(id(call) for call, _ in step.orb_calls)
+        state.pending_calls = [call for call in step.order if id(call) in unanswered]
+        return NextStepInterruption(interruptions)
 
     async def _add_outputs(
         self, order: list[FunctionCallItem], outputs: dict[int, RunItem]

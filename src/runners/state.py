@@ -86,6 +86,9 @@ class RunState:
     parent_run_id: str | None = None
     trace_id: str | None = None
     status: RunStatus = "running"
+    nested: dict[str, RunState] = field(default_factory=dict)
+    """Interrupted runs of agents used as swords, by the call id of the call that ran them:
+    resuming this run resumes them."""
     context: Any = field(default=None, repr=False)
     """The context object of the run (not saved by `to_json()`: pass it to `from_json`)."""
 
@@ -171,6 +174,7 @@ class RunState:
                 call_id: {"approved": d.approved, "message": d.message}
                 for call_id, d in self.decisions.items()
             },
+            "nested": {call_id: state.to_dict() for call_id, state in self.nested.items()},
         }
 
     @classmethod
@@ -247,6 +251,10 @@ def _decode(
         parent_run_id=data["parent_run_id"],
         trace_id=data["trace_id"],
         status=data["status"],
+        nested={
+            str(call_id): _decode(cls, nested, agents, context)
+            for call_id, nested in data.get("nested", {}).items()
+        },
         context=context,
     )
     state.input_shield_results = [
@@ -264,6 +272,14 @@ def _decode(
     if state.status not in ("running", "interrupted", "stopped", "failed", "completed"):
         raise ValueError(f"unknown status {state.status!r}")
     return state
+
+
+@dataclass(slots=True, eq=False)
+class PendingRun:
+    """What an agent used as a sword returns when its run waits for approvals: the outer run
+    then waits too, and resuming it resumes this state."""
+
+    state: RunState
 
 
 # --- the agent graph ---------------------------------------------------------------------------

@@ -296,3 +296,35 @@ def _json(data: dict[str, Any]) -> str:
     import json
 
     return json.dumps(data)
+
+
+async def test_interruption_inside_an_agent_used_as_a_sword(script: Script) -> None:
+    gated = call("transfer", to="ann", amount=5)
+    ran: list[str] = []
+    teller = bank(ran, model=script([gated], "Paid Ann."))
+    ask_bank = call("bank", input="Pay Ann 5")
+    boss_model = script([ask_bank, call("balance_note")], "All paid.")
+
+    @sword
+    def balance_note() -> str:
+        """Note the balance."""
+        ran.append("note")
+        return "noted"
+
+    boss = Agent("Boss", model=boss_model, swords=[teller.as_sword(), balance_note])
+    first = await Runner.run(boss, "Pay Ann")
+    assert ran == ["note"]  # the other call of the turn ran
+    (pending,) = first.interruptions
+    assert (pending.agent_name, pending.call_id) == ("Bank", gated["call_id"])
+    nested_usage = first.usage.requests
+    assert nested_usage == 2  # the boss's call and the bank's
+    state = RunState.from_json(boss, first.to_state().to_json())
+    state.approve(state.interruptions[0])
+    done = await Runner.run(boss, state)
+    assert done.final_output == "All paid."
+    assert ran == ["note", "transfer ann 5"]
+    assert done.usage.requests == 4  # each model call counted once
+    answers = outputs_of(boss_model.requests[1].input)  # type: ignore[attr-defined]
+    assert answers[ask_bank["call_id"]] == "Paid Ann."
+    nested_run = done.to_state().nested
+    assert nested_run == {}
