@@ -328,3 +328,23 @@ async def test_interruption_inside_an_agent_used_as_a_sword(script: Script) -> N
     assert answers[ask_bank["call_id"]] == "Paid Ann."
     nested_run = done.to_state().nested
     assert nested_run == {}
+
+
+async def test_run_ids_name_the_run_and_its_parent(script: Script) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    @sword
+    def whoami(ctx: RunContextWrapper[Any]) -> str:
+        """Say which run this is."""
+        seen.append((ctx.run_id, ctx.parent_run_id))
+        return "ok"
+
+    inner = Agent("Inner", model=script([call("whoami")], "inner done"), swords=[whoami])
+    outer = Agent("Outer", model=script([call("inner", input="go")], "outer done"))
+    outer = outer.clone(swords=[inner.as_sword()])
+    result = await Runner.run(outer, "go")
+    ((run_id, parent),) = seen
+    assert parent == result.run_id and run_id not in (None, result.run_id)
+    assert result.parent_run_id is None and result.run_id.startswith("run_")
+    again = await Runner.run(outer.clone(model=script("hi")), "go")
+    assert again.run_id != result.run_id

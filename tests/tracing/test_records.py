@@ -43,11 +43,15 @@ async def test_record_run_writes_one_record_with_the_whole_run(
         tags=["nightly"],
         metadata={"ticket": 12},
         temperature=0.3,
+        input_source={"type": "dataset", "name": "cities", "row": 3},
     )
     result = await Runner.run(three_agents(), "How many people live in Paris?", run_config=config)
 
     record = only_record(tmp_path / ".drusilla" / "runs")  # the default directory
     assert record["record_version"] == 2
+    assert record["input_source"] == {"type": "dataset", "name": "cities", "row": 3}
+    assert (record["run_id"], record["parent_run_id"]) == (result.run_id, None)
+    assert record["status"] == "completed" and record["interruptions"] == []
     assert record["status"] == "completed" and record["error"] is None
     assert record["workflow_name"] == "census"
     assert record["tags"] == ["nightly"] and record["metadata"] == {"ticket": 12}
