@@ -264,3 +264,40 @@ def test_yes_approves_in_json_mode(tmp_path: Path):
         done = run_cli("run", str(agents), "Clean", "--json", "--yes", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["final_output"] == "Done."
+
+
+def test_at_a_terminal_each_call_is_asked_about(tmp_path: Path):
+    import os
+    import pty
+    import subprocess
+
+    from .helpers import drusilla_command
+
+    agents = tmp_path / "ops.py"
+    agents.write_text(GATED)
+    first, second = call("delete", path="/a"), call("delete", path="/b")
+    with OpenAIServer([first, second], "Deleted /a only.") as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen(
+            [*drusilla_command(), "run", str(agents), "Clean"],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+            text=True,
+        )
+        os.close(terminal)
+        os.write(controller, b"y\nn\n")  # the answers wait in the terminal until read
+        out, err = process.communicate(timeout=120)
+        os.close(controller)
+    assert process.returncode == 0, err
+    assert out == "Deleted /a only.\n"
+    assert 'Ops wants to call delete({"path": "/a"}). Allow it? [y/N]' in err
+    answers = server.model_requests[1].input
+    outputs = {
+        i["call_id"]: i["output"] for i in answers if i.get("type") == "function_call_output"
+    }
+    assert outputs[first["call_id"]] == "deleted /a"
+    assert "did not approve" in outputs[second["call_id"]]
