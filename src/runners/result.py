@@ -47,7 +47,10 @@ class _ResultMethods:
     @property
     def interruptions(self) -> list[SwordApprovalItem]:
         """Sword calls waiting for approval; the run returned without a final output."""
-        return list(self._state().interruptions)
+        return list(self._pending())
+
+    def _pending(self) -> list[SwordApprovalItem]:
+        return self._state().interruptions
 
     def to_state(self) -> RunState:
         """The run as a `RunState`: approve or reject its interruptions, save it with
@@ -97,9 +100,14 @@ class RunResult(_ResultMethods):
     run_config: RunConfig
     last_agent: Agent[Any]
     state: RunState = field(repr=False, default=None)  # type: ignore[assignment]
+    pending: list[SwordApprovalItem] = field(repr=False, default_factory=list)
+    """The interruptions as the run ended (resuming the state later does not change them)."""
 
     def _state(self) -> RunState:
         return self.state
+
+    def _pending(self) -> list[SwordApprovalItem]:
+        return self.pending
 
     def __str__(self) -> str:
         return (
@@ -109,17 +117,19 @@ class RunResult(_ResultMethods):
 
 
 def result_of(state: RunState, context: RunContextWrapper[Any], config: RunConfig) -> RunResult:
-    """The result of a run that ended (final output, interruption or stop): a snapshot of its
-    state, so resuming the state later does not change this result."""
+    """The result of a run that ended (final output, interruption or stop). It shares the
+    state's lists; a resumed run works on copies (see RunState.detach), so this result keeps
+    what it had."""
     return RunResult(
         input=state.input,
-        new_items=list(state.new_items),
+        new_items=state.new_items,
         final_output=state.final_output,
-        model_responses=list(state.model_responses),
-        input_shield_results=list(state.input_shield_results),
-        output_shield_results=list(state.output_shield_results),
+        model_responses=state.model_responses,
+        input_shield_results=state.input_shield_results,
+        output_shield_results=state.output_shield_results,
         context=context,
         run_config=config,
         last_agent=state.current_agent,
         state=state,
+        pending=state.interruptions,
     )

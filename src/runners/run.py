@@ -12,8 +12,8 @@ import asyncio
 import contextvars
 import functools
 import json
+import os
 import threading
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from typing import Any, TypeAlias
@@ -87,6 +87,7 @@ from .result import RunResult, result_of
 from .scope import current_scope, run_scope
 from .state import PendingRun, RunState
 from .steps import (
+    RUN_AGAIN,
     Gear,
     NextStep,
     NextStepFinalOutput,
@@ -368,7 +369,7 @@ class _Run:
                 if self.emit is not None:
                     await self.emit(AgentUpdatedStreamEvent(step.orb.agent))
             if self.stop_requested:
-                step = NextStepRunAgain()
+                step = RUN_AGAIN
                 break
             agent = state.current_agent
             with span("agent", agent.name):
@@ -443,7 +444,7 @@ class _Run:
         state = self.state
         await fire_agent_start(self.charms, self.ctx, agent)
         state.output_retries_used = 0
-        step: NextStep = NextStepRunAgain()
+        step: NextStep = RUN_AGAIN
         while not self.stop_requested:
             if state.turn >= state.max_turns:
                 raise MaxTurnsError(message("max_turns", max_turns=state.max_turns))
@@ -465,15 +466,20 @@ class _Run:
             response = await self._think_then_answer(agent, plan, instructions)
         else:
             request = plan.request(instructions, list(state.model_input))
-            response = await self._call_model(agent, request, plan.model, _mode(plan))
+            response = await self._call_model(agent, request, plan.model, plan)
         state.turn_start = len(state.new_items)
-        decision = decide_turn(agent, response, gear, plan.final_sword)
-        for item in decision.items:
+        items, step = decide_turn(agent, response, gear, plan.final_sword)
+        for item in items:
             await self._add_item(item)
-        if len(decision.items) < len(response.output):
+        if len(items) < len(response.output):
             for raw in unexpected_items(response):
                 self._log.warning("model.unexpected_item", item_type=raw.get("type"))
-        return await self._execute(agent, gear, plan, decision.step)
+        # What `_execute` does, inline: this is the hot path of every turn.
+        if isinstance(step, NextStepRunSwords):
+            step = await self._run_swords_step(agent, gear, plan, step)
+        if step is not RUN_AGAIN:
+            await self._conclude(agent, step)
+        return step
 
     # --- executing a step ----------------------------------------------------------------------
 
@@ -483,43 +489,59 @@ class _Run:
         """Carry out `step`; returns the step the turn ends on (never NextStepRunSwords)."""
         if isinstance(step, NextStepRunSwords):
             step = await self._run_swords_step(agent, gear, plan, step)
-        if isinstance(step, NextStepFinalOutput):
+        if step is not RUN_AGAIN:
+            await self._conclude(agent, step)
+        return step
+
+    async def _conclude(self, agent: Agent[Any], step: NextStep) -> None:
+        """What the step the turn ends on asks for before the next turn (or the run's end)."""
+        if isinstance(step, NextStepRunAgain):
+            if step.output_error is not None:
+                self._retry_output(agent, step)
+        elif isinstance(step, NextStepFinalOutput):
             await self._finish(agent, step.output)
         elif isinstance(step, NextStepOrb):
             await fire_orb(self.charms, self.ctx, agent, step.orb.agent)
             await self._apply_orb_filter(step.orb)
-        elif isinstance(step, NextStepRunAgain) and step.output_error is not None:
-            self._use_output_retry(agent, step.output_error)
-            if step.feedback is not None:
-                self.state.model_input.append(user_message(step.feedback))
         elif isinstance(step, NextStepInterruption):
             self.state.interruptions = step.interruptions
-        return step
+
+    def _retry_output(self, agent: Agent[Any], step: NextStepRunAgain) -> None:
+        assert step.output_error is not None
+        self._use_output_retry(agent, step.output_error)
+        if step.feedback is not None:
+            self.state.model_input.append(user_message(step.feedback))
 
     async def _run_swords_step(
         self, agent: Agent[Any], gear: Gear, plan: RequestPlan, step: NextStepRunSwords
     ) -> NextStep:
         # Keyed by the call item itself: servers may repeat or omit call ids.
         outputs: dict[int, RunItem] = {}
-        for call in step.final_calls:  # swords called in the same turn win
+        for call in step.final_calls:  # the other calls win (see steps.decide_turn)
             text = message("final_output_not_taken", sword=call["name"])
             outputs[id(call)] = SwordCallOutputItem(
                 agent, function_call_output(call["call_id"], text), text
             )
-        runnable, pending = await self._check_approvals(agent, step.sword_calls, outputs)
+        runnable = step.sword_calls
+        pending: list[tuple[FunctionCallItem, Sword]] = []
+        if gear.asks_approval:
+            runnable, pending = await self._check_approvals(agent, runnable, outputs)
         parallel = plan.settings.parallel_sword_calls is not False
         results = await self._run_swords(agent, gear, runnable, outputs, parallel)
-        waiting = [result for result in results if type(result.output) is PendingRun]
+        waiting = _waiting_runs(results) if gear.runs_agents else []
         if pending or waiting:
             return await self._interrupt(agent, step, pending, waiting, outputs)
-        orb = await self._take_orb(agent, step.orb_calls, outputs)
-        await self._add_outputs(step.order, outputs)
+        orb = await self._take_orb(agent, step.orb_calls, outputs) if step.orb_calls else None
+        for call in step.order:  # results go back in the order the model called
+            output = outputs.get(id(call))
+            if output is not None:
+                await self._add_item(output)
         if orb is not None:
             return NextStepOrb(orb)
         decided = await final_output_from_swords(agent.sword_use_behavior, self.ctx, results)
         if decided.is_final_output:
             return NextStepFinalOutput(decided.final_output)
-        return NextStepRunAgain()
+        return RUN_AGAIN
 
     async def _interrupt(
         self,
@@ -561,8 +583,6 @@ class _Run:
     ) -> tuple[list[tuple[FunctionCallItem, Sword | None]], list[tuple[FunctionCallItem, Sword]]]:
         """Split calls into those that run now and those waiting for a decision; rejected
         calls get their rejection as output."""
-        if not any(sword is not None and sword.needs_approval for _, sword in calls):
-            return calls, []  # the common turn: no sword asks for approval
         runnable: list[tuple[FunctionCallItem, Sword | None]] = []
         pending: list[tuple[FunctionCallItem, Sword]] = []
         for call, sword in calls:
@@ -593,10 +613,12 @@ class _Run:
     # --- the model call ------------------------------------------------------------------------
 
     async def _call_model(
-        self, agent: Agent[Any], request: ModelRequest, model: Model, output_mode: str | None
+        self, agent: Agent[Any], request: ModelRequest, model: Model, plan: RequestPlan | None
     ) -> ModelResponse:
-        for observer in self.observers:
-            observer.model_call_started(self.state, agent, request.instructions, output_mode)
+        if self.observers:
+            mode = plan.output.mode if plan is not None and plan.output is not None else None
+            for observer in self.observers:
+                observer.model_call_started(self.state, agent, request.instructions, mode)
         await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
         with span(
             "model", model.model_name, provider=model.provider_name, stream=self.emit is not None
@@ -635,7 +657,7 @@ class _Run:
         thinking = await self._call_model(agent, thinking_request, ThinkingCall(plan.model), None)
         thought = thinking.reasoning or ""
         request = plan.answer_request(instructions, list(model_input), thought)
-        response = await self._call_model(agent, request, plan.model, _mode(plan))
+        response = await self._call_model(agent, request, plan.model, plan)
         if thought:  # the reasoning behind this answer: the turn's ReasoningItem, result.reasoning
             response.output.insert(0, reasoning_item(thought))
         return response
@@ -862,12 +884,13 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
     )
 
 
-def _mode(plan: RequestPlan) -> str | None:
-    return plan.output.mode if plan.output is not None else None
+def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:
+    """Calls of agents used as swords whose nested run waits for approval."""
+    return [result for result in results if type(result.output) is PendingRun]
 
 
 def new_run_id() -> str:
-    return f"run_{uuid.uuid4().hex}"
+    return "run_" + os.urandom(16).hex()
 
 
 def _resumable(state: RunState, max_turns: int | None) -> RunState:
@@ -888,6 +911,7 @@ def _resumable(state: RunState, max_turns: int | None) -> RunState:
         get_logger().info("run.resume_undecided", calls=names)
     if max_turns is not None:
         state.max_turns = _check_max_turns(max_turns)
+    state.detach()
     return state
 
 

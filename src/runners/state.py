@@ -53,7 +53,7 @@ class ApprovalDecision:
     """For a rejection: what the model is told instead of the sword's result."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RunState:
     """One run's state. Get one from `result.to_state()` (or `error.run_data.to_state()`),
     decide its `interruptions` with `approve()` / `reject()`, and continue it with
@@ -98,6 +98,15 @@ class RunState:
             f"agent={self.current_agent.name!r}, turn={self.turn}, items={len(self.new_items)}, "
             f"interruptions={len(self.interruptions)})"
         )
+
+    def detach(self) -> None:
+        """Give the state its own lists before a resumed run changes them: the results of the
+        run so far share the old ones and keep what they had."""
+        self.new_items = list(self.new_items)
+        self.model_responses = list(self.model_responses)
+        self.input_shield_results = list(self.input_shield_results)
+        self.output_shield_results = list(self.output_shield_results)
+        self.model_input = list(self.model_input)
 
     # --- approvals -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ docs/architecture.md, "the turn loop".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..agents.output import OutputSchema, OutputValidationError
@@ -37,6 +37,17 @@ class Gear:
     swords: dict[str, Sword]
     orbs: dict[str, Orb]
     specs: list[Any]
+    asks_approval: bool = False
+    """Some sword may need approval: only then are a turn's calls checked for it."""
+    runs_agents: bool = False
+    """Some sword is an agent (its nested run may wait for approval)."""
+
+    def __post_init__(self) -> None:
+        for sword in self.swords.values():
+            if sword.needs_approval is not False:
+                self.asks_approval = True
+            if sword.nested_agent is not None:
+                self.runs_agents = True
 
 
 @dataclass(slots=True)
@@ -54,7 +65,7 @@ class NextStepRunSwords:
     orb_calls: list[tuple[FunctionCallItem, Orb]]
     order: list[FunctionCallItem]
     """Every call of the turn in the order the model made them: results go back in this order."""
-    final_calls: list[FunctionCallItem] = field(default_factory=list)
+    final_calls: list[FunctionCallItem]
     """Final-output sword calls that lost to the other calls (answered "not taken")."""
 
 
@@ -65,13 +76,17 @@ class NextStepOrb:
     orb: Orb
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class NextStepRunAgain:
     """Another model call. `feedback`, if any, is a message the model sees first (why its
     output was not accepted); `output_error` counts against the agent's output retries."""
 
     feedback: str | None = None
     output_error: OutputValidationError | None = None
+
+
+RUN_AGAIN = NextStepRunAgain()
+"""The plain "go on" (after swords ran): nothing to do before the next model call."""
 
 
 @dataclass(slots=True)
@@ -86,11 +101,8 @@ NextStep: TypeAlias = (
 )
 
 
-@dataclass(slots=True)
-class TurnDecision:
-    items: list[RunItem]
-    """The run items the response becomes, in order (added before the step is executed)."""
-    step: NextStep
+TurnDecision: TypeAlias = tuple[list[RunItem], NextStep]
+"""The run items the response becomes (added before the step is executed), and the step."""
 
 
 def decide_turn(
@@ -124,8 +136,8 @@ def decide_turn(
         # anything else is dropped (the loop logs it: see unexpected_items)
     if sword_calls or orb_calls:
         # The rule for a turn with a final output and other calls: the other calls win.
-        return TurnDecision(items, NextStepRunSwords(sword_calls, orb_calls, order, final_calls))
-    return TurnDecision(items, _final_or_retry(agent, response, final_calls, items))
+        return items, NextStepRunSwords(sword_calls, orb_calls, order, final_calls)
+    return items, _final_or_retry(agent, response, final_calls, items)
 
 
 def unexpected_items(response: ModelResponse) -> list[InputItem]:
@@ -194,4 +206,4 @@ def resume_step(pending: list[FunctionCallItem], gear: Gear) -> NextStepRunSword
             sword_calls.append((call, gear.swords[call["name"]]))
         else:
             return None
-    return NextStepRunSwords(sword_calls, orb_calls, list(pending))
+    return NextStepRunSwords(sword_calls, orb_calls, list(pending), [])

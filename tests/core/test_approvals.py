@@ -88,6 +88,9 @@ async def test_approve_runs_the_call_once_and_the_conversation_continues(script:
         "MessageOutputItem",
     ]
     assert second.interruptions == []
+    # The first result still shows the run as it ended.
+    assert first.final_output is None and len(first.interruptions) == 1
+    assert len(first.new_items) == 3 and len(second.new_items) == 5
 
 
 async def test_reject_tells_the_model_and_runs_nothing(script: Script) -> None:
