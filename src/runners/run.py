@@ -260,21 +260,12 @@ class _Run:
             None if isinstance(input, RunState) else self.settings.max_turns,
         )
         self.resuming = isinstance(input, RunState)
+        self.input_items: list[InputItem] = []
         if isinstance(input, RunState):
             self.state = _resumable(input, turns)
-            self.input_items: list[InputItem] = []
             context = context if context is not None else input.context
         else:
-            self.input_items = _input_items(input, starting_agent)
-            structured = starting_agent.input_schema is not None and not isinstance(input, list)
-            # Structured input is kept as the JSON message the model sees (see structured_input).
-            self.state = RunState(
-                starting_agent,
-                self.input_items if structured else input,
-                _check_max_turns(turns),
-                run_id=new_run_id(),
-                parent_run_id=current_run_id.get(),
-            )
+            self.state = self._new_state(starting_agent, input, turns)
         state = self.state
         state.context = context
         self.ctx: RunContextWrapper[Any] = RunContextWrapper(
@@ -289,6 +280,18 @@ class _Run:
         self._prepared: dict[int, tuple[Gear, RequestPlan]] = {}
         self._parallel_shields: list[InputShield[Any]] = []
         self._log = get_logger()
+
+    def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
+        self.input_items = _input_items(input, agent)
+        structured = agent.input_schema is not None and not isinstance(input, list)
+        # Structured input is kept as the JSON message the model sees (see structured_input).
+        return RunState(
+            agent,
+            self.input_items if structured else input,
+            _check_max_turns(max_turns),
+            run_id=new_run_id(),
+            parent_run_id=current_run_id.get(),
+        )
 
     def _setup(self) -> RunSetup:
         return RunSetup(self.config, self.settings, getattr(self.session, "session_id", None))
