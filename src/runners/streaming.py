@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -29,7 +29,19 @@ from .state import RunState
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
-    from .run import _Run
+
+
+class LiveRun(Protocol):
+    """What a streamed result needs of the run it follows (the loop's `_Run` is one)."""
+
+    state: RunState
+    ctx: RunContextWrapper[Any]
+    config: RunConfig
+
+    async def execute(self, timeout: float | None) -> None: ...
+
+    def request_stop(self) -> None: ...
+
 
 T = TypeVar("T")
 Emit = Callable[[StreamEvent], Awaitable[None]]
@@ -43,7 +55,7 @@ _running: set[asyncio.Task[Any]] = set()
 
 
 def start(
-    make_run: Callable[[Emit], _Run], timeout: float | None, buffer_size: int
+    make_run: Callable[[Emit], LiveRun], timeout: float | None, buffer_size: int
 ) -> RunResultStreaming:
     """Start the run `make_run(emit)` in the background; its events go to the result."""
     size = _check_buffer_size(buffer_size)
@@ -93,7 +105,7 @@ def _emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
     return emit
 
 
-async def _drive(run: _Run, timeout: float | None) -> Exception | None:
+async def _drive(run: LiveRun, timeout: float | None) -> Exception | None:
     """The run's task. Returns the run's error rather than raising it: the consumer raises it
     (a failure nobody iterated is not reported as "never retrieved"). Cancellation propagates."""
     try:
@@ -113,7 +125,7 @@ class RunResultStreaming(_ResultMethods):
 
     def __init__(
         self,
-        run: _Run,
+        run: LiveRun,
         events: MemoryObjectReceiveStream[StreamEvent],
         task: asyncio.Task[Exception | None],
     ) -> None:
