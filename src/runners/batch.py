@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncGenerator, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -153,16 +152,9 @@ async def run_one(agent: Agent[Any], index: int, value: Any, options: RunOptions
     except Exception as exc:
         details = exc.run_data if isinstance(exc, RunnerError) else None
         usage = details.usage if details is not None else Usage()
-        return BatchItem(index, value, None, exc, usage, _run_id(details and details.context))
-    return BatchItem(index, value, result.final_output, None, result.usage, _run_id(result))
-
-
-def _run_id(source: Any) -> str:
-    """The run's id, from its result (`result.run_id`) or a failed run's context."""
-    # TEMPORARY (issue 20): run ids are being added on another branch; until they land, a
-    # batch item gets an id of its own here, and only here.
-    run_id = getattr(source, "run_id", None)
-    return run_id if isinstance(run_id, str) else uuid.uuid4().hex
+        run_id = details.context.run_id if details is not None else None
+        return BatchItem(index, value, None, exc, usage, run_id)
+    return BatchItem(index, value, result.final_output, None, result.usage, result.run_id)
 
 
 def _check_concurrency(concurrency: int) -> None:
