@@ -4,6 +4,7 @@
     drusilla chat FILE_OR_MODULE[:AGENT]          [--session ID] [--db PATH]
     drusilla demo [EXAMPLE ...]                   [--offline | --online] [--list]
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
+    drusilla runs list | approve RUN CALL | reject RUN CALL [--message M]   [--db URL]
 
 Exit codes: 0 done, 1 failed (one line on stderr says why), 2 the command line was wrong.
 Each command lives in its own module with an `add_<name>_command(commands)` function that builds
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .chat import add_chat_command
     from .demo import add_demo_command
     from .run import add_run_command
+    from .runs import add_runs_command
     from .trace import add_trace_command
 
     parser = argparse.ArgumentParser(
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_chat_command(commands)
     add_demo_command(commands)
     add_trace_command(commands)
+    add_runs_command(commands)
     return parser
 
 

@@ -9,7 +9,7 @@ event and waits for decisions as DBOS messages, so a decision can come from any 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,11 @@ from ..agents.agent import Agent
 from ..runners.config import RunConfig
 from ..runners.events import RawResponseEvent, RunItemStreamEvent, StreamEvent
 from ..runners.run import Runner
+from ..sessions.base import Session
 from ..util.errors import UserError
 from .agent import dbos_agent
 from .database import DurableDatabase
+from .steps import DurableSession
 
 WORKFLOW_NAME = "drusilla.run"
 WORKFLOW_VERSION = "drusilla-durable-1"
@@ -75,6 +77,9 @@ class DurableRunner:
     `agents`: every agent a run may start with, by name (a restarted process must find them
     again). `database_url`: DBOS's system database, a SQLite file in the working directory by
     default (`sqlite:///drusilla-durable.sqlite`) or Postgres (`postgresql://...`).
+    `context`: the context object of every run (not saved: a restarted process passes its own).
+    `session_factory(session_id) -> Session`: the session of a run started with `session_id`;
+    its reads and writes are steps, so a recovered run adds no item twice.
     One `DurableRunner` per process: DBOS is a process-wide engine.
     """
 
@@ -85,12 +90,16 @@ class DurableRunner:
         database_url: str | None = None,
         run_config: RunConfig | None = None,
         max_turns: int | None = None,
+        context: Any = None,
+        session_factory: Callable[[str], Session] | None = None,
         app_name: str = "drusilla",
     ) -> None:
         self.agents = _by_name(agents)
         self.database = DurableDatabase(database_url)
         self.run_config = run_config
         self.max_turns = max_turns
+        self.context = context
+        self.session_factory = session_factory
         self.app_name = app_name
         self._durable: dict[str, Agent[Any]] = {}
         self._launched = False
@@ -144,20 +153,38 @@ class DurableRunner:
         input: Any,
         *,
         run_id: str | None = None,
+        session_id: str | None = None,
         stream: bool = False,
     ) -> DurableRunHandle:
-        """Start a durable run of `agent` (registered, or its name); returns at once."""
+        """Start a durable run of `agent` (registered, or its name); returns at once.
+
+        `run_id`: the run's id (default a new UUID); starting an id that exists already
+        returns that run instead of starting another. `stream=True`: publish the run's events
+        for `handle.stream_events()`.
+        """
         await self.launch()
         name = agent if isinstance(agent, str) else agent.name
         self._agent(name)  # an unknown agent fails here, not in the workflow
+        if session_id is not None and self.session_factory is None:
+            raise UserError(
+                "start(session_id=...) needs DurableRunner(session_factory=...) to open it."
+            )
         run_id = run_id or str(uuid.uuid4())
         with _workflow_id(run_id):
-            await DBOS.start_workflow_async(_durable_run, name, input, stream)
+            await DBOS.start_workflow_async(_durable_run, name, input, session_id, stream)
         return DurableRunHandle(run_id)
 
-    async def run(self, agent: Agent[Any] | str, input: Any, *, run_id: str | None = None) -> Any:
+    async def run(
+        self,
+        agent: Agent[Any] | str,
+        input: Any,
+        *,
+        run_id: str | None = None,
+        session_id: str | None = None,
+    ) -> Any:
         """`start` and wait for the final output."""
-        return await (await self.start(agent, input, run_id=run_id)).result()
+        handle = await self.start(agent, input, run_id=run_id, session_id=session_id)
+        return await handle.result()
 
     def handle(self, run_id: str) -> DurableRunHandle:
         return DurableRunHandle(run_id)
@@ -200,21 +227,27 @@ def _runner() -> DurableRunner:
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
-async def _durable_run(agent_name: str, input: Any, stream: bool) -> Any:
+async def _durable_run(agent_name: str, input: Any, session_id: str | None, stream: bool) -> Any:
     runner = _runner()
     agent = runner._agent(agent_name)
-    result = await _run_once(runner, agent, input, stream)
+    options: dict[str, Any] = {
+        "max_turns": runner.max_turns,
+        "run_config": runner.run_config,
+        "context": runner.context,
+    }
+    if session_id is not None and runner.session_factory is not None:
+        options["session"] = DurableSession(runner.session_factory(session_id))
+    result = await _run_once(agent, input, options, stream)
     while getattr(result, "interruptions", None):  # TODO(arch merge): result.interruptions
         state = result.to_state()
         await _wait_for_decisions(state, result.interruptions)
-        result = await _run_once(runner, agent, state, stream)
+        result = await _run_once(agent, state, options, stream)
     if stream:
         await DBOS.close_stream_async(EVENTS_STREAM)
     return result.final_output
 
 
-async def _run_once(runner: DurableRunner, agent: Agent[Any], input: Any, stream: bool) -> Any:
-    options: dict[str, Any] = {"max_turns": runner.max_turns, "run_config": runner.run_config}
+async def _run_once(agent: Agent[Any], input: Any, options: dict[str, Any], stream: bool) -> Any:
     if not stream:
         return await Runner.run(agent, input, **options)
     streamed = await Runner.run_streamed(agent, input, **options)

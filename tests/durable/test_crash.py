@@ -20,8 +20,6 @@ import pytest
 
 from drusilla.testing import Hold, OpenAIServer, Turn, call
 
-pytest.importorskip("dbos")
-
 WORKER = Path(__file__).with_name("worker.py")
 READY_TIMEOUT = 120.0  # a backstop only: the tests wait for lines in the log, not for time
 
