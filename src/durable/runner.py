@@ -32,6 +32,7 @@ PENDING_EVENT = "drusilla.pending"
 DECISION_TOPIC = "drusilla.decision"
 EVENTS_STREAM = "drusilla.events"
 DECISION_WAIT_SECONDS = 24 * 3600.0  # one durable wait; the run waits again after each
+RESULT_POLL_SECONDS = 0.1  # how often a handle to a run of another process looks for its end
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,19 @@ class PendingApproval:
 class DurableRunHandle:
     """A started durable run: wait for its output, or follow its events."""
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, started: Any = None) -> None:
         self.run_id = run_id
+        self._started = started  # DBOS's handle when this process started the run
 
     def __repr__(self) -> str:
         return f"DurableRunHandle(run_id={self.run_id!r})"
 
     async def result(self) -> Any:
         """The run's final output, once it has one (waiting through approvals and restarts)."""
+        if self._started is not None:  # running here: wait for its task, no polling
+            return await self._started.get_result()
         handle: Any = await DBOS.retrieve_workflow_async(self.run_id)
-        return await handle.get_result()
+        return await handle.get_result(polling_interval_sec=RESULT_POLL_SECONDS)
 
     async def status(self) -> str:
         """DBOS's status of the run: PENDING, SUCCESS, ERROR, CANCELLED, ..."""
@@ -171,8 +175,8 @@ class DurableRunner:
             )
         run_id = run_id or str(uuid.uuid4())
         with _workflow_id(run_id):
-            await DBOS.start_workflow_async(_durable_run, name, input, session_id, stream)
-        return DurableRunHandle(run_id)
+            started = await DBOS.start_workflow_async(_durable_run, name, input, session_id, stream)
+        return DurableRunHandle(run_id, started)
 
     async def run(
         self,

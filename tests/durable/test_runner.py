@@ -5,6 +5,7 @@ Real DBOS on a real SQLite file per test; the model over real HTTP (the local se
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,13 @@ async def test_a_run_checkpoints_each_model_call_and_sword(
     assert await handle.status() == "SUCCESS"
     assert await step_names("run-1") == ["Clerk.model", "Clerk.record", "Clerk.model"]
     assert SWORD_LOG == ["a"]
+
+
+async def test_sqlite_is_in_wal_mode(server: OpenAIServer, durable: Any, tmp_path: Path) -> None:
+    runner = durable([Agent("Clerk", model=server.model(Turn("Hi.")))])
+    assert await runner.run("Clerk", "Hi") == "Hi."
+    mode = sqlite3.connect(tmp_path / "d.sqlite").execute("PRAGMA journal_mode").fetchone()
+    assert mode == ("wal",)
 
 
 async def test_starting_a_finished_run_again_runs_nothing(
