@@ -123,3 +123,43 @@ def test_kill_during_a_model_call_repeats_only_that_call(
     requests = server.requests_for("durable")
     assert len(requests) == 4  # turn 1, turn 2 (killed in flight), turn 2 again, turn 3
     assert requests[1].input == requests[2].input  # the repeated call is the same request
+
+
+def drusilla_runs(worker: Worker, *args: str) -> str:
+    """`drusilla runs ...` in a process of its own, on the worker's database."""
+    command = [
+        sys.executable,
+        "-m",
+        "drusilla.cli",
+        "runs",
+        *args,
+        "--db",
+        f"sqlite:///{worker.db}",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=READY_TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_an_approval_sent_while_the_run_is_down_is_picked_up(
+    worker: Worker, server: OpenAIServer
+) -> None:
+    server.add(Turn(calls=[call("send_money", amount=5)]), model="durable")
+    worker.start("start", "run-approval", "Send 5.")
+    pending: list[dict[str, Any]] = []
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not pending:  # waiting for a decision: its call is listed from another process
+        assert time.monotonic() < deadline, "the run never asked for approval"
+        pending = [json.loads(line) for line in drusilla_runs(worker, "list", "--json").split()]
+    assert pending[0]["sword"] == "send_money" and pending[0]["arguments"] == {"amount": 5}
+    worker.kill()
+
+    drusilla_runs(worker, "approve", "run-approval", pending[0]["call_id"])
+    assert named(worker.events(), "send_money") == []  # nothing ran while it was down
+    server.add(Turn("Sent 5."), model="durable")
+    worker.start("resume", "run-approval")
+    assert worker.finish() == "Sent 5."
+    assert [e["amount"] for e in named(worker.events(), "send_money")] == [5]
+    requests = server.requests_for("durable")
+    assert len(requests) == 2  # the call that asked, and the one after the approval
+    assert requests[1].input[-1]["output"] == "sent 5"

@@ -42,9 +42,16 @@ def hang(note: str) -> str:
     return f"finished {note}"
 
 
+@sword(needs_approval=True)
+def send_money(amount: int) -> str:
+    """Send money (a person approves first)."""
+    log("send_money", amount=amount)
+    return f"sent {amount}"
+
+
 def build_agent() -> Agent[Any]:
     model = OpenAIChatModel("durable", base_url=BASE_URL, api_key="sk-test")
-    return Agent(name="Clerk", model=model, swords=[record, hang])
+    return Agent(name="Clerk", model=model, swords=[record, hang, send_money])
 
 
 async def main() -> None:
