@@ -5,6 +5,7 @@ Real DBOS on a real SQLite file per test; the model over real HTTP (the local se
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -184,3 +185,34 @@ async def test_bad_input_is_a_user_error(server: OpenAIServer, durable: Any) -> 
     with pytest.raises(UserError, match="already running in this process"):
         await durable([clerk]).launch()
     assert isinstance(clerk.model, ServedModel)
+
+
+async def test_mcp_tool_calls_are_steps(server: OpenAIServer, durable: Any) -> None:
+    from tests.mcp.conftest import stdio_probe
+
+    model = server.model(Turn(calls=[call("add", a=2, b=3)]), Turn("5."))
+    agent = Agent("Maths", model=model, mcp_servers=[stdio_probe(name="probe")])
+    runner = durable([agent])
+    assert await runner.run("Maths", "2+3?", run_id="mcp") == "5."
+    assert await step_names("mcp") == [
+        "Maths.mcp.probe.list_tools",
+        "Maths.model",
+        "Maths.mcp.probe.add",
+        "Maths.model",
+    ]
+    assert model.requests[1].input[-1]["output"] == "5"
+
+
+POSTGRES_URL = os.environ.get("DRUSILLA_TEST_POSTGRES_URL")
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="no Postgres server: set DRUSILLA_TEST_POSTGRES_URL=postgresql://... to run it",
+)
+async def test_postgres_database(server: OpenAIServer) -> None:
+    model = server.model(Turn(calls=[call("record", note="pg")]), Turn("Done on Postgres."))
+    async with DurableRunner(
+        [Agent("Clerk", model=model, swords=[record])], database_url=POSTGRES_URL
+    ) as runner:
+        assert await runner.run("Clerk", "Note pg.") == "Done on Postgres."
