@@ -51,9 +51,9 @@ class _Rewriter:
         return durable
 
     def sword(self, sword: Sword, agent_name: str) -> Sword:
-        if isinstance(sword, AgentSword) and sword.agent is not None:
+        if isinstance(sword, AgentSword) and sword.nested_agent is not None:
             # An agent used as a sword is not one step: its nested run checkpoints its own.
-            nested = self.agent(sword.agent)
+            nested = self.agent(sword.nested_agent)
             return nested.as_sword(sword.name, sword.description, sword.output_extractor)
         return durable_sword(sword, agent_name)
 

@@ -242,7 +242,7 @@ async def _durable_run(agent_name: str, input: Any, session_id: str | None, stre
     if session_id is not None and runner.session_factory is not None:
         options["session"] = DurableSession(runner.session_factory(session_id))
     result = await _run_once(agent, input, options, stream)
-    while getattr(result, "interruptions", None):  # TODO(arch merge): result.interruptions
+    while result.interruptions:
         state = result.to_state()
         await _wait_for_decisions(state, result.interruptions)
         result = await _run_once(agent, state, options, stream)
