@@ -5,6 +5,7 @@ Real DBOS on a real SQLite file per test; the model over real HTTP (the local se
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -216,3 +217,36 @@ async def test_postgres_database(server: OpenAIServer) -> None:
         [Agent("Clerk", model=model, swords=[record])], database_url=POSTGRES_URL
     ) as runner:
         assert await runner.run("Clerk", "Note pg.") == "Done on Postgres."
+
+
+async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any) -> None:
+    @sword(needs_approval=True)
+    def pay(amount: int) -> str:
+        """Pay (a person approves first)."""
+        SWORD_LOG.append(f"pay {amount}")
+        return f"paid {amount}"
+
+    model = server.model(
+        Turn(calls=[call("pay", amount=1), call("pay", amount=2), call("record", note="r")]),
+        Turn("Paid one."),
+    )
+    runner = durable([Agent("Clerk", model=model, swords=[pay, record])])
+    handle = await runner.start("Clerk", "Pay.", run_id="pay")
+    pending: list[Any] = []
+    while len(pending) < 2:  # the run publishes its pending calls once the turn is done
+        pending = await runner.pending_approvals()
+        await asyncio.sleep(0.05)
+    assert [(p.run_id, p.sword, p.arguments) for p in pending] == [
+        ("pay", "pay", {"amount": 1}),
+        ("pay", "pay", {"amount": 2}),
+    ]
+    assert SWORD_LOG == ["r"]  # the call needing no approval ran; the others wait
+    await runner.approve("pay", pending[0].call_id)
+    await runner.reject("pay", pending[1].call_id, "Only one payment today.")
+    assert await handle.result() == "Paid one."
+    assert SWORD_LOG == ["r", "pay 1"]
+    outputs = [item["output"] for item in model.requests[1].input if "output" in item]
+    assert sorted(outputs) == ["Only one payment today.", "noted r", "paid 1"]
+    assert await runner.pending_approvals() == []
+    with pytest.raises(UserError, match="is not waiting for a decision"):
+        await runner.approve("pay", pending[0].call_id)
