@@ -146,6 +146,7 @@ def test_an_approval_sent_while_the_run_is_down_is_picked_up(
 ) -> None:
     server.add(Turn(calls=[call("send_money", amount=5)]), model="durable")
     worker.start("start", "run-approval", "Send 5.")
+    worker.wait_for(lambda events: bool(named(events, "started")))
     pending: list[dict[str, Any]] = []
     deadline = time.monotonic() + READY_TIMEOUT
     while not pending:  # waiting for a decision: its call is listed from another process
