@@ -51,6 +51,7 @@ from ..tools.swords import (
     run_sword_calls,
 )
 from ..tracing.describe import describe_model_call, describe_run_end
+from ..tracing.inputs import InputTrail
 from ..tracing.processors import configure_from_settings
 from ..tracing.records import run_record
 from ..tracing.spans import span, tracing_options
@@ -281,6 +282,7 @@ class _Run:
         self._prepared: dict[int, tuple[_Gear, RequestPlan]] = {}
         self._parallel_shields: list[InputShield[Any]] = []
         self._output_retries_used = 0
+        self._trace_inputs = InputTrail()
         self._log = get_logger()
 
     # --- the run -------------------------------------------------------------------------------
@@ -304,6 +306,7 @@ class _Run:
                 run_record(self, nested),
             ):
                 run_span.set_data(input=self.input)
+                self._trace_inputs.start(run_span)
                 self._log.debug("run.start", agent=self.agent.name, max_turns=self.max_turns)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
@@ -442,7 +445,7 @@ class _Run:
             else:
                 response = await self._ask(model, request)
             if model_span.recording:
-                describe_model_call(model_span, request, response)
+                describe_model_call(model_span, request, response, self._trace_inputs)
         self.model_responses.append(response)
         self.ctx.usage.add(response.usage)
         await fire_llm_end(self.charms, self.ctx, agent, response)

@@ -37,6 +37,10 @@ class Span:
     attributes: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     """"ExceptionType: message" when the span's block raised."""
+    input_base: tuple[str, int] | None = None
+    """Set when this span's `input` list starts with the first `n` items of another span's full
+    input `(span_id, n)`: exported spans then carry only the items after those (see
+    `tracing.inputs`), so a traced turn costs what it adds, not the whole conversation."""
 
     recording: ClassVar[bool] = True
     """False for the shared no-op span: skip work that only feeds attributes."""
@@ -57,6 +61,14 @@ class Span:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy; values under secret-looking keys and known API keys are masked."""
         secrets = known_secrets()
+        attributes = self.attributes
+        if self.input_base is not None and "input" in attributes:
+            base_id, count = self.input_base
+            attributes = {
+                **attributes,
+                "input": attributes["input"][count:],
+                "input_base": {"span_id": base_id, "items": count},
+            }
         return {
             "kind": self.kind,
             "name": self.name,
@@ -65,7 +77,7 @@ class Span:
             "parent_id": self.parent_id,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
-            "attributes": to_jsonable(self.attributes, secrets),
+            "attributes": to_jsonable(attributes, secrets),
             "error": to_jsonable(self.error, secrets),
         }
 
