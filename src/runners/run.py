@@ -779,18 +779,29 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
     if isinstance(input, str):
         return [user_message(input)]
     if isinstance(input, list):
-        for position, item in enumerate(input):
-            if not isinstance(item, dict) or not ("role" in item or "type" in item):
-                raise UserError(
-                    f"input[{position}]={item!r} is not a conversation item; pass a string, or "
-                    'a list of dicts such as {"role": "user", "content": "..."} '
-                    "(result.to_input_list() gives one)."
-                )
+        if not _all_items(input):
+            _raise_not_an_item(input)
         return list(input)
     raise UserError(
         f"input must be a string or a list of conversation items, got {type(input).__name__}. "
         "For structured input give the agent an input_type (Agent(input_type=...))."
     )
+
+
+def _all_items(values: list[Any]) -> bool:
+    """Every value a dict with a "role" or a "type" (one comprehension: long histories come
+    through here on every run, and the error message is built only when one is not)."""
+    return all([isinstance(v, dict) and ("role" in v or "type" in v) for v in values])
+
+
+def _raise_not_an_item(values: list[Any]) -> None:
+    for position, item in enumerate(values):
+        if not isinstance(item, dict) or not ("role" in item or "type" in item):
+            raise UserError(
+                f"input[{position}]={item!r} is not a conversation item; pass a string, or "
+                'a list of dicts such as {"role": "user", "content": "..."} '
+                "(result.to_input_list() gives one)."
+            )
 
 
 def _check_max_turns(value: Any) -> int:
