@@ -10,9 +10,12 @@ from ..models.usage import Usage
 from .inputs import InputTrail
 from .spans import Span
 
+_USAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Usage))
+
 
 def usage_dict(usage: Usage) -> dict[str, int]:
-    return dataclasses.asdict(usage)
+    # not dataclasses.asdict: it deep-copies field by field, on every model span
+    return {name: getattr(usage, name) for name in _USAGE_FIELDS}
 
 
 def describe_model_call(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..util.errors import UserError
+from .jsonable import known_secrets, to_jsonable
 from .spans import (
     Span,
     TraceProcessor,
@@ -119,7 +120,7 @@ class JSONLTraceExporter:
         pass
 
     def on_span_end(self, span: Span) -> None:
-        line = json.dumps(span.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = span_line(span)
         target = self.file_for(span.trace_id)
         root = span.parent_id is None
         with self._lock:
@@ -173,6 +174,43 @@ class JSONLTraceExporter:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+_INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
+_ENCODED_PLACEHOLDER = json.dumps(_INPUT_PLACEHOLDER)
+_ITEM_CACHE_SIZE = 100_000
+_encoded_items: dict[int, tuple[Any, tuple[str, ...], str]] = {}
+
+
+def span_line(span: Span) -> str:
+    """`span` as one JSON line, its input items encoded (and masked) once per process each.
+
+    Runs see the same item objects again and again — a history passed back in, a session's
+    items, the growing conversation of a run — so each item's JSON is kept (by identity, with
+    the item itself so the identity stays its own) and spliced into later lines.
+    """
+    items = span.new_input_items()
+    if items is None:
+        return _dumps(span.to_dict()) + "\n"
+    secrets = known_secrets()
+    encoded = ",".join([_item_json(item, secrets) for item in items])
+    line = _dumps(span.to_dict(input_placeholder=_INPUT_PLACEHOLDER))
+    return line.replace(_ENCODED_PLACEHOLDER, f"[{encoded}]", 1) + "\n"
+
+
+def _item_json(item: Any, secrets: tuple[str, ...]) -> str:
+    known = _encoded_items.get(id(item))
+    if known is not None and known[0] is item and known[1] == secrets:
+        return known[2]
+    text = _dumps(to_jsonable(item, secrets))
+    if len(_encoded_items) >= _ITEM_CACHE_SIZE:
+        _encoded_items.clear()
+    _encoded_items[id(item)] = (item, secrets, text)
+    return text
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _write_whole(fd: int, data: bytes) -> None:
