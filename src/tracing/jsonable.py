@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import json
 import os
 from typing import Any
 
@@ -39,6 +40,34 @@ _MAX_DEPTH = 32
 def is_secret_key(key: str) -> bool:
     lowered = key.lower().replace("-", "_")
     return lowered in _SECRET_KEYS or lowered.endswith(_SECRET_SUFFIXES)
+
+
+_SECRET_KEY_ENDINGS = tuple(
+    sorted({f'{key.rsplit("_", 1)[-1]}"' for key in (*_SECRET_KEYS, *_SECRET_SUFFIXES)})
+)
+"""How every secret-looking key ends in JSON text ("...token": ...), from the same rule as
+`is_secret_key`: a quick screen, a few substring searches in C."""
+_PLAIN_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), default=lambda value: to_jsonable(value)
+)
+
+
+def plain_json(value: Any, secrets: tuple[str, ...]) -> str | None:
+    """`value` as JSON text when masking would change nothing in it — no secret-looking key,
+    none of `secrets` — else None (then encode `to_jsonable(value, secrets)`).
+
+    Encoding first and screening the text runs at C speed; most spans hold nothing to mask.
+    """
+    try:
+        text = _PLAIN_ENCODER.encode(value)
+    except (TypeError, ValueError):
+        return None
+    lowered = text.lower()
+    if any(ending in lowered for ending in _SECRET_KEY_ENDINGS):
+        return None
+    if any(secret in text for secret in secrets):
+        return None
+    return text
 
 
 def known_secrets() -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..util.errors import UserError
-from .jsonable import known_secrets, to_jsonable
+from .jsonable import known_secrets, plain_json, to_jsonable
 from .spans import (
     Span,
     TraceProcessor,
@@ -183,26 +183,47 @@ _encoded_items: dict[int, tuple[Any, tuple[str, ...], str]] = {}
 
 
 def span_line(span: Span) -> str:
-    """`span` as one JSON line, its input items encoded (and masked) once per process each.
+    """`span` as one JSON line, masked as `Span.to_dict` masks, its input items encoded (and
+    masked) once per process each.
 
     Runs see the same item objects again and again — a history passed back in, a session's
     items, the growing conversation of a run — so each item's JSON is kept (by identity, with
     the item itself so the identity stays its own) and spliced into later lines.
     """
-    items = span.new_input_items()
-    if items is None:
-        return _dumps(span.to_dict()) + "\n"
     secrets = known_secrets()
-    encoded = ",".join([_item_json(item, secrets) for item in items])
-    line = _dumps(span.to_dict(input_placeholder=_INPUT_PLACEHOLDER))
-    return line.replace(_ENCODED_PLACEHOLDER, f"[{encoded}]", 1) + "\n"
+    items = span.new_input_items()
+    attributes = span.attributes
+    if items is not None:
+        attributes = {**attributes, "input": _INPUT_PLACEHOLDER}
+        if span.input_base is not None:
+            base_id, count = span.input_base
+            attributes["input_base"] = {"span_id": base_id, "items": count}
+    record = {
+        "kind": span.kind,
+        "name": span.name,
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_id": span.parent_id,
+        "started_at": span.started_at,
+        "ended_at": span.ended_at,
+        "attributes": attributes,
+        "error": span.error,
+    }
+    line = plain_json(record, secrets)
+    if line is None:  # something to mask: the general path
+        placeholder = _INPUT_PLACEHOLDER if items is not None else None
+        line = _dumps(span.to_dict(input_placeholder=placeholder))
+    if items is not None:
+        encoded = ",".join([_item_json(item, secrets) for item in items])
+        line = line.replace(_ENCODED_PLACEHOLDER, f"[{encoded}]", 1)
+    return line + "\n"
 
 
 def _item_json(item: Any, secrets: tuple[str, ...]) -> str:
     known = _encoded_items.get(id(item))
     if known is not None and known[0] is item and known[1] == secrets:
         return known[2]
-    text = _dumps(to_jsonable(item, secrets))
+    text = plain_json(item, secrets) or _dumps(to_jsonable(item, secrets))
     if len(_encoded_items) >= _ITEM_CACHE_SIZE:
         _encoded_items.clear()
     _encoded_items[id(item)] = (item, secrets, text)

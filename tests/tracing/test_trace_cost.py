@@ -181,3 +181,29 @@ async def test_opentelemetry_still_gets_each_model_calls_whole_input() -> None:
     # the history's messages, then per earlier turn one tool call (the first joins the
     # history's closing assistant message) and one tool result
     assert sizes == [HISTORY] + [HISTORY - 1 + 2 * turn for turn in range(1, TURNS)]
+
+
+def test_the_jsonl_line_masks_what_to_dict_masks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drusilla.tracing import span
+    from drusilla.util.settings import reload_settings
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    reload_settings()
+    target = tmp_path / "trace.jsonl"
+    add_trace_processor(JSONLTraceExporter(target))
+    quoted = {"role": "user", "content": "my key is sk-test-0123456789"}
+    with span("run", "r") as root, span("model", "m") as model:
+        model.set(settings={"X-Api-Key": "abc", "temperature": 0.5}, plain={"tokens": 3})
+        model.set_data(input=[quoted, {"role": "user", "content": "fine"}])
+        root.set_data(input="sk-test-0123456789")
+    text = target.read_text()
+    assert "sk-test-0123456789" not in text and "abc" not in text
+    spans, _ = read_spans(target)
+    attributes = spans[0]["attributes"]
+    assert attributes["settings"] == {"X-Api-Key": "***", "temperature": 0.5}
+    assert attributes["plain"] == {"tokens": 3}
+    assert attributes["input"][0]["content"] == "my key is ***"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    reload_settings()
