@@ -251,6 +251,11 @@ def _method() -> list[str]:
         "drusilla's first `@sword` 0.35 s slower and its process 23 MiB larger.",
         "- Medians with the interquartile range (p25–p75) and the extremes; ratios are "
         "drusilla's median divided by the peer's.",
+        "- Per-turn figures are given in CPU time of the framework's process (all threads) "
+        "beside wall time: a busy machine preempts a long run more often than a short one, "
+        "which skews wall-time ratios but not CPU time. Each job's 1-minute load average "
+        "(start → end) is listed with its figures, and the page is only published from a run "
+        "whose load average never went above the number of usable cores.",
         "",
     ]
 
