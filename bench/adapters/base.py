@@ -53,6 +53,33 @@ def history(items: int) -> list[tuple[str, str]]:
     return [(roles[n % 2], f"earlier message {n}") for n in range(items)]
 
 
+def results_this_run(items: Any) -> int:
+    """Tool results since the last user message, in a conversation of Responses-style dicts
+    (drusilla's and the Agents SDK's model input)."""
+    seen = 0
+    for item in reversed(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        if item.get("role") == "user":
+            break
+        if item.get("type") == "function_call_output":
+            seen += 1
+    return seen
+
+
+_converted: dict[int, tuple[History, list[dict[str, str]]]] = {}
+
+
+def message_dicts(history: History) -> list[dict[str, str]]:
+    """The history as {"role", "content"} dicts, converted once per history (an application
+    keeps its conversation and passes it back; it does not rebuild it before every run)."""
+    known = _converted.get(id(history))
+    if known is None or known[0] is not history:
+        known = (history, [{"role": role, "content": text} for role, text in history])
+        _converted[id(history)] = known
+    return known[1]
+
+
 class Unsupported(Exception):
     """The framework has no such feature (the scenario reports n/a for it)."""
 

@@ -10,31 +10,15 @@ from drusilla import Agent, ModelRequest, ModelResponse, Runner, Usage, sword
 from drusilla.models.interface import ModelStreamEvent, ResponseDone
 from drusilla.models.items import InputItem, assistant_message, function_call
 
-from .base import INSTRUCTIONS, MAX_TURNS, History, Script, call_id
-
-
-def results_this_run(items: list[InputItem]) -> int:
-    """Tool results since the last user message."""
-    seen = 0
-    for item in reversed(items):
-        if item.get("role") == "user":
-            break
-        if item.get("type") == "function_call_output":
-            seen += 1
-    return seen
-
-
-_converted: dict[int, tuple[History, list[Any]]] = {}
-
-
-def native_history(history: History) -> list[Any]:
-    """The history as this framework's messages, converted once per history (an application
-    keeps its conversation and passes it back; it does not rebuild it before every run)."""
-    known = _converted.get(id(history))
-    if known is None or known[0] is not history:
-        known = (history, [{"role": role, "content": text} for role, text in history])
-        _converted[id(history)] = known
-    return known[1]
+from .base import (
+    INSTRUCTIONS,
+    MAX_TURNS,
+    History,
+    Script,
+    call_id,
+    message_dicts,
+    results_this_run,
+)
 
 
 class ScriptModel:
@@ -87,7 +71,7 @@ class Drusilla:
     ) -> str:
         given: Any = prompt
         if history:
-            given = [*native_history(history), {"role": "user", "content": prompt}]
+            given = [*message_dicts(history), {"role": "user", "content": prompt}]
         result = await Runner.run(agent, given, max_turns=MAX_TURNS, session=session)
         return str(result.final_output)
 

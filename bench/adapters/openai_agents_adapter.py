@@ -33,35 +33,17 @@ from agents import (
     set_tracing_disabled,
 )
 
-from .base import INSTRUCTIONS, MAX_TURNS, History, Script, call_id
+from .base import (
+    INSTRUCTIONS,
+    MAX_TURNS,
+    History,
+    Script,
+    call_id,
+    message_dicts,
+    results_this_run,
+)
 
 set_tracing_disabled(True)
-
-
-def results_this_run(items: Any) -> int:
-    """Tool results since the last user message."""
-    seen = 0
-    for item in reversed(list(items) if isinstance(items, list) else []):
-        if not isinstance(item, dict):
-            continue
-        if item.get("role") == "user":
-            break
-        if item.get("type") == "function_call_output":
-            seen += 1
-    return seen
-
-
-_converted: dict[int, tuple[History, list[Any]]] = {}
-
-
-def native_history(history: History) -> list[Any]:
-    """The history as this framework's messages, converted once per history (an application
-    keeps its conversation and passes it back; it does not rebuild it before every run)."""
-    known = _converted.get(id(history))
-    if known is None or known[0] is not history:
-        known = (history, [{"role": role, "content": text} for role, text in history])
-        _converted[id(history)] = known
-    return known[1]
 
 
 class JSONLProcessor:
@@ -194,7 +176,7 @@ class OpenAIAgents:
     ) -> str:
         given: Any = prompt
         if history:
-            given = [*native_history(history), {"role": "user", "content": prompt}]
+            given = [*message_dicts(history), {"role": "user", "content": prompt}]
         result = await Runner.run(agent, given, max_turns=MAX_TURNS, session=session)
         return str(result.final_output)
 
