@@ -51,6 +51,7 @@ from ..tools.swords import (
     run_sword_calls,
 )
 from ..tracing.describe import describe_model_call, describe_run_end
+from ..tracing.inputs import InputTrail
 from ..tracing.processors import configure_from_settings
 from ..tracing.records import RunObserver, RunSetup, run_record
 from ..tracing.spans import span, tracing_options
@@ -374,6 +375,7 @@ class _Run:
         self._unsaved: list[InputItem] = []
         self._prepared: dict[int, tuple[Gear, RequestPlan]] = {}
         self._parallel_shields: list[InputShield[Any]] = []
+        self._trace_inputs = InputTrail()
         self._log = get_logger()
 
     def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
@@ -423,6 +425,7 @@ class _Run:
                 if run_span.recording:
                     state.trace_id = run_span.trace_id
                 run_span.set_data(input=state.input)
+                self._trace_inputs.start(run_span)
                 self._log.debug("run.start", agent=state.current_agent.name)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
@@ -727,7 +730,7 @@ class _Run:
             else:
                 response = await self._ask(model, request)
             if model_span.recording:
-                describe_model_call(model_span, request, response)
+                describe_model_call(model_span, request, response, self._trace_inputs)
         self.state.model_responses.append(response)
         self.state.usage.add(response.usage)
         for observer in self.observers:
@@ -929,37 +932,45 @@ _EVENT_NAMES: dict[type, Any] = {
 
 async def _collect_gear(agent: Agent[Any]) -> Gear:
     """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
-    swords: dict[str, Sword] = {}
-    owners: dict[str, str] = {}
-    all_swords = list(agent.swords)
+    all_swords: Sequence[Sword] = agent.swords
     if agent.mcp_servers:
         from ..tools.mcp import mcp_swords
 
-        all_swords.extend(await mcp_swords(agent.mcp_servers))
-    for sword in all_swords:
-        _claim(agent, owners, sword.name, _describe_sword(sword))
-        swords[sword.name] = sword
+        all_swords = [*agent.swords, *await mcp_swords(agent.mcp_servers)]
+    swords = {sword.name: sword for sword in all_swords}
+    if len(swords) < len(all_swords):  # described only when there is a clash to report
+        _raise_duplicate_sword(agent, all_swords)
     orbs: dict[str, Orb] = {}
     for target in agent.orbs:
         orb = as_orb(target)
-        _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
+        clash = swords.get(orb.sword_name) or orbs.get(orb.sword_name)
+        if clash is not None:
+            _raise_duplicate(agent, orb.sword_name, _describe(clash), _describe(orb))
         orbs[orb.sword_name] = orb
     specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
     return Gear(swords, orbs, specs)
 
 
-def _describe_sword(sword: Sword) -> str:
-    origin = getattr(sword, "mcp_server_name", None)
-    return f"the sword from MCP server {origin!r}" if origin else f"the sword {sword.name!r}"
+def _raise_duplicate_sword(agent: Agent[Any], all_swords: Sequence[Sword]) -> None:
+    first: dict[str, Sword] = {}
+    for sword in all_swords:
+        if sword.name in first:
+            _raise_duplicate(agent, sword.name, _describe(first[sword.name]), _describe(sword))
+        first[sword.name] = sword
 
 
-def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> None:
-    if name in owners:
-        raise UserError(
-            f"Agent {agent.name!r} offers two swords named {name!r}: {owners[name]} and {owner}. "
-            "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
-        )
-    owners[name] = owner
+def _describe(gear: Sword | Orb) -> str:
+    if isinstance(gear, Orb):
+        return f"the orb to agent {gear.agent.name!r}"
+    origin = getattr(gear, "mcp_server_name", None)
+    return f"the sword from MCP server {origin!r}" if origin else f"the sword {gear.name!r}"
+
+
+def _raise_duplicate(agent: Agent[Any], name: str, first: str, second: str) -> None:
+    raise UserError(
+        f"Agent {agent.name!r} offers two swords named {name!r}: {first} and {second}. "
+        "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
+    )
 
 
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
@@ -968,18 +979,29 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
     if isinstance(input, str):
         return [user_message(input)]
     if isinstance(input, list):
-        for position, item in enumerate(input):
-            if not isinstance(item, dict) or not ("role" in item or "type" in item):
-                raise UserError(
-                    f"input[{position}]={item!r} is not a conversation item; pass a string, or "
-                    'a list of dicts such as {"role": "user", "content": "..."} '
-                    "(result.to_input_list() gives one)."
-                )
+        if not _all_items(input):
+            _raise_not_an_item(input)
         return list(input)
     raise UserError(
         f"input must be a string or a list of conversation items, got {type(input).__name__}. "
         "For structured input give the agent an input_type (Agent(input_type=...))."
     )
+
+
+def _all_items(values: list[Any]) -> bool:
+    """Every value a dict with a "role" or a "type" (one comprehension: long histories come
+    through here on every run, and the error message is built only when one is not)."""
+    return all([isinstance(v, dict) and ("role" in v or "type" in v) for v in values])
+
+
+def _raise_not_an_item(values: list[Any]) -> None:
+    for position, item in enumerate(values):
+        if not isinstance(item, dict) or not ("role" in item or "type" in item):
+            raise UserError(
+                f"input[{position}]={item!r} is not a conversation item; pass a string, or "
+                'a list of dicts such as {"role": "user", "content": "..."} '
+                "(result.to_input_list() gives one)."
+            )
 
 
 def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:

@@ -318,8 +318,8 @@ def output_text(value: Any) -> str:
     """How a sword's return value reads to the model."""
     if isinstance(value, str):
         return value
-    if isinstance(value, PartsOutput):
-        return value.text
+    if _is_parts_output(value):
+        return str(value.text)
     if isinstance(value, BaseModel):
         return value.model_dump_json()
     try:
@@ -417,9 +417,17 @@ async def _invoke(
             ) from exc
         text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
         return SwordResult(call, sword, text, str(text), exc)
-    if isinstance(output, PartsOutput):
+    if isinstance(output, str):
+        return SwordResult(call, sword, output, output)
+    if _is_parts_output(output):
         return SwordResult(call, sword, output, output.text, parts=output.input_parts())
     return SwordResult(call, sword, output, output_text(output))
+
+
+def _is_parts_output(value: Any) -> bool:
+    # Attribute checks, not isinstance(value, PartsOutput): a runtime-checkable Protocol's
+    # isinstance costs microseconds, paid on every sword call.
+    return callable(getattr(value, "input_parts", None)) and hasattr(value, "text")
 
 
 # --- sword_use_behavior ------------------------------------------------------------------------

@@ -7,15 +7,23 @@ from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
 from ..models.usage import Usage
+from .inputs import InputTrail
 from .spans import Span
+
+_USAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Usage))
 
 
 def usage_dict(usage: Usage) -> dict[str, int]:
-    return dataclasses.asdict(usage)
+    # not dataclasses.asdict: it deep-copies field by field, on every model span
+    return {name: getattr(usage, name) for name in _USAGE_FIELDS}
 
 
-def describe_model_call(span: Span, request: ModelRequest, response: ModelResponse) -> None:
-    """Model, usage, finish reason and settings; prompt and answer when data is included."""
+def describe_model_call(
+    span: Span, request: ModelRequest, response: ModelResponse, trail: InputTrail
+) -> None:
+    """Model, usage, finish reason and settings; prompt and answer when data is included (the
+    prompt linked to the run's previous model call by `trail`, so only its new items are
+    exported)."""
     span.set(
         usage=usage_dict(response.usage),
         response_id=response.response_id,
@@ -26,6 +34,7 @@ def describe_model_call(span: Span, request: ModelRequest, response: ModelRespon
         output_type=request.output.name if request.output is not None else None,
     )
     span.set_data(instructions=request.instructions, input=request.input, output=response.output)
+    trail.add(span, request.input)
 
 
 def describe_run_end(span: Span, usage: Usage, turns: int, last_agent: str, output: Any) -> None:
