@@ -199,6 +199,7 @@ async def test_no_swords_sends_no_tools_and_no_tool_choice(openai_server: OpenAI
 
 
 async def test_sampling_settings_extra_body_and_headers(openai_server: OpenAIServer) -> None:
+    openai_server.allow_fields = frozenset({"top_k", "repetition_penalty"})  # non-OpenAI fields
     openai_server.add("Hi")
     await chat(openai_server).get_response(
         request(
