@@ -335,7 +335,7 @@ def _chat_part(part: dict[str, Any]) -> dict[str, Any]:
 def chat_usage(usage: Any) -> Usage:
     """Token counts of a Chat Completions reply, including the fields some servers add."""
     if usage is None:
-        return Usage(requests=1)
+        return Usage.unreported()
     prompt = get(usage, "prompt_tokens") or 0
     completion = get(usage, "completion_tokens") or 0
     cached = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
@@ -10,8 +9,9 @@ from ..models.usage import Usage
 from .spans import Span
 
 
-def usage_dict(usage: Usage) -> dict[str, int]:
-    return dataclasses.asdict(usage)
+def usage_dict(usage: Usage) -> dict[str, Any]:
+    """Token counts are None when the server reported none (`Usage.as_dict`)."""
+    return usage.as_dict()
 
 
 def describe_model_call(span: Span, request: ModelRequest, response: ModelResponse) -> None:

@@ -367,7 +367,8 @@ async def test_what_local_servers_get_wrong_is_tolerated(openai_server: OpenAISe
     assert first["call_id"].startswith("call_") and first["call_id"] != second["call_id"]
     assert first["arguments"] == "{}"
     assert second["arguments"] == '{"city": "Oslo"}'
-    assert response.usage == Usage(requests=1)
+    assert response.usage == Usage(requests=1, unreported_requests=1)
+    assert not response.usage.tokens_known
     assert response.output == [first, second]  # no empty assistant message
 
 
