@@ -583,9 +583,14 @@ class _Run:
     ) -> _Final | None:
         """A turn without other sword calls: its final output, or None to let the model retry."""
         schema = agent.output_schema
+        cut_off = response.finish_reason == "length"
         if schema is None:
+            if cut_off:
+                self._log.warning("output.truncated", agent=agent.name, finish_reason="length")
             await self._finish(agent, response.text)
             return _FINAL
+        if cut_off:
+            _raise_if_cut_off(agent, schema, response, final_calls)
         if final_calls:
             return await self._final_output_from_sword(agent, schema, final_calls)
         try:
@@ -743,6 +748,22 @@ def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> 
             "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
         )
     owners[name] = owner
+
+
+def _raise_if_cut_off(
+    agent: Agent[Any], schema: OutputSchema, response: ModelResponse, calls: list[FunctionCallItem]
+) -> None:
+    """Structured output cut off by max_tokens fails at once: a retry would be cut again."""
+    try:
+        schema.parse_text(calls[0]["arguments"] if calls else response.text)
+    except OutputValidationError as exc:
+        raise ModelBehaviorError(
+            f"Agent {agent.name!r}: the structured output ({schema.name}) was cut off by the "
+            "token limit (finish_reason 'length') before it was complete. Raise max_tokens "
+            "(ModelSettings(max_tokens=...)) or ask for a smaller output.",
+            raw_output=exc.raw_output,
+            errors=exc.errors,
+        ) from None
 
 
 def _final_sword_calls(
