@@ -22,6 +22,7 @@ from drusilla.models.openai_responses import OpenAIResponsesModel
 from .servers import (
     CHAT_SERVERS,
     LITELLM,
+    LITELLM_KEY,
     LLAMA_SERVER,
     MODEL_NAME,
     ROOT,
@@ -97,9 +98,9 @@ async def tap(request: pytest.FixtureRequest) -> AsyncIterator[Tap]:
         assert not tap.rejected(), f"requests the server rejected: {tap.rejected()}"
 
 
-def _client(base_url: str, tap: Tap) -> AsyncOpenAI:
+def _client(base_url: str, tap: Tap, api_key: str = "none") -> AsyncOpenAI:
     http = httpx.AsyncClient(transport=tap, timeout=httpx.Timeout(300.0))
-    return AsyncOpenAI(base_url=base_url, api_key="none", http_client=http, max_retries=0)
+    return AsyncOpenAI(base_url=base_url, api_key=api_key, http_client=http, max_retries=0)
 
 
 @pytest.fixture
@@ -116,4 +117,4 @@ def chat_model(chat_server: tuple[ServerSpec, str], tap: Tap) -> Callable[..., O
 
 @pytest.fixture
 def responses_model(litellm_base_url: str, tap: Tap) -> OpenAIResponsesModel:
-    return OpenAIResponsesModel(MODEL_NAME, client=_client(litellm_base_url, tap))
+    return OpenAIResponsesModel(MODEL_NAME, client=_client(litellm_base_url, tap, LITELLM_KEY))

@@ -34,6 +34,7 @@ MODEL_NAME = "SmolLM2-135M-Instruct"
 LLAMA_SERVER_VERSION = "11434.0.0"
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 LITELLM_VERSION = "1.108.0"
+LITELLM_KEY = "sk-drusilla-conformance"  # the proxy refuses to start without one; loopback only
 READY_TIMEOUT = 600.0  # a backstop only: readiness is polled
 
 
@@ -194,6 +195,7 @@ def start_litellm(backend_base_url: str) -> tuple[RunningServer, str]:
                     }
                 ],
                 "litellm_settings": {"telemetry": False, "drop_params": False},
+                "general_settings": {"master_key": LITELLM_KEY},
             }
         )
     )
