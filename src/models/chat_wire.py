@@ -71,6 +71,10 @@ class ChatDialect:
     """`content` of an assistant message that only calls swords: "" for servers whose chat
     templates read `message.content` (llama.cpp's jinja templates fail without it); None
     leaves the key out (OpenAI)."""
+    named_sword_choice: Literal["object", "required"] = "object"
+    """How a named `sword_choice` is sent: OpenAI's `{"type": "function", "function": {...}}`,
+    or `"required"` with only that sword offered (llama-server takes tool_choice as a string
+    only and ignores the object)."""
     schema_format: Literal["json_schema", "json_object_schema"] = "json_schema"
     """How `response_format` carries a JSON schema: OpenAI's `json_schema`, or llama.cpp's
     `{"type": "json_object", "schema": ...}` (llama-cpp-python takes only that one)."""
@@ -104,7 +108,9 @@ _DIALECTS: dict[ServerKind, ChatDialect] = {
     "deepseek": ChatDialect("deepseek", thinking="none", separates_reasoning=True),
     "vllm": ChatDialect("vllm"),
     # llama-server and llama-cpp-python: schema-constrained JSON as json_object + schema.
-    "llama.cpp": ChatDialect("llama.cpp", schema_format="json_object_schema"),
+    "llama.cpp": ChatDialect(
+        "llama.cpp", schema_format="json_object_schema", named_sword_choice="required"
+    ),
     "openai-compatible": ChatDialect(),
 }
 
@@ -145,11 +151,7 @@ def chat_request(
         kwargs["tools"] = [chat_tool(spec) for spec in request.swords]
         choice = checked_sword_choice(settings.sword_choice, request.swords)
         if choice is not None:
-            kwargs["tool_choice"] = (
-                choice
-                if choice in ("auto", "required", "none")
-                else {"type": "function", "function": {"name": choice}}
-            )
+            kwargs["tool_choice"] = _tool_choice(choice, kwargs, dialect)
         if settings.parallel_sword_calls is not None:
             kwargs["parallel_tool_calls"] = settings.parallel_sword_calls
     if request.output is not None:
@@ -181,6 +183,15 @@ def chat_request(
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}
     return kwargs
+
+
+def _tool_choice(choice: str, kwargs: dict[str, Any], dialect: ChatDialect) -> Any:
+    if choice in ("auto", "required", "none"):
+        return choice
+    if dialect.named_sword_choice == "required":
+        kwargs["tools"] = [t for t in kwargs["tools"] if t["function"]["name"] == choice]
+        return "required"
+    return {"type": "function", "function": {"name": choice}}
 
 
 def chat_tool(spec: SwordSpec) -> dict[str, Any]:

@@ -55,6 +55,8 @@ class ServerSpec:
 
     def command(self, port: int) -> list[str]:
         model, host = str(MODEL_FILE), "127.0.0.1"
+        # --no-repack: weights repacked for AMX crash (SIGILL on `tilezero`) where the CPU
+        # reports AMX that the sandbox does not let a process use.
         if self.key == "llama-server":
             return [
                 str(self.marker),
@@ -65,6 +67,7 @@ class ServerSpec:
                 "--port",
                 str(port),
                 "--jinja",
+                "--no-repack",
                 "-c",
                 "4096",
                 "-np",

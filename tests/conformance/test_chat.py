@@ -135,7 +135,7 @@ async def test_sword_round_trip(chat_model: ChatModel, tap: Tap, stream: bool) -
     assert any(m["role"] == "tool" and "Sunny" in m["content"] for m in sent)
 
 
-async def test_two_swords_offered_and_each_called(chat_model: ChatModel, tap: Tap) -> None:
+async def test_two_swords_each_forced_in_turn(chat_model: ChatModel, tap: Tap) -> None:
     """Two swords in the request; each forced in turn, in one conversation."""
     settings = ModelSettings(max_tokens=48, temperature=0.0)
     agent = Agent(
@@ -154,7 +154,9 @@ async def test_two_swords_offered_and_each_called(chat_model: ChatModel, tap: Ta
         first.to_input_list(),
     )
     assert first.final_output.startswith("Sunny") and second.final_output.startswith("It is noon")
-    assert [len(e.body["tools"]) for e in tap.model_exchanges] == [2, 2]
+    # llama.cpp's dialect forces a named sword as "required" with only that sword offered.
+    offered = [[t["function"]["name"] for t in e.body["tools"]] for e in tap.model_exchanges]
+    assert offered == [["get_weather"], ["get_time"]]
 
 
 @STREAMS

@@ -67,3 +67,20 @@ async def test_a_sword_round_trip_sends_content_on_the_call_message() -> None:
     second = server.model_requests[1].body["messages"]
     assistant = next(m for m in second if m["role"] == "assistant")
     assert assistant["content"] == "" and assistant["tool_calls"][0]["function"]["name"] == "now"
+
+
+def test_llama_cpp_forces_a_named_sword_as_required_with_only_that_sword() -> None:
+    from drusilla.models.chat_wire import chat_request
+    from drusilla.models.interface import ModelRequest, SwordSpec
+
+    specs = [
+        SwordSpec("now", "The time.", {"type": "object", "properties": {}}),
+        SwordSpec("later", "Later.", {"type": "object", "properties": {}}),
+    ]
+    request = ModelRequest(None, [], swords=specs, settings=ModelSettings(sword_choice="now"))
+    llama = chat_request(request, "m", stream=False, dialect=dialect_for("", "llama.cpp"))
+    assert llama["tool_choice"] == "required"
+    assert [t["function"]["name"] for t in llama["tools"]] == ["now"]
+    other = chat_request(request, "m", stream=False, dialect=dialect_for("", "vllm"))
+    assert other["tool_choice"] == {"type": "function", "function": {"name": "now"}}
+    assert len(other["tools"]) == 2
