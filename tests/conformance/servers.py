@@ -136,6 +136,15 @@ class RunningServer:
             )
         self.health = health
 
+    def ready(self) -> RunningServer:
+        """This server once it answers; stopped if it never does."""
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
     def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
@@ -171,12 +180,7 @@ def start_chat_server(spec: ServerSpec) -> tuple[RunningServer, str]:
     port = free_port()
     env = dict(os.environ)
     server = RunningServer(spec.key, spec.command(port), f"http://127.0.0.1:{port}/v1/models", env)
-    try:
-        server.wait_ready()
-    except BaseException:
-        server.stop()
-        raise
-    return server, f"http://127.0.0.1:{port}/v1"
+    return server.ready(), f"http://127.0.0.1:{port}/v1"
 
 
 def start_litellm(backend_base_url: str) -> tuple[RunningServer, str]:
@@ -221,12 +225,7 @@ def start_litellm(backend_base_url: str) -> tuple[RunningServer, str]:
         "False",
     ]
     server = RunningServer("litellm", command, f"http://127.0.0.1:{port}/health/liveliness", env)
-    try:
-        server.wait_ready()
-    except BaseException:
-        server.stop()
-        raise
-    return server, f"http://127.0.0.1:{port}/v1"
+    return server.ready(), f"http://127.0.0.1:{port}/v1"
 
 
 # --- the tap -------------------------------------------------------------------------------------
