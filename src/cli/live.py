@@ -158,9 +158,7 @@ class LiveView:
 
 def usage_line(usage: Usage, models: list[str], seconds: float) -> str:
     calls = f"{usage.requests} model call{'s' * (usage.requests != 1)}"
-    tokens = f"{usage.input_tokens} input + {usage.output_tokens} output tokens"
-    if usage.reasoning_tokens:
-        tokens += f" ({usage.reasoning_tokens} reasoning)"
+    tokens = usage.describe()
     who = f"{', '.join(models)}: " if models else ""
     return f"— {who}{calls}, {tokens}, {seconds:.1f} s"
 

@@ -212,7 +212,7 @@ def _responses_part(part: dict[str, Any], text_type: str) -> dict[str, Any]:
 
 def responses_usage(usage: Any) -> Usage:
     if usage is None:
-        return Usage(requests=1)
+        return Usage.unreported()
     input_tokens = get(usage, "input_tokens") or 0
     output_tokens = get(usage, "output_tokens") or 0
     return Usage(

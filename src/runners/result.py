@@ -84,6 +84,12 @@ class _ResultMethods:
         return base + [item.to_input_item() for item in self.new_items]
 
     @property
+    def output_truncated(self) -> bool:
+        """The final answer was cut off by the token limit (`finish_reason` "length"): raise
+        `max_tokens` to get all of it. (Logged as a warning, `output.truncated`, too.)"""
+        return bool(self.model_responses) and self.model_responses[-1].finish_reason == "length"
+
+    @property
     def last_response_id(self) -> str | None:
         return self.model_responses[-1].response_id if self.model_responses else None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
@@ -10,12 +9,10 @@ from ..models.usage import Usage
 from .inputs import InputTrail
 from .spans import Span
 
-_USAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Usage))
 
-
-def usage_dict(usage: Usage) -> dict[str, int]:
-    # not dataclasses.asdict: it deep-copies field by field, on every model span
-    return {name: getattr(usage, name) for name in _USAGE_FIELDS}
+def usage_dict(usage: Usage) -> dict[str, Any]:
+    """Token counts are None when the server reported none (`Usage.as_dict`)."""
+    return usage.as_dict()
 
 
 def describe_model_call(

@@ -274,7 +274,8 @@ _SCRIPT = r"""
       var text = fmtDuration(s.ended_at ? s.ended_at - s.started_at : null);
       var u = usageOf(s);
       if (s.kind === "model" && u) {
-        text += " \u00B7 " + (u.input_tokens || 0) + " in / " + (u.output_tokens || 0) + " out";
+        text += u.input_tokens === null ? " \u00B7 usage not reported"
+          : " \u00B7 " + (u.input_tokens || 0) + " in / " + (u.output_tokens || 0) + " out";
         if (u.reasoning_tokens) text += " (" + u.reasoning_tokens + " reasoning)";
       }
       var barText = el("span", "bar-text", text);
