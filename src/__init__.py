@@ -22,7 +22,6 @@ from .models.interface import (
     TextDelta,
 )
 from .models.settings import ModelSettings
-from .models.usage import Usage
 from .runners.config import RunConfig
 from .runners.context import RunContextWrapper, SwordContext
 from .runners.events import (
@@ -85,6 +84,7 @@ from .util.errors import (
     SwordError,
     UserError,
 )
+from .util.usage import Usage
 
 __version__ = "0.1.0"
 

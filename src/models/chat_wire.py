@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..util.errors import UserError
+from ..util.usage import Usage
 from .interface import (
     ModelRequest,
     ModelResponse,
@@ -23,7 +24,6 @@ from .interface import (
 from .items import InputItem, assistant_message, reasoning_item
 from .openai_clients import OPENAI_BASE_URL
 from .reasoning import ThinkTagParser, reasoning_field, split_think_tags
-from .usage import Usage
 from .wire import (
     IncompleteStream,
     UnexpectedReply,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..models.usage import Usage
+from ..util.usage import Usage
 
 if TYPE_CHECKING:
     from .config import RunConfig

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..models.interface import ModelResponse
 from ..models.items import InputItem
-from ..models.usage import Usage
 from ..tools.shields import InputShieldResult, OutputShieldResult
+from ..util.usage import Usage
 from .config import RunConfig
 from .context import RunContextWrapper
 from .items import RunItem

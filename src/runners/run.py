@@ -31,7 +31,6 @@ from ..models.items import (
     user_message,
 )
 from ..models.provider import resolve_model
-from ..models.usage import Usage
 from ..sessions.base import Session
 from ..tools.charms import (
     RunCharms,
@@ -69,6 +68,7 @@ from ..util.errors import (
 )
 from ..util.logging import get_logger
 from ..util.settings import get_settings
+from ..util.usage import Usage
 from .config import RunConfig
 from .context import RunContextWrapper
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
-from ..models.usage import Usage
+from ..util.usage import Usage
 from .spans import Span
 
 

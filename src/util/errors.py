@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..models.interface import ModelResponse
-    from ..models.usage import Usage
     from ..runners.context import RunContextWrapper
     from ..runners.items import RunItem
     from ..tools.shields import InputShieldResult, OutputShieldResult
+    from .usage import Usage
 
 
 @dataclass
