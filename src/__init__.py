@@ -23,7 +23,6 @@ from .models.interface import (
 )
 from .models.settings import ModelSettings
 from .runners.config import RunConfig
-from .runners.context import RunContextWrapper, SwordContext
 from .runners.events import (
     AgentUpdatedStreamEvent,
     RawResponseEvent,
@@ -72,6 +71,7 @@ from .tools.swords import (
     SwordsToFinalOutputResult,
     sword,
 )
+from .util.context import RunContextWrapper, SwordContext
 from .util.errors import (
     InputShieldTripwireTriggered,
     MaxTurnsError,

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeAlias
 
 from ..models.interface import Model
 from ..models.settings import ModelSettings
-from ..runners.context import RunContextWrapper, TContext
 from ..tools.charms import AgentCharms
 from ..tools.mcp import MCPServer
 from ..tools.orbs import Orb
 from ..tools.shields import InputShield, OutputShield
 from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
+from ..util.context import RunContextWrapper, TContext
 from ..util.errors import UserError
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ..runners.context import SwordContext
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
 from ..util.concurrency import maybe_await
+from ..util.context import SwordContext
 from ..util.errors import UserError
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from ..models.interface import ModelResponse
 from ..models.items import InputItem
 from ..tools.shields import InputShieldResult, OutputShieldResult
+from ..util.context import RunContextWrapper
 from ..util.usage import Usage
 from .config import RunConfig
-from .context import RunContextWrapper
 from .items import RunItem
 
 if TYPE_CHECKING:

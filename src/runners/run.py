@@ -54,6 +54,7 @@ from ..tracing.processors import configure_from_settings
 from ..tracing.records import run_record
 from ..tracing.spans import span, tracing_options
 from ..util.concurrency import gather, maybe_await
+from ..util.context import RunContextWrapper, current_scope, run_scope
 from ..util.errors import (
     InputShieldTripwireTriggered,
     MaxTurnsError,
@@ -70,7 +71,6 @@ from ..util.logging import get_logger
 from ..util.settings import get_settings
 from ..util.usage import Usage
 from .config import RunConfig
-from .context import RunContextWrapper
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
@@ -83,7 +83,6 @@ from .items import (
 )
 from .request_plan import RequestPlan, plan_requests
 from .result import RunResult
-from .scope import current_scope, run_scope
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
 
 RunInput: TypeAlias = str | list[InputItem] | Any

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic
 
-from ..runners.context import RunContextWrapper, TContext
+from ..util.context import RunContextWrapper, TContext
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent

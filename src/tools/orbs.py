@@ -16,8 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..models.interface import SwordSpec
 from ..models.items import InputItem
-from ..runners.context import RunContextWrapper
 from ..util.concurrency import maybe_await
+from ..util.context import RunContextWrapper
 from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
 from .swords import SwordArgumentsError, format_validation_error

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, overload
 
-from ..runners.context import RunContextWrapper, TContext
 from ..tracing.spans import span
 from ..util.concurrency import gather, maybe_await
+from ..util.context import RunContextWrapper, TContext
 from ..util.errors import UserError
 
 if TYPE_CHECKING:

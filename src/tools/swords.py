@@ -36,9 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ..models.interface import SwordSpec
 from ..models.items import FunctionCallItem
-from ..runners.context import RunContextWrapper, SwordContext
 from ..tracing.spans import span
 from ..util.concurrency import gather, maybe_await
+from ..util.context import RunContextWrapper, SwordContext
 from ..util.errors import SwordError, UserError, message
 from ..util.json_schema import drop_titles, strict_json_schema
 from .charms import fire_sword_end, fire_sword_start

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from ..models.interface import ModelResponse
     from ..models.items import InputItem
     from ..runners.config import RunConfig
-    from ..runners.context import RunContextWrapper
     from ..runners.run import _Run
     from ..tools.swords import Sword
+    from ..util.context import RunContextWrapper
     from ..util.settings import Settings
 
 RECORD_VERSION = 1

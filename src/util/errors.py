@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..models.interface import ModelResponse
-    from ..runners.context import RunContextWrapper
     from ..runners.items import RunItem
     from ..tools.shields import InputShieldResult, OutputShieldResult
+    from .context import RunContextWrapper
     from .usage import Usage
 
 

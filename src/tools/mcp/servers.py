@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from ...runners.scope import current_scope
+from ...util.context import current_scope
 from ...util.errors import RunnerError, UserError
 from ...util.logging import get_logger
 from ..swords import FailureErrorFunction, default_sword_error_function
