@@ -32,22 +32,13 @@ from ..models.items import (
 )
 from ..models.provider import resolve_model
 from ..sessions.base import Session
-from ..tools.charms import (
-    RunCharms,
-    fire_agent_end,
-    fire_agent_start,
-    fire_llm_end,
-    fire_llm_start,
-    fire_orb,
-)
+from ..tools.charms import RunCharms
 from ..tools.orbs import Orb, OrbInputData, as_orb
-from ..tools.shields import InputShield, run_input_shields, run_output_shields
+from ..tools.shields import InputShield
 from ..tools.swords import (
     Sword,
     SwordArgumentsError,
     SwordResult,
-    final_output_from_swords,
-    run_sword_calls,
 )
 from ..tracing.describe import describe_model_call, describe_run_end
 from ..tracing.processors import configure_from_settings
@@ -70,6 +61,13 @@ from ..util.errors import (
 from ..util.logging import get_logger
 from ..util.settings import get_settings
 from ..util.usage import Usage
+from .charm_firing import (
+    fire_agent_end,
+    fire_agent_start,
+    fire_llm_end,
+    fire_llm_start,
+    fire_orb,
+)
 from .config import RunConfig
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
@@ -83,7 +81,9 @@ from .items import (
 )
 from .request_plan import RequestPlan, plan_requests
 from .result import RunResult
+from .shield_checks import run_input_shields, run_output_shields
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+from .sword_calls import final_output_from_swords, run_sword_calls
 
 RunInput: TypeAlias = str | list[InputItem] | Any
 """A message, a conversation (list of items), or a structured value for an agent's input_type."""
