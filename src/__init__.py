@@ -85,10 +85,10 @@ from .util.errors import (
     UserError,
 )
 from .util.usage import Usage
-
-__version__ = "0.1.0"
+from .util.version import __version__
 
 __all__ = [
+    "__version__",
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",

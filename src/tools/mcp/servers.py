@@ -282,7 +282,7 @@ class MCPServer:
         import mcp
         from mcp_types import Implementation
 
-        from ... import __version__
+        from ...util.version import __version__
 
         return mcp.Client(
             self._transport(),
