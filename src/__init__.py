@@ -88,7 +88,6 @@ from .util.usage import Usage
 from .util.version import __version__
 
 __all__ = [
-    "__version__",
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
@@ -149,6 +148,7 @@ __all__ = [
     "TextDelta",
     "Usage",
     "UserError",
+    "__version__",
     "input_shield",
     "orb",
     "output_shield",
