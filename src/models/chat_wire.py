@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..util.errors import UserError
+from ..util.settings import SERVER_KINDS, ServerKind
 from ..util.usage import Usage
 from .interface import (
     ModelRequest,
@@ -37,9 +38,6 @@ from .wire import (
 from .wire import (
     field as get,
 )
-
-ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "openai-compatible"]
-SERVER_KINDS: tuple[ServerKind, ...] = ("openai", "ollama", "deepseek", "vllm", "openai-compatible")
 
 
 @dataclass(frozen=True, slots=True)
