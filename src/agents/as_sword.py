@@ -1,9 +1,13 @@
-"""An agent used as a sword: the calling model sends `input`, a nested run answers."""
+"""An agent used as a sword: the calling model sends `input`, a nested run answers.
+
+The runner sits above the agents, so this module does not import it: the runner registers how
+to run a nested agent (`register_nested_run`, called by runners/run.py when it is imported).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
@@ -14,6 +18,20 @@ from ..util.errors import UserError
 if TYPE_CHECKING:
     from ..runners.result import RunResult
     from .agent import Agent
+
+__all__ = ["NestedRun", "agent_as_sword", "register_nested_run"]
+
+NestedRun: TypeAlias = Callable[..., Awaitable["RunResult"]]
+"""`Runner.run`'s shape: `(agent, input, *, context=..., run_config=...) -> RunResult`."""
+
+_nested_run: NestedRun | None = None
+
+
+def register_nested_run(run: NestedRun) -> None:
+    """Set how an agent-sword runs its agent (the runner registers `Runner.run`)."""
+    global _nested_run
+    _nested_run = run
+
 
 _INPUT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -36,8 +54,6 @@ def agent_as_sword(
         typed = None  # a non-object input type: the model sends it as JSON text in "input"
 
     async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
-        from ..runners.run import Runner
-
         args = parse_arguments_json(arguments)
         run_input: Any
         if typed is not None:
@@ -49,7 +65,9 @@ def agent_as_sword(
             raise SwordArgumentsError('expected {"input": "<request for the agent>"}')
         else:
             run_input = args["input"]
-        result = await Runner.run(agent, run_input, context=ctx.context, run_config=ctx.run_config)
+        if _nested_run is None:
+            raise UserError("An agent used as a sword runs inside a Runner run; use Runner.run.")
+        result = await _nested_run(agent, run_input, context=ctx.context, run_config=ctx.run_config)
         ctx.usage.add(result.usage)
         if output_extractor is not None:
             return await maybe_await(output_extractor(result))

@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 import anyio
 
 from ..agents.agent import Agent
+from ..agents.as_sword import register_nested_run
 from ..agents.output import OutputSchema, OutputValidationError
 from ..agents.thinking import ThinkingCall
 from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone, SwordSpec
@@ -785,3 +786,6 @@ def _check_max_turns(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise UserError(f"max_turns={value!r} must be a whole number of at least 1.")
     return value
+
+
+register_nested_run(Runner.run)  # agents sit below the runner: it tells them how to nest
