@@ -38,7 +38,7 @@ from .runners.items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
-from .runners.result import RunResult
+from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
@@ -57,8 +57,10 @@ from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import (
     InputShield,
     InputShieldResult,
+    InputShieldTripwireTriggered,
     OutputShield,
     OutputShieldResult,
+    OutputShieldTripwireTriggered,
     ShieldResult,
     input_shield,
     output_shield,
@@ -73,12 +75,9 @@ from .tools.swords import (
 )
 from .util.context import RunContextWrapper, SwordContext
 from .util.errors import (
-    InputShieldTripwireTriggered,
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
     RunnerError,
     RunTimeoutError,
     SwordError,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..models.interface import ModelResponse
@@ -17,6 +17,29 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 T = TypeVar("T")
+
+
+@dataclass
+class RunErrorDetails:
+    """What a run had produced when it failed."""
+
+    input: str | list[Any]
+    new_items: list[RunItem]
+    model_responses: list[ModelResponse]
+    last_agent: Agent[Any]
+    context: RunContextWrapper[Any]
+    input_shield_results: list[InputShieldResult] = field(default_factory=list)
+    output_shield_results: list[OutputShieldResult] = field(default_factory=list)
+
+    @property
+    def usage(self) -> Usage:
+        return self.context.usage
+
+    def __str__(self) -> str:
+        return (
+            f"RunErrorDetails(last_agent={self.last_agent.name!r}, "
+            f"new_items={len(self.new_items)}, model_responses={len(self.model_responses)})"
+        )
 
 
 class _ResultMethods:

@@ -35,7 +35,11 @@ from ..models.provider import resolve_model
 from ..sessions.base import Session
 from ..tools.charms import RunCharms
 from ..tools.orbs import Orb, OrbInputData, as_orb
-from ..tools.shields import InputShield
+from ..tools.shields import (
+    InputShield,
+    InputShieldTripwireTriggered,
+    OutputShieldTripwireTriggered,
+)
 from ..tools.swords import (
     Sword,
     SwordArgumentsError,
@@ -48,18 +52,15 @@ from ..tracing.spans import span, tracing_options
 from ..util.concurrency import gather, maybe_await
 from ..util.context import RunContextWrapper, current_scope, run_scope
 from ..util.errors import (
-    InputShieldTripwireTriggered,
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
     RunnerError,
     RunTimeoutError,
     UserError,
-    message,
 )
 from ..util.logging import get_logger
+from ..util.messages import message
 from ..util.settings import get_settings
 from ..util.usage import Usage
 from .charm_firing import (
@@ -81,7 +82,7 @@ from .items import (
     SwordCallOutputItem,
 )
 from .request_plan import RequestPlan, plan_requests
-from .result import RunResult
+from .result import RunErrorDetails, RunResult
 from .shield_checks import run_input_shields, run_output_shields
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
 from .sword_calls import final_output_from_swords, run_sword_calls

@@ -27,7 +27,8 @@ from ..tools.swords import (
 from ..tracing.spans import span
 from ..util.concurrency import gather, maybe_await
 from ..util.context import RunContextWrapper, SwordContext
-from ..util.errors import SwordError, UserError, message
+from ..util.errors import SwordError, UserError
+from ..util.messages import message
 from .charm_firing import fire_sword_end, fire_sword_start
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, overload
 
 from ..util.context import RunContextWrapper, TContext
+from ..util.errors import RunnerError
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -118,3 +119,25 @@ def output_shield(
         return OutputShield(func, name=name or "")
 
     return build(fn) if fn is not None else build
+
+
+class InputShieldTripwireTriggered(RunnerError):
+    """An input shield tripped; `shield_result` says which and why."""
+
+    def __init__(self, shield_result: InputShieldResult) -> None:
+        name = shield_result.shield.name
+        reason = shield_result.output.message
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"Input shield {name!r} tripped{detail}")
+        self.shield_result = shield_result
+
+
+class OutputShieldTripwireTriggered(RunnerError):
+    """An output shield tripped; `shield_result` says which and why."""
+
+    def __init__(self, shield_result: OutputShieldResult) -> None:
+        name = shield_result.shield.name
+        reason = shield_result.output.message
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"Output shield {name!r} tripped{detail}")
+        self.shield_result = shield_result

@@ -36,8 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from ..models.interface import SwordSpec
 from ..models.items import FunctionCallItem
 from ..util.context import RunContextWrapper, SwordContext
-from ..util.errors import UserError, message
+from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
+from ..util.messages import message
 from .docstrings import parse_docstring
 
 if TYPE_CHECKING:
