@@ -105,5 +105,3 @@ RunItem: TypeAlias = (
     | OrbOutputItem
     | ReasoningItem
 )
-
-SWORD_RUN_ITEM_TYPES = (SwordCallItem, SwordCallOutputItem, OrbCallItem, OrbOutputItem)
