@@ -9,18 +9,28 @@ def add(a: int, b: int) -> int:
 
 agent = Agent("calculator", instructions="Use your swords.", swords=[add])
 print(Runner.run_sync(agent, "What is 2 + 3?").final_output)
+
+Everything a user needs is importable from here (`__all__`); the test kit is `drusilla.testing`,
+tracing `drusilla.tracing`. Other modules are internal. The OpenAI models load on first access,
+so `import drusilla` does not import `openai`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .agents.agent import Agent
+from .agents.output import json_from_text
 from .models.interface import (
     Model,
     ModelProvider,
     ModelRequest,
     ModelResponse,
+    ModelStreamEvent,
     ReasoningDelta,
+    ResponseDone,
     SwordCallDelta,
     TextDelta,
 )
+from .models.profiles import ModelProfile, profile_for, register_profile, unregister_profiles
 from .models.settings import ModelSettings
 from .runners.config import RunConfig
 from .runners.events import (
@@ -83,13 +93,40 @@ from .util.errors import (
     SwordError,
     UserError,
 )
+from .util.settings import Settings, get_settings, reload_settings
 from .util.usage import Usage
 from .util.version import __version__
+
+if TYPE_CHECKING:
+    from .models.openai_chat import OpenAIChatModel
+    from .models.openai_provider import Endpoint, OpenAIProvider
+    from .models.openai_responses import OpenAIResponsesModel
+
+_LAZY = {
+    "OpenAIChatModel": "openai_chat",
+    "OpenAIResponsesModel": "openai_responses",
+    "OpenAIProvider": "openai_provider",
+    "Endpoint": "openai_provider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The OpenAI models and provider, imported on first access (they import `openai`)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drusilla' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".models.{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
+    "Endpoint",
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",
@@ -105,10 +142,15 @@ __all__ = [
     "Model",
     "ModelBehaviorError",
     "ModelError",
+    "ModelProfile",
     "ModelProvider",
     "ModelRequest",
     "ModelResponse",
     "ModelSettings",
+    "ModelStreamEvent",
+    "OpenAIChatModel",
+    "OpenAIProvider",
+    "OpenAIResponsesModel",
     "Orb",
     "OrbCallItem",
     "OrbInputData",
@@ -119,6 +161,7 @@ __all__ = [
     "RawResponseEvent",
     "ReasoningDelta",
     "ReasoningItem",
+    "ResponseDone",
     "RunCharms",
     "RunConfig",
     "RunContextWrapper",
@@ -132,6 +175,7 @@ __all__ = [
     "RunnerError",
     "SQLiteSession",
     "Session",
+    "Settings",
     "ShieldResult",
     "StopAtSwords",
     "StreamEvent",
@@ -148,9 +192,15 @@ __all__ = [
     "Usage",
     "UserError",
     "__version__",
+    "get_settings",
     "input_shield",
+    "json_from_text",
     "orb",
     "output_shield",
+    "profile_for",
+    "register_profile",
+    "reload_settings",
     "remove_all_swords",
     "sword",
+    "unregister_profiles",
 ]
