@@ -18,6 +18,7 @@ from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
 from ..util.context import RunContextWrapper, TContext
 from ..util.errors import UserError
+from .as_sword import agent_as_sword
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for
 
@@ -148,8 +149,6 @@ class Agent(Generic[TContext]):
         The nested run shares the caller's context object and run config, runs inside the
         caller's trace, and its usage is added to the caller's.
         """
-        from .as_sword import agent_as_sword
-
         return agent_as_sword(self, name, description, output_extractor)
 
 

@@ -7,17 +7,17 @@ to run a nested agent (`register_nested_run`, called by runners/run.py when it i
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
 from ..util.concurrency import maybe_await
 from ..util.context import SwordContext
 from ..util.errors import UserError
+from .structured_input import InputSchema
 
 if TYPE_CHECKING:
     from ..runners.result import RunResult
-    from .agent import Agent
 
 __all__ = ["NestedRun", "agent_as_sword", "register_nested_run"]
 
@@ -25,6 +25,19 @@ NestedRun: TypeAlias = Callable[..., Awaitable["RunResult"]]
 """`Runner.run`'s shape: `(agent, input, *, context=..., run_config=...) -> RunResult`."""
 
 _nested_run: NestedRun | None = None
+
+
+class SwordAgent(Protocol):
+    """What an agent-sword reads of its `Agent` (agent.py imports this module, not the reverse)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def orb_description(self) -> str | None: ...
+
+    @property
+    def input_schema(self) -> InputSchema | None: ...
 
 
 def register_nested_run(run: NestedRun) -> None:
@@ -42,7 +55,7 @@ _INPUT_SCHEMA: dict[str, Any] = {
 
 
 def agent_as_sword(
-    agent: Agent[Any],
+    agent: SwordAgent,
     name: str | None,
     description: str | None,
     output_extractor: Callable[[RunResult], str | Awaitable[str]] | None,
