@@ -1,4 +1,4 @@
-"""The structure docs/architecture.md describes: an acyclic module graph, and a pinned public surface.
+"""The structure docs/architecture.md describes: an acyclic module graph, a pinned public API.
 
 The module graph is read with `ast` from every `import` in src/: at module level, inside
 functions and under `TYPE_CHECKING` alike. The only edges allowed to close a cycle are the
@@ -21,7 +21,7 @@ import drusilla.tracing
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
-# Runs records and the streaming result read the loop's private run object until they read the
+# Run records and the streaming result read the loop's private run object until they read the
 # run's state (issue 14, the RunState work); these edges go with it.
 PENDING_RUN_STATE_EDGES = {
     ("drusilla.runners.streaming", "drusilla.runners.run"),

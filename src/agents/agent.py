@@ -25,6 +25,9 @@ from .structured_input import InputSchema, input_schema_for
 if TYPE_CHECKING:
     from ..runners.result import RunResult
 
+__all__ = ["Agent", "Instructions"]
+
+
 Instructions: TypeAlias = (
     str | Callable[[RunContextWrapper[Any], "Agent[Any]"], str | Awaitable[str]] | None
 )

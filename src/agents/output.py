@@ -26,6 +26,17 @@ from ..util.json_schema import (
 )
 from ..util.messages import message
 
+__all__ = [
+    "FINAL_OUTPUT_SWORD",
+    "WRAPPER_KEY",
+    "OutputSchema",
+    "OutputValidationError",
+    "json_from_text",
+    "json_schema_validator",
+    "output_schema_for",
+]
+
+
 WRAPPER_KEY = "response"
 FINAL_OUTPUT_SWORD = "final_result"
 """The name of the final-output sword on the wire (output_mode="sword")."""

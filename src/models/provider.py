@@ -7,6 +7,9 @@ from typing import Any, Protocol
 from ..util.errors import UserError
 from .interface import Model, ModelProvider
 
+__all__ = ["ModelChoice", "get_default_provider", "resolve_model"]
+
+
 _default_provider: ModelProvider | None = None
 
 

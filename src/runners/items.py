@@ -22,6 +22,17 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 
+__all__ = [
+    "MessageOutputItem",
+    "OrbCallItem",
+    "OrbOutputItem",
+    "ReasoningItem",
+    "RunItem",
+    "SwordCallItem",
+    "SwordCallOutputItem",
+]
+
+
 @dataclass(slots=True, eq=False)
 class MessageOutputItem:
     agent: Agent[Any]

@@ -20,6 +20,8 @@ from ..models.settings import ModelSettings
 from ..util.errors import UserError
 from ..util.messages import message
 
+__all__ = ["RequestPlan", "plan_requests"]
+
 
 @dataclass(frozen=True, slots=True)
 class RequestPlan:

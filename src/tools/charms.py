@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from .swords import Sword
 
 
+__all__ = ["AgentCharms", "RunCharms"]
+
+
 class RunCharms(Generic[TContext]):
     """Hooks that see every agent of a run. Pass to `Runner.run(charms=...)`."""
 

@@ -27,6 +27,19 @@ if TYPE_CHECKING:
     from ..runners.items import RunItem
 
 
+__all__ = [
+    "Orb",
+    "OrbInputData",
+    "OrbInputFilter",
+    "as_orb",
+    "default_orb_description",
+    "default_orb_name",
+    "orb",
+    "remove_all_swords",
+    "snake_case",
+]
+
+
 @dataclass(frozen=True)
 class OrbInputData:
     """What the target agent will see; an `input_filter` returns a changed copy."""

@@ -18,6 +18,20 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 
+__all__ = [
+    "InputShield",
+    "InputShieldResult",
+    "InputShieldTripwireTriggered",
+    "OutputShield",
+    "OutputShieldResult",
+    "OutputShieldTripwireTriggered",
+    "ShieldFunction",
+    "ShieldResult",
+    "input_shield",
+    "output_shield",
+]
+
+
 @dataclass(frozen=True)
 class ShieldResult:
     success: bool = True

@@ -44,6 +44,26 @@ from .docstrings import parse_docstring
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "SWORD_THREADS",
+    "FailureErrorFunction",
+    "FunctionSignature",
+    "PartsOutput",
+    "StopAtSwords",
+    "Sword",
+    "SwordArgumentsError",
+    "SwordResult",
+    "SwordUseBehavior",
+    "SwordsToFinalOutputResult",
+    "default_sword_error_function",
+    "format_validation_error",
+    "output_text",
+    "parse_arguments_json",
+    "run_in_worker_thread",
+    "sword",
+]
+
+
 FailureErrorFunction: TypeAlias = Callable[
     [RunContextWrapper[Any], Exception], str | Awaitable[str]
 ]

@@ -9,6 +9,8 @@ from ..models.interface import ModelRequest, ModelResponse
 from ..util.usage import Usage
 from .spans import Span
 
+__all__ = ["describe_model_call", "describe_run_end", "usage_dict"]
+
 
 def usage_dict(usage: Usage) -> dict[str, int]:
     return dataclasses.asdict(usage)

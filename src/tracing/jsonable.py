@@ -12,6 +12,9 @@ import dataclasses
 import os
 from typing import Any
 
+__all__ = ["MASK", "is_secret_key", "known_secrets", "to_jsonable"]
+
+
 MASK = "***"
 _SECRET_KEYS = frozenset(
     {

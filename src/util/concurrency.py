@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 import anyio
 
+__all__ = ["gather", "maybe_await"]
+
+
 T = TypeVar("T")
 
 

@@ -11,6 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "MaxTurnsError",
+    "ModelBehaviorError",
+    "ModelError",
+    "RunTimeoutError",
+    "RunnerError",
+    "SwordError",
+    "UserError",
+]
+
 
 class RunnerError(Exception):
     """Base class of every error drusilla raises."""
