@@ -45,11 +45,13 @@ from .runners.items import (
     OrbOutputItem,
     ReasoningItem,
     RunItem,
+    SwordApprovalItem,
     SwordCallItem,
     SwordCallOutputItem,
 )
 from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
+from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
@@ -83,6 +85,7 @@ from .tools.swords import (
     SwordsToFinalOutputResult,
     sword,
 )
+from .tracing.records import RunObserver
 from .util.context import RunContextWrapper, SwordContext
 from .util.errors import (
     MaxTurnsError,
@@ -123,6 +126,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "STATE_VERSION",
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
@@ -168,8 +172,10 @@ __all__ = [
     "RunErrorDetails",
     "RunItem",
     "RunItemStreamEvent",
+    "RunObserver",
     "RunResult",
     "RunResultStreaming",
+    "RunState",
     "RunTimeoutError",
     "Runner",
     "RunnerError",
@@ -180,6 +186,7 @@ __all__ = [
     "StopAtSwords",
     "StreamEvent",
     "Sword",
+    "SwordApprovalItem",
     "SwordArgumentsError",
     "SwordCallDelta",
     "SwordCallItem",

@@ -152,7 +152,9 @@ class Agent(Generic[TContext]):
         The nested run shares the caller's context object and run config, runs inside the
         caller's trace, and its usage is added to the caller's.
         """
-        return agent_as_sword(self, name, description, output_extractor)
+        sword = agent_as_sword(self, name, description, output_extractor)
+        sword.nested_agent = self  # so a saved run finds the agent again by name
+        return sword
 
 
 def _accepts_two_arguments(fn: Callable[..., Any]) -> bool:

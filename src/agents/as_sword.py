@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
-from ..util.concurrency import maybe_await
 from ..util.context import SwordContext
 from ..util.errors import UserError
 from .structured_input import InputSchema
@@ -21,8 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["NestedRun", "agent_as_sword", "register_nested_run"]
 
-NestedRun: TypeAlias = Callable[..., Awaitable["RunResult"]]
-"""`Runner.run`'s shape: `(agent, input, *, context=..., run_config=...) -> RunResult`."""
+NestedRun: TypeAlias = Callable[..., Awaitable[Any]]
+"""`(agent, ctx, read_input, output_extractor) -> the sword's output`: runs the agent (or resumes
+its saved run); `read_input()` parses the model's arguments (runners/nested.py)."""
 
 _nested_run: NestedRun | None = None
 
@@ -41,7 +41,7 @@ class SwordAgent(Protocol):
 
 
 def register_nested_run(run: NestedRun) -> None:
-    """Set how an agent-sword runs its agent (the runner registers `Runner.run`)."""
+    """Set how an agent-sword runs its agent (runners/run.py registers it)."""
     global _nested_run
     _nested_run = run
 
@@ -66,25 +66,21 @@ def agent_as_sword(
     if typed is not None and typed.json_schema.get("type") != "object":
         typed = None  # a non-object input type: the model sends it as JSON text in "input"
 
-    async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
+    def read_input(arguments: str) -> Any:
         args = parse_arguments_json(arguments)
-        run_input: Any
         if typed is not None:
             try:
-                run_input = typed.items_for(agent.name, args)
+                return typed.items_for(agent.name, args)
             except UserError as exc:
                 raise SwordArgumentsError(str(exc)) from None
-        elif not isinstance(args, dict) or not isinstance(args.get("input"), str):
+        if not isinstance(args, dict) or not isinstance(args.get("input"), str):
             raise SwordArgumentsError('expected {"input": "<request for the agent>"}')
-        else:
-            run_input = args["input"]
+        return args["input"]
+
+    async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
         if _nested_run is None:
             raise UserError("An agent used as a sword runs inside a Runner run; use Runner.run.")
-        result = await _nested_run(agent, run_input, context=ctx.context, run_config=ctx.run_config)
-        ctx.usage.add(result.usage)
-        if output_extractor is not None:
-            return await maybe_await(output_extractor(result))
-        return result.final_output
+        return await _nested_run(agent, ctx, lambda: read_input(arguments), output_extractor)
 
     return Sword(
         name=name or snake_case(agent.name),

@@ -32,6 +32,7 @@ MESSAGE_TEMPLATES: dict[str, str] = {
         "(no prose, no code fences):\n{schema}"
     ),
     "final_output_accepted": "Final output accepted.",
+    "sword_rejected": "The user did not approve this call to {sword}; it was not run.",
     "final_output_not_taken": (
         "Not taken as the final output, because swords were called in the same turn. Call "
         "{sword} again once you have their results."
