@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from ..models.interface import ReasoningDelta, TextDelta
-from ..models.usage import Usage
 from ..runners.events import RawResponseEvent, RunItemStreamEvent, StreamEvent
 from ..runners.items import OrbOutputItem, SwordCallItem, SwordCallOutputItem
 from ..tracing.jsonable import known_secrets, to_jsonable
+from ..util.usage import Usage
 
 Block = Literal["text", "reasoning"]
 _ARGUMENTS_WIDTH = 100

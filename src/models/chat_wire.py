@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..util.errors import UserError
+from ..util.settings import SERVER_KINDS, ServerKind
+from ..util.usage import Usage
 from .interface import (
     ModelRequest,
     ModelResponse,
@@ -23,7 +25,6 @@ from .interface import (
 from .items import InputItem, assistant_message, reasoning_item
 from .openai_clients import OPENAI_BASE_URL
 from .reasoning import ThinkTagParser, reasoning_field, split_think_tags
-from .usage import Usage
 from .wire import (
     IncompleteStream,
     UnexpectedReply,
@@ -36,16 +37,6 @@ from .wire import (
 )
 from .wire import (
     field as get,
-)
-
-ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "llama.cpp", "openai-compatible"]
-SERVER_KINDS: tuple[ServerKind, ...] = (
-    "openai",
-    "ollama",
-    "deepseek",
-    "vllm",
-    "llama.cpp",
-    "openai-compatible",
 )
 
 

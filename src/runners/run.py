@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import anyio
 
 from ..agents.agent import Agent
+from ..agents.as_sword import register_nested_run
 from ..agents.output import OutputValidationError
 from ..agents.thinking import ThinkingCall
 from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
@@ -33,22 +34,17 @@ from ..models.items import (
 )
 from ..models.provider import resolve_model
 from ..sessions.base import Session
-from ..tools.charms import (
-    RunCharms,
-    fire_agent_end,
-    fire_agent_start,
-    fire_llm_end,
-    fire_llm_start,
-    fire_orb,
-)
+from ..tools.charms import RunCharms
 from ..tools.orbs import Orb, OrbInputData, as_orb
-from ..tools.shields import InputShield, run_input_shields, run_output_shields
+from ..tools.shields import (
+    InputShield,
+    InputShieldTripwireTriggered,
+    OutputShieldTripwireTriggered,
+)
 from ..tools.swords import (
     Sword,
     SwordArgumentsError,
     SwordResult,
-    final_output_from_swords,
-    run_sword_calls,
 )
 from ..tracing.describe import describe_model_call, describe_run_end
 from ..tracing.inputs import InputTrail
@@ -56,24 +52,35 @@ from ..tracing.processors import configure_from_settings
 from ..tracing.records import RunObserver, RunSetup, run_record
 from ..tracing.spans import span, tracing_options
 from ..util.concurrency import gather, maybe_await
+from ..util.context import (
+    RunContextWrapper,
+    current_run_id,
+    current_scope,
+    resuming_runs,
+    run_scope,
+)
 from ..util.errors import (
-    InputShieldTripwireTriggered,
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
     RunnerError,
     RunTimeoutError,
     UserError,
-    message,
 )
 from ..util.logging import get_logger
+from ..util.messages import message
 from ..util.settings import get_settings
 from .batch_agent import AgentSource
 from .batch_items import BatchItem, BatchResult
+from .batch_run import register_batch_runner
+from .charm_firing import (
+    fire_agent_end,
+    fire_agent_start,
+    fire_llm_end,
+    fire_llm_start,
+    fire_orb,
+)
 from .config import RunConfig
-from .context import RunContextWrapper, current_run_id, resuming_runs
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
@@ -85,9 +92,10 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .nested import agent_sword_runner
 from .request_plan import RequestPlan, plan_requests
-from .result import RunResult, result_of
-from .scope import current_scope, run_scope
+from .result import RunErrorDetails, RunResult, result_of
+from .shield_checks import run_input_shields, run_output_shields
 from .state import PendingRun, RunState
 from .steps import (
     RUN_AGAIN,
@@ -103,6 +111,7 @@ from .steps import (
     unexpected_items,
 )
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+from .sword_calls import final_output_from_swords, run_sword_calls
 
 if TYPE_CHECKING:
     from .ray_batch import RayCluster
@@ -209,7 +218,8 @@ class Runner:
     ) -> BatchResult:
         """One run per input, `concurrency` at a time; every input's result in input order.
         A failing input never stops the batch. See docs/batch.md."""
-        from .batch import RunOptions, run_batch
+        from .batch import run_batch
+        from .batch_run import RunOptions
 
         options = RunOptions(context, run_config, max_turns)
         return await run_batch(
@@ -267,7 +277,8 @@ class Runner:
     ) -> AsyncGenerator[BatchItem, None]:
         """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
         read back from `results_path` first). Leaving the loop early cancels the runs left."""
-        from .batch import RunOptions, iterate_batch
+        from .batch import iterate_batch
+        from .batch_run import RunOptions
 
         options = RunOptions(context, run_config, max_turns)
         path = None if results_path is None else os.fspath(results_path)
@@ -1039,3 +1050,7 @@ def _check_max_turns(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise UserError(f"max_turns={value!r} must be a whole number of at least 1.")
     return value
+
+
+register_nested_run(agent_sword_runner(Runner.run))  # agents sit below the runner
+register_batch_runner(Runner.run)  # so do the batch modules

@@ -15,8 +15,9 @@ from ..models.interface import ModelResponse
 from ..models.items import FunctionCallItem, InputItem, function_call_output
 from ..tools.orbs import Orb
 from ..tools.swords import Sword
-from ..util.errors import ModelBehaviorError, message
+from ..util.errors import ModelBehaviorError
 from ..util.logging import get_logger
+from ..util.messages import message
 from .items import (
     MessageOutputItem,
     OrbCallItem,

@@ -30,6 +30,9 @@ from ..util.logging import get_logger
 if TYPE_CHECKING:
     import sqlite3
 
+__all__ = ["SQLiteSession"]
+
+
 T = TypeVar("T")
 _TABLE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 

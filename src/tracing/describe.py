@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
-from ..models.usage import Usage
+from ..util.usage import Usage
 from .inputs import InputTrail
 from .spans import Span
+
+__all__ = ["describe_model_call", "describe_run_end", "usage_dict"]
 
 
 def usage_dict(usage: Usage) -> dict[str, Any]:

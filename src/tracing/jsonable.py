@@ -14,6 +14,9 @@ import json
 import os
 from typing import Any
 
+__all__ = ["MASK", "is_secret_key", "known_secrets", "to_jsonable"]
+
+
 MASK = "***"
 _SECRET_KEYS = frozenset(
     {

@@ -78,7 +78,7 @@ class OpenTelemetryExporter:
             raise UserError(
                 "OpenTelemetryExporter needs the OpenTelemetry SDK: pip install 'drusilla[otel]'."
             ) from None
-        from .. import __version__
+        from ..util.version import __version__
 
         provider = tracer_provider or trace.get_tracer_provider()
         self._tracer: Tracer = provider.get_tracer("drusilla", __version__)

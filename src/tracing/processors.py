@@ -27,6 +27,14 @@ from .spans import (
     trace_started_at,
 )
 
+__all__ = [
+    "InMemoryTraceProcessor",
+    "JSONLTraceExporter",
+    "configure_from_settings",
+    "format_tree",
+    "read_spans",
+]
+
 
 class InMemoryTraceProcessor:
     """Keeps every finished span (and the ones still open) in memory: for tests and notebooks."""

@@ -21,6 +21,24 @@ from typing import Any, ClassVar, Protocol
 
 from .jsonable import known_secrets, to_jsonable
 
+__all__ = [
+    "NOOP_SPAN",
+    "SPAN_KINDS",
+    "Span",
+    "TraceProcessor",
+    "add_trace_processor",
+    "current_span",
+    "new_trace_id",
+    "remove_trace_processor",
+    "set_trace_processors",
+    "span",
+    "trace_processors",
+    "trace_started_at",
+    "tracing_active",
+    "tracing_options",
+]
+
+
 SPAN_KINDS = ("run", "agent", "turn", "model", "sword", "orb", "shield")
 
 

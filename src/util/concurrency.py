@@ -9,6 +9,9 @@ from typing import Any, TypeVar
 
 import anyio
 
+__all__ = ["gather", "maybe_await"]
+
+
 T = TypeVar("T")
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from drusilla import Agent, Runner
+from drusilla import Agent, Runner, Usage
 from drusilla.cli.live import usage_line
 from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.usage import Usage
 from drusilla.testing import OpenAIServer
 from drusilla.testing.faults import Recorded
 

@@ -19,6 +19,8 @@ _TOKEN_FIELDS = (
     "cached_tokens",
 )
 
+__all__ = ["Usage"]
+
 
 @dataclass(slots=True)
 class Usage:
