@@ -31,6 +31,7 @@ AUTO_MODES: dict[str | None, ResolvedOutputMode] = {
     "ollama": "json_schema",
     "vllm": "json_schema",
     "llama.cpp": "json_schema",  # sent as llama.cpp's json_object + schema (its dialect)
+    "llama-cpp-python": "json_schema",  # likewise
     "deepseek": "json_object",  # DeepSeek's API has JSON output but no json_schema
     "openai-compatible": "json_instructions",  # unknown server: the prompt works everywhere
     None: "json_schema",  # not an OpenAI-protocol client (ScriptedModel, your own Model)

@@ -99,9 +99,12 @@ _DIALECTS: dict[ServerKind, ChatDialect] = {
     "deepseek": ChatDialect("deepseek", thinking="none", separates_reasoning=True),
     "vllm": ChatDialect("vllm"),
     # llama-server and llama-cpp-python: schema-constrained JSON as json_object + schema.
+    # llama-server takes tool_choice only as a string; llama-cpp-python (chat format
+    # chatml-function-calling) forces a named function by OpenAI's object and rejects "required".
     "llama.cpp": ChatDialect(
         "llama.cpp", schema_format="json_object_schema", named_sword_choice="required"
     ),
+    "llama-cpp-python": ChatDialect("llama-cpp-python", schema_format="json_object_schema"),
     "openai-compatible": ChatDialect(),
 }
 

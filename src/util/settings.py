@@ -92,13 +92,16 @@ def _sword_choice(value: str) -> str:
     return value.strip()
 
 
-ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "llama.cpp", "openai-compatible"]
+ServerKind = Literal[
+    "openai", "ollama", "deepseek", "vllm", "llama.cpp", "llama-cpp-python", "openai-compatible"
+]
 SERVER_KINDS: tuple[ServerKind, ...] = (
     "openai",
     "ollama",
     "deepseek",
     "vllm",
     "llama.cpp",
+    "llama-cpp-python",
     "openai-compatible",
 )
 """The one list of server kinds (DRUSILLA_SERVER and the Chat dialects read it)."""
@@ -126,7 +129,7 @@ def _text(value: str) -> str:
 _PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "model": (_text, "a model name"),
     "base_url": (_text, "a URL"),
-    "server": (_server, "openai, ollama, deepseek, vllm or openai-compatible"),
+    "server": (_server, ", ".join(SERVER_KINDS[:-1]) + " or openai-compatible"),
     "api_key": (_text, "a key"),
     "max_turns": (_positive_int, "a positive integer"),
     "max_tokens": (_positive_int, "a positive integer"),

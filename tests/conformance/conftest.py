@@ -105,11 +105,11 @@ def _client(base_url: str, tap: Tap, api_key: str = "none") -> AsyncOpenAI:
 
 @pytest.fixture
 def chat_model(chat_server: tuple[ServerSpec, str], tap: Tap) -> Callable[..., OpenAIChatModel]:
-    """`chat_model(**options)`: SmolLM2 on the server, as drusilla's llama.cpp dialect."""
-    _, base_url = chat_server
+    """`chat_model(**options)`: SmolLM2 on the server, in drusilla's dialect for that server."""
+    spec, base_url = chat_server
 
     def make(**options: Any) -> OpenAIChatModel:
-        options.setdefault("server", "llama.cpp")
+        options.setdefault("server", "llama.cpp" if spec.key == "llama-server" else spec.key)
         return OpenAIChatModel(MODEL_NAME, client=_client(base_url, tap), **options)
 
     return make

@@ -38,6 +38,10 @@ LITELLM_KEY = "sk-drusilla-conformance"  # the proxy refuses to start without on
 READY_TIMEOUT = 600.0  # a backstop only: readiness is polled
 
 
+TOOLS_TEMPLATE = Path(__file__).with_name("smollm2_tools.jinja")
+"""SmolLM2's own chat template renders no tools; llama-server is given this one."""
+
+
 @dataclass(frozen=True)
 class ServerSpec:
     """One server we test against."""
@@ -67,6 +71,8 @@ class ServerSpec:
                 "--port",
                 str(port),
                 "--jinja",
+                "--chat-template-file",
+                str(TOOLS_TEMPLATE),
                 "--no-repack",
                 "-c",
                 "4096",
@@ -89,6 +95,10 @@ class ServerSpec:
             str(port),
             "--n_ctx",
             "4096",
+            # The GGUF's own template renders no tools; this chat format does, and forces a
+            # named function (tool_choice object) with a grammar.
+            "--chat_format",
+            "chatml-function-calling",
             "--verbose",
             "False",
         ]

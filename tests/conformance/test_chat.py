@@ -135,7 +135,9 @@ async def test_sword_round_trip(chat_model: ChatModel, tap: Tap, stream: bool) -
     assert any(m["role"] == "tool" and "Sunny" in m["content"] for m in sent)
 
 
-async def test_two_swords_each_forced_in_turn(chat_model: ChatModel, tap: Tap) -> None:
+async def test_two_swords_each_forced_in_turn(
+    chat_model: ChatModel, chat_server: Any, tap: Tap
+) -> None:
     """Two swords in the request; each forced in turn, in one conversation."""
     settings = ModelSettings(max_tokens=48, temperature=0.0)
     agent = Agent(
@@ -154,9 +156,15 @@ async def test_two_swords_each_forced_in_turn(chat_model: ChatModel, tap: Tap) -
         first.to_input_list(),
     )
     assert first.final_output.startswith("Sunny") and second.final_output.startswith("It is noon")
-    # llama.cpp's dialect forces a named sword as "required" with only that sword offered.
     offered = [[t["function"]["name"] for t in e.body["tools"]] for e in tap.model_exchanges]
-    assert offered == [["get_weather"], ["get_time"]]
+    choices = [e.body["tool_choice"] for e in tap.model_exchanges]
+    if chat_server[0].key == "llama-server":
+        # llama-server takes tool_choice as a string: "required" with only that sword offered.
+        assert offered == [["get_weather"], ["get_time"]]
+        assert choices == ["required", "required"]
+    else:  # llama-cpp-python: both offered, the named one forced by OpenAI's object
+        assert offered == [["get_weather", "get_time"]] * 2
+        assert [c["function"]["name"] for c in choices] == ["get_weather", "get_time"]
 
 
 @STREAMS
