@@ -12,6 +12,7 @@ print(Runner.run_sync(agent, "What is 2 + 3?").final_output)
 """
 
 from .agents.agent import Agent
+from .models.fallback import FallbackModel
 from .models.interface import (
     Model,
     ModelProvider,
@@ -19,8 +20,10 @@ from .models.interface import (
     ModelResponse,
     ReasoningDelta,
     SwordCallDelta,
+    SwordSpec,
     TextDelta,
 )
+from .models.prices import estimate_cost
 from .models.settings import ModelSettings
 from .models.usage import Usage
 from .runners.config import RunConfig
@@ -40,11 +43,13 @@ from .runners.items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .runners.limits import UsageLimits
 from .runners.result import RunResult
 from .runners.run import Runner
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
+from .sessions.trim import SessionSettings, keep_last
 from .tools.charms import AgentCharms, RunCharms
 from .tools.mcp import (
     MCPServer,
@@ -78,11 +83,13 @@ from .util.errors import (
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
+    ModelRetry,
     OutputShieldTripwireTriggered,
     RunErrorDetails,
     RunnerError,
     RunTimeoutError,
     SwordError,
+    UsageLimitExceeded,
     UserError,
 )
 
@@ -92,6 +99,7 @@ __all__ = [
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
+    "FallbackModel",
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",
@@ -110,6 +118,7 @@ __all__ = [
     "ModelProvider",
     "ModelRequest",
     "ModelResponse",
+    "ModelRetry",
     "ModelSettings",
     "Orb",
     "OrbCallItem",
@@ -134,6 +143,7 @@ __all__ = [
     "RunnerError",
     "SQLiteSession",
     "Session",
+    "SessionSettings",
     "ShieldResult",
     "StopAtSwords",
     "StreamEvent",
@@ -145,11 +155,16 @@ __all__ = [
     "SwordContext",
     "SwordError",
     "SwordResult",
+    "SwordSpec",
     "SwordsToFinalOutputResult",
     "TextDelta",
     "Usage",
+    "UsageLimitExceeded",
+    "UsageLimits",
     "UserError",
+    "estimate_cost",
     "input_shield",
+    "keep_last",
     "orb",
     "output_shield",
     "remove_all_swords",

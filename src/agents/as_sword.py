@@ -9,7 +9,7 @@ from ..runners.context import SwordContext
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
 from ..util.concurrency import maybe_await
-from ..util.errors import UserError
+from ..util.errors import RunnerError, UserError
 
 if TYPE_CHECKING:
     from ..runners.result import RunResult
@@ -28,6 +28,7 @@ def agent_as_sword(
     name: str | None,
     description: str | None,
     output_extractor: Callable[[RunResult], str | Awaitable[str]] | None,
+    max_turns: int | None = None,
 ) -> Sword:
     """The sword takes `{"input": "..."}`, or — for an agent with an `input_type` whose schema
     is an object — that type's fields, checked before the nested run starts."""
@@ -49,7 +50,18 @@ def agent_as_sword(
             raise SwordArgumentsError('expected {"input": "<request for the agent>"}')
         else:
             run_input = args["input"]
-        result = await Runner.run(agent, run_input, context=ctx.context, run_config=ctx.run_config)
+        try:
+            result = await Runner.run(
+                agent,
+                run_input,
+                context=ctx.context,
+                run_config=ctx.run_config,
+                max_turns=max_turns,
+            )
+        except RunnerError as exc:  # what the failed nested run used is the caller's cost too
+            if exc.run_data is not None:
+                ctx.usage.add(exc.run_data.usage)
+            raise
         ctx.usage.add(result.usage)
         if output_extractor is not None:
             return await maybe_await(output_extractor(result))

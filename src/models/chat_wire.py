@@ -23,7 +23,7 @@ from .interface import (
 from .items import InputItem, assistant_message, reasoning_item
 from .openai_clients import OPENAI_BASE_URL
 from .reasoning import ThinkTagParser, reasoning_field, split_think_tags
-from .usage import Usage
+from .usage import Usage, reported_cost
 from .wire import (
     IncompleteStream,
     UnexpectedReply,
@@ -352,6 +352,7 @@ def chat_usage(usage: Any) -> Usage:
         total_tokens=get(usage, "total_tokens") or prompt + completion,
         reasoning_tokens=reasoning,
         cached_tokens=cached,
+        cost=reported_cost(usage),
     )
 
 

@@ -23,7 +23,7 @@ from .interface import (
 )
 from .items import InputItem, ReasoningInputItem, assistant_message, reasoning_item
 from .reasoning import ThinkTagParser, split_think_tags
-from .usage import Usage
+from .usage import Usage, reported_cost
 from .wire import (
     IncompleteStream,
     UnexpectedReply,
@@ -222,6 +222,7 @@ def responses_usage(usage: Any) -> Usage:
         total_tokens=get(usage, "total_tokens") or input_tokens + output_tokens,
         reasoning_tokens=get(get(usage, "output_tokens_details"), "reasoning_tokens") or 0,
         cached_tokens=get(get(usage, "input_tokens_details"), "cached_tokens") or 0,
+        cost=reported_cost(usage),
     )
 
 

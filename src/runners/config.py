@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..models.interface import Model, ModelProvider
 from ..models.settings import ModelSettings
+from ..sessions.trim import ModelInputFilter, SessionSettings
 from ..tools.orbs import OrbInputFilter
 from ..tools.shields import InputShield, OutputShield
 from ..util.settings import Settings
+from .limits import UsageLimits
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -47,6 +49,13 @@ class RunConfig:
     metadata: dict[str, Any] = field(default_factory=dict)
     record_run: bool | None = None
     """Write a run record (DRUSILLA_RUNS_DIR, default ./.drusilla/runs); None follows the env."""
+    usage_limits: UsageLimits | None = None
+    """Caps on requests, tokens and sword calls (this run and its nested runs); docs/runner.md."""
+    model_input_filter: ModelInputFilter | None = None
+    """`fn(ctx, agent, items) -> items` before each model call: trim or summarise what the
+    model sees (e.g. `keep_last(20)`); the run and session keep everything. docs/sessions.md."""
+    session_settings: SessionSettings | None = None
+    """How the run reads its session (`SessionSettings(limit=...)`)."""
 
     def settings_for(self, agent: Agent[Any], settings: Settings) -> ModelSettings:
         """The model settings one agent's calls use, every layer applied."""

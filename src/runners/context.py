@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -24,18 +25,37 @@ class RunContextWrapper(Generic[TContext]):
     context: TContext
     usage: Usage = field(default_factory=Usage)
     run_config: RunConfig | None = field(default=None, repr=False)
+    sword_retries: dict[str, int] = field(default_factory=dict, repr=False)
+    """`ModelRetry`s used so far per sword name (checked against `@sword(max_retries=...)`)."""
 
 
 @dataclass(eq=False)
 class SwordContext(RunContextWrapper[TContext]):
-    """The context a sword receives: the run's, plus which call this is."""
+    """The context a sword (and its `on_sword_start` / `on_sword_end` charms) receives: the
+    run's, plus which call this is: `call_id`, the raw `arguments` and `parsed_arguments`."""
 
     sword_name: str = ""
     call_id: str = ""
     arguments: str = ""
 
+    @property
+    def parsed_arguments(self) -> Any:
+        """The call's arguments as JSON values (None when they are not valid JSON)."""
+        try:
+            return json.loads(self.arguments or "{}")
+        except ValueError:
+            return None
+
     @classmethod
     def for_call(
         cls, ctx: RunContextWrapper[Any], sword_name: str, call_id: str, arguments: str
     ) -> SwordContext[Any]:
-        return cls(ctx.context, ctx.usage, ctx.run_config, sword_name, call_id, arguments)
+        return cls(
+            ctx.context,
+            ctx.usage,
+            ctx.run_config,
+            ctx.sword_retries,
+            sword_name,
+            call_id,
+            arguments,
+        )

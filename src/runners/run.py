@@ -14,15 +14,16 @@ import functools
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import anyio
 
 from ..agents.agent import Agent
 from ..agents.output import OutputSchema, OutputValidationError
+from ..agents.structured_input import is_structured
 from ..agents.thinking import ThinkingCall
-from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone, SwordSpec
+from ..agents.validators import check_reasoning, validate_output
+from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
 from ..models.items import (
     FunctionCallItem,
     InputItem,
@@ -33,6 +34,7 @@ from ..models.items import (
 from ..models.provider import resolve_model
 from ..models.usage import Usage
 from ..sessions.base import Session
+from ..sessions.trim import model_input, read_session
 from ..tools.charms import (
     RunCharms,
     fire_agent_end,
@@ -41,7 +43,7 @@ from ..tools.charms import (
     fire_llm_start,
     fire_orb,
 )
-from ..tools.orbs import Orb, OrbInputData, as_orb
+from ..tools.orbs import Orb, OrbInputData
 from ..tools.shields import InputShield, run_input_shields, run_output_shields
 from ..tools.swords import (
     Sword,
@@ -60,6 +62,7 @@ from ..util.errors import (
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
+    ModelRetry,
     OutputShieldTripwireTriggered,
     RunErrorDetails,
     RunnerError,
@@ -71,7 +74,9 @@ from ..util.logging import get_logger
 from ..util.settings import get_settings
 from .config import RunConfig
 from .context import RunContextWrapper
+from .error_handlers import ErrorHandlers, check_error_handlers, run_with_error_handlers
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
+from .gear import Gear, collect_gear, gear_fingerprint, offered_gear
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -81,6 +86,7 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .limits import LimitGuard, limit_guard
 from .request_plan import RequestPlan, plan_requests
 from .result import RunResult
 from .scope import current_scope, run_scope
@@ -103,9 +109,11 @@ class Runner:
         run_config: RunConfig | None = None,
         session: Session | None = None,
         timeout: float | None = None,
+        error_handlers: ErrorHandlers | None = None,
     ) -> RunResult:
         """Run `starting_agent` on `input` until a final output; see docs/runner.md."""
         run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, None)
+        run.error_handlers = check_error_handlers(error_handlers)
         await run.execute(timeout)
         return run.result()
 
@@ -121,6 +129,7 @@ class Runner:
         run_config: RunConfig | None = None,
         session: Session | None = None,
         timeout: float | None = None,
+        error_handlers: ErrorHandlers | None = None,
     ) -> RunResult:
         """`run`, blocking. Works in a plain script and where a loop already runs (notebooks)."""
         job = functools.partial(
@@ -133,6 +142,7 @@ class Runner:
             run_config=run_config,
             session=session,
             timeout=timeout,
+            error_handlers=error_handlers,
         )
         try:
             asyncio.get_running_loop()
@@ -153,6 +163,7 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
+        error_handlers: ErrorHandlers | None = None,
     ) -> RunResultStreaming:
         """Start the run in the background and return at once; follow it with `stream_events()`.
 
@@ -160,10 +171,12 @@ class Runner:
         See docs/streaming.md.
         """
 
+        handlers = check_error_handlers(error_handlers)
+
         def make_run(emit: Emit) -> _Run:
-            return _Run(
-                starting_agent, input, context, max_turns, charms, run_config, session, emit
-            )
+            run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, emit)
+            run.error_handlers = handlers
+            return run
 
         return start(make_run, timeout, buffer_size)
 
@@ -205,15 +218,6 @@ def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
     if "error" in box:
         raise box["error"]
     return box["result"]  # type: ignore[no-any-return]
-
-
-@dataclass(slots=True)
-class _Gear:
-    """An agent's swords and orbs for this run, as the model is offered them."""
-
-    swords: dict[str, Sword]
-    orbs: dict[str, Orb]
-    specs: list[SwordSpec]
 
 
 class _Final:
@@ -258,7 +262,7 @@ class _Run:
             )
         )
         self.input_items = _input_items(input, starting_agent)
-        structured = starting_agent.input_schema is not None and not isinstance(input, list)
+        structured = is_structured(starting_agent.input_schema, input)
         # Structured input is kept as the JSON message the model sees (see structured_input).
         self.input = self.input_items if structured else input
         self.ctx: RunContextWrapper[Any] = RunContextWrapper(context, Usage(), self.config)
@@ -278,7 +282,11 @@ class _Run:
         self.model_input: list[InputItem] = []
         self.history: list[InputItem] = []
         self._unsaved: list[InputItem] = []
-        self._prepared: dict[int, tuple[_Gear, RequestPlan]] = {}
+        self._prepared: dict[int, tuple[Gear, RequestPlan, Any]] = {}
+        self._sword_users: set[int] = set()  # agents that have called swords this run
+        self.error_handlers: ErrorHandlers | None = None
+        self.limits: LimitGuard | None = None
+        self._input_unsaved = 0  # input items at the head of _unsaved (kept on a shield trip)
         self._parallel_shields: list[InputShield[Any]] = []
         self._output_retries_used = 0
         self._log = get_logger()
@@ -307,7 +315,7 @@ class _Run:
                 self._log.debug("run.start", agent=self.agent.name, max_turns=self.max_turns)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
-                        await self._run_agents()
+                        await run_with_error_handlers(self)
                 if deadline.cancelled_caught:
                     raise RunTimeoutError(
                         f"The run did not finish within timeout={timeout} seconds "
@@ -336,12 +344,14 @@ class _Run:
                 await self.emit(AgentUpdatedStreamEvent(next_agent))
 
     async def _start(self) -> None:
+        self.limits = limit_guard(self.config.usage_limits)
         if self.session is not None:
-            self.history = list(await self.session.get_items())
+            self.history = await read_session(self.session, self.config.session_settings)
         self.history.extend(self.input_items)
         self.model_input = list(self.history)
         if self.session is not None:
             self._unsaved = list(self.input_items)
+            self._input_unsaved = len(self._unsaved)
         if self.emit is not None:
             await self.emit(AgentUpdatedStreamEvent(self.agent))
         shields = [*self.agent.input_shields, *self.config.input_shields]
@@ -384,11 +394,12 @@ class _Run:
         gear, plan = await self._prepare(agent)
         instructions = await agent.get_instructions(self.ctx)
         self._log.debug("turn", turn=self.turn, agent=agent.name, items=len(self.model_input))
+        seen = await model_input(self.config.model_input_filter, self.ctx, agent, self.model_input)
         if plan.think_first:
-            response = await self._think_then_answer(agent, plan, instructions)
+            response = await self._think_then_answer(agent, plan, instructions, seen)
         else:
-            request = plan.request(instructions, list(self.model_input))
-            response = await self._call_model(agent, request, plan.model)
+            response = await self._call_model(agent, plan.request(instructions, seen), plan.model)
+        check_reasoning(agent, response, plan.model.model_name)
 
         sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
         orb_calls: list[tuple[FunctionCallItem, Orb]] = []
@@ -409,6 +420,7 @@ class _Run:
             outputs[id(call)] = SwordCallOutputItem(
                 agent, function_call_output(call["call_id"], text), text
             )
+        self._swords_called(agent)
         parallel = plan.settings.parallel_sword_calls is not False
         results = await self._run_swords(agent, gear, sword_calls, outputs, parallel)
         next_agent = await self._take_orb(agent, orb_calls, outputs)
@@ -432,6 +444,8 @@ class _Run:
     async def _call_model(
         self, agent: Agent[Any], request: ModelRequest, model: Model
     ) -> ModelResponse:
+        if self.limits is not None:
+            self.limits.before_request()
         await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
         with span(
             "model", model.model_name, provider=model.provider_name, stream=self.emit is not None
@@ -445,6 +459,8 @@ class _Run:
                 describe_model_call(model_span, request, response)
         self.model_responses.append(response)
         self.ctx.usage.add(response.usage)
+        if self.limits is not None:
+            self.limits.after_response(response.usage)
         await fire_llm_end(self.charms, self.ctx, agent, response)
         return response
 
@@ -460,13 +476,13 @@ class _Run:
         raise ModelError(f"The stream from {model.model_name} ended without a final response.")
 
     async def _think_then_answer(
-        self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
+        self, agent: Agent[Any], plan: RequestPlan, instructions: str | None, seen: list[InputItem]
     ) -> ModelResponse:
         """The two-call thinking strategy (see agents/thinking.py): think, then answer."""
-        thinking_request = plan.thinking_request(instructions, list(self.model_input))
+        thinking_request = plan.thinking_request(instructions, seen)
         thinking = await self._call_model(agent, thinking_request, ThinkingCall(plan.model))
         thought = thinking.reasoning or ""
-        request = plan.answer_request(instructions, list(self.model_input), thought)
+        request = plan.answer_request(instructions, list(seen), thought)
         response = await self._call_model(agent, request, plan.model)
         if thought:  # the reasoning behind this answer: the turn's ReasoningItem, result.reasoning
             response.output.insert(0, reasoning_item(thought))
@@ -492,7 +508,7 @@ class _Run:
         self,
         agent: Agent[Any],
         raw: InputItem,
-        gear: _Gear,
+        gear: Gear,
         sword_calls: list[tuple[FunctionCallItem, Sword | None]],
         orb_calls: list[tuple[FunctionCallItem, Orb]],
     ) -> RunItem | None:
@@ -515,7 +531,7 @@ class _Run:
     async def _run_swords(
         self,
         agent: Agent[Any],
-        gear: _Gear,
+        gear: Gear,
         calls: list[tuple[FunctionCallItem, Sword | None]],
         outputs: dict[int, RunItem],
         parallel: bool,
@@ -523,6 +539,8 @@ class _Run:
         if not calls:
             return []
         self._log.debug("sword.call", swords=[call["name"] for call, _ in calls])
+        if self.limits is not None:
+            self.limits.before_swords(len(calls))
         results = await run_sword_calls(
             calls, self.ctx, agent, self.charms, parallel=parallel, available=gear.swords.keys()
         )
@@ -583,16 +601,13 @@ class _Run:
     ) -> _Final | None:
         """A turn without other sword calls: its final output, or None to let the model retry."""
         schema = agent.output_schema
-        if schema is None:
-            await self._finish(agent, response.text)
-            return _FINAL
-        if final_calls:
+        if schema is not None and final_calls:
             return await self._final_output_from_sword(agent, schema, final_calls)
         try:
-            output = schema.parse_text(response.text)
-        except OutputValidationError as exc:
-            self._use_output_retry(agent, schema, exc)
-            self.model_input.append(user_message(message("output_validation", error=str(exc))))
+            output = response.text if schema is None else schema.parse_text(response.text)
+            output = await validate_output(agent, self.ctx, output)
+        except (OutputValidationError, ModelRetry) as exc:
+            self.model_input.append(user_message(self._use_output_retry(agent, schema, exc)))
             return None
         await self._finish(agent, output)
         return _FINAL
@@ -603,13 +618,13 @@ class _Run:
         """The final-output sword's arguments are the output (output_mode="sword"). Every call
         gets a result, so the conversation stays valid for the next run."""
         call, extra = calls[0], calls[1:]
-        error: OutputValidationError | None = None
+        error: OutputValidationError | ModelRetry | None = None
         output: Any = None
         try:
-            output = schema.parse_text(call["arguments"])
+            output = await validate_output(agent, self.ctx, schema.parse_text(call["arguments"]))
             text = message("final_output_accepted")
-        except OutputValidationError as exc:
-            error, text = exc, message("output_validation", error=str(exc))
+        except (OutputValidationError, ModelRetry) as exc:
+            error, text = exc, _retry_text(exc)
         raw = function_call_output(call["call_id"], text)
         await self._add_item(SwordCallOutputItem(agent, raw, output if error is None else text))
         for other in extra:
@@ -623,18 +638,28 @@ class _Run:
         return _FINAL
 
     def _use_output_retry(
-        self, agent: Agent[Any], schema: OutputSchema, error: OutputValidationError
-    ) -> None:
-        """Count one retry, or raise ModelBehaviorError once `output_retries` are used up."""
+        self,
+        agent: Agent[Any],
+        schema: OutputSchema | None,
+        error: OutputValidationError | ModelRetry,
+    ) -> str:
+        """Count one retry and return what the model is told, or raise ModelBehaviorError once
+        `output_retries` are used up."""
         if self._output_retries_used >= agent.output_retries:
+            attempts = self._output_retries_used + 1
+            if isinstance(error, ModelRetry):
+                raise ModelBehaviorError(
+                    f"Agent {agent.name!r}: an output validator still asked for a retry after "
+                    f"{attempts} attempt(s): {error.message}"
+                )
             raise ModelBehaviorError(
-                f"Agent {agent.name!r}: the final output does not match "
-                f"output_type={schema.name} after {self._output_retries_used + 1} "
-                f"attempt(s):\n{error}",
+                f"Agent {agent.name!r}: the final output does not match output_type="
+                f"{schema.name if schema else 'str'} after {attempts} attempt(s):\n{error}",
                 raw_output=error.raw_output,
                 errors=error.errors,
             )
         self._output_retries_used += 1
+        return _retry_text(error)
 
     async def _finish(self, agent: Agent[Any], output: Any) -> None:
         shields = [*agent.output_shields, *self.config.output_shields]
@@ -643,7 +668,8 @@ class _Run:
             self.output_shield_results.extend(results)
             for result in results:
                 if result.tripped:
-                    self._unsaved.clear()  # a blocked answer is not kept in the session
+                    del self._unsaved[self._input_unsaved :]  # the input is kept, not the answer
+                    await self._save_turn()
                     raise OutputShieldTripwireTriggered(result)
         self.final_output = output
         await fire_agent_end(self.charms, self.ctx, agent, output)
@@ -661,19 +687,36 @@ class _Run:
 
     async def _save_turn(self) -> None:
         if self._unsaved and self.session is not None:  # filled only when there is a session
-            items, self._unsaved = self._unsaved, []
+            items, self._unsaved, self._input_unsaved = self._unsaved, [], 0
             await self.session.add_items(items)
 
-    async def _prepare(self, agent: Agent[Any]) -> tuple[_Gear, RequestPlan]:
-        """The agent's gear and request plan, worked out on its first turn of the run."""
+    async def _prepare(self, agent: Agent[Any]) -> tuple[Gear, RequestPlan]:
+        """The agent's gear and request plan: worked out on its first turn of the run and again
+        only when its sword/orb lists change; dynamic gear is filtered every turn."""
         prepared = self._prepared.get(id(agent))
-        if prepared is None:
-            gear = await _collect_gear(agent)
+        fingerprint = gear_fingerprint(agent)
+        if prepared is None or prepared[2] != fingerprint:
+            gear = await collect_gear(agent)
             model = resolve_model(agent.model, self.config)
             settings = self.config.settings_for(agent, self.settings)
-            prepared = gear, plan_requests(agent, model, settings, gear.specs)
+            plan = plan_requests(agent, model, settings, gear.specs)
+            if id(agent) in self._sword_users:  # it called swords before its gear changed
+                plan = plan.after_swords()
+            prepared = gear, plan, fingerprint
             self._prepared[id(agent)] = prepared
-        return prepared
+        gear, plan, _ = prepared
+        if gear.dynamic:
+            gear = await offered_gear(gear, self.ctx, agent)
+            plan = plan.with_swords(gear.specs)
+        return gear, plan
+
+    def _swords_called(self, agent: Agent[Any]) -> None:
+        """After the agent's first sword call, a forced sword_choice is reset (see RequestPlan)."""
+        self._sword_users.add(id(agent))
+        gear, plan, fingerprint = self._prepared[id(agent)]
+        reset = plan.after_swords()
+        if reset is not plan:
+            self._prepared[id(agent)] = gear, reset, fingerprint
 
     def error_details(self) -> RunErrorDetails:
         return RunErrorDetails(
@@ -710,39 +753,11 @@ _EVENT_NAMES: dict[type, Any] = {
 }
 
 
-async def _collect_gear(agent: Agent[Any]) -> _Gear:
-    """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
-    swords: dict[str, Sword] = {}
-    owners: dict[str, str] = {}
-    all_swords = list(agent.swords)
-    if agent.mcp_servers:
-        from ..tools.mcp import mcp_swords
-
-        all_swords.extend(await mcp_swords(agent.mcp_servers))
-    for sword in all_swords:
-        _claim(agent, owners, sword.name, _describe_sword(sword))
-        swords[sword.name] = sword
-    orbs: dict[str, Orb] = {}
-    for target in agent.orbs:
-        orb = as_orb(target)
-        _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
-        orbs[orb.sword_name] = orb
-    specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
-    return _Gear(swords, orbs, specs)
-
-
-def _describe_sword(sword: Sword) -> str:
-    origin = getattr(sword, "mcp_server_name", None)
-    return f"the sword from MCP server {origin!r}" if origin else f"the sword {sword.name!r}"
-
-
-def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> None:
-    if name in owners:
-        raise UserError(
-            f"Agent {agent.name!r} offers two swords named {name!r}: {owners[name]} and {owner}. "
-            "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
-        )
-    owners[name] = owner
+def _retry_text(error: OutputValidationError | ModelRetry) -> str:
+    """What the model is told when its final output is sent back for another try."""
+    if isinstance(error, ModelRetry):
+        return message("model_retry", reason=error.message)
+    return message("output_validation", error=str(error))
 
 
 def _final_sword_calls(
@@ -763,7 +778,7 @@ def _final_sword_calls(
 
 
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
-    if agent.input_schema is not None and not isinstance(input, list):
+    if agent.input_schema is not None and is_structured(agent.input_schema, input):
         return agent.input_schema.items_for(agent.name, input)
     if isinstance(input, str):
         return [user_message(input)]

@@ -33,13 +33,14 @@ import anyio
 import pydantic
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic.fields import FieldInfo
 
 from ..models.interface import SwordSpec
 from ..models.items import FunctionCallItem
 from ..runners.context import RunContextWrapper, SwordContext
 from ..tracing.spans import span
 from ..util.concurrency import gather, maybe_await
-from ..util.errors import SwordError, UserError, message
+from ..util.errors import ModelRetry, SwordError, UserError, message
 from ..util.json_schema import drop_titles, strict_json_schema
 from .charms import fire_sword_end, fire_sword_start
 from .docstrings import parse_docstring
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 FailureErrorFunction: TypeAlias = Callable[
     [RunContextWrapper[Any], Exception], str | Awaitable[str]
 ]
+IsEnabled: TypeAlias = bool | Callable[[RunContextWrapper[Any], "Agent[Any]"], Any]
+"""Whether gear is offered this turn: a bool, or `fn(ctx, agent) -> bool` (sync or async)."""
 
 
 class SwordArgumentsError(Exception):
@@ -82,11 +85,25 @@ class Sword:
     failure_error_function: FailureErrorFunction | None = default_sword_error_function
     """Turns an exception into text for the model; None makes a failure end the run."""
     timeout: float | None = None
+    is_enabled: IsEnabled = True
+    """Offer the sword this turn? A bool or `fn(ctx, agent) -> bool`; see docs/swords.md."""
+    max_retries: int | None = None
+    """How often `ModelRetry` may send the model back per run; None: DRUSILLA_SWORD_MAX_RETRIES."""
     spec: SwordSpec = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
             raise UserError(f"A sword needs a non-empty string name, got {self.name!r}.")
+        if not (isinstance(self.is_enabled, bool) or callable(self.is_enabled)):
+            raise UserError(
+                f"Sword {self.name!r}: is_enabled={self.is_enabled!r} must be a bool or a "
+                "function (ctx, agent) -> bool."
+            )
+        retries = self.max_retries
+        if retries is not None and (
+            not isinstance(retries, int) or isinstance(retries, bool) or retries < 0
+        ):
+            raise UserError(f"Sword {self.name!r}: max_retries={retries!r} must be 0 or more.")
         strict = strict_json_schema(self.params_json_schema) if self.strict_json_schema else None
         self.spec = SwordSpec(
             name=self.name,
@@ -113,6 +130,8 @@ def sword(
     failure_error_function: FailureErrorFunction | None = default_sword_error_function,
     timeout: float | None = None,
     strict: bool = True,
+    is_enabled: IsEnabled = True,
+    max_retries: int | None = None,
 ) -> Callable[[F], Sword]: ...
 
 
@@ -125,6 +144,8 @@ def sword(
     failure_error_function: FailureErrorFunction | None = default_sword_error_function,
     timeout: float | None = None,
     strict: bool = True,
+    is_enabled: IsEnabled = True,
+    max_retries: int | None = None,
 ) -> Sword | Callable[[F], Sword]:
     """Make a `Sword` from a function; use bare (`@sword`) or with options (`@sword(name=...)`)."""
     # Hints naming classes local to the decorating scope (a test, a notebook cell's function)
@@ -149,6 +170,8 @@ def sword(
             strict_json_schema=strict,
             failure_error_function=failure_error_function,
             timeout=timeout,
+            is_enabled=is_enabled,
+            max_retries=max_retries,
         )
 
     if fn is not None:
@@ -162,6 +185,14 @@ def _is_context_type(annotation: Any) -> bool:
 
 
 _RESERVED = frozenset(dir(BaseModel))
+
+
+def _field_for(param: inspect.Parameter) -> Any:
+    """The pydantic field of one parameter; a `Field(...)` default keeps its constraints."""
+    if isinstance(param.default, FieldInfo):
+        return FieldInfo.merge_field_infos(param.default, Field(alias=param.name))
+    default = ... if param.default is param.empty else param.default
+    return Field(default, alias=param.name)
 
 
 @dataclass
@@ -198,9 +229,8 @@ class FunctionSignature:
                 raise UserError(
                     f"In sword {func_name!r}, the context parameter {param.name!r} must come first."
                 )
-            default = ... if param.default is param.empty else param.default
             field_name = f"p_{param.name}" if param.name in _RESERVED else param.name
-            fields[field_name] = (annotation, Field(default, alias=param.name))
+            fields[field_name] = (annotation, _field_for(param))
             field_to_param[field_name] = param.name
         model = create_model(
             f"{func_name}_arguments",
@@ -368,12 +398,12 @@ async def _run_one(
     sword_ctx = SwordContext.for_call(ctx, sword.name, call["call_id"], call["arguments"])
     with span("sword", sword.name, call_id=call["call_id"], agent=agent.name) as sword_span:
         sword_span.set_data(arguments=call["arguments"])
-        await fire_sword_start(run_charms, ctx, agent, sword)
+        await fire_sword_start(run_charms, sword_ctx, agent, sword)
         result = await _invoke(sword, sword_ctx, call)
         sword_span.set_data(output=result.output_text)
         if result.error is not None:
             sword_span.set(error=result.output_text)
-        await fire_sword_end(run_charms, ctx, agent, sword, result.output)
+        await fire_sword_end(run_charms, sword_ctx, agent, sword, result.output)
     return result
 
 
@@ -389,20 +419,45 @@ async def _invoke(
     except SwordArgumentsError as exc:
         text = message("invalid_sword_arguments", sword=sword.name, error=str(exc))
         return SwordResult(call, sword, text, text, exc)
+    except ModelRetry as exc:
+        if retry_allowed(sword, sword_ctx):
+            text = message("model_retry", reason=exc.message)
+            return SwordResult(call, sword, text, text, exc)
+        return await _failed(sword, sword_ctx, call, exc)
     except Exception as exc:
         if isinstance(exc, TimeoutError) and sword.timeout is not None:
             exc.timeout = sword.timeout  # type: ignore[attr-defined]
         if isinstance(exc, SwordError):
             raise
-        if sword.failure_error_function is None:
-            raise SwordError(
-                f"Sword {sword.name!r} failed: {exc or type(exc).__name__}", sword_name=sword.name
-            ) from exc
-        text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
-        return SwordResult(call, sword, text, str(text), exc)
+        return await _failed(sword, sword_ctx, call, exc)
     if isinstance(output, PartsOutput):
         return SwordResult(call, sword, output, output.text, parts=output.input_parts())
     return SwordResult(call, sword, output, output_text(output))
+
+
+async def _failed(
+    sword: Sword, sword_ctx: SwordContext[Any], call: FunctionCallItem, exc: Exception
+) -> SwordResult:
+    if sword.failure_error_function is None:
+        raise SwordError(
+            f"Sword {sword.name!r} failed: {exc or type(exc).__name__}", sword_name=sword.name
+        ) from exc
+    text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
+    return SwordResult(call, sword, text, str(text), exc)
+
+
+def retry_allowed(sword: Sword, ctx: RunContextWrapper[Any]) -> bool:
+    """Count one `ModelRetry` of `sword` in this run; False once its `max_retries` are used."""
+    limit = sword.max_retries
+    if limit is None:
+        from ..util.settings import get_settings
+
+        limit = get_settings().sword_max_retries
+    used = ctx.sword_retries.get(sword.name, 0)
+    if used >= limit:
+        return False
+    ctx.sword_retries[sword.name] = used + 1
+    return True
 
 
 # --- sword_use_behavior ------------------------------------------------------------------------

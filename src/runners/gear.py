@@ -1,0 +1,123 @@
+"""An agent's gear as the model is offered it: collected once, re-collected only when the
+agent's lists change, and filtered per turn by `is_enabled` and `prepare_swords`.
+
+The per-turn cost with no dynamic gear is one fingerprint comparison: tuples of the agent's
+sword, orb and MCP-server lists (compared by identity, since swords, orbs and agents are).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..models.interface import SwordSpec
+from ..tools.orbs import Orb, as_orb
+from ..tools.swords import IsEnabled, Sword
+from ..util.concurrency import maybe_await
+from ..util.errors import UserError
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+    from .context import RunContextWrapper
+
+Fingerprint = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
+
+
+@dataclass(slots=True)
+class Gear:
+    """An agent's swords and orbs for this run, as the model is offered them."""
+
+    swords: dict[str, Sword]
+    orbs: dict[str, Orb]
+    specs: list[SwordSpec]
+    dynamic: bool = False
+    """Some gear has `is_enabled` other than True, or the agent has `prepare_swords`."""
+
+
+def gear_fingerprint(agent: Agent[Any]) -> Fingerprint:
+    """What the collected gear depends on; a changed fingerprint means collect again."""
+    return tuple(agent.swords), tuple(agent.orbs), tuple(agent.mcp_servers)
+
+
+async def collect_gear(agent: Agent[Any]) -> Gear:
+    """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
+    swords: dict[str, Sword] = {}
+    owners: dict[str, str] = {}
+    all_swords = list(agent.swords)
+    if agent.mcp_servers:
+        from ..tools.mcp import mcp_swords
+
+        all_swords.extend(await mcp_swords(agent.mcp_servers))
+    for sword in all_swords:
+        _claim(agent, owners, sword.name, _describe_sword(sword))
+        swords[sword.name] = sword
+    orbs: dict[str, Orb] = {}
+    for target in agent.orbs:
+        orb = as_orb(target)
+        _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
+        orbs[orb.sword_name] = orb
+    specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
+    dynamic = (
+        agent.prepare_swords is not None
+        or any(s.is_enabled is not True for s in swords.values())
+        or any(o.is_enabled is not True for o in orbs.values())
+    )
+    return Gear(swords, orbs, specs, dynamic)
+
+
+async def offered_gear(gear: Gear, ctx: RunContextWrapper[Any], agent: Agent[Any]) -> Gear:
+    """The gear offered this turn: enabled swords and orbs, then the agent's `prepare_swords`.
+
+    A sword hidden this turn is unknown to the model if it calls it anyway.
+    """
+    swords = {
+        name: s for name, s in gear.swords.items() if await _enabled(s.is_enabled, ctx, agent)
+    }
+    orbs = {name: o for name, o in gear.orbs.items() if await _enabled(o.is_enabled, ctx, agent)}
+    specs = [s.spec for s in swords.values()] + [o.spec for o in orbs.values()]
+    if agent.prepare_swords is not None:
+        specs = await _prepared_specs(agent, ctx, specs)
+        names = {spec.name for spec in specs}
+        swords = {name: s for name, s in swords.items() if name in names}
+        orbs = {name: o for name, o in orbs.items() if name in names}
+    return Gear(swords, orbs, specs, dynamic=True)
+
+
+async def _enabled(is_enabled: IsEnabled, ctx: RunContextWrapper[Any], agent: Agent[Any]) -> bool:
+    if isinstance(is_enabled, bool):
+        return is_enabled
+    return bool(await maybe_await(is_enabled(ctx, agent)))
+
+
+async def _prepared_specs(
+    agent: Agent[Any], ctx: RunContextWrapper[Any], specs: list[SwordSpec]
+) -> list[SwordSpec]:
+    assert agent.prepare_swords is not None
+    known = {spec.name for spec in specs}
+    result = await maybe_await(agent.prepare_swords(ctx, agent, list(specs)))
+    if not isinstance(result, list) or not all(isinstance(s, SwordSpec) for s in result):
+        raise UserError(
+            f"Agent {agent.name!r}: prepare_swords returned {result!r}; it must return a list "
+            "of the SwordSpec objects it was given (filtered, or changed with dataclasses.replace)."
+        )
+    for spec in result:
+        if spec.name not in known:
+            raise UserError(
+                f"Agent {agent.name!r}: prepare_swords returned a spec named {spec.name!r}, which "
+                "is not one of the swords offered; it can drop or change specs, not add swords."
+            )
+    return result
+
+
+def _describe_sword(sword: Sword) -> str:
+    origin = getattr(sword, "mcp_server_name", None)
+    return f"the sword from MCP server {origin!r}" if origin else f"the sword {sword.name!r}"
+
+
+def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> None:
+    if name in owners:
+        raise UserError(
+            f"Agent {agent.name!r} offers two swords named {name!r}: {owners[name]} and {owner}. "
+            "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
+        )
+    owners[name] = owner
