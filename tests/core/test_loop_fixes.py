@@ -128,9 +128,7 @@ async def test_a_failed_nested_run_still_adds_its_usage(script: Script, run: Run
 async def test_max_turns_of_runner_run_is_not_inherited_by_nested_runs(
     script: Script, run: Run
 ) -> None:
-    inner = Agent(
-        "Inner", model=script(call("lookup", term="x"), "inner done"), swords=[lookup]
-    )
+    inner = Agent("Inner", model=script(call("lookup", term="x"), "inner done"), swords=[lookup])
     outer = Agent("Outer", model=script(call("inner", input="go")), swords=[inner.as_sword()])
     # The outer run's own budget is 1 turn; the nested run needs 2 and has the default 10.
     with pytest.raises(MaxTurnsError) as caught:

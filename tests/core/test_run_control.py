@@ -26,8 +26,8 @@ from drusilla import (
     RunContextWrapper,
     RunErrorDetails,
     Runner,
-    SQLiteSession,
     SessionSettings,
+    SQLiteSession,
     SwordContext,
     SwordSpec,
     Usage,
@@ -173,7 +173,8 @@ async def test_sword_retries_default_from_settings(
 
     model = script(call("flaky"), "ok")
     await run(Agent("a", model=model, swords=[flaky]), "go")
-    assert "An error occurred while running the sword flaky" in model.requests[1].input[-1]["output"]
+    told = model.requests[1].input[-1]["output"]
+    assert "An error occurred while running the sword flaky" in told
 
 
 class Answer(BaseModel):
@@ -193,9 +194,7 @@ async def test_output_validator_retries_and_transforms(script: Script, run: Run)
         return Answer(city=output.city.upper())
 
     model = script('{"city": "Atlantis"}', '{"city": "Paris"}')
-    agent = Agent(
-        "a", model=model, output_type=Answer, output_validators=[known_city, shout]
-    )
+    agent = Agent("a", model=model, output_type=Answer, output_validators=[known_city, shout])
     result = await run(agent, "where?")
     assert result.final_output == Answer(city="PARIS")
     assert "Atlantis is not a city we serve" in model.requests[1].input[-1]["content"]
