@@ -1,8 +1,9 @@
 """An agent's gear as the model is offered it: collected once, re-collected only when the
 agent's lists change, and filtered per turn by `is_enabled` and `prepare_swords`.
 
-The per-turn cost with no dynamic gear is one fingerprint comparison: tuples of the agent's
-sword, orb and MCP-server lists (compared by identity, since swords, orbs and agents are).
+The per-turn cost with no dynamic gear is three list comparisons: copies of the agent's sword,
+orb and MCP-server lists taken when the gear was collected, against the lists now (elements
+compare by identity first, so no list is built per turn).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
     from .context import RunContextWrapper
 
-Fingerprint = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
-
 
 @dataclass(slots=True)
 class Gear:
@@ -32,11 +31,14 @@ class Gear:
     specs: list[SwordSpec]
     dynamic: bool = False
     """Some gear has `is_enabled` other than True, or the agent has `prepare_swords`."""
+    sources: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    """Copies of the agent's swords, orbs and mcp_servers lists this gear was collected from."""
 
 
-def gear_fingerprint(agent: Agent[Any]) -> Fingerprint:
-    """What the collected gear depends on; a changed fingerprint means collect again."""
-    return tuple(agent.swords), tuple(agent.orbs), tuple(agent.mcp_servers)
+def gear_changed(gear: Gear, agent: Agent[Any]) -> bool:
+    """Whether the agent's sword, orb or MCP-server lists changed since `gear` was collected."""
+    swords, orbs, servers = gear.sources
+    return swords != agent.swords or orbs != agent.orbs or servers != agent.mcp_servers
 
 
 async def collect_gear(agent: Agent[Any]) -> Gear:
@@ -62,7 +64,8 @@ async def collect_gear(agent: Agent[Any]) -> Gear:
         or any(s.is_enabled is not True for s in swords.values())
         or any(o.is_enabled is not True for o in orbs.values())
     )
-    return Gear(swords, orbs, specs, dynamic)
+    sources = (list(agent.swords), list(agent.orbs), list(agent.mcp_servers))
+    return Gear(swords, orbs, specs, dynamic, sources)
 
 
 async def offered_gear(gear: Gear, ctx: RunContextWrapper[Any], agent: Agent[Any]) -> Gear:

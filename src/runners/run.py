@@ -76,7 +76,7 @@ from .config import RunConfig
 from .context import RunContextWrapper
 from .error_handlers import ErrorHandlers, check_error_handlers, run_with_error_handlers
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
-from .gear import Gear, collect_gear, gear_fingerprint, offered_gear
+from .gear import Gear, collect_gear, gear_changed, offered_gear
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -282,7 +282,7 @@ class _Run:
         self.model_input: list[InputItem] = []
         self.history: list[InputItem] = []
         self._unsaved: list[InputItem] = []
-        self._prepared: dict[int, tuple[Gear, RequestPlan, Any]] = {}
+        self._prepared: dict[int, tuple[Gear, RequestPlan]] = {}
         self._sword_users: set[int] = set()  # agents that have called swords this run
         self.error_handlers: ErrorHandlers | None = None
         self.limits: LimitGuard | None = None
@@ -394,12 +394,14 @@ class _Run:
         gear, plan = await self._prepare(agent)
         instructions = await agent.get_instructions(self.ctx)
         self._log.debug("turn", turn=self.turn, agent=agent.name, items=len(self.model_input))
-        seen = await model_input(self.config.model_input_filter, self.ctx, agent, self.model_input)
+        filtered = self.config.model_input_filter is not None
+        seen = await self._filtered_input(agent) if filtered else list(self.model_input)
         if plan.think_first:
             response = await self._think_then_answer(agent, plan, instructions, seen)
         else:
             response = await self._call_model(agent, plan.request(instructions, seen), plan.model)
-        check_reasoning(agent, response, plan.model.model_name)
+        if agent.require_reasoning:
+            check_reasoning(agent, response, plan.model.model_name)
 
         sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
         orb_calls: list[tuple[FunctionCallItem, Orb]] = []
@@ -694,29 +696,32 @@ class _Run:
         """The agent's gear and request plan: worked out on its first turn of the run and again
         only when its sword/orb lists change; dynamic gear is filtered every turn."""
         prepared = self._prepared.get(id(agent))
-        fingerprint = gear_fingerprint(agent)
-        if prepared is None or prepared[2] != fingerprint:
+        if prepared is None or gear_changed(prepared[0], agent):
             gear = await collect_gear(agent)
             model = resolve_model(agent.model, self.config)
             settings = self.config.settings_for(agent, self.settings)
             plan = plan_requests(agent, model, settings, gear.specs)
             if id(agent) in self._sword_users:  # it called swords before its gear changed
                 plan = plan.after_swords()
-            prepared = gear, plan, fingerprint
+            prepared = gear, plan
             self._prepared[id(agent)] = prepared
-        gear, plan, _ = prepared
+        gear, plan = prepared
         if gear.dynamic:
             gear = await offered_gear(gear, self.ctx, agent)
             plan = plan.with_swords(gear.specs)
         return gear, plan
 
+    async def _filtered_input(self, agent: Agent[Any]) -> list[InputItem]:
+        """What the next model call sees through RunConfig.model_input_filter."""
+        return await model_input(self.config.model_input_filter, self.ctx, agent, self.model_input)
+
     def _swords_called(self, agent: Agent[Any]) -> None:
         """After the agent's first sword call, a forced sword_choice is reset (see RequestPlan)."""
+        if id(agent) in self._sword_users:
+            return
         self._sword_users.add(id(agent))
-        gear, plan, fingerprint = self._prepared[id(agent)]
-        reset = plan.after_swords()
-        if reset is not plan:
-            self._prepared[id(agent)] = gear, reset, fingerprint
+        gear, plan = self._prepared[id(agent)]
+        self._prepared[id(agent)] = gear, plan.after_swords()
 
     def error_details(self) -> RunErrorDetails:
         return RunErrorDetails(
