@@ -40,7 +40,8 @@ class Agent(Generic[TContext]):
     name: str
     instructions: Instructions = None
     """A system prompt, or `fn(ctx, agent)` (sync or async) returning one, called every turn."""
-    model: str | Model | None = None
+    model: str | Model | list[str | Model] | None = None
+    """A name, a `Model`, or a list of them: a `FallbackModel` trying each in turn."""
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     swords: list[Sword] = field(default_factory=list)
     orbs: list[Agent[Any] | Orb] = field(default_factory=list)

@@ -26,7 +26,7 @@ class RunConfig:
     sword_choice, parallel_sword_calls).
     """
 
-    model: str | Model | None = None
+    model: str | Model | list[str | Model] | None = None
     """Overrides every agent's model for this run."""
     model_provider: ModelProvider | None = None
     model_settings: ModelSettings | None = None

@@ -716,8 +716,9 @@ class _Run:
         return await model_input(self.config.model_input_filter, self.ctx, agent, self.model_input)
 
     def _swords_called(self, agent: Agent[Any]) -> None:
-        """After the agent's first sword call, a forced sword_choice is reset (see RequestPlan)."""
-        if id(agent) in self._sword_users:
+        """After the agent's first sword call, a forced sword_choice is reset (see RequestPlan),
+        unless a sword call can end the run (sword_use_behavior): then forcing is no loop."""
+        if id(agent) in self._sword_users or agent.sword_use_behavior != "run_llm_again":
             return
         self._sword_users.add(id(agent))
         gear, plan = self._prepared[id(agent)]

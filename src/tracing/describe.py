@@ -10,8 +10,12 @@ from ..models.usage import Usage
 from .spans import Span
 
 
-def usage_dict(usage: Usage) -> dict[str, int]:
-    return dataclasses.asdict(usage)
+def usage_dict(usage: Usage) -> dict[str, Any]:
+    """The usage's counts, and its cost when a server reported one."""
+    counts = dataclasses.asdict(usage)
+    if counts.get("cost") is None:
+        counts.pop("cost", None)
+    return counts
 
 
 def describe_model_call(span: Span, request: ModelRequest, response: ModelResponse) -> None:

@@ -286,7 +286,11 @@ class _RecordingCharms(RunCharms[Any]):
 
 def _run_settings(run: _Run) -> dict[str, Any]:
     config = run.config
-    model = config.model if isinstance(config.model, str | None) else config.model.model_name
+    model: Any = config.model
+    if isinstance(model, list):  # a fallback list: the names, in order
+        model = [m if isinstance(m, str) else m.model_name for m in model]
+    elif model is not None and not isinstance(model, str):
+        model = model.model_name
     return {
         "max_turns": run.max_turns,
         "model": model,

@@ -82,3 +82,10 @@ def test_estimate_cost_from_genai_prices() -> None:
     cost = estimate_cost(usage, "gpt-4o", provider="openai")
     assert cost is not None and cost > 0
     assert estimate_cost(usage, "no-such-model-anywhere") is None
+
+
+async def test_a_list_of_models_is_a_fallback(openai_server: OpenAIServer) -> None:
+    primary = openai_server.model(server_error(502), name="primary")
+    backup = openai_server.model("ok", name="backup")
+    result = await Runner.run(Agent("a", model=[primary, backup]), "hi")
+    assert result.final_output == "ok" and result.model_responses[0].model == "backup"
