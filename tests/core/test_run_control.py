@@ -365,3 +365,70 @@ async def test_concurrent_runs_do_not_share_retries(script: Script) -> None:
     assert all(r.final_output == "ok" for r in results)
     for result in results:
         assert result.new_items[1].output.startswith("again")
+
+
+async def test_a_custom_model_input_filter_sees_the_agent_and_items(
+    script: Script, run: Run
+) -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def only_user(ctx: Any, agent: Any, items: list[Any]) -> list[Any]:
+        seen.append((agent.name, len(items)))
+        return [item for item in items if item.get("role") == "user"]
+
+    model = script(call("lookup", term="x"), "ok")
+    config = RunConfig(model_input_filter=only_user)
+    await run(Agent("a", model=model, swords=[lookup]), "go", run_config=config)
+    assert seen == [("a", 1), ("a", 3)]
+    assert model.requests[1].input == [{"role": "user", "content": "go"}]
+
+
+async def test_model_retry_from_a_validator_answers_the_final_output_sword(
+    script: Script, run: Run
+) -> None:
+    def no_atlantis(ctx: Any, output: Answer) -> Answer:
+        if output.city == "Atlantis":
+            raise ModelRetry("Atlantis is a myth")
+        return output
+
+    model = script(call("final_result", city="Atlantis"), call("final_result", city="Rome"))
+    agent = Agent(
+        "a",
+        model=model,
+        output_type=Answer,
+        output_validators=[no_atlantis],
+        model_settings=ModelSettings(output_mode="sword"),
+    )
+    result = await run(agent, "where?")
+    assert result.final_output == Answer(city="Rome")
+    assert model.requests[1].input[-1]["output"].startswith("Atlantis is a myth")
+
+
+def test_misuse_is_a_user_error() -> None:
+    from drusilla import UserError
+
+    with pytest.raises(UserError, match="UsageLimits"):
+        UsageLimits(request_limit=-1)
+    with pytest.raises(UserError, match="is_enabled"):
+        sword(is_enabled="yes")(lambda: None)  # type: ignore[call-overload]
+    with pytest.raises(UserError, match="max_retries"):
+        sword(max_retries=-1)(lambda: None)
+    with pytest.raises(UserError, match="keep_last"):
+        keep_last(0)
+    with pytest.raises(UserError, match="SessionSettings"):
+        SessionSettings(limit=0)
+    with pytest.raises(UserError, match="output_validators"):
+        Agent("a", output_validators=["nope"])  # type: ignore[list-item]
+
+
+async def test_bad_returns_and_keys_are_user_errors(script: Script) -> None:
+    from drusilla import UserError
+
+    def bad(ctx: Any, agent: Any, specs: list[SwordSpec]) -> Any:
+        return [SwordSpec("invented", "made up", {"type": "object", "properties": {}})]
+
+    agent = Agent("a", model=script(), swords=[lookup], prepare_swords=bad)
+    with pytest.raises(UserError, match="not one of the swords offered"):
+        await Runner.run(agent, "go")
+    with pytest.raises(UserError, match="unknown key 'max_tokens'"):
+        await Runner.run(agent, "go", error_handlers={"max_tokens": lambda data: None})
