@@ -6,7 +6,7 @@ Every test takes `script` (in-process, Chat Completions and Responses over HTTP)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +18,6 @@ from drusilla import (
     Model,
     OutputShieldTripwireTriggered,
     RunContextWrapper,
-    Runner,
     ShieldResult,
     SQLiteSession,
     UserError,
@@ -27,20 +26,9 @@ from drusilla import (
 )
 from drusilla.testing import call
 
+from .conftest import Run
+
 Script = Callable[..., Model]
-Run = Callable[..., Awaitable[Any]]
-
-
-@pytest.fixture(params=["run", "streamed"])
-def run(request: pytest.FixtureRequest) -> Run:
-    async def go(agent: Agent[Any], input: Any, **kwargs: Any) -> Any:
-        if request.param == "run":
-            return await Runner.run(agent, input, **kwargs)
-        result = await Runner.run_streamed(agent, input, **kwargs)
-        await result.wait()
-        return result
-
-    return go
 
 
 @sword

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,22 +39,9 @@ from drusilla import (
 )
 from drusilla.testing import Turn, call
 
+from .conftest import Run
+
 Script = Callable[..., Model]
-Run = Callable[..., Awaitable[Any]]
-
-
-@pytest.fixture(params=["run", "streamed"])
-def run(request: pytest.FixtureRequest) -> Run:
-    """`run(agent, input, **kwargs)` -> result, through Runner.run or Runner.run_streamed."""
-
-    async def go(agent: Agent[Any], input: Any, **kwargs: Any) -> Any:
-        if request.param == "run":
-            return await Runner.run(agent, input, **kwargs)
-        result = await Runner.run_streamed(agent, input, **kwargs)
-        await result.wait()
-        return result
-
-    return go
 
 
 def offered(model: Any, request: int) -> list[str]:
