@@ -40,12 +40,14 @@ from .runners.items import (
     OrbOutputItem,
     ReasoningItem,
     RunItem,
+    SwordApprovalItem,
     SwordCallItem,
     SwordCallOutputItem,
 )
 from .runners.limits import UsageLimits
 from .runners.result import RunResult
 from .runners.run import Runner
+from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
@@ -78,6 +80,7 @@ from .tools.swords import (
     SwordsToFinalOutputResult,
     sword,
 )
+from .tracing.records import RunObserver
 from .util.errors import (
     InputShieldTripwireTriggered,
     MaxTurnsError,
@@ -96,6 +99,7 @@ from .util.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "STATE_VERSION",
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
@@ -136,8 +140,10 @@ __all__ = [
     "RunErrorDetails",
     "RunItem",
     "RunItemStreamEvent",
+    "RunObserver",
     "RunResult",
     "RunResultStreaming",
+    "RunState",
     "RunTimeoutError",
     "Runner",
     "RunnerError",
@@ -148,6 +154,7 @@ __all__ = [
     "StopAtSwords",
     "StreamEvent",
     "Sword",
+    "SwordApprovalItem",
     "SwordArgumentsError",
     "SwordCallDelta",
     "SwordCallItem",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..models.items import function_call_output
 from ..util.concurrency import maybe_await
-from ..util.errors import ModelBehaviorError, message
+from ..util.errors import ModelBehaviorError, ModelRetry, message
 
 if TYPE_CHECKING:
     from ..models.interface import ModelResponse
     from ..runners.context import RunContextWrapper
+    from ..runners.items import RunItem
     from .agent import Agent
 
 
@@ -28,3 +30,25 @@ def check_reasoning(agent: Agent[Any], response: ModelResponse, model_name: str)
             message("reasoning_required", agent=agent.name, model=model_name),
             raw_output=response.text,
         )
+
+
+async def validate_final(
+    agent: Agent[Any], ctx: RunContextWrapper[Any], items: list[RunItem], step: Any
+) -> Any:
+    """A final output from the model through the output validators: the (maybe changed)
+    `NextStepFinalOutput`, or a `NextStepRunAgain` carrying the `ModelRetry` — as the
+    final-output sword's answer when that sword gave the output, else as a user message."""
+    from ..runners.items import SwordCallOutputItem
+    from ..runners.steps import NextStepFinalOutput, NextStepRunAgain
+
+    try:
+        return NextStepFinalOutput(await validate_output(agent, ctx, step.output))
+    except ModelRetry as retry:
+        text = message("model_retry", reason=retry.message)
+        accepted = message("final_output_accepted")
+        for position, item in enumerate(items):
+            if isinstance(item, SwordCallOutputItem) and item.raw_item["output"] == accepted:
+                raw = function_call_output(item.raw_item["call_id"], text)
+                items[position] = SwordCallOutputItem(agent, raw, text)
+                return NextStepRunAgain(None, retry)
+        return NextStepRunAgain(text, retry)

@@ -56,6 +56,9 @@ class RunConfig:
     model sees (e.g. `keep_last(20)`); the run and session keep everything. docs/sessions.md."""
     session_settings: SessionSettings | None = None
     """How the run reads its session (`SessionSettings(limit=...)`)."""
+    input_source: str | dict[str, Any] | None = None
+    """Who or what supplied the input ("human", {"type": "dataset", "name": ...}, ...): kept in
+    the run record, so records can become datasets."""
 
     def settings_for(self, agent: Agent[Any], settings: Settings) -> ModelSettings:
         """The model settings one agent's calls use, every layer applied."""

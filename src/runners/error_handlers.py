@@ -47,4 +47,6 @@ async def run_with_error_handlers(run: _Run) -> None:
     try:
         await run._run_agents()
     except MaxTurnsError:
-        run.final_output = await maybe_await(handler(run.error_details()))
+        output = await maybe_await(handler(run.error_details()))
+        run.state.final_output = output
+        run.state.status = "completed"

@@ -8,7 +8,6 @@ compare by identity first, so no list is built per turn).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..models.interface import SwordSpec
@@ -16,23 +15,11 @@ from ..tools.orbs import Orb, as_orb
 from ..tools.swords import IsEnabled, Sword
 from ..util.concurrency import maybe_await
 from ..util.errors import UserError
+from .steps import Gear
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from .context import RunContextWrapper
-
-
-@dataclass(slots=True)
-class Gear:
-    """An agent's swords and orbs for this run, as the model is offered them."""
-
-    swords: dict[str, Sword]
-    orbs: dict[str, Orb]
-    specs: list[SwordSpec]
-    dynamic: bool = False
-    """Some gear has `is_enabled` other than True, or the agent has `prepare_swords`."""
-    sources: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-    """Copies of the agent's swords, orbs and mcp_servers lists this gear was collected from."""
 
 
 def gear_changed(gear: Gear, agent: Agent[Any]) -> bool:
@@ -65,7 +52,7 @@ async def collect_gear(agent: Agent[Any]) -> Gear:
         or any(o.is_enabled is not True for o in orbs.values())
     )
     sources = (list(agent.swords), list(agent.orbs), list(agent.mcp_servers))
-    return Gear(swords, orbs, specs, dynamic, sources)
+    return Gear(swords, orbs, specs, dynamic=dynamic, sources=sources)
 
 
 async def offered_gear(gear: Gear, ctx: RunContextWrapper[Any], agent: Agent[Any]) -> Gear:

@@ -56,6 +56,11 @@ IsEnabled: TypeAlias = bool | Callable[[RunContextWrapper[Any], "Agent[Any]"], A
 """Whether gear is offered this turn: a bool, or `fn(ctx, agent) -> bool` (sync or async)."""
 
 
+NeedsApproval: TypeAlias = bool | Callable[[RunContextWrapper[Any], Any], bool | Awaitable[bool]]
+"""Whether a call waits for a person's approval: always, or decided per call from the parsed
+arguments (see docs/approvals.md)."""
+
+
 class SwordArgumentsError(Exception):
     """The model's arguments were not JSON or did not validate; the model is told and may retry."""
 
@@ -89,6 +94,10 @@ class Sword:
     """Offer the sword this turn? A bool or `fn(ctx, agent) -> bool`; see docs/swords.md."""
     max_retries: int | None = None
     """How often `ModelRetry` may send the model back per run; None: DRUSILLA_SWORD_MAX_RETRIES."""
+    needs_approval: NeedsApproval = False
+    """True, or `fn(ctx, arguments) -> bool`: the call waits for `state.approve(...)`."""
+    nested_agent: Agent[Any] | None = field(default=None, repr=False)
+    """The agent behind `Agent.as_sword()` (so a saved run finds it again by name)."""
     spec: SwordSpec = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +113,11 @@ class Sword:
             not isinstance(retries, int) or isinstance(retries, bool) or retries < 0
         ):
             raise UserError(f"Sword {self.name!r}: max_retries={retries!r} must be 0 or more.")
+        if not isinstance(self.needs_approval, bool) and not callable(self.needs_approval):
+            raise UserError(
+                f"Sword {self.name!r}: needs_approval={self.needs_approval!r} must be True, "
+                "False or a function (ctx, arguments) -> bool."
+            )
         strict = strict_json_schema(self.params_json_schema) if self.strict_json_schema else None
         self.spec = SwordSpec(
             name=self.name,
@@ -132,6 +146,7 @@ def sword(
     strict: bool = True,
     is_enabled: IsEnabled = True,
     max_retries: int | None = None,
+    needs_approval: NeedsApproval = False,
 ) -> Callable[[F], Sword]: ...
 
 
@@ -146,6 +161,7 @@ def sword(
     strict: bool = True,
     is_enabled: IsEnabled = True,
     max_retries: int | None = None,
+    needs_approval: NeedsApproval = False,
 ) -> Sword | Callable[[F], Sword]:
     """Make a `Sword` from a function; use bare (`@sword`) or with options (`@sword(name=...)`)."""
     # Hints naming classes local to the decorating scope (a test, a notebook cell's function)
@@ -172,6 +188,7 @@ def sword(
             timeout=timeout,
             is_enabled=is_enabled,
             max_retries=max_retries,
+            needs_approval=needs_approval,
         )
 
     if fn is not None:
