@@ -330,6 +330,101 @@ async def concurrent_runs(
     )
 
 
+# --- scenario 7: batch throughput ---------------------------------------------------------------
+
+
+async def batch_throughput(
+    framework: Framework,
+    *,
+    runs: int,
+    concurrency: int,
+    latency_ms: float,
+    repeats: int,
+    warmup: int,
+) -> Outcome:
+    """`runs` one-turn runs, `concurrency` at a time, against the server answering after
+    `latency_ms`: the framework's batch (drusilla `Runner.run_batch`; a peer, having none, the
+    usual `asyncio.gather` over a semaphore around its own runs) beside the same hand-written
+    loop over the bare `openai` client, typed and transport only, in rotating order.
+
+    The ideal is runs × latency ÷ concurrency: the server busy with `concurrency` calls at
+    every moment. `batch_vs_loop` is the framework's wall time ÷ the typed bare loop's, round
+    by round (the issue's target: within 10 %).
+    """
+    from .bare import BareClient
+
+    rounds = warmup + repeats
+    spec = {"kind": "concurrent", "turns": 1, "latency": latency_ms / 1000}
+    spec["requests"] = 3 * rounds * runs
+    prompts = [f"{PROMPT} #{i}" for i in range(runs)]
+    batch = getattr(framework, "batch", None)
+
+    async def semaphore_loop(run_one: Callable[[str], Awaitable[str]]) -> list[str]:
+        slots = asyncio.Semaphore(concurrency)
+
+        async def one(prompt: str) -> str:
+            async with slots:
+                return await run_one(prompt)
+
+        return await asyncio.gather(*(one(prompt) for prompt in prompts))
+
+    def timed(start: Callable[[], Awaitable[list[str]]]) -> Contender:
+        async def measure() -> dict[str, float]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            outputs = await start()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            assert len(outputs) == runs
+            for output in outputs:
+                _check_final(output)
+            return {"wall": wall * 1000, "cpu": cpu / runs * 1e6}
+
+        return measure
+
+    async def no_tools() -> str:
+        raise AssertionError("the batch scenario's model never calls a tool")
+
+    with ServerProcess(spec) as server:
+        agent = framework.http_agent(server.base_url, [])
+        bare = BareClient(server.base_url)
+        own = (
+            (lambda: batch(agent, prompts, concurrency))
+            if batch is not None
+            else (lambda: semaphore_loop(lambda prompt: framework.run(agent, prompt)))
+        )
+        try:
+            samples = await _rotating(
+                {
+                    "batch": timed(own),
+                    "batch_typed": timed(
+                        lambda: semaphore_loop(lambda p: bare.run_typed(p, no_tools))
+                    ),
+                    "batch_transport": timed(
+                        lambda: semaphore_loop(lambda p: bare.run_transport(p, no_tools))
+                    ),
+                },
+                rounds,
+                warmup,
+            )
+        finally:
+            await bare.aclose()
+    walls = zip(samples["batch_wall"], samples["batch_typed_wall"], strict=True)
+    samples["batch_vs_loop"] = [mine / loop for mine, loop in walls]
+    ideal_ms = runs * latency_ms / concurrency
+    samples["batch_vs_ideal"] = [wall / ideal_ms for wall in samples["batch_wall"]]
+    server_cpu = server.report["cpu_seconds"] / spec["requests"]
+    return Outcome(
+        samples,
+        {
+            "runs": runs,
+            "concurrency": concurrency,
+            "latency_ms": latency_ms,
+            "ideal_ms": round(ideal_ms, 1),
+            "server_cpu_us_per_request": round(server_cpu * 1e6),
+            "server_bound_ms": round(max(ideal_ms, runs * server_cpu * 1000)),
+        },
+    )
+
+
 # --- scenario 5: streaming overhead per delta ----------------------------------------------------
 
 
@@ -386,6 +481,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[Outcome]]] = {
     "turn_overhead": turn_overhead,
     "parallel_tools": parallel_tools,
     "concurrent_runs": concurrent_runs,
+    "batch_throughput": batch_throughput,
     "stream_deltas": stream_deltas,
     "waiting_runs": waiting_runs,
 }

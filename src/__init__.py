@@ -26,6 +26,7 @@ from .models.interface import (
 from .models.prices import estimate_cost
 from .models.settings import ModelSettings
 from .models.usage import Usage
+from .runners.batch_items import BatchItem, BatchResult
 from .runners.config import RunConfig
 from .runners.context import RunContextWrapper, SwordContext
 from .runners.events import (
@@ -45,6 +46,7 @@ from .runners.items import (
     SwordCallOutputItem,
 )
 from .runners.limits import UsageLimits
+from .runners.ray_batch import RayCluster
 from .runners.result import RunResult
 from .runners.run import Runner
 from .runners.state import STATE_VERSION, RunState
@@ -103,6 +105,8 @@ __all__ = [
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
+    "BatchItem",
+    "BatchResult",
     "FallbackModel",
     "InputShield",
     "InputShieldResult",
@@ -132,6 +136,7 @@ __all__ = [
     "OutputShieldResult",
     "OutputShieldTripwireTriggered",
     "RawResponseEvent",
+    "RayCluster",
     "ReasoningDelta",
     "ReasoningItem",
     "RunCharms",

@@ -62,6 +62,15 @@ class Drusilla:
         result = await Runner.run(agent, prompt, max_turns=MAX_TURNS)
         return str(result.final_output)
 
+    async def batch(self, agent: Any, prompts: list[str], concurrency: int) -> list[str]:
+        """Scenario 7: drusilla's own batch (peers have none; they get a semaphore loop)."""
+        result = await Runner.run_batch(
+            agent, prompts, concurrency=concurrency, max_turns=MAX_TURNS, progress=False
+        )
+        for item in result.failures:
+            raise AssertionError(f"batch input {item.index} failed: {item.error}")
+        return [str(output) for output in result.final_outputs]
+
     async def stream(self, agent: Any, prompt: str) -> list[str]:
         result = await Runner.run_streamed(agent, prompt, max_turns=MAX_TURNS)
         return [delta async for delta in result.text_deltas()]

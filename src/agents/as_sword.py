@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..runners.context import SwordContext, resuming_runs
@@ -23,6 +24,13 @@ _INPUT_SCHEMA: dict[str, Any] = {
     "required": ["input"],
     "additionalProperties": False,
 }
+
+
+@dataclass(eq=False)
+class AgentSword(Sword):
+    """A sword whose call is a nested run of `nested_agent` (made by `Agent.as_sword`)."""
+
+    output_extractor: Callable[[RunResult], str | Awaitable[str]] | None = None
 
 
 def agent_as_sword(
@@ -84,12 +92,13 @@ def agent_as_sword(
             return await maybe_await(output_extractor(result))
         return result.final_output
 
-    return Sword(
+    return AgentSword(
         name=name or snake_case(agent.name),
         description=description or agent.orb_description or f"Ask the {agent.name} agent.",
         params_json_schema=typed.json_schema if typed is not None else _INPUT_SCHEMA,
         on_invoke=invoke,
         nested_agent=agent,
+        output_extractor=output_extractor,
     )
 
 

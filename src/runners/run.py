@@ -14,9 +14,9 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import aclosing
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import anyio
 
@@ -73,6 +73,8 @@ from ..util.errors import (
 )
 from ..util.logging import get_logger
 from ..util.settings import get_settings
+from .batch_agent import AgentSource
+from .batch_items import BatchItem, BatchResult
 from .config import RunConfig
 from .context import RunContextWrapper, current_run_id, resuming_runs
 from .error_handlers import ErrorHandlers, check_error_handlers, run_with_error_handlers
@@ -107,6 +109,13 @@ from .steps import (
     unexpected_items,
 )
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+
+if TYPE_CHECKING:
+    from .ray_batch import RayCluster
+
+DEFAULT_CONCURRENCY = 64
+"""Runs at once in a batch, unless `concurrency=` says otherwise."""
+_T = TypeVar("_T")
 
 RunInput: TypeAlias = str | list[InputItem] | RunState | Any
 """A message, a conversation (list of items), a structured value for an agent's input_type,
@@ -165,11 +174,7 @@ class Runner:
             timeout=timeout,
             error_handlers=error_handlers,
         )
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(job())
-        return _run_in_thread(job)
+        return _blocking(job)
 
     @classmethod
     async def run_streamed(
@@ -201,8 +206,98 @@ class Runner:
 
         return start(make_run, timeout, buffer_size)
 
+    @classmethod
+    async def run_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """One run per input, `concurrency` at a time; every input's result in input order.
+        A failing input never stops the batch. See docs/batch.md."""
+        from .batch import RunOptions, run_batch
 
-def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
+        options = RunOptions(context, run_config, max_turns)
+        return await run_batch(
+            agent,
+            inputs,
+            concurrency=concurrency,
+            options=options,
+            progress=progress,
+            results_path=None if results_path is None else os.fspath(results_path),
+            on=on,
+        )
+
+    @classmethod
+    def run_batch_sync(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """`run_batch`, blocking (in a plain script and where a loop already runs)."""
+        job = functools.partial(
+            cls.run_batch,
+            agent,
+            inputs,
+            concurrency=concurrency,
+            context=context,
+            run_config=run_config,
+            max_turns=max_turns,
+            progress=progress,
+            results_path=results_path,
+            on=on,
+        )
+        return _blocking(job)
+
+    @classmethod
+    def iter_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = False,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> AsyncGenerator[BatchItem, None]:
+        """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
+        read back from `results_path` first). Leaving the loop early cancels the runs left."""
+        from .batch import RunOptions, iterate_batch
+
+        options = RunOptions(context, run_config, max_turns)
+        path = None if results_path is None else os.fspath(results_path)
+        return iterate_batch(agent, inputs, concurrency, options, progress, path, on)
+
+
+def _blocking(job: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """`await job()` from sync code: on a new event loop, or in a worker thread when this
+    thread already runs one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(job())
+    return _run_in_thread(job)
+
+
+def _run_in_thread(job: Callable[[], Awaitable[_T]]) -> _T:
     """Run `job` on a fresh event loop in a worker thread and wait for it.
 
     Used by `run_sync` when the calling thread already runs a loop (Jupyter). Ctrl-C while
@@ -211,7 +306,7 @@ def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
     box: dict[str, Any] = {}
     started = threading.Event()
 
-    async def main() -> RunResult:
+    async def main() -> _T:
         box["loop"] = asyncio.get_running_loop()
         box["task"] = asyncio.current_task()
         started.set()
