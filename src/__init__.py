@@ -9,26 +9,34 @@ def add(a: int, b: int) -> int:
 
 agent = Agent("calculator", instructions="Use your swords.", swords=[add])
 print(Runner.run_sync(agent, "What is 2 + 3?").final_output)
+
+Everything a user needs is importable from here (`__all__`); the test kit is `drusilla.testing`,
+tracing `drusilla.tracing`. Other modules are internal. The OpenAI models load on first access,
+so `import drusilla` does not import `openai`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .agents.agent import Agent
+from .agents.output import json_from_text
 from .models.fallback import FallbackModel
 from .models.interface import (
     Model,
     ModelProvider,
     ModelRequest,
     ModelResponse,
+    ModelStreamEvent,
     ReasoningDelta,
+    ResponseDone,
     SwordCallDelta,
     SwordSpec,
     TextDelta,
 )
 from .models.prices import estimate_cost
+from .models.profiles import ModelProfile, profile_for, register_profile, unregister_profiles
 from .models.settings import ModelSettings
-from .models.usage import Usage
 from .runners.batch_items import BatchItem, BatchResult
 from .runners.config import RunConfig
-from .runners.context import RunContextWrapper, SwordContext
 from .runners.events import (
     AgentUpdatedStreamEvent,
     RawResponseEvent,
@@ -46,14 +54,15 @@ from .runners.items import (
     SwordCallOutputItem,
 )
 from .runners.limits import UsageLimits
+from .runners.model_input import keep_last
 from .runners.ray_batch import RayCluster
-from .runners.result import RunResult
+from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
 from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
-from .sessions.trim import SessionSettings, keep_last
+from .sessions.trim import SessionSettings
 from .tools.charms import AgentCharms, RunCharms
 from .tools.mcp import (
     MCPServer,
@@ -68,8 +77,10 @@ from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import (
     InputShield,
     InputShieldResult,
+    InputShieldTripwireTriggered,
     OutputShield,
     OutputShieldResult,
+    OutputShieldTripwireTriggered,
     ShieldResult,
     input_shield,
     output_shield,
@@ -83,22 +94,46 @@ from .tools.swords import (
     sword,
 )
 from .tracing.records import RunObserver
+from .util.context import RunContextWrapper, SwordContext
 from .util.errors import (
-    InputShieldTripwireTriggered,
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
     ModelRetry,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
     RunnerError,
     RunTimeoutError,
     SwordError,
     UsageLimitExceeded,
     UserError,
 )
+from .util.settings import Settings, get_settings, reload_settings
+from .util.usage import Usage
+from .util.version import __version__
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from .models.openai_chat import OpenAIChatModel
+    from .models.openai_provider import Endpoint, OpenAIProvider
+    from .models.openai_responses import OpenAIResponsesModel
+
+_LAZY = {
+    "OpenAIChatModel": "openai_chat",
+    "OpenAIResponsesModel": "openai_responses",
+    "OpenAIProvider": "openai_provider",
+    "Endpoint": "openai_provider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The OpenAI models and provider, imported on first access (they import `openai`)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drusilla' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".models.{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "STATE_VERSION",
@@ -107,6 +142,7 @@ __all__ = [
     "AgentUpdatedStreamEvent",
     "BatchItem",
     "BatchResult",
+    "Endpoint",
     "FallbackModel",
     "InputShield",
     "InputShieldResult",
@@ -123,11 +159,16 @@ __all__ = [
     "Model",
     "ModelBehaviorError",
     "ModelError",
+    "ModelProfile",
     "ModelProvider",
     "ModelRequest",
     "ModelResponse",
     "ModelRetry",
     "ModelSettings",
+    "ModelStreamEvent",
+    "OpenAIChatModel",
+    "OpenAIProvider",
+    "OpenAIResponsesModel",
     "Orb",
     "OrbCallItem",
     "OrbInputData",
@@ -139,6 +180,7 @@ __all__ = [
     "RayCluster",
     "ReasoningDelta",
     "ReasoningItem",
+    "ResponseDone",
     "RunCharms",
     "RunConfig",
     "RunContextWrapper",
@@ -155,6 +197,7 @@ __all__ = [
     "SQLiteSession",
     "Session",
     "SessionSettings",
+    "Settings",
     "ShieldResult",
     "StopAtSwords",
     "StreamEvent",
@@ -174,11 +217,18 @@ __all__ = [
     "UsageLimitExceeded",
     "UsageLimits",
     "UserError",
+    "__version__",
     "estimate_cost",
+    "get_settings",
     "input_shield",
+    "json_from_text",
     "keep_last",
     "orb",
     "output_shield",
+    "profile_for",
+    "register_profile",
+    "reload_settings",
     "remove_all_swords",
     "sword",
+    "unregister_profiles",
 ]

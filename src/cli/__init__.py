@@ -70,7 +70,7 @@ def _silence_stdout() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from ..util.version import __version__
     from .batch import add_batch_command
     from .chat import add_chat_command
     from .demo import add_demo_command

@@ -7,7 +7,7 @@ the others. Prices come from a maintained library, never from a table of our own
 from __future__ import annotations
 
 from ..util.errors import UserError
-from .usage import Usage
+from ..util.usage import Usage
 
 
 def estimate_cost(usage: Usage, model: str, *, provider: str | None = None) -> float | None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..util.errors import UserError
 from .interface import Model, ModelProvider
 
-if TYPE_CHECKING:
-    from ..runners.config import RunConfig
+__all__ = ["ModelChoice", "get_default_provider", "resolve_model"]
+
 
 _default_provider: ModelProvider | None = None
 
 
-def _one_model(item: Any, run_config: RunConfig) -> Model:
+def _one_model(item: Any, run_config: ModelChoice) -> Model:
     if isinstance(item, list):
         raise UserError(f"model=[...] lists models or names, not lists; got {item!r}.")
     if item is None or isinstance(item, str):
@@ -32,7 +32,17 @@ def get_default_provider() -> ModelProvider:
     return _default_provider
 
 
-def resolve_model(agent_model: Any, run_config: RunConfig) -> Model:
+class ModelChoice(Protocol):
+    """What picks a run's model: a `RunConfig` (models sit below the runner, so a protocol)."""
+
+    @property
+    def model(self) -> str | Model | list[str | Model] | None: ...
+
+    @property
+    def model_provider(self) -> ModelProvider | None: ...
+
+
+def resolve_model(agent_model: Any, run_config: ModelChoice) -> Model:
     """`RunConfig.model` wins over the agent's model; a name goes through the provider, and a
     list of models or names is a `FallbackModel` trying them in order."""
     chosen: Any = run_config.model if run_config.model is not None else agent_model

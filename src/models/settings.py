@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from ..util.errors import UserError
 
+__all__ = ["ModelSettings", "OutputMode"]
+
+
 OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_object"]
 _OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
 

@@ -14,30 +14,19 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, Iterable
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..agents.agent import Agent
 from ..models.rate_gate import RateGate, shared_rate_gate
-from ..models.usage import Usage
-from ..util.errors import RunnerError, UserError
+from ..util.errors import UserError
 from .batch_agent import AgentSource, load_agent
 from .batch_items import BatchItem, BatchResult
 from .batch_progress import progress_for
 from .batch_results import ResultsFile
-from .config import RunConfig
+from .batch_run import RunOptions, run_one
 
 if TYPE_CHECKING:
     from .ray_batch import RayCluster
-
-
-@dataclass(frozen=True, slots=True)
-class RunOptions:
-    """What every run of a batch is started with (picklable: it travels to Ray actors)."""
-
-    context: Any = None
-    run_config: RunConfig | None = None
-    max_turns: int | None = None
 
 
 async def run_batch(
@@ -135,26 +124,6 @@ async def run_in_process(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-
-
-async def run_one(agent: Agent[Any], index: int, value: Any, options: RunOptions) -> BatchItem:
-    """One input's run; its failure is recorded in the item, never raised."""
-    from .run import Runner
-
-    try:
-        result = await Runner.run(
-            agent,
-            value,
-            context=options.context,
-            run_config=options.run_config,
-            max_turns=options.max_turns,
-        )
-    except Exception as exc:
-        details = exc.run_data if isinstance(exc, RunnerError) else None
-        usage = details.usage if details is not None else Usage()
-        run_id = details.context.run_id if details is not None else None
-        return BatchItem(index, value, None, exc, usage, run_id)
-    return BatchItem(index, value, result.final_output, None, result.usage, result.run_id)
 
 
 def _check_concurrency(concurrency: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models.usage import Usage
+from ..util.usage import Usage
 
 
 @dataclass(slots=True)

@@ -16,9 +16,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..models.usage import Usage
 from ..tracing.jsonable import known_secrets, to_jsonable
 from ..util.errors import UserError
+from ..util.usage import Usage
 from .batch_items import BatchItem
 
 

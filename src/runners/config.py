@@ -7,14 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..models.interface import Model, ModelProvider
 from ..models.settings import ModelSettings
-from ..sessions.trim import ModelInputFilter, SessionSettings
+from ..sessions.trim import SessionSettings
 from ..tools.orbs import OrbInputFilter
 from ..tools.shields import InputShield, OutputShield
 from ..util.settings import Settings
 from .limits import UsageLimits
+from .model_input import ModelInputFilter
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
+
+
+__all__ = ["RunConfig"]
 
 
 @dataclass

@@ -8,17 +8,26 @@ and output validators do not see a handler's output: it is the application's own
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from ..util.concurrency import maybe_await
-from ..util.errors import MaxTurnsError, RunErrorDetails, UserError
-
-if TYPE_CHECKING:
-    from .run import _Run
+from ..util.errors import MaxTurnsError, UserError
+from .result import RunErrorDetails
 
 ErrorHandler: TypeAlias = Callable[[RunErrorDetails], Any]
 ErrorHandlers: TypeAlias = dict[str, ErrorHandler]
 KINDS = ("max_turns",)
+
+
+class HandledRun(Protocol):
+    """What the handlers need of a run (`run._Run`; a protocol, so run.py is not imported)."""
+
+    error_handlers: ErrorHandlers | None
+    state: Any
+
+    async def _run_agents(self) -> None: ...
+
+    def error_details(self) -> RunErrorDetails: ...
 
 
 def check_error_handlers(handlers: ErrorHandlers | None) -> ErrorHandlers | None:
@@ -38,7 +47,7 @@ def check_error_handlers(handlers: ErrorHandlers | None) -> ErrorHandlers | None
     return handlers or None
 
 
-async def run_with_error_handlers(run: _Run) -> None:
+async def run_with_error_handlers(run: HandledRun) -> None:
     """The run's agents; a `MaxTurnsError` goes to the "max_turns" handler if there is one."""
     handler = run.error_handlers.get("max_turns") if run.error_handlers else None
     if handler is None:

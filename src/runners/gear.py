@@ -8,6 +8,7 @@ compare by identity first, so no list is built per turn).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..models.interface import SwordSpec
@@ -19,7 +20,7 @@ from .steps import Gear
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
-    from .context import RunContextWrapper
+    from ..util.context import RunContextWrapper
 
 
 def gear_changed(gear: Gear, agent: Agent[Any]) -> bool:
@@ -30,20 +31,20 @@ def gear_changed(gear: Gear, agent: Agent[Any]) -> bool:
 
 async def collect_gear(agent: Agent[Any]) -> Gear:
     """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
-    swords: dict[str, Sword] = {}
-    owners: dict[str, str] = {}
-    all_swords = list(agent.swords)
+    all_swords: Sequence[Sword] = agent.swords
     if agent.mcp_servers:
         from ..tools.mcp import mcp_swords
 
-        all_swords.extend(await mcp_swords(agent.mcp_servers))
-    for sword in all_swords:
-        _claim(agent, owners, sword.name, _describe_sword(sword))
-        swords[sword.name] = sword
+        all_swords = [*agent.swords, *await mcp_swords(agent.mcp_servers)]
+    swords = {sword.name: sword for sword in all_swords}
+    if len(swords) < len(all_swords):  # described only when there is a clash to report
+        _raise_duplicate_sword(agent, all_swords)
     orbs: dict[str, Orb] = {}
     for target in agent.orbs:
         orb = as_orb(target)
-        _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
+        clash = swords.get(orb.sword_name) or orbs.get(orb.sword_name)
+        if clash is not None:
+            _raise_duplicate(agent, orb.sword_name, _describe(clash), _describe(orb))
         orbs[orb.sword_name] = orb
     specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
     dynamic = (
@@ -99,15 +100,23 @@ async def _prepared_specs(
     return result
 
 
-def _describe_sword(sword: Sword) -> str:
-    origin = getattr(sword, "mcp_server_name", None)
-    return f"the sword from MCP server {origin!r}" if origin else f"the sword {sword.name!r}"
+def _raise_duplicate_sword(agent: Agent[Any], all_swords: Sequence[Sword]) -> None:
+    first: dict[str, Sword] = {}
+    for sword in all_swords:
+        if sword.name in first:
+            _raise_duplicate(agent, sword.name, _describe(first[sword.name]), _describe(sword))
+        first[sword.name] = sword
 
 
-def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> None:
-    if name in owners:
-        raise UserError(
-            f"Agent {agent.name!r} offers two swords named {name!r}: {owners[name]} and {owner}. "
-            "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
-        )
-    owners[name] = owner
+def _describe(gear: Sword | Orb) -> str:
+    if isinstance(gear, Orb):
+        return f"the orb to agent {gear.agent.name!r}"
+    origin = getattr(gear, "mcp_server_name", None)
+    return f"the sword from MCP server {origin!r}" if origin else f"the sword {gear.name!r}"
+
+
+def _raise_duplicate(agent: Agent[Any], name: str, first: str, second: str) -> None:
+    raise UserError(
+        f"Agent {agent.name!r} offers two swords named {name!r}: {first} and {second}. "
+        "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
+    )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from ..models.usage import Usage
+from ..util.context import current_scope
 from ..util.errors import UsageLimitExceeded, UserError
-from .scope import current_scope
+from ..util.usage import Usage
 
 _TREE_COUNT = "drusilla.usage_limits"
 

@@ -10,19 +10,33 @@ yielded. Plain-text agents yield the text so far. The last value yielded is the 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..agents.output import FINAL_OUTPUT_SWORD
 from ..models.interface import SwordCallDelta, TextDelta
 from .events import RawResponseEvent
 
 if TYPE_CHECKING:
-    from .streaming import RunResultStreaming
+    from ..agents.agent import Agent
+    from .events import StreamEvent
+
+
+class StreamedRun(Protocol):
+    """What this reads of a `RunResultStreaming` (a protocol: streaming.py imports this module)."""
+
+    @property
+    def current_agent(self) -> Agent[Any]: ...
+
+    @property
+    def final_output(self) -> Any: ...
+
+    def stream_events(self) -> AsyncIterator[StreamEvent]: ...
+
 
 _NOTHING: Any = object()
 
 
-async def partial_outputs(result: RunResultStreaming) -> AsyncIterator[Any]:
+async def partial_outputs(result: StreamedRun) -> AsyncIterator[Any]:
     text = ""
     final_index: int | None = None  # the final-output sword call within this response
     last = _NOTHING

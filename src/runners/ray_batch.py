@@ -22,8 +22,8 @@ from typing import Any
 
 from ..agents.agent import Agent
 from ..models.rate_gate import RateGate, shared_rate_gate
-from ..models.usage import Usage
 from ..util.errors import RunnerError, UserError
+from ..util.usage import Usage
 from .batch_agent import AgentSource, load_agent
 from .batch_items import BatchItem
 
@@ -162,7 +162,7 @@ class BatchActor:
         self.slots: asyncio.Semaphore | None = None
 
     async def run_chunk(self, chunk: list[tuple[int, Any]], options: Any) -> list[Outcome]:
-        from .batch import run_one
+        from .batch_run import run_one
 
         if self.slots is None:  # made here: it belongs to the actor's event loop
             self.slots = asyncio.Semaphore(self.concurrency)

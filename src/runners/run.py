@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import anyio
 
 from ..agents.agent import Agent
+from ..agents.as_sword import register_nested_run
 from ..agents.output import OutputValidationError
 from ..agents.structured_input import is_structured
 from ..agents.thinking import ThinkingCall
-from ..agents.validators import check_reasoning, validate_final
 from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
 from ..models.items import (
     FunctionCallItem,
@@ -35,48 +35,55 @@ from ..models.items import (
 )
 from ..models.provider import resolve_model
 from ..sessions.base import Session
-from ..sessions.trim import model_input, read_session
-from ..tools.charms import (
-    RunCharms,
+from ..sessions.trim import read_session
+from ..tools.charms import RunCharms
+from ..tools.orbs import Orb, OrbInputData
+from ..tools.shields import (
+    InputShield,
+    InputShieldTripwireTriggered,
+    OutputShieldTripwireTriggered,
+)
+from ..tools.swords import (
+    Sword,
+    SwordArgumentsError,
+    SwordResult,
+)
+from ..tracing.describe import describe_model_call, describe_run_end
+from ..tracing.inputs import InputTrail
+from ..tracing.processors import configure_from_settings
+from ..tracing.records import RunObserver, RunSetup, run_record
+from ..tracing.spans import span, tracing_options
+from ..util.concurrency import gather, maybe_await
+from ..util.context import (
+    RunContextWrapper,
+    current_run_id,
+    current_scope,
+    resuming_runs,
+    run_scope,
+)
+from ..util.errors import (
+    MaxTurnsError,
+    ModelBehaviorError,
+    ModelError,
+    ModelRetry,
+    RunnerError,
+    RunTimeoutError,
+    UserError,
+)
+from ..util.logging import get_logger
+from ..util.messages import message
+from ..util.settings import get_settings
+from .batch_agent import AgentSource
+from .batch_items import BatchItem, BatchResult
+from .batch_run import register_batch_runner
+from .charm_firing import (
     fire_agent_end,
     fire_agent_start,
     fire_llm_end,
     fire_llm_start,
     fire_orb,
 )
-from ..tools.orbs import Orb, OrbInputData
-from ..tools.shields import InputShield, run_input_shields, run_output_shields
-from ..tools.swords import (
-    Sword,
-    SwordArgumentsError,
-    SwordResult,
-    final_output_from_swords,
-    run_sword_calls,
-)
-from ..tracing.describe import describe_model_call, describe_run_end
-from ..tracing.processors import configure_from_settings
-from ..tracing.records import RunObserver, RunSetup, run_record
-from ..tracing.spans import span, tracing_options
-from ..util.concurrency import gather, maybe_await
-from ..util.errors import (
-    InputShieldTripwireTriggered,
-    MaxTurnsError,
-    ModelBehaviorError,
-    ModelError,
-    ModelRetry,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
-    RunnerError,
-    RunTimeoutError,
-    UserError,
-    message,
-)
-from ..util.logging import get_logger
-from ..util.settings import get_settings
-from .batch_agent import AgentSource
-from .batch_items import BatchItem, BatchResult
 from .config import RunConfig
-from .context import RunContextWrapper, current_run_id, resuming_runs
 from .error_handlers import ErrorHandlers, check_error_handlers, run_with_error_handlers
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .gear import collect_gear, gear_changed, offered_gear
@@ -91,9 +98,11 @@ from .items import (
     SwordCallOutputItem,
 )
 from .limits import LimitGuard, limit_guard
+from .model_input import model_input
+from .nested import agent_sword_runner
 from .request_plan import RequestPlan, plan_requests
-from .result import RunResult, result_of
-from .scope import current_scope, run_scope
+from .result import RunErrorDetails, RunResult, result_of
+from .shield_checks import run_input_shields, run_output_shields
 from .state import PendingRun, RunState
 from .steps import (
     RUN_AGAIN,
@@ -109,6 +118,8 @@ from .steps import (
     unexpected_items,
 )
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+from .sword_calls import final_output_from_swords, run_sword_calls
+from .validators import check_reasoning, validate_final
 
 if TYPE_CHECKING:
     from .ray_batch import RayCluster
@@ -222,7 +233,8 @@ class Runner:
     ) -> BatchResult:
         """One run per input, `concurrency` at a time; every input's result in input order.
         A failing input never stops the batch. See docs/batch.md."""
-        from .batch import RunOptions, run_batch
+        from .batch import run_batch
+        from .batch_run import RunOptions
 
         options = RunOptions(context, run_config, max_turns)
         return await run_batch(
@@ -280,7 +292,8 @@ class Runner:
     ) -> AsyncGenerator[BatchItem, None]:
         """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
         read back from `results_path` first). Leaving the loop early cancels the runs left."""
-        from .batch import RunOptions, iterate_batch
+        from .batch import iterate_batch
+        from .batch_run import RunOptions
 
         options = RunOptions(context, run_config, max_turns)
         path = None if results_path is None else os.fspath(results_path)
@@ -392,6 +405,7 @@ class _Run:
         self.limits: LimitGuard | None = None
         self._input_unsaved = 0  # input items at the head of _unsaved (kept on a shield trip)
         self._parallel_shields: list[InputShield[Any]] = []
+        self._trace_inputs = InputTrail()
         self._log = get_logger()
 
     def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
@@ -441,6 +455,7 @@ class _Run:
                 if run_span.recording:
                     state.trace_id = run_span.trace_id
                 run_span.set_data(input=state.input)
+                self._trace_inputs.start(run_span)
                 self._log.debug("run.start", agent=state.current_agent.name)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
@@ -771,7 +786,7 @@ class _Run:
             else:
                 response = await self._ask(model, request)
             if model_span.recording:
-                describe_model_call(model_span, request, response)
+                describe_model_call(model_span, request, response, self._trace_inputs)
         self.state.model_responses.append(response)
         self.state.usage.add(response.usage)
         if self.limits is not None:
@@ -997,18 +1012,29 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
     if isinstance(input, str):
         return [user_message(input)]
     if isinstance(input, list):
-        for position, item in enumerate(input):
-            if not isinstance(item, dict) or not ("role" in item or "type" in item):
-                raise UserError(
-                    f"input[{position}]={item!r} is not a conversation item; pass a string, or "
-                    'a list of dicts such as {"role": "user", "content": "..."} '
-                    "(result.to_input_list() gives one)."
-                )
+        if not _all_items(input):
+            _raise_not_an_item(input)
         return list(input)
     raise UserError(
         f"input must be a string or a list of conversation items, got {type(input).__name__}. "
         "For structured input give the agent an input_type (Agent(input_type=...))."
     )
+
+
+def _all_items(values: list[Any]) -> bool:
+    """Every value a dict with a "role" or a "type" (one comprehension: long histories come
+    through here on every run, and the error message is built only when one is not)."""
+    return all([isinstance(v, dict) and ("role" in v or "type" in v) for v in values])
+
+
+def _raise_not_an_item(values: list[Any]) -> None:
+    for position, item in enumerate(values):
+        if not isinstance(item, dict) or not ("role" in item or "type" in item):
+            raise UserError(
+                f"input[{position}]={item!r} is not a conversation item; pass a string, or "
+                'a list of dicts such as {"role": "user", "content": "..."} '
+                "(result.to_input_list() gives one)."
+            )
 
 
 def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:
@@ -1046,3 +1072,7 @@ def _check_max_turns(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise UserError(f"max_turns={value!r} must be a whole number of at least 1.")
     return value
+
+
+register_nested_run(agent_sword_runner(Runner.run))  # agents sit below the runner
+register_batch_runner(Runner.run)  # so do the batch modules

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .errors import UserError
 
@@ -93,9 +93,19 @@ def _sword_choice(value: str) -> str:
     return value.strip()
 
 
-def _server(value: str) -> str:
-    from ..models.chat_wire import SERVER_KINDS  # the one list of server kinds
+ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "llama.cpp", "openai-compatible"]
+SERVER_KINDS: tuple[ServerKind, ...] = (
+    "openai",
+    "ollama",
+    "deepseek",
+    "vllm",
+    "llama.cpp",
+    "openai-compatible",
+)
+"""The one list of server kinds (DRUSILLA_SERVER and the Chat dialects read it)."""
 
+
+def _server(value: str) -> str:
     kind = value.strip().lower()
     if kind not in SERVER_KINDS:
         raise ValueError(f"must be one of {', '.join(SERVER_KINDS)}")

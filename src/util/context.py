@@ -1,16 +1,36 @@
-"""`RunContextWrapper`: the user's context object plus what the run knows, passed to user code."""
+"""What a run hands to user code, and what it holds open: the run context and the run's scope.
+
+`RunContextWrapper` carries the user's context object and the run's usage to every sword, charm,
+shield and dynamic instruction. `RunScope` holds the resources a root run opens (MCP connections)
+until it ends; nested runs (an agent used as a sword) find it through a contextvar and share it.
+Both sit in util so the gear (tools/) can name them without importing the runner.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..models.usage import Usage
+from .logging import get_logger
+from .usage import Usage
 
 if TYPE_CHECKING:
-    from .config import RunConfig
+    from ..runners.config import RunConfig
+
+__all__ = [
+    "RunContextWrapper",
+    "RunScope",
+    "SwordContext",
+    "TContext",
+    "current_run_id",
+    "current_scope",
+    "resuming_runs",
+    "run_scope",
+]
 
 TContext = TypeVar("TContext")
 
@@ -72,3 +92,37 @@ current_run_id: ContextVar[str | None] = ContextVar("drusilla_run_id", default=N
 
 resuming_runs: ContextVar[dict[str, Any] | None] = ContextVar("drusilla_resuming", default=None)
 """While a run resumes: the saved states of its nested runs, by the call id that ran them."""
+
+
+@dataclass(eq=False)
+class RunScope:
+    exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    """Closed (last opened, first closed) when the root run ends; close errors are logged."""
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """Per-run caches keyed by their owner (e.g. an MCP server's tool list)."""
+
+
+_current: ContextVar[RunScope | None] = ContextVar("drusilla_run_scope", default=None)
+
+
+def current_scope() -> RunScope | None:
+    return _current.get()
+
+
+@asynccontextmanager
+async def run_scope() -> AsyncIterator[RunScope]:
+    """The enclosing root run's scope, or a new one that this (root) run owns and closes."""
+    existing = _current.get()
+    if existing is not None:
+        yield existing
+        return
+    scope = RunScope()
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+        try:
+            await scope.exit_stack.aclose()
+        except Exception as exc:  # closing must never mask the run's own outcome
+            get_logger().warning("run.close_error", error=repr(exc))

@@ -1,4 +1,8 @@
-"""Checks on an agent's final answer beyond its type: output validators and required reasoning."""
+"""Checks on an agent's final answer beyond its type: output validators and required reasoning.
+
+The validators are configured on the `Agent` (`output_validators=`, `require_reasoning=`);
+running them is the runner's work, right after `steps.decide_turn`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..models.items import function_call_output
 from ..util.concurrency import maybe_await
-from ..util.errors import ModelBehaviorError, ModelRetry, message
+from ..util.errors import ModelBehaviorError, ModelRetry
+from ..util.messages import message
+from .items import SwordCallOutputItem
+from .steps import NextStepFinalOutput, NextStepRunAgain
 
 if TYPE_CHECKING:
+    from ..agents.agent import Agent
     from ..models.interface import ModelResponse
-    from ..runners.context import RunContextWrapper
-    from ..runners.items import RunItem
-    from .agent import Agent
+    from ..util.context import RunContextWrapper
+    from .items import RunItem
 
 
 async def validate_output(agent: Agent[Any], ctx: RunContextWrapper[Any], output: Any) -> Any:
@@ -38,9 +45,6 @@ async def validate_final(
     """A final output from the model through the output validators: the (maybe changed)
     `NextStepFinalOutput`, or a `NextStepRunAgain` carrying the `ModelRetry` — as the
     final-output sword's answer when that sword gave the output, else as a user message."""
-    from ..runners.items import SwordCallOutputItem
-    from ..runners.steps import NextStepFinalOutput, NextStepRunAgain
-
     try:
         return NextStepFinalOutput(await validate_output(agent, ctx, step.output))
     except ModelRetry as retry:
