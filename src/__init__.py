@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .agents.agent import Agent
 from .agents.output import json_from_text
+from .models.fallback import FallbackModel
 from .models.interface import (
     Model,
     ModelProvider,
@@ -28,8 +29,10 @@ from .models.interface import (
     ReasoningDelta,
     ResponseDone,
     SwordCallDelta,
+    SwordSpec,
     TextDelta,
 )
+from .models.prices import estimate_cost
 from .models.profiles import ModelProfile, profile_for, register_profile, unregister_profiles
 from .models.settings import ModelSettings
 from .runners.batch_items import BatchItem, BatchResult
@@ -50,6 +53,8 @@ from .runners.items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .runners.limits import UsageLimits
+from .runners.model_input import keep_last
 from .runners.ray_batch import RayCluster
 from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
@@ -57,6 +62,7 @@ from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
+from .sessions.trim import SessionSettings
 from .tools.charms import AgentCharms, RunCharms
 from .tools.mcp import (
     MCPServer,
@@ -93,9 +99,11 @@ from .util.errors import (
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
+    ModelRetry,
     RunnerError,
     RunTimeoutError,
     SwordError,
+    UsageLimitExceeded,
     UserError,
 )
 from .util.settings import Settings, get_settings, reload_settings
@@ -135,6 +143,7 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "Endpoint",
+    "FallbackModel",
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",
@@ -154,6 +163,7 @@ __all__ = [
     "ModelProvider",
     "ModelRequest",
     "ModelResponse",
+    "ModelRetry",
     "ModelSettings",
     "ModelStreamEvent",
     "OpenAIChatModel",
@@ -186,6 +196,7 @@ __all__ = [
     "RunnerError",
     "SQLiteSession",
     "Session",
+    "SessionSettings",
     "Settings",
     "ShieldResult",
     "StopAtSwords",
@@ -199,14 +210,19 @@ __all__ = [
     "SwordContext",
     "SwordError",
     "SwordResult",
+    "SwordSpec",
     "SwordsToFinalOutputResult",
     "TextDelta",
     "Usage",
+    "UsageLimitExceeded",
+    "UsageLimits",
     "UserError",
     "__version__",
+    "estimate_cost",
     "get_settings",
     "input_shield",
     "json_from_text",
+    "keep_last",
     "orb",
     "output_shield",
     "profile_for",

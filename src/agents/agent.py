@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias
 
-from ..models.interface import Model
+from ..models.interface import Model, SwordSpec
 from ..models.settings import ModelSettings
 from ..tools.charms import AgentCharms
 from ..tools.mcp import MCPServer
@@ -32,6 +32,11 @@ Instructions: TypeAlias = (
     str | Callable[[RunContextWrapper[Any], "Agent[Any]"], str | Awaitable[str]] | None
 )
 _SWORD_USE_NAMES = ("run_llm_again", "stop_on_first_sword")
+PrepareSwords: TypeAlias = Callable[
+    [RunContextWrapper[Any], "Agent[Any]", list[SwordSpec]],
+    list[SwordSpec] | Awaitable[list[SwordSpec]],
+]
+OutputValidator: TypeAlias = Callable[[RunContextWrapper[Any], Any], Any]
 
 
 @dataclass(eq=False)
@@ -39,7 +44,8 @@ class Agent(Generic[TContext]):
     name: str
     instructions: Instructions = None
     """A system prompt, or `fn(ctx, agent)` (sync or async) returning one, called every turn."""
-    model: str | Model | None = None
+    model: str | Model | list[str | Model] | None = None
+    """A name, a `Model`, or a list of them: a `FallbackModel` trying each in turn."""
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     swords: list[Sword] = field(default_factory=list)
     orbs: list[Agent[Any] | Orb] = field(default_factory=list)
@@ -58,7 +64,16 @@ class Agent(Generic[TContext]):
     thinking_prompt: str | None = None
     """Chain-of-thought instructions; see docs/structured-output.md (thinking strategies)."""
     output_retries: int = 1
-    """How often output failing `output_type` is sent back with the errors before giving up."""
+    """How often output failing `output_type` (or an output validator's `ModelRetry`) is sent
+    back with the errors before giving up."""
+    prepare_swords: PrepareSwords | None = None
+    """`fn(ctx, agent, specs) -> specs` (sync or async) before each model call: filter or change
+    the sword specs offered this turn. See docs/swords.md."""
+    output_validators: list[OutputValidator] = field(default_factory=list)
+    """`fn(ctx, output) -> output` (sync or async), in order, on the final output; raise
+    `ModelRetry` to send the model back. See docs/structured-output.md."""
+    require_reasoning: bool = False
+    """A reply without reasoning is a `ModelBehaviorError` (the model must reason)."""
     output_schema: OutputSchema | None = field(init=False, repr=False, compare=False)
     input_schema: InputSchema | None = field(init=False, repr=False, compare=False)
 
@@ -120,6 +135,16 @@ class Agent(Generic[TContext]):
             raise UserError(f"Agent {self.name!r}: output_retries must be 0 or more.")
         if self.thinking_prompt is not None and not isinstance(self.thinking_prompt, str):
             raise UserError(f"Agent {self.name!r}: thinking_prompt must be a string.")
+        if self.prepare_swords is not None and not callable(self.prepare_swords):
+            raise UserError(
+                f"Agent {self.name!r}: prepare_swords must be a function (ctx, agent, specs)."
+            )
+        for validator in self.output_validators:
+            if not callable(validator):
+                raise UserError(
+                    f"Agent {self.name!r}: {validator!r} in output_validators= is not a "
+                    "function (ctx, output) -> output."
+                )
 
     def clone(self, **changes: Any) -> Agent[TContext]:
         """A copy with `changes` applied (lists are shared unless replaced)."""
@@ -146,13 +171,16 @@ class Agent(Generic[TContext]):
         name: str | None = None,
         description: str | None = None,
         output_extractor: Callable[[RunResult], str | Awaitable[str]] | None = None,
+        max_turns: int | None = None,
     ) -> Sword:
         """This agent as a sword: the caller's model sends `input`, a nested run answers.
 
         The nested run shares the caller's context object and run config, runs inside the
-        caller's trace, and its usage is added to the caller's.
+        caller's trace, and its usage (even when it fails) is added to the caller's. Its turn
+        limit is `max_turns` here, else `RunConfig.max_turns`, else DRUSILLA_MAX_TURNS: the
+        caller's `Runner.run(max_turns=...)` is the caller's own budget and is not inherited.
         """
-        sword = agent_as_sword(self, name, description, output_extractor)
+        sword = agent_as_sword(self, name, description, output_extractor, max_turns)
         sword.nested_agent = self  # so a saved run finds the agent again by name
         return sword
 

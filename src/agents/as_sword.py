@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["NestedRun", "agent_as_sword", "register_nested_run"]
 
 NestedRun: TypeAlias = Callable[..., Awaitable[Any]]
-"""`(agent, ctx, read_input, output_extractor) -> the sword's output`: runs the agent (or resumes
-its saved run); `read_input()` parses the model's arguments (runners/nested.py)."""
+"""`(agent, ctx, read_input, output_extractor, max_turns=...) -> the sword's output`: runs the
+agent (or resumes its saved run); `read_input()` parses the model's arguments; `max_turns` is
+`as_sword(max_turns=...)` (None: the run config's or the default) (runners/nested.py)."""
 
 _nested_run: NestedRun | None = None
 
@@ -67,6 +68,7 @@ def agent_as_sword(
     name: str | None,
     description: str | None,
     output_extractor: Callable[[RunResult], str | Awaitable[str]] | None,
+    max_turns: int | None = None,
 ) -> Sword:
     """The sword takes `{"input": "..."}`, or — for an agent with an `input_type` whose schema
     is an object — that type's fields, checked before the nested run starts."""
@@ -88,7 +90,9 @@ def agent_as_sword(
     async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
         if _nested_run is None:
             raise UserError("An agent used as a sword runs inside a Runner run; use Runner.run.")
-        return await _nested_run(agent, ctx, lambda: read_input(arguments), output_extractor)
+        return await _nested_run(
+            agent, ctx, lambda: read_input(arguments), output_extractor, max_turns=max_turns
+        )
 
     return AgentSword(
         name=name or snake_case(agent.name),

@@ -7,12 +7,14 @@ response formats, the final-output sword and the validator. Reading an answer is
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import pydantic_core
 from pydantic import TypeAdapter, ValidationError
 
 from ..models.interface import OutputSpec, SwordSpec
@@ -113,13 +115,34 @@ class OutputSchema:
             raise OutputValidationError(_describe(errors), text, errors) from None
         return self.validate_python(data, text)
 
+    def parse_partial(self, text: str) -> Any:
+        """The output so far from an answer still being written, validated leniently; None
+        while nothing validates yet. See runners/partial_output.py."""
+        start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+        if start < 0:
+            return None
+        try:
+            data = pydantic_core.from_json(text[start:], allow_partial=True)
+        except ValueError:
+            return None
+        if self.wrapped and isinstance(data, dict):
+            if WRAPPER_KEY not in data:
+                return None
+            data = data[WRAPPER_KEY]
+        if self.adapter is None:
+            return data
+        try:
+            return self.adapter.validate_python(data, experimental_allow_partial=True)
+        except ValidationError:
+            return None
+
     def validate_python(self, data: Any, raw: str | None = None) -> Any:
         raw_text = raw if raw is not None else json.dumps(data, default=str)
         prefix: list[Any] = []
         if self.wrapped and isinstance(data, dict) and set(data) == {WRAPPER_KEY}:
             if self.strict.nullable_defaults:
                 apply_null_defaults(data, self.json_schema, fill_defaults=self.adapter is None)
-            data, prefix = data[WRAPPER_KEY], [WRAPPER_KEY]
+            data, prefix = _decoded(data[WRAPPER_KEY], self._value_schema()), [WRAPPER_KEY]
         elif self.strict.nullable_defaults:
             apply_null_defaults(
                 data,
@@ -157,10 +180,27 @@ class OutputSchema:
         return inner
 
 
+def _decoded(value: Any, schema: dict[str, Any]) -> Any:
+    """A wrapped value some providers send as JSON text (`{"response": "[1, 2]"}`), decoded
+    when the schema wants no string."""
+    if not isinstance(value, str) or schema.get("type") in (None, "string"):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
 def output_schema_for(output_type: Any) -> OutputSchema | None:
     """The schema for `output_type`, or None for plain text (None or str)."""
     if output_type is None or output_type is str:
         return None
+    if inspect.isfunction(output_type) or inspect.ismethod(output_type):
+        raise UserError(
+            f"output_type={output_type!r} is a function; drusilla does not call output "
+            "functions. Give the type of the answer (a pydantic model, list[...] ...) and "
+            "transform it in an output validator: Agent(output_validators=[fn(ctx, output)])."
+        )
     if isinstance(output_type, dict):
         return _from_json_schema(output_type)
     try:

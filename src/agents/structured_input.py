@@ -95,3 +95,13 @@ def _pydantic_errors(exc: ValidationError) -> str:
         where = ".".join(str(part) for part in error["loc"]) or "(the whole input)"
         lines.append(f"- {where}: {error['msg']}")
     return "\n".join(lines)
+
+
+def is_structured(input_schema: InputSchema | None, value: Any) -> bool:
+    """Whether `value` is structured input for an agent with `input_schema` (not a
+    conversation): anything but a list of conversation items (dicts with "role" or "type")."""
+    if input_schema is None:
+        return False
+    if not isinstance(value, list) or not value:
+        return not isinstance(value, list)
+    return not all(isinstance(item, dict) and ("role" in item or "type" in item) for item in value)

@@ -14,7 +14,7 @@ from typing import Any
 from ..agents.agent import Agent
 from ..agents.as_sword import AgentSword
 from ..models.interface import Model
-from ..models.provider import get_default_provider
+from ..models.provider import get_default_provider, resolve_model
 from ..tools.mcp import MCPServer
 from ..tools.mcp.results import MCPToolResult
 from ..tools.orbs import Orb, as_orb
@@ -67,10 +67,14 @@ class _Rewriter:
         return replace(orb, agent=self.agent(orb.agent), on_invoke_orb=on_orb)
 
 
-def _durable_model(model: str | Model | None, agent_name: str) -> Model:
+def _durable_model(model: str | Model | list[str | Model] | None, agent_name: str) -> Model:
     step_name = f"{agent_name}.model"
     if isinstance(model, DurableModel):
         return DurableModel(model.wrapped, step_name)
+    if isinstance(model, list):  # model=[...]: one durable step around the FallbackModel
+        from ..runners.config import RunConfig
+
+        model = resolve_model(model, RunConfig())
     if model is None or isinstance(model, str):
         model = get_default_provider().get_model(model)
     return DurableModel(model, step_name)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ..util.errors import UserError
 from ..util.settings import SERVER_KINDS, ServerKind
-from ..util.usage import Usage
+from ..util.usage import Usage, reported_cost
 from .interface import (
     ModelRequest,
     ModelResponse,
@@ -386,6 +386,7 @@ def chat_usage(usage: Any) -> Usage:
         total_tokens=get(usage, "total_tokens") or prompt + completion,
         reasoning_tokens=reasoning,
         cached_tokens=cached,
+        cost=reported_cost(usage),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..util.errors import ModelError
 from ..util.logging import get_logger
-from ..util.usage import Usage
+from ..util.usage import Usage, reported_cost
 from .interface import (
     ModelRequest,
     ModelResponse,
@@ -222,6 +222,7 @@ def responses_usage(usage: Any) -> Usage:
         total_tokens=get(usage, "total_tokens") or input_tokens + output_tokens,
         reasoning_tokens=get(get(usage, "output_tokens_details"), "reasoning_tokens") or 0,
         cached_tokens=get(get(usage, "input_tokens_details"), "cached_tokens") or 0,
+        cost=reported_cost(usage),
     )
 
 

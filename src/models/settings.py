@@ -46,6 +46,9 @@ class ModelSettings:
     """Seconds allowed for one model call (each attempt), overriding DRUSILLA_HTTP_TIMEOUT."""
     max_retries: int | None = None
     """Retries after a 429, 5xx, timeout or dropped connection, overriding DRUSILLA_MAX_RETRIES."""
+    reset_sword_choice: bool | None = None
+    """Once the agent has called a sword, stop forcing `sword_choice` ("required" or a name) so
+    the model can answer instead of calling swords until max_turns. None means True."""
 
     def __post_init__(self) -> None:
         if self.output_mode is not None and self.output_mode not in _OUTPUT_MODES:

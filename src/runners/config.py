@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..models.interface import Model, ModelProvider
 from ..models.settings import ModelSettings
+from ..sessions.trim import SessionSettings
 from ..tools.orbs import OrbInputFilter
 from ..tools.shields import InputShield, OutputShield
 from ..util.settings import Settings
+from .limits import UsageLimits
+from .model_input import ModelInputFilter
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -27,7 +30,7 @@ class RunConfig:
     sword_choice, parallel_sword_calls).
     """
 
-    model: str | Model | None = None
+    model: str | Model | list[str | Model] | None = None
     """Overrides every agent's model for this run."""
     model_provider: ModelProvider | None = None
     model_settings: ModelSettings | None = None
@@ -50,6 +53,13 @@ class RunConfig:
     metadata: dict[str, Any] = field(default_factory=dict)
     record_run: bool | None = None
     """Write a run record (DRUSILLA_RUNS_DIR, default ./.drusilla/runs); None follows the env."""
+    usage_limits: UsageLimits | None = None
+    """Caps on requests, tokens and sword calls (this run and its nested runs); docs/runner.md."""
+    model_input_filter: ModelInputFilter | None = None
+    """`fn(ctx, agent, items) -> items` before each model call: trim or summarise what the
+    model sees (e.g. `keep_last(20)`); the run and session keep everything. docs/sessions.md."""
+    session_settings: SessionSettings | None = None
+    """How the run reads its session (`SessionSettings(limit=...)`)."""
     input_source: str | dict[str, Any] | None = None
     """Who or what supplied the input ("human", {"type": "dataset", "name": ...}, ...): kept in
     the run record, so records can become datasets."""

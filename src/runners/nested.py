@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..agents.as_sword import NestedRun
 from ..util.concurrency import maybe_await
 from ..util.context import SwordContext, resuming_runs
+from ..util.errors import RunnerError
 from ..util.usage import Usage
 from .state import PendingRun
 
@@ -31,6 +32,7 @@ def agent_sword_runner(run: Callable[..., Awaitable[RunResult]]) -> NestedRun:
         ctx: SwordContext[Any],
         read_input: Callable[[], Any],
         output_extractor: Callable[[RunResult], Any] | None,
+        max_turns: int | None = None,
     ) -> Any:
         saved = (resuming_runs.get() or {}).pop(ctx.call_id, None)
         if saved is not None:  # this call's nested run waited for approvals: continue it
@@ -38,7 +40,18 @@ def agent_sword_runner(run: Callable[..., Awaitable[RunResult]]) -> NestedRun:
             result = await run(agent, saved, context=ctx.context, run_config=ctx.run_config)
             _add_since(ctx.usage, result.usage, before)
         else:
-            result = await run(agent, read_input(), context=ctx.context, run_config=ctx.run_config)
+            try:
+                result = await run(
+                    agent,
+                    read_input(),
+                    context=ctx.context,
+                    run_config=ctx.run_config,
+                    max_turns=max_turns,
+                )
+            except RunnerError as exc:  # what the failed nested run used is the caller's cost too
+                if exc.run_data is not None:
+                    ctx.usage.add(exc.run_data.usage)
+                raise
             ctx.usage.add(result.usage)
         if result.interruptions:
             return PendingRun(result.to_state())
@@ -60,3 +73,5 @@ def _add_since(total: Usage, now: Usage, before: Usage) -> None:
         "cached_tokens",
     ):
         setattr(total, name, getattr(total, name) + getattr(now, name) - getattr(before, name))
+    if now.cost is not None:
+        total.cost = (total.cost or 0.0) + now.cost - (before.cost or 0.0)

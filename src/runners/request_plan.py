@@ -50,6 +50,27 @@ class RequestPlan:
             output=self.output.response_format if self.output else None,
         )
 
+    def after_swords(self) -> RequestPlan:
+        """The plan once the agent has called a sword: a forced `sword_choice` is reset (to
+        "auto", or to "required" while the final-output sword ends the run), unless
+        `ModelSettings(reset_sword_choice=False)`."""
+        choice = self.settings.sword_choice
+        if self.settings.reset_sword_choice is False or choice in (None, "auto", "none"):
+            return self
+        if self.final_sword is not None:
+            reset = choice if choice in ("required", FINAL_OUTPUT_SWORD) else "required"
+        else:
+            reset = None
+        if reset == choice:
+            return self
+        return replace(self, settings=replace(self.settings, sword_choice=reset))
+
+    def with_swords(self, swords: list[SwordSpec]) -> RequestPlan:
+        """This plan offering `swords` this turn (gear hidden or changed per turn), keeping
+        the final-output sword."""
+        final = [spec for spec in self.swords if spec.name == self.final_sword]
+        return replace(self, swords=[*swords, *final])
+
     def thinking_request(self, instructions: str | None, input: list[InputItem]) -> ModelRequest:
         """The thinking call: the thinking prompt, no swords, no response format."""
         return ModelRequest(_joined(instructions, self.thinking_prompt), input, [], self.settings)

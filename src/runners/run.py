@@ -23,6 +23,7 @@ import anyio
 from ..agents.agent import Agent
 from ..agents.as_sword import register_nested_run
 from ..agents.output import OutputValidationError
+from ..agents.structured_input import is_structured
 from ..agents.thinking import ThinkingCall
 from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
 from ..models.items import (
@@ -34,8 +35,9 @@ from ..models.items import (
 )
 from ..models.provider import resolve_model
 from ..sessions.base import Session
+from ..sessions.trim import read_session
 from ..tools.charms import RunCharms
-from ..tools.orbs import Orb, OrbInputData, as_orb
+from ..tools.orbs import Orb, OrbInputData
 from ..tools.shields import (
     InputShield,
     InputShieldTripwireTriggered,
@@ -63,6 +65,7 @@ from ..util.errors import (
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
+    ModelRetry,
     RunnerError,
     RunTimeoutError,
     UserError,
@@ -81,7 +84,9 @@ from .charm_firing import (
     fire_orb,
 )
 from .config import RunConfig
+from .error_handlers import ErrorHandlers, check_error_handlers, run_with_error_handlers
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
+from .gear import collect_gear, gear_changed, offered_gear
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -92,6 +97,8 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .limits import LimitGuard, limit_guard
+from .model_input import model_input
 from .nested import agent_sword_runner
 from .request_plan import RequestPlan, plan_requests
 from .result import RunErrorDetails, RunResult, result_of
@@ -112,6 +119,7 @@ from .steps import (
 )
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
 from .sword_calls import final_output_from_swords, run_sword_calls
+from .validators import check_reasoning, validate_final
 
 if TYPE_CHECKING:
     from .ray_batch import RayCluster
@@ -138,6 +146,7 @@ class Runner:
         run_config: RunConfig | None = None,
         session: Session | None = None,
         timeout: float | None = None,
+        error_handlers: ErrorHandlers | None = None,
     ) -> RunResult:
         """Run `starting_agent` on `input` until a final output; see docs/runner.md.
 
@@ -145,6 +154,7 @@ class Runner:
         saved run continues: approved calls run, rejected ones are answered, and turns go on.
         """
         run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, None)
+        run.error_handlers = check_error_handlers(error_handlers)
         await run.execute(timeout)
         return run.result()
 
@@ -160,6 +170,7 @@ class Runner:
         run_config: RunConfig | None = None,
         session: Session | None = None,
         timeout: float | None = None,
+        error_handlers: ErrorHandlers | None = None,
     ) -> RunResult:
         """`run`, blocking. Works in a plain script and where a loop already runs (notebooks)."""
         job = functools.partial(
@@ -172,6 +183,7 @@ class Runner:
             run_config=run_config,
             session=session,
             timeout=timeout,
+            error_handlers=error_handlers,
         )
         return _blocking(job)
 
@@ -188,6 +200,7 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
+        error_handlers: ErrorHandlers | None = None,
     ) -> RunResultStreaming:
         """Start the run in the background and return at once; follow it with `stream_events()`.
 
@@ -195,10 +208,12 @@ class Runner:
         See docs/streaming.md.
         """
 
+        handlers = check_error_handlers(error_handlers)
+
         def make_run(emit: Emit) -> _Run:
-            return _Run(
-                starting_agent, input, context, max_turns, charms, run_config, session, emit
-            )
+            run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, emit)
+            run.error_handlers = handlers
+            return run
 
         return start(make_run, timeout, buffer_size)
 
@@ -385,13 +400,17 @@ class _Run:
         self.stop_requested = False  # set by RunResultStreaming.cancel(): stop between turns
         self._unsaved: list[InputItem] = []
         self._prepared: dict[int, tuple[Gear, RequestPlan]] = {}
+        self._sword_users: set[int] = set()  # agents that have called swords this run
+        self.error_handlers: ErrorHandlers | None = None
+        self.limits: LimitGuard | None = None
+        self._input_unsaved = 0  # input items at the head of _unsaved (kept on a shield trip)
         self._parallel_shields: list[InputShield[Any]] = []
         self._trace_inputs = InputTrail()
         self._log = get_logger()
 
     def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
         self.input_items = _input_items(input, agent)
-        structured = agent.input_schema is not None and not isinstance(input, list)
+        structured = is_structured(agent.input_schema, input)
         # Structured input is kept as the JSON message the model sees (see structured_input).
         return RunState(
             agent,
@@ -440,7 +459,7 @@ class _Run:
                 self._log.debug("run.start", agent=state.current_agent.name)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
-                        await self._run_agents()
+                        await run_with_error_handlers(self)
                 if deadline.cancelled_caught:
                     raise RunTimeoutError(
                         f"The run did not finish within timeout={timeout} seconds "
@@ -468,6 +487,7 @@ class _Run:
 
     async def _run_agents(self) -> None:
         state = self.state
+        self.limits = limit_guard(self.config.usage_limits)
         if self.resuming:
             if self.emit is not None:
                 await self.emit(AgentUpdatedStreamEvent(state.current_agent))
@@ -500,12 +520,13 @@ class _Run:
     async def _start(self) -> None:
         state = self.state
         if self.session is not None:
-            state.history = list(await self.session.get_items())
+            state.history = await read_session(self.session, self.config.session_settings)
             state.from_session = len(state.history)
         state.history.extend(self.input_items)
         state.model_input = list(state.history)
         if self.session is not None:
             self._unsaved = list(self.input_items)
+            self._input_unsaved = len(self._unsaved)
         if self.emit is not None:
             await self.emit(AgentUpdatedStreamEvent(state.current_agent))
         shields = [*state.current_agent.input_shields, *self.config.input_shields]
@@ -574,13 +595,20 @@ class _Run:
         gear, plan = await self._prepare(agent)
         instructions = await agent.get_instructions(self.ctx)
         self._log.debug("turn", turn=state.turn, agent=agent.name, items=len(state.model_input))
+        filtered = self.config.model_input_filter is not None
+        seen = await self._filtered_input(agent) if filtered else list(state.model_input)
         if plan.think_first:
-            response = await self._think_then_answer(agent, plan, instructions)
+            response = await self._think_then_answer(agent, plan, instructions, seen)
         else:
-            request = plan.request(instructions, list(state.model_input))
-            response = await self._call_model(agent, request, plan.model, plan)
+            response = await self._call_model(
+                agent, plan.request(instructions, seen), plan.model, plan
+            )
+        if agent.require_reasoning:
+            check_reasoning(agent, response, plan.model.model_name)
         state.turn_start = len(state.new_items)
         items, step = decide_turn(agent, response, gear, plan.final_sword)
+        if agent.output_validators and isinstance(step, NextStepFinalOutput):
+            step = await validate_final(agent, self.ctx, items, step)
         for item in items:
             await self._add_item(item)
         if len(items) < len(response.output):
@@ -618,6 +646,20 @@ class _Run:
         elif isinstance(step, NextStepInterruption):
             self.state.interruptions = step.interruptions
 
+    async def _filtered_input(self, agent: Agent[Any]) -> list[InputItem]:
+        """What the next model call sees through RunConfig.model_input_filter."""
+        state = self.state
+        return await model_input(self.config.model_input_filter, self.ctx, agent, state.model_input)
+
+    def _swords_called(self, agent: Agent[Any]) -> None:
+        """After the agent's first sword call, a forced sword_choice is reset (see RequestPlan),
+        unless a sword call can end the run (sword_use_behavior): then forcing is no loop."""
+        if id(agent) in self._sword_users or agent.sword_use_behavior != "run_llm_again":
+            return
+        self._sword_users.add(id(agent))
+        gear, plan = self._prepared[id(agent)]
+        self._prepared[id(agent)] = gear, plan.after_swords()
+
     def _retry_output(self, agent: Agent[Any], step: NextStepRunAgain) -> None:
         assert step.output_error is not None
         self._use_output_retry(agent, step.output_error)
@@ -638,6 +680,7 @@ class _Run:
         pending: list[tuple[FunctionCallItem, Sword]] = []
         if gear.asks_approval:
             runnable, pending = await self._check_approvals(agent, runnable, outputs)
+        self._swords_called(agent)
         parallel = plan.settings.parallel_sword_calls is not False
         results = await self._run_swords(agent, gear, runnable, outputs, parallel)
         waiting = _waiting_runs(results) if gear.runs_agents else []
@@ -727,6 +770,8 @@ class _Run:
     async def _call_model(
         self, agent: Agent[Any], request: ModelRequest, model: Model, plan: RequestPlan | None
     ) -> ModelResponse:
+        if self.limits is not None:
+            self.limits.before_request()
         if self.observers:
             mode = plan.output.mode if plan is not None and plan.output is not None else None
             for observer in self.observers:
@@ -744,6 +789,8 @@ class _Run:
                 describe_model_call(model_span, request, response, self._trace_inputs)
         self.state.model_responses.append(response)
         self.state.usage.add(response.usage)
+        if self.limits is not None:
+            self.limits.after_response(response.usage)
         for observer in self.observers:
             observer.model_call_ended(self.state, agent, response)
         await fire_llm_end(self.charms, self.ctx, agent, response)
@@ -761,10 +808,10 @@ class _Run:
         raise ModelError(f"The stream from {model.model_name} ended without a final response.")
 
     async def _think_then_answer(
-        self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
+        self, agent: Agent[Any], plan: RequestPlan, instructions: str | None, seen: list[InputItem]
     ) -> ModelResponse:
         """The two-call thinking strategy (see agents/thinking.py): think, then answer."""
-        model_input = self.state.model_input
+        model_input = seen
         thinking_request = plan.thinking_request(instructions, list(model_input))
         thinking = await self._call_model(agent, thinking_request, ThinkingCall(plan.model), None)
         thought = thinking.reasoning or ""
@@ -801,6 +848,8 @@ class _Run:
         if not calls:
             return []
         self._log.debug("sword.call", swords=[call["name"] for call, _ in calls])
+        if self.limits is not None:
+            self.limits.before_swords(len(calls))
         results = await run_sword_calls(
             calls, self.ctx, agent, self.charms, parallel=parallel, available=gear.swords.keys()
         )
@@ -859,10 +908,17 @@ class _Run:
 
     # --- the final output ----------------------------------------------------------------------
 
-    def _use_output_retry(self, agent: Agent[Any], error: OutputValidationError) -> None:
+    def _use_output_retry(
+        self, agent: Agent[Any], error: OutputValidationError | ModelRetry
+    ) -> None:
         """Count one retry, or raise ModelBehaviorError once `output_retries` are used up."""
         state = self.state
         if state.output_retries_used >= agent.output_retries:
+            if isinstance(error, ModelRetry):
+                raise ModelBehaviorError(
+                    f"Agent {agent.name!r}: an output validator still asked for a retry after "
+                    f"{state.output_retries_used + 1} attempt(s): {error.message}"
+                )
             schema = agent.output_schema
             raise ModelBehaviorError(
                 f"Agent {agent.name!r}: the final output does not match "
@@ -881,7 +937,8 @@ class _Run:
             state.output_shield_results.extend(results)
             for result in results:
                 if result.tripped:
-                    self._unsaved.clear()  # a blocked answer is not kept in the session
+                    del self._unsaved[self._input_unsaved :]  # the input is kept, not the answer
+                    await self._save_turn()
                     raise OutputShieldTripwireTriggered(result)
         state.final_output = output
         await fire_agent_end(self.charms, self.ctx, agent, output)
@@ -900,19 +957,27 @@ class _Run:
 
     async def _save_turn(self) -> None:
         if self._unsaved and self.session is not None:  # filled only when there is a session
-            items, self._unsaved = self._unsaved, []
+            items, self._unsaved, self._input_unsaved = self._unsaved, [], 0
             await self.session.add_items(items)
 
     async def _prepare(self, agent: Agent[Any]) -> tuple[Gear, RequestPlan]:
-        """The agent's gear and request plan, worked out on its first turn of the run."""
+        """The agent's gear and request plan: worked out on its first turn of the run and again
+        only when its sword/orb lists change; dynamic gear is filtered every turn."""
         prepared = self._prepared.get(id(agent))
-        if prepared is None:
-            gear = await _collect_gear(agent)
+        if prepared is None or gear_changed(prepared[0], agent):
+            gear = await collect_gear(agent)
             model = resolve_model(agent.model, self.config)
             settings = self.config.settings_for(agent, self.settings)
-            prepared = gear, plan_requests(agent, model, settings, gear.specs)
+            plan = plan_requests(agent, model, settings, gear.specs)
+            if id(agent) in self._sword_users:  # it called swords before its gear changed
+                plan = plan.after_swords()
+            prepared = gear, plan
             self._prepared[id(agent)] = prepared
-        return prepared
+        gear, plan = prepared
+        if gear.dynamic:
+            gear = await offered_gear(gear, self.ctx, agent)
+            plan = plan.with_swords(gear.specs)
+        return gear, plan
 
     def error_details(self) -> RunErrorDetails:
         state = self.state
@@ -941,51 +1006,8 @@ _EVENT_NAMES: dict[type, Any] = {
 }
 
 
-async def _collect_gear(agent: Agent[Any]) -> Gear:
-    """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
-    all_swords: Sequence[Sword] = agent.swords
-    if agent.mcp_servers:
-        from ..tools.mcp import mcp_swords
-
-        all_swords = [*agent.swords, *await mcp_swords(agent.mcp_servers)]
-    swords = {sword.name: sword for sword in all_swords}
-    if len(swords) < len(all_swords):  # described only when there is a clash to report
-        _raise_duplicate_sword(agent, all_swords)
-    orbs: dict[str, Orb] = {}
-    for target in agent.orbs:
-        orb = as_orb(target)
-        clash = swords.get(orb.sword_name) or orbs.get(orb.sword_name)
-        if clash is not None:
-            _raise_duplicate(agent, orb.sword_name, _describe(clash), _describe(orb))
-        orbs[orb.sword_name] = orb
-    specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
-    return Gear(swords, orbs, specs)
-
-
-def _raise_duplicate_sword(agent: Agent[Any], all_swords: Sequence[Sword]) -> None:
-    first: dict[str, Sword] = {}
-    for sword in all_swords:
-        if sword.name in first:
-            _raise_duplicate(agent, sword.name, _describe(first[sword.name]), _describe(sword))
-        first[sword.name] = sword
-
-
-def _describe(gear: Sword | Orb) -> str:
-    if isinstance(gear, Orb):
-        return f"the orb to agent {gear.agent.name!r}"
-    origin = getattr(gear, "mcp_server_name", None)
-    return f"the sword from MCP server {origin!r}" if origin else f"the sword {gear.name!r}"
-
-
-def _raise_duplicate(agent: Agent[Any], name: str, first: str, second: str) -> None:
-    raise UserError(
-        f"Agent {agent.name!r} offers two swords named {name!r}: {first} and {second}. "
-        "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
-    )
-
-
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
-    if agent.input_schema is not None and not isinstance(input, list):
+    if agent.input_schema is not None and is_structured(agent.input_schema, input):
         return agent.input_schema.items_for(agent.name, input)
     if isinstance(input, str):
         return [user_message(input)]

@@ -15,7 +15,7 @@ from ..models.interface import ModelResponse
 from ..models.items import FunctionCallItem, InputItem, function_call_output
 from ..tools.orbs import Orb
 from ..tools.swords import Sword
-from ..util.errors import ModelBehaviorError
+from ..util.errors import ModelBehaviorError, ModelRetry
 from ..util.logging import get_logger
 from ..util.messages import message
 from .items import (
@@ -43,6 +43,10 @@ class Gear:
     """Some sword may need approval: only then are a turn's calls checked for it."""
     runs_agents: bool = False
     """Some sword is an agent (its nested run may wait for approval)."""
+    dynamic: bool = False
+    """Some gear has `is_enabled` other than True, or the agent has `prepare_swords`."""
+    sources: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    """Copies of the agent's swords, orbs and mcp_servers lists the gear was collected from."""
 
     def __post_init__(self) -> None:
         for sword in self.swords.values():
@@ -84,7 +88,7 @@ class NextStepRunAgain:
     output was not accepted); `output_error` counts against the agent's output retries."""
 
     feedback: str | None = None
-    output_error: OutputValidationError | None = None
+    output_error: OutputValidationError | ModelRetry | None = None
 
 
 RUN_AGAIN = NextStepRunAgain()

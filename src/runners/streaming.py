@@ -205,6 +205,14 @@ class RunResultStreaming(_ResultMethods):
         """
         return EventStream(self, text_only=False)
 
+    def stream_output(self) -> AsyncIterator[Any]:
+        """The final output as it grows: partial objects validated leniently (or the text so
+        far), ending with the strictly validated `final_output`. Consumes the events like
+        `stream_events()`; see docs/streaming.md."""
+        from .partial_output import partial_outputs
+
+        return partial_outputs(self)
+
     def text_deltas(self) -> EventStream[str]:
         """Only the text as the model writes it (every turn's); otherwise like `stream_events()`."""
         return EventStream(self, text_only=True)

@@ -27,15 +27,16 @@ from ..tools.swords import (
 from ..tracing.spans import span
 from ..util.concurrency import gather, maybe_await
 from ..util.context import RunContextWrapper, SwordContext
-from ..util.errors import SwordError, UserError
+from ..util.errors import ModelRetry, SwordError, UserError
 from ..util.messages import message
+from ..util.settings import get_settings
 from .charm_firing import fire_sword_end, fire_sword_start
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..tools.charms import RunCharms
 
-__all__ = ["NOT_FINAL", "final_output_from_swords", "run_sword_calls"]
+__all__ = ["NOT_FINAL", "final_output_from_swords", "retry_allowed", "run_sword_calls"]
 
 
 async def run_sword_calls(
@@ -79,12 +80,12 @@ async def _run_one(
     sword_ctx = SwordContext.for_call(ctx, sword.name, call["call_id"], call["arguments"])
     with span("sword", sword.name, call_id=call["call_id"], agent=agent.name) as sword_span:
         sword_span.set_data(arguments=call["arguments"])
-        await fire_sword_start(run_charms, ctx, agent, sword)
+        await fire_sword_start(run_charms, sword_ctx, agent, sword)
         result = await _invoke(sword, sword_ctx, call)
         sword_span.set_data(output=result.output_text)
         if result.error is not None:
             sword_span.set(error=result.output_text)
-        await fire_sword_end(run_charms, ctx, agent, sword, result.output)
+        await fire_sword_end(run_charms, sword_ctx, agent, sword, result.output)
     return result
 
 
@@ -100,22 +101,45 @@ async def _invoke(
     except SwordArgumentsError as exc:
         text = message("invalid_sword_arguments", sword=sword.name, error=str(exc))
         return SwordResult(call, sword, text, text, exc)
+    except ModelRetry as exc:
+        if retry_allowed(sword, sword_ctx):
+            text = message("model_retry", reason=exc.message)
+            return SwordResult(call, sword, text, text, exc)
+        return await _failed(sword, sword_ctx, call, exc)
     except Exception as exc:
         if isinstance(exc, TimeoutError) and sword.timeout is not None:
             exc.timeout = sword.timeout  # type: ignore[attr-defined]
         if isinstance(exc, SwordError):
             raise
-        if sword.failure_error_function is None:
-            raise SwordError(
-                f"Sword {sword.name!r} failed: {exc or type(exc).__name__}", sword_name=sword.name
-            ) from exc
-        text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
-        return SwordResult(call, sword, text, str(text), exc)
+        return await _failed(sword, sword_ctx, call, exc)
     if isinstance(output, str):
         return SwordResult(call, sword, output, output)
     if is_parts_output(output):
         return SwordResult(call, sword, output, output.text, parts=output.input_parts())
     return SwordResult(call, sword, output, output_text(output))
+
+
+async def _failed(
+    sword: Sword, sword_ctx: SwordContext[Any], call: FunctionCallItem, exc: Exception
+) -> SwordResult:
+    if sword.failure_error_function is None:
+        raise SwordError(
+            f"Sword {sword.name!r} failed: {exc or type(exc).__name__}", sword_name=sword.name
+        ) from exc
+    text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
+    return SwordResult(call, sword, text, str(text), exc)
+
+
+def retry_allowed(sword: Sword, ctx: RunContextWrapper[Any]) -> bool:
+    """Count one `ModelRetry` of `sword` in this run; False once its `max_retries` are used."""
+    limit = sword.max_retries
+    if limit is None:
+        limit = get_settings().sword_max_retries
+    used = ctx.sword_retries.get(sword.name, 0)
+    if used >= limit:
+        return False
+    ctx.sword_retries[sword.name] = used + 1
+    return True
 
 
 NOT_FINAL = SwordsToFinalOutputResult(is_final_output=False)

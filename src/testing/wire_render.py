@@ -251,6 +251,7 @@ def chat_usage_json(usage: Usage) -> dict[str, Any]:
         "total_tokens": usage.total_tokens or usage.input_tokens + usage.output_tokens,
         "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        **_cost(usage),
     }
 
 
@@ -261,7 +262,13 @@ def responses_usage_json(usage: Usage) -> dict[str, Any]:
         "output_tokens": usage.output_tokens,
         "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "total_tokens": usage.total_tokens or usage.input_tokens + usage.output_tokens,
+        **_cost(usage),
     }
+
+
+def _cost(usage: Usage) -> dict[str, Any]:
+    """A reported cost, as OpenRouter and others put it in the usage object."""
+    return {} if usage.cost is None else {"cost": usage.cost}
 
 
 class ChatRenderer:

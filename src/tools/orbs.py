@@ -20,7 +20,7 @@ from ..util.concurrency import maybe_await
 from ..util.context import RunContextWrapper
 from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
-from .swords import SwordArgumentsError, format_validation_error
+from .swords import IsEnabled, SwordArgumentsError, format_validation_error
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -69,6 +69,8 @@ class Orb:
     on_invoke_orb: Callable[[RunContextWrapper[Any], str], Awaitable[None]]
     input_filter: OrbInputFilter | None = None
     strict_json_schema: bool = True
+    is_enabled: IsEnabled = True
+    """Offer the orb this turn? A bool or `fn(ctx, agent) -> bool`; see docs/orbs.md."""
     spec: SwordSpec = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +106,7 @@ def orb(
     on_orb: Callable[..., Any] | None = None,
     input_type: Any = None,
     input_filter: OrbInputFilter | None = None,
+    is_enabled: IsEnabled = True,
 ) -> Orb:
     """An orb to `agent`.
 
@@ -114,6 +117,10 @@ def orb(
     if not isinstance(getattr(agent, "name", None), str) or not hasattr(agent, "orb_description"):
         raise UserError(
             f"orb() needs an Agent to hand off to, got {type(agent).__name__} {agent!r}."
+        )
+    if not (isinstance(is_enabled, bool) or callable(is_enabled)):
+        raise UserError(
+            f"orb(is_enabled={is_enabled!r}) must be a bool or a function (ctx, agent) -> bool."
         )
     if on_orb is not None and input_type is not None:
         _require_params(on_orb, 2, "on_orb with input_type must accept (ctx, input)")
@@ -151,6 +158,7 @@ def orb(
         input_json_schema=schema,
         on_invoke_orb=invoke,
         input_filter=input_filter,
+        is_enabled=is_enabled,
     )
 
 

@@ -32,6 +32,7 @@ from typing import (
 import pydantic
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic.fields import FieldInfo
 
 from ..models.interface import SwordSpec
 from ..models.items import FunctionCallItem
@@ -67,6 +68,8 @@ __all__ = [
 FailureErrorFunction: TypeAlias = Callable[
     [RunContextWrapper[Any], Exception], str | Awaitable[str]
 ]
+IsEnabled: TypeAlias = bool | Callable[[RunContextWrapper[Any], "Agent[Any]"], Any]
+"""Whether gear is offered this turn: a bool, or `fn(ctx, agent) -> bool` (sync or async)."""
 
 
 NeedsApproval: TypeAlias = bool | Callable[[RunContextWrapper[Any], Any], bool | Awaitable[bool]]
@@ -103,6 +106,10 @@ class Sword:
     failure_error_function: FailureErrorFunction | None = default_sword_error_function
     """Turns an exception into text for the model; None makes a failure end the run."""
     timeout: float | None = None
+    is_enabled: IsEnabled = True
+    """Offer the sword this turn? A bool or `fn(ctx, agent) -> bool`; see docs/swords.md."""
+    max_retries: int | None = None
+    """How often `ModelRetry` may send the model back per run; None: DRUSILLA_SWORD_MAX_RETRIES."""
     needs_approval: NeedsApproval = False
     """True, or `fn(ctx, arguments) -> bool`: the call waits for `state.approve(...)`."""
     nested_agent: Agent[Any] | None = field(default=None, repr=False)
@@ -112,6 +119,16 @@ class Sword:
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
             raise UserError(f"A sword needs a non-empty string name, got {self.name!r}.")
+        if not (isinstance(self.is_enabled, bool) or callable(self.is_enabled)):
+            raise UserError(
+                f"Sword {self.name!r}: is_enabled={self.is_enabled!r} must be a bool or a "
+                "function (ctx, agent) -> bool."
+            )
+        retries = self.max_retries
+        if retries is not None and (
+            not isinstance(retries, int) or isinstance(retries, bool) or retries < 0
+        ):
+            raise UserError(f"Sword {self.name!r}: max_retries={retries!r} must be 0 or more.")
         if not isinstance(self.needs_approval, bool) and not callable(self.needs_approval):
             raise UserError(
                 f"Sword {self.name!r}: needs_approval={self.needs_approval!r} must be True, "
@@ -143,6 +160,8 @@ def sword(
     failure_error_function: FailureErrorFunction | None = default_sword_error_function,
     timeout: float | None = None,
     strict: bool = True,
+    is_enabled: IsEnabled = True,
+    max_retries: int | None = None,
     needs_approval: NeedsApproval = False,
 ) -> Callable[[F], Sword]: ...
 
@@ -156,6 +175,8 @@ def sword(
     failure_error_function: FailureErrorFunction | None = default_sword_error_function,
     timeout: float | None = None,
     strict: bool = True,
+    is_enabled: IsEnabled = True,
+    max_retries: int | None = None,
     needs_approval: NeedsApproval = False,
 ) -> Sword | Callable[[F], Sword]:
     """Make a `Sword` from a function; use bare (`@sword`) or with options (`@sword(name=...)`)."""
@@ -181,6 +202,8 @@ def sword(
             strict_json_schema=strict,
             failure_error_function=failure_error_function,
             timeout=timeout,
+            is_enabled=is_enabled,
+            max_retries=max_retries,
             needs_approval=needs_approval,
         )
 
@@ -195,6 +218,14 @@ def _is_context_type(annotation: Any) -> bool:
 
 
 _RESERVED = frozenset(dir(BaseModel))
+
+
+def _field_for(param: inspect.Parameter) -> Any:
+    """The pydantic field of one parameter; a `Field(...)` default keeps its constraints."""
+    if isinstance(param.default, FieldInfo):
+        return FieldInfo.merge_field_infos(param.default, Field(alias=param.name))
+    default = ... if param.default is param.empty else param.default
+    return Field(default, alias=param.name)
 
 
 @dataclass
@@ -231,9 +262,8 @@ class FunctionSignature:
                 raise UserError(
                     f"In sword {func_name!r}, the context parameter {param.name!r} must come first."
                 )
-            default = ... if param.default is param.empty else param.default
             field_name = f"p_{param.name}" if param.name in _RESERVED else param.name
-            fields[field_name] = (annotation, Field(default, alias=param.name))
+            fields[field_name] = (annotation, _field_for(param))
             field_to_param[field_name] = param.name
         model = create_model(
             f"{func_name}_arguments",

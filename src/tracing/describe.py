@@ -13,7 +13,8 @@ __all__ = ["describe_model_call", "describe_run_end", "usage_dict"]
 
 
 def usage_dict(usage: Usage) -> dict[str, Any]:
-    """Token counts are None when the server reported none (`Usage.as_dict`)."""
+    """Token counts are None when the server reported none (`Usage.as_dict`); the cost is
+    there when a server reported one."""
     return usage.as_dict()
 
 

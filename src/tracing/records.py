@@ -296,7 +296,11 @@ def _nested_record(state: RunState, starting_agent: str) -> dict[str, Any]:
 
 
 def _run_settings(config: RunConfig, max_turns: int) -> dict[str, Any]:
-    model = config.model if isinstance(config.model, str | None) else config.model.model_name
+    model: Any = config.model
+    if isinstance(model, list):  # a fallback list: the names, in order
+        model = [m if isinstance(m, str) else m.model_name for m in model]
+    elif model is not None and not isinstance(model, str):
+        model = model.model_name
     return {
         "max_turns": max_turns,
         "model": model,

@@ -8,6 +8,7 @@ Both sit in util so the gear (tools/) can name them without importing the runner
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
@@ -48,15 +49,26 @@ class RunContextWrapper(Generic[TContext]):
     run_config: RunConfig | None = field(default=None, repr=False)
     run_id: str = ""
     parent_run_id: str | None = None
+    sword_retries: dict[str, int] = field(default_factory=dict, repr=False)
+    """`ModelRetry`s used so far per sword name (checked against `@sword(max_retries=...)`)."""
 
 
 @dataclass(eq=False)
 class SwordContext(RunContextWrapper[TContext]):
-    """The context a sword receives: the run's, plus which call this is."""
+    """The context a sword (and its `on_sword_start` / `on_sword_end` charms) receives: the
+    run's, plus which call this is: `call_id`, the raw `arguments` and `parsed_arguments`."""
 
     sword_name: str = ""
     call_id: str = ""
     arguments: str = ""
+
+    @property
+    def parsed_arguments(self) -> Any:
+        """The call's arguments as JSON values (None when they are not valid JSON)."""
+        try:
+            return json.loads(self.arguments or "{}")
+        except ValueError:
+            return None
 
     @classmethod
     def for_call(
@@ -68,6 +80,7 @@ class SwordContext(RunContextWrapper[TContext]):
             ctx.run_config,
             ctx.run_id,
             ctx.parent_run_id,
+            ctx.sword_retries,
             sword_name,
             call_id,
             arguments,

@@ -80,5 +80,19 @@ class SwordError(RunnerError):
         self.sword_name = sword_name
 
 
+class UsageLimitExceeded(RunnerError):
+    """The run reached one of `RunConfig(usage_limits=...)`; `run_data` holds the partial run."""
+
+
+class ModelRetry(Exception):
+    """Raise in a sword or an output validator to send `message` back to the model for another
+    try (a sword's tries are capped by `@sword(max_retries=...)`, an output's by
+    `Agent(output_retries=...)`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class RunTimeoutError(RunnerError, TimeoutError):
     """The run did not finish within the `timeout=` it was given."""

@@ -39,6 +39,11 @@ MESSAGE_TEMPLATES: dict[str, str] = {
     ),
     "final_output_extra": "Ignored: only the first {sword} call of a turn is taken.",
     "thinking_answer": "Now give your final answer.",
+    "model_retry": "{reason}\nFix the problem and try again.",
+    "reasoning_required": (
+        "Agent {agent!r} requires reasoning (require_reasoning=True) but the reply from "
+        "{model} had none. Turn thinking on for the model, or drop require_reasoning."
+    ),
 }
 
 

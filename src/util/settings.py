@@ -36,6 +36,7 @@ class Settings:
     http_timeout: float = 600.0
     http_connect_timeout: float = 10.0
     max_retries: int = 3
+    sword_max_retries: int = 1
     retry_base_delay: float = 0.5
     retry_max_delay: float = 30.0
     trace_dir: str | None = None
@@ -141,6 +142,7 @@ _PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "http_timeout": (_positive_float, "seconds, e.g. 600"),
     "http_connect_timeout": (_positive_float, "seconds, e.g. 10"),
     "max_retries": (_non_negative_int, "a whole number, 0 or more"),
+    "sword_max_retries": (_non_negative_int, "a whole number, 0 or more"),
     "retry_base_delay": (_non_negative_float, "seconds, e.g. 0.5"),
     "retry_max_delay": (_non_negative_float, "seconds, e.g. 30"),
     "trace_dir": (_text, "a directory path"),

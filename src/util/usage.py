@@ -19,7 +19,7 @@ _TOKEN_FIELDS = (
     "cached_tokens",
 )
 
-__all__ = ["Usage"]
+__all__ = ["Usage", "reported_cost"]
 
 
 @dataclass(slots=True)
@@ -32,6 +32,8 @@ class Usage:
     cached_tokens: int = 0
     unreported_requests: int = 0
     """Requests whose reply reported no usage; their tokens are in none of the counts."""
+    cost: float | None = None
+    """What the calls cost, as the server reported it (OpenRouter and others); None: unknown."""
 
     @classmethod
     def unreported(cls) -> Usage:
@@ -52,6 +54,8 @@ class Usage:
         self.reasoning_tokens += other.reasoning_tokens
         self.cached_tokens += other.cached_tokens
         self.unreported_requests += other.unreported_requests
+        if other.cost is not None:
+            self.cost = other.cost + (self.cost or 0.0)
 
     def __add__(self, other: Usage) -> Usage:
         total = Usage()
@@ -67,6 +71,8 @@ class Usage:
         for name in _TOKEN_FIELDS:
             counts[name] = None if unknown else getattr(self, name)
         counts["unreported_requests"] = self.unreported_requests
+        if self.cost is not None:
+            counts["cost"] = self.cost
         return counts
 
     def describe(self) -> str:
@@ -83,3 +89,14 @@ class Usage:
                 "that reported no usage"
             )
         return text
+
+
+def reported_cost(wire_usage: Any) -> float | None:
+    """The `cost` a server put in a reply's usage (OpenRouter and others), if a number."""
+    if isinstance(wire_usage, dict):
+        value = wire_usage.get("cost")
+    else:
+        value = getattr(wire_usage, "cost", None)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None

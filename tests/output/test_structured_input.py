@@ -44,7 +44,7 @@ class Point:
         (Trip, Trip(city="Rome", days=2), {"city": "Rome", "days": 2}),
         (Trip, '{"city": "Rome", "days": 2}', {"city": "Rome", "days": 2}),
         (Point, Point(1, 2), {"x": 1.0, "y": 2.0}),
-        (list[int], [1, 2], None),  # a list is a conversation, not structured input
+        (list[int], [1, 2], [1, 2]),  # a JSON array is structured input, not a conversation
         (
             {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
             {"q": "hi"},

@@ -97,7 +97,8 @@ async def test_output_shield_trip_after_the_answer_streamed_and_nothing_saved(
     assert describe(events) == ["agent:a", "~text", "message_output_created"]
     assert result.output_shield_results[0].output.data == "rude"
     assert result.final_output is None
-    assert await session.get_items() == []  # a blocked answer is not kept
+    # the blocked answer is not kept; the user's input is
+    assert await session.get_items() == [{"role": "user", "content": "Hi"}]
     session.close()
 
 

@@ -1,0 +1,58 @@
+"""Checks on an agent's final answer beyond its type: output validators and required reasoning.
+
+The validators are configured on the `Agent` (`output_validators=`, `require_reasoning=`);
+running them is the runner's work, right after `steps.decide_turn`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..models.items import function_call_output
+from ..util.concurrency import maybe_await
+from ..util.errors import ModelBehaviorError, ModelRetry
+from ..util.messages import message
+from .items import SwordCallOutputItem
+from .steps import NextStepFinalOutput, NextStepRunAgain
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+    from ..models.interface import ModelResponse
+    from ..util.context import RunContextWrapper
+    from .items import RunItem
+
+
+async def validate_output(agent: Agent[Any], ctx: RunContextWrapper[Any], output: Any) -> Any:
+    """`output` through the agent's `output_validators`, in order; each may change it or raise
+    `ModelRetry` (the caller sends the reason back to the model)."""
+    for validator in agent.output_validators:
+        output = await maybe_await(validator(ctx, output))
+    return output
+
+
+def check_reasoning(agent: Agent[Any], response: ModelResponse, model_name: str) -> None:
+    """With `require_reasoning=True`, a reply without reasoning is a `ModelBehaviorError`."""
+    if agent.require_reasoning and not response.reasoning:
+        raise ModelBehaviorError(
+            message("reasoning_required", agent=agent.name, model=model_name),
+            raw_output=response.text,
+        )
+
+
+async def validate_final(
+    agent: Agent[Any], ctx: RunContextWrapper[Any], items: list[RunItem], step: Any
+) -> Any:
+    """A final output from the model through the output validators: the (maybe changed)
+    `NextStepFinalOutput`, or a `NextStepRunAgain` carrying the `ModelRetry` — as the
+    final-output sword's answer when that sword gave the output, else as a user message."""
+    try:
+        return NextStepFinalOutput(await validate_output(agent, ctx, step.output))
+    except ModelRetry as retry:
+        text = message("model_retry", reason=retry.message)
+        accepted = message("final_output_accepted")
+        for position, item in enumerate(items):
+            if isinstance(item, SwordCallOutputItem) and item.raw_item["output"] == accepted:
+                raw = function_call_output(item.raw_item["call_id"], text)
+                items[position] = SwordCallOutputItem(agent, raw, text)
+                return NextStepRunAgain(None, retry)
+        return NextStepRunAgain(text, retry)
