@@ -120,28 +120,21 @@ def responses_model(litellm_base_url: str, tap: Tap) -> OpenAIResponsesModel:
     return OpenAIResponsesModel(MODEL_NAME, client=_client(litellm_base_url, tap, LITELLM_KEY))
 
 
-# Scenarios seen passing against a real server so far. The others run only with
-# DRUSILLA_CONFORMANCE_ALL=1 until they are: on llama-server 11434.0.0 SmolLM2's chat template
-# does not render tools (the prompt leaves them out and tool_choice is ignored), so sword
-# scenarios need a tool-capable template (`--chat-template-file`); llama-cpp-python and the
-# LiteLLM scenarios were not run yet (docs/models.md, servers table).
-VERIFIED = frozenset(
-    {
-        "test_plain_answer[llama-server-whole]",
-        "test_plain_answer[llama-server-streamed]",
-        "test_an_answer_cut_by_max_tokens_is_flagged[llama-server]",
-        "test_structured_output[llama-server-whole-auto]",
-        "test_the_servers_table_in_the_docs_is_current",
-    }
+# Failures that come from the server (or the tiny model under its grammar), not from drusilla:
+# the requests are accepted, but the reply is not what the scenario needs. Each stays in the
+# suite as a non-strict xfail, so a server version that fixes it shows up as XPASS.
+REQUIRED_IS_NOT_ENOUGH = (
+    "llama-server's grammar for tool_choice='required' lets free text come before the call, "
+    "and SmolLM2-135M writes text forever after a sword result instead of starting a new call"
 )
+KNOWN_SERVER_FAILURES: dict[str, str] = {
+    "test_two_swords_each_forced_in_turn[llama-server]": REQUIRED_IS_NOT_ENOUGH,
+    "test_orb[llama-server-streamed]": REQUIRED_IS_NOT_ENOUGH,
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("DRUSILLA_CONFORMANCE_ALL"):
-        return
-    pending = pytest.mark.skip(
-        reason="not yet seen passing on a real server (DRUSILLA_CONFORMANCE_ALL=1 runs it)"
-    )
     for item in items:
-        if "tests/conformance/" in item.nodeid and item.name not in VERIFIED:
-            item.add_marker(pending)
+        reason = KNOWN_SERVER_FAILURES.get(item.name)
+        if "tests/conformance/" in item.nodeid and reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
