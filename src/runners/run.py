@@ -54,6 +54,7 @@ from ..tracing.describe import describe_model_call, describe_run_end
 from ..tracing.processors import configure_from_settings
 from ..tracing.records import run_record
 from ..tracing.spans import span, tracing_options
+from ..util.blocking import on_background_loop, run_blocking
 from ..util.concurrency import gather, maybe_await
 from ..util.errors import (
     InputShieldTripwireTriggered,
@@ -122,7 +123,9 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
     ) -> RunResult:
-        """`run`, blocking. Works in a plain script and where a loop already runs (notebooks)."""
+        """`run`, blocking. Works in a plain script and where a loop already runs (notebooks).
+
+        Every call runs on one background event loop, so pooled HTTP clients are reused."""
         job = functools.partial(
             cls.run,
             starting_agent,
@@ -134,11 +137,9 @@ class Runner:
             session=session,
             timeout=timeout,
         )
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(job())
-        return _run_in_thread(job)
+        if on_background_loop():  # run_sync inside a run_sync'd run: its loop is busy
+            return _run_in_thread(job)
+        return run_blocking(job)
 
     @classmethod
     async def run_streamed(
@@ -171,7 +172,8 @@ class Runner:
 def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
     """Run `job` on a fresh event loop in a worker thread and wait for it.
 
-    Used by `run_sync` when the calling thread already runs a loop (Jupyter). Ctrl-C while
+    Used by `run_sync` when called on the background loop itself (a run_sync inside a
+    run_sync'd run), which is busy waiting for this very call. Ctrl-C while
     waiting cancels the run instead of leaving it going.
     """
     box: dict[str, Any] = {}
