@@ -20,7 +20,9 @@ class CommandLineError(Exception):
 
 
 def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    from ..util.masking import mask_text
+
+    return mask_text(" ".join(str(exc).split())) or type(exc).__name__
 
 
 def describe_error(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import anyio
 
 from ..util.errors import ModelError, UserError
+from ..util.masking import register_secret, register_url
 from ..util.settings import get_settings
 from .interface import ModelResponse, ModelStreamEvent, ResponseDone
 from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool, http_timeout
@@ -39,6 +40,11 @@ class Connection:
     """A client you built yourself; drusilla uses it as is and does not close it."""
     pool: ClientPool = field(default=default_pool, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        register_url(self.base_url)
+        if self.api_key != NO_KEY:
+            register_secret(self.api_key)
+
     async def get_client(self) -> AsyncOpenAI:
         if self.client is not None:
             return self.client
@@ -55,6 +61,7 @@ def connection_for(
     key, else DRUSILLA_BASE_URL / DRUSILLA_API_KEY (OPENAI_API_KEY), else OpenAI itself."""
     settings = get_settings()
     if client is not None:
+        register_secret(client.api_key)
         return Connection(str(client.base_url).rstrip("/"), client=client)
     url = (base_url or settings.base_url or OPENAI_BASE_URL).rstrip("/")
     key = api_key or settings.api_key

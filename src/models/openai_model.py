@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..util.masking import mask_url
 from .chat_wire import ChatDialect, ServerKind, dialect_for
 from .interface import ModelRequest, ModelResponse, ModelStreamEvent
 from .openai_calls import Connection, StreamState, complete, connection_for, post_json, stream
@@ -69,7 +70,8 @@ class OpenAIModelBase:
         return self._dialect.server
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._model!r}, base_url={self._connection.base_url!r})"
+        base_url = mask_url(self._connection.base_url)
+        return f"{type(self).__name__}({self._model!r}, base_url={base_url!r})"
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         request = self.profile.adjust(request)

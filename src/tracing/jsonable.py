@@ -1,53 +1,20 @@
 """Turning span attributes and run data into JSON, with secrets masked.
 
-One place decides what a trace or a run record may contain: values under secret-looking keys
-(`api_key`, `authorization`, `extra_headers` ...) become "***", and the configured API keys are
-cut out of any string (an error message quoting a request, a header echoed back ...).
+The masking rule is util/masking.py's; here it is applied to structures: values under
+secret-looking keys (`api_key`, `authorization`, `extra_headers` ...) become "***", and known
+secrets and URL passwords are cut out of any string.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 from typing import Any
 
-MASK = "***"
-_SECRET_KEYS = frozenset(
-    {
-        "api_key",
-        "apikey",
-        "authorization",
-        "proxy_authorization",
-        "password",
-        "secret",
-        "token",
-        "access_token",
-        "refresh_token",
-        "extra_headers",
-        "headers",
-        "cookie",
-        "set_cookie",
-    }
-)
-_SECRET_SUFFIXES = ("_api_key", "_secret", "_password", "_token")
+from ..util.masking import MASK, is_secret_key, known_secrets, mask_text
+
+__all__ = ["MASK", "is_secret_key", "known_secrets", "to_jsonable"]
+
 _MAX_DEPTH = 32
-
-
-def is_secret_key(key: str) -> bool:
-    lowered = key.lower().replace("-", "_")
-    return lowered in _SECRET_KEYS or lowered.endswith(_SECRET_SUFFIXES)
-
-
-def known_secrets() -> tuple[str, ...]:
-    """The API keys this process is configured with (long enough to be worth looking for)."""
-    from ..util.settings import get_settings
-
-    found = {os.environ.get("OPENAI_API_KEY"), os.environ.get("DRUSILLA_API_KEY")}
-    # A bad DRUSILLA_* value is reported by the run itself, not here.
-    with contextlib.suppress(Exception):
-        found.add(get_settings().api_key)
-    return tuple(key for key in found if key and len(key) >= 8)
 
 
 def to_jsonable(value: Any, secrets: tuple[str, ...] = (), _depth: int = 0) -> Any:
@@ -87,7 +54,4 @@ def to_jsonable(value: Any, secrets: tuple[str, ...] = (), _depth: int = 0) -> A
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
-    return text
+    return mask_text(text, secrets)

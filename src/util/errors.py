@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .masking import mask_text
+
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..models.interface import ModelResponse
@@ -48,6 +50,7 @@ class RunnerError(Exception):
     run_data: RunErrorDetails | None
 
     def __init__(self, message: str) -> None:
+        message = mask_text(message)  # a server may quote a key back; a URL may hold a password
         super().__init__(message)
         self.message = message
         self.run_data = None
@@ -79,7 +82,7 @@ class ModelError(RunnerError):
         super().__init__(message)
         self.status = status
         self.code = code
-        self.server_message = server_message
+        self.server_message = mask_text(server_message) if server_message else server_message
 
 
 class ModelBehaviorError(RunnerError):
@@ -158,13 +161,19 @@ MESSAGE_TEMPLATES: dict[str, str] = {
 
 def message(key: str, **fields: Any) -> str:
     """Render the template `key`, preferring an override from the environment or .env."""
-    template = _override(key) or MESSAGE_TEMPLATES[key]
     fields.setdefault("error", "")
     try:
-        return template.format(**fields)
+        return _without_empty_detail(_override(key) or MESSAGE_TEMPLATES[key], fields)
     except (KeyError, IndexError, ValueError):
         # A user template with a placeholder we do not supply: fall back to ours, never crash.
-        return MESSAGE_TEMPLATES[key].format(**fields)
+        return _without_empty_detail(MESSAGE_TEMPLATES[key], fields)
+
+
+def _without_empty_detail(template: str, fields: dict[str, Any]) -> str:
+    """The template filled in; with no error detail, without its empty " ()"."""
+    if not fields["error"]:
+        template = template.replace(" ({error})", "")
+    return template.format(**fields)
 
 
 def _override(key: str) -> str | None:

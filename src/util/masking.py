@@ -1,0 +1,133 @@
+"""The one masking rule: what counts as a secret, and how it is hidden at every exit.
+
+Secrets are (1) values under secret-looking keys (`api_key`, `authorization`, `extra_headers`,
+`*_token` ...), (2) the strings this process knows to be secret — the configured API keys, the
+key of every model connection, the values of secret-looking `extra_headers`, the password of
+every base URL — wherever they appear in a text (an error body quoting the key back, a header
+echoed, a URL in a message), and (3) the password in any `scheme://user:password@host` URL.
+All become `***`. Errors, logs, reprs, traces, run records, OTel spans, the HTML viewer and the
+CLI all go through `mask_text` / `mask_url` / `mask_headers` (tracing's `to_jsonable` applies
+the key rule to structures).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+MASK = "***"
+_SECRET_KEYS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "authorization",
+        "proxy_authorization",
+        "password",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "extra_headers",
+        "headers",
+        "cookie",
+        "set_cookie",
+    }
+)
+_SECRET_SUFFIXES = ("_api_key", "_secret", "_password", "_token")
+_SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "password", "cookie", "session")
+_MIN_SECRET = 6
+"""Shorter strings are not hunted for in text (they would mask ordinary words)."""
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@/\s]+@")
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+
+_lock = threading.Lock()
+_registered: set[str] = set()
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a value under this dict key, field or header name is a secret."""
+    lowered = key.lower().replace("-", "_")
+    return lowered in _SECRET_KEYS or lowered.endswith(_SECRET_SUFFIXES)
+
+
+def is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return is_secret_key(name) or any(word in lowered for word in _SECRET_HEADER_WORDS)
+
+
+def register_secret(value: str | None) -> None:
+    """Remember `value` as a secret, to be cut out of any text from now on."""
+    if value and len(value) >= _MIN_SECRET and value not in _registered:
+        with _lock:
+            _registered.add(value)
+
+
+def register_headers(headers: Mapping[str, Any] | None) -> None:
+    """Remember the values of the secret-looking headers among `headers`."""
+    for name, value in (headers or {}).items():
+        if isinstance(value, str) and is_secret_header(str(name)):
+            register_secret(value)
+
+
+def register_url(url: str | None) -> None:
+    """Remember the password of a `scheme://user:password@host` URL."""
+    match = re.match(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:([^@/\s]+)@", url or "")
+    if match:
+        register_secret(match.group(1))
+
+
+def known_secrets() -> tuple[str, ...]:
+    """Every secret string this process knows of, longest first."""
+    found: set[str] = set()
+    found.update(
+        value
+        for value in (os.environ.get("OPENAI_API_KEY"), os.environ.get("DRUSILLA_API_KEY"))
+        if value and len(value) >= _MIN_SECRET
+    )
+    with contextlib.suppress(Exception):  # a bad DRUSILLA_* value is reported elsewhere
+        from .settings import get_settings
+
+        settings = get_settings()
+        register_url(settings.base_url)
+        if settings.api_key and len(settings.api_key) >= _MIN_SECRET:
+            found.add(settings.api_key)
+    found.update(_registered)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def mask_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
+    """`text` with every known secret, URL password and bearer token replaced by `***`."""
+    for secret in known_secrets() if secrets is None else secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    if "://" in text:
+        text = _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
+    if "earer" in text:
+        text = _BEARER.sub(rf"\g<1>{MASK}", text)
+    return text
+
+
+def mask_url(url: str) -> str:
+    """A URL as it may be shown: its password (if any) masked."""
+    return _URL_PASSWORD.sub(rf"\g<head>{MASK}@", url)
+
+
+def mask_headers(headers: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Headers as they may be shown: names kept, secret-looking values masked."""
+    if headers is None:
+        return None
+    return {
+        name: MASK if is_secret_header(str(name)) else mask_text(str(value))
+        for name, value in headers.items()
+    }
+
+
+def mask_mapping(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A shallow copy with values under secret-looking keys masked (`extra_body` in a repr)."""
+    if values is None:
+        return None
+    return {key: MASK if is_secret_key(str(key)) else value for key, value in values.items()}
