@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .interface import ModelRequest
-from .settings import OutputMode
+from .settings import ModelSettings, OutputMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,18 @@ class ModelProfile:
     """Appended to the instructions when `ModelSettings(thinking=False)` (Qwen3: "/no_think")."""
     output_mode: OutputMode | None = None
     """The structured-output mode `auto` picks for this family; None: the server's choice."""
+
+    def starts_in_reasoning(
+        self, settings: ModelSettings, server_separates: bool, told: bool | None = None
+    ) -> bool:
+        """The one rule for "may a streamed reply start inside an unopened `<think>`": as the
+        model was told (`implicit_think=`) if it was; else never with thinking turned off or on
+        servers that report reasoning in a field; else as the family does."""
+        if told is not None:
+            return told
+        if settings.thinking is False or server_separates:
+            return False
+        return self.implicit_think
 
     def adjust(self, request: ModelRequest) -> ModelRequest:
         """The request with this family's adjustments (the request itself when there are none)."""
