@@ -72,7 +72,7 @@ def server_error(status: int = 500, message: str | None = None) -> HTTPError:
 class NotJSON:
     """A reply whose body is not JSON (a proxy's error page, a wrong base URL)."""
 
-    body: str = "<html><body><h1>Welcome to nginx!</h1></body></html>"
+    body: str | bytes = "<html><body><h1>Welcome to nginx!</h1></body></html>"
     status: int = 200
     content_type: str = "application/json"
     """What the server claims the body is (a wrong claim is the realistic case)."""
