@@ -53,7 +53,7 @@ class OpenAIModelBase:
         self._connection = connection or connection_for(base_url, api_key, client)
         self._provider_name = provider_name
         self._dialect = dialect or dialect_for(self._connection.base_url, server)
-        self.profile = profile or profile_for(model)
+        self.profile = (profile or profile_for(model)).on_server(self._dialect.server)
         self._implicit_think = implicit_think
 
     @property
