@@ -115,9 +115,27 @@ class SQLiteSession:
         return await anyio.to_thread.run_sync(self._locked, fn, *args)
 
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
+        import sqlite3
+
         with self._lock:
             connection = self._connection or self._connect()
-            return fn(connection, *args)
+            try:
+                return fn(connection, *args)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    def _error(self, exc: Exception) -> UserError:
+        """An SQLite failure after connecting, as an error naming the file and the way out."""
+        if _is_busy(exc):
+            return UserError(
+                f"SQLiteSession {self.path!r} stayed locked by another connection for more than "
+                f"timeout={self.timeout:g} s ({exc}). Another process or thread holds a write "
+                "transaction on it: let it finish, or give SQLiteSession a longer timeout."
+            )
+        return UserError(
+            f"SQLiteSession cannot use {self.path!r}: {exc}. If the file is damaged, restore it "
+            "from a backup, recover it (`sqlite3 FILE .recover`), or start a new session file."
+        )
 
     def _connect(self) -> sqlite3.Connection:
         import sqlite3
