@@ -26,6 +26,7 @@ from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone,
 from ..models.items import (
     FunctionCallItem,
     InputItem,
+    check_input_items,
     function_call_output,
     reasoning_item,
     user_message,
@@ -288,6 +289,7 @@ class _Run:
     # --- the run -------------------------------------------------------------------------------
 
     async def execute(self, timeout: float | None) -> None:
+        _check_timeout(timeout)
         nested = current_scope() is not None  # an agent used as a sword, inside its root run
         try:
             if not nested:
@@ -770,18 +772,20 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
     if isinstance(input, str):
         return [user_message(input)]
     if isinstance(input, list):
-        for position, item in enumerate(input):
-            if not isinstance(item, dict) or not ("role" in item or "type" in item):
-                raise UserError(
-                    f"input[{position}]={item!r} is not a conversation item; pass a string, or "
-                    'a list of dicts such as {"role": "user", "content": "..."} '
-                    "(result.to_input_list() gives one)."
-                )
-        return list(input)
+        return check_input_items(input)
     raise UserError(
         f"input must be a string or a list of conversation items, got {type(input).__name__}. "
         "For structured input give the agent an input_type (Agent(input_type=...))."
     )
+
+
+def _check_timeout(value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+        raise UserError(
+            f"timeout={value!r} must be a positive number of seconds (or None for no limit)."
+        )
 
 
 def _check_max_turns(value: Any) -> int:
