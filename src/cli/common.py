@@ -21,8 +21,9 @@ class CommandLineError(Exception):
 
 def one_line(exc: BaseException) -> str:
     from ..util.masking import mask_text
+    from .live import inert
 
-    return mask_text(" ".join(str(exc).split())) or type(exc).__name__
+    return inert(mask_text(" ".join(str(exc).split()))) or type(exc).__name__
 
 
 def describe_error(exc: BaseException) -> str:
