@@ -3,9 +3,9 @@
 The answer's text goes to stdout, so `drusilla run ... > answer.txt` keeps only the answer;
 everything about how it came to be — reasoning, sword calls and their results, orbs, the usage
 line — goes to stderr. On a terminal reasoning is dimmed and marked "thinking"; elsewhere (pipes,
-files, NO_COLOR) it is marked with a `[thinking]` line. Control characters in what the model
-or a sword wrote are shown inert (`inert`), never sent to the terminal. Both streams share one notion of "the
-current line", so on a terminal they interleave cleanly.
+files, NO_COLOR) it is marked with a `[thinking]` line. Both streams share one notion of "the
+current line", so on a terminal they interleave cleanly. Control characters in what the model
+or a sword wrote are shown inert (`inert`), never sent to the terminal.
 """
 
 from __future__ import annotations
