@@ -41,7 +41,9 @@ class ModelSettings:
     extra_body: dict[str, Any] | None = None
     extra_headers: dict[str, str] | None = None
     timeout: float | None = None
-    """Seconds allowed for one model call (each attempt), overriding DRUSILLA_HTTP_TIMEOUT."""
+    """Seconds the server may stay silent in one attempt (before it answers, and between
+    streamed bytes), overriding DRUSILLA_HTTP_TIMEOUT; not a limit on the whole call (a run's
+    `timeout=` is)."""
     max_retries: int | None = None
     """Retries after a 429, 5xx, timeout or dropped connection, overriding DRUSILLA_MAX_RETRIES."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..util.errors import UserError
+from ..util.logging import get_logger
 from .spans import (
     Span,
     TraceProcessor,
@@ -102,6 +103,7 @@ class JSONLTraceExporter:
         self.path = Path(path).expanduser()
         self._single_file = self.path.suffix == ".jsonl"
         self._ready_dirs: set[Path] = set()
+        self._broken_dirs: set[Path] = set()
         self._lock = threading.Lock()
 
     def on_span_start(self, span: Span) -> None:
@@ -111,10 +113,22 @@ class JSONLTraceExporter:
         line = json.dumps(span.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
         target = self.file_for(span.trace_id)
         with self._lock:
-            if target.parent not in self._ready_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._ready_dirs.add(target.parent)
-            _append_whole(target, line.encode("utf-8"))
+            if target.parent in self._broken_dirs:
+                return
+            try:
+                if target.parent not in self._ready_dirs:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._ready_dirs.add(target.parent)
+                _append_whole(target, line.encode("utf-8"))
+            except OSError as exc:
+                self._broken_dirs.add(target.parent)  # one warning, not one per span
+                get_logger().warning(
+                    "trace.write_failed",
+                    path=str(target),
+                    error=f"{type(exc).__name__}: {exc.strerror or exc}",
+                    fix="make the directory writable, or point DRUSILLA_TRACE_DIR elsewhere; "
+                    "spans for it are dropped until then",
+                )
 
     def file_for(self, trace_id: str) -> Path:
         """The file a trace's spans go to."""
