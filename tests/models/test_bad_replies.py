@@ -87,12 +87,19 @@ async def test_html_at_200_on_a_stream_is_reported_as_such_and_not_retried() -> 
     assert "ended before" not in message
 
 
-async def test_invalid_utf8_in_a_reply_is_a_model_error() -> None:
-    body = b'{"id": "c1", "choices": [{"index": 0, "message": {"content": "\xff\xfe"}}]}'
-    async with OpenAIServer(NotJSON(body)) as server:
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_invalid_utf8_in_a_reply_is_a_model_error(streamed: bool) -> None:
+    content = b'"choices": [{"index": 0, "delta": {"content": "\xff\xfe"}}]'
+    if streamed:
+        reply = NotJSON(
+            b'data: {"id": "c1", ' + content + b"}\n\n", content_type="text/event-stream"
+        )
+    else:
+        reply = NotJSON(b'{"id": "c1", ' + content.replace(b"delta", b"message") + b"}")
+    async with OpenAIServer(reply) as server:
         model = OpenAIChatModel("m", base_url=server.base_url)
         with pytest.raises(ModelError, match="not valid UTF-8"):
-            await run_on(model)
+            await run_on(model, streamed=streamed)
 
 
 def test_a_base_url_without_a_scheme_is_a_user_error() -> None:
