@@ -39,7 +39,7 @@ _SECRET_KEYS = frozenset(
 )
 _SECRET_SUFFIXES = ("_api_key", "_secret", "_password", "_token")
 _SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "password", "cookie", "session")
-_MIN_SECRET = 6
+_MIN_SECRET = 8
 """Shorter strings are not hunted for in text (they would mask ordinary words)."""
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@/\s]+@")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
