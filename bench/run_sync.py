@@ -4,10 +4,11 @@
     python -m bench.run_sync --calls 100 --memory-calls 1000   # quicker
 
 Both talk Chat Completions to `python -m bench.server` (its own process) with the same
-`OpenAIChatModel`; each call is a one-turn run. Per call: the median of the timed calls after
-a warm-up. Memory: RSS (from /proc) after the warm-up and after every tenth of the calls;
-flat means the last tenth grew by next to nothing. Goals: `run_sync` within 1.2x of
-`await Runner.run` per call; flat memory.
+`OpenAIChatModel`; each call is a one-turn run. Per call: the median over ten alternating
+rounds of each (so a change in machine load hits both alike), after a warm-up. Memory: RSS
+(from /proc) after the warm-up and after every tenth of the calls; flat means the last tenth
+grew by next to nothing. Goals: `run_sync` within 1.2x of `await Runner.run` per call; flat
+memory.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from pathlib import Path
 from .serving import FINAL, ServerProcess
 
 WARMUP = 20
+ROUNDS = 10
+WARMUP_PER_ROUND = 2
+"""Each `await` round runs on a fresh `asyncio.run` loop, so its first calls build a client."""
 
 
 def rss_mib() -> float:
@@ -40,19 +44,20 @@ def main() -> None:
     from drusilla import Agent, Runner
     from drusilla.models.openai_chat import OpenAIChatModel
 
-    requests = 2 * (WARMUP + args.calls) + WARMUP + args.memory_calls
+    per_round = args.calls // ROUNDS
+    timed = ROUNDS * (2 * per_round + WARMUP_PER_ROUND) + WARMUP
+    requests = timed + WARMUP + (args.memory_calls // 10) * 10
     spec = {"kind": "concurrent", "requests": requests, "turns": 1, "latency": 0}
     with ServerProcess(spec) as server:
         agent = Agent("a", model=OpenAIChatModel("bench", base_url=server.base_url, api_key="k"))
 
-        async def awaited() -> list[float]:
+        async def awaited(calls: int) -> list[float]:
             samples = []
-            for n in range(WARMUP + args.calls):
+            for _ in range(calls):
                 started = time.perf_counter()
                 assert (await Runner.run(agent, "?")).final_output == FINAL
-                if n >= WARMUP:
-                    samples.append(time.perf_counter() - started)
-            return samples
+                samples.append(time.perf_counter() - started)
+            return samples[WARMUP_PER_ROUND:]
 
         def blocking(calls: int) -> list[float]:
             samples = []
@@ -62,8 +67,15 @@ def main() -> None:
                 samples.append(time.perf_counter() - started)
             return samples
 
-        run_ms = statistics.median(asyncio.run(awaited())) * 1000
-        sync_ms = statistics.median(blocking(WARMUP + args.calls)[WARMUP:]) * 1000
+        # Alternating rounds, so a change in machine load hits both alike.
+        run_samples: list[float] = []
+        sync_samples: list[float] = []
+        blocking(WARMUP)
+        for _ in range(ROUNDS):
+            run_samples += asyncio.run(awaited(per_round + WARMUP_PER_ROUND))
+            sync_samples += blocking(per_round)
+        run_ms = statistics.median(run_samples) * 1000
+        sync_ms = statistics.median(sync_samples) * 1000
 
         blocking(WARMUP)
         rss = [rss_mib()]
