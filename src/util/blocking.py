@@ -51,7 +51,11 @@ async def _as_coroutine(job: Callable[[], Awaitable[T]]) -> T:
 
 def _thread_runner() -> asyncio.Runner:
     runner: asyncio.Runner | None = getattr(_local, "runner", None)
-    if runner is None or getattr(_local, "pid", None) != os.getpid():
+    if (
+        runner is None
+        or getattr(_local, "pid", None) != os.getpid()
+        or runner.get_loop().is_closed()  # closed by someone else (a test harness)
+    ):
         runner = _local.runner = asyncio.Runner()
         _local.pid = os.getpid()
         if threading.current_thread() is threading.main_thread():
