@@ -42,7 +42,8 @@ _SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "password", "cookie", 
 _MIN_SECRET = 8
 """Shorter strings are not hunted for in text (they would mask ordinary words)."""
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@/\s]+@")
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+_BEARER = re.compile(r"(Bearer\s+)(?=\S*\d)[A-Za-z0-9._~+/=-]{16,}")
+"""An Authorization header's token (long, with a digit: "the Bearer instrument" stays)."""
 
 _lock = threading.Lock()
 _registered: set[str] = set()
@@ -106,7 +107,7 @@ def mask_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
             text = text.replace(secret, MASK)
     if "://" in text:
         text = _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
-    if "earer" in text:
+    if "Bearer" in text:
         text = _BEARER.sub(rf"\g<1>{MASK}", text)
     return text
 
