@@ -21,6 +21,9 @@ from ..models.profiles import model_profile
 from ..models.settings import OutputMode
 from .output import OutputSchema
 
+__all__ = ["OutputPlan", "ResolvedOutputMode", "plan_output", "resolve_output_mode"]
+
+
 ResolvedOutputMode: TypeAlias = Literal["json_schema", "sword", "json_instructions", "json_object"]
 
 

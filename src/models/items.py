@@ -17,6 +17,21 @@ from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 from ..util.errors import UserError
 
+__all__ = [
+    "FunctionCallItem",
+    "FunctionCallOutputItem",
+    "InputItem",
+    "MessageItem",
+    "ReasoningInputItem",
+    "assistant_message",
+    "check_input_items",
+    "function_call",
+    "function_call_output",
+    "message_text",
+    "reasoning_item",
+    "user_message",
+]
+
 
 class MessageItem(TypedDict):
     role: Literal["user", "assistant", "system", "developer"]
@@ -91,9 +106,12 @@ _REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
 
 def check_input_items(items: list[Any]) -> list[InputItem]:
     """`items` if each is a well-formed conversation item, else a UserError naming the first
-    bad one, what is wrong with it and what a good one looks like."""
-    for position, item in enumerate(items):
-        problem = _item_problem(item)
+    bad one, what is wrong with it and what a good one looks like. (One comprehension: long
+    histories come through here on every run; the message is built only for a bad one.)"""
+    problems = [_item_problem(item) for item in items]
+    if not any(problems):
+        return list(items)
+    for position, (item, problem) in enumerate(zip(items, problems, strict=True)):
         if problem:
             raise UserError(
                 f"input[{position}]={item!r} is not a conversation item: {problem}. Pass a "

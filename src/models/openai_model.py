@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..util.masking import mask_url
-from .chat_wire import ChatDialect, ServerKind, dialect_for
+from ..util.settings import ServerKind
+from .chat_wire import ChatDialect, dialect_for
 from .interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
 from .openai_calls import Connection, StreamState, connection_for, post_json
 from .openai_clients import http_timeout

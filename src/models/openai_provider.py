@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Literal, cast
 
 from ..util.errors import UserError
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL, Settings, get_settings
-from .chat_wire import ServerKind, server_kind
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, Settings, get_settings
+from .chat_wire import server_kind
 from .interface import Model
 from .openai_calls import Connection
 from .openai_chat import OpenAIChatModel

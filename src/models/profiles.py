@@ -22,6 +22,17 @@ from typing import Any, Protocol, runtime_checkable
 from .interface import ModelRequest
 from .settings import ModelSettings, OutputMode
 
+__all__ = [
+    "DEFAULT_PROFILE",
+    "SERVER_OUTPUT_MODES",
+    "ModelProfile",
+    "ProfiledModel",
+    "model_profile",
+    "profile_for",
+    "register_profile",
+    "unregister_profiles",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ModelProfile:
@@ -69,6 +80,7 @@ SERVER_OUTPUT_MODES: dict[str, OutputMode] = {
     "openai": "json_schema",
     "ollama": "json_schema",
     "vllm": "json_schema",
+    "llama.cpp": "json_schema",  # sent as llama.cpp's json_object + schema (its dialect)
     "deepseek": "json_object",  # DeepSeek's API has JSON output but no json_schema
     "openai-compatible": "json_instructions",  # unknown server: the prompt works everywhere
 }

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..util.errors import UserError
 from .interface import Model, ModelProvider
 
-if TYPE_CHECKING:
-    from ..runners.config import RunConfig
+__all__ = ["ModelChoice", "get_default_provider", "resolve_model"]
+
 
 _default_provider: ModelProvider | None = None
 
@@ -23,7 +23,17 @@ def get_default_provider() -> ModelProvider:
     return _default_provider
 
 
-def resolve_model(agent_model: str | Model | None, run_config: RunConfig) -> Model:
+class ModelChoice(Protocol):
+    """What picks a run's model: a `RunConfig` (models sit below the runner, so a protocol)."""
+
+    @property
+    def model(self) -> str | Model | None: ...
+
+    @property
+    def model_provider(self) -> ModelProvider | None: ...
+
+
+def resolve_model(agent_model: str | Model | None, run_config: ModelChoice) -> Model:
     """`RunConfig.model` wins over the agent's model; a name goes through the provider."""
     chosen: Any = run_config.model if run_config.model is not None else agent_model
     if chosen is None or isinstance(chosen, str):

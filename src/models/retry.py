@@ -17,6 +17,7 @@ import anyio
 from ..util.errors import ModelError
 from ..util.logging import get_logger
 from ..util.settings import get_settings
+from .rate_gate import note_retry, wait_for_gate
 from .settings import ModelSettings
 
 
@@ -106,6 +107,8 @@ class Retrying:
     Anything else leaves the `async with` as the final `ModelError` (or unchanged, for errors
     that are not the server's). A stream counts what it handed on in `delivered`: once
     something reached the consumer a retry would send it twice, so the call fails instead.
+    Each attempt, of calls and streams alike, first waits at the batch's rate gate if there is
+    one (models/rate_gate.py); a rate-limited failure holds the gate for the retry's delay.
     """
 
     __slots__ = ("_classify", "_delay", "_model", "_policy", "_retries", "delivered")
@@ -120,6 +123,7 @@ class Retrying:
 
     async def __aenter__(self) -> Retrying:
         self.delivered = 0
+        await wait_for_gate()  # a batch's shared rate-limit gate (models/rate_gate.py)
         return self
 
     async def __aexit__(self, _type: object, exc: BaseException | None, _tb: object) -> bool:
@@ -136,6 +140,7 @@ class Retrying:
             if final is exc:
                 return False
             raise final from exc
+        note_retry(failure.error.status, self._delay)
         return True
 
     async def pause(self) -> None:

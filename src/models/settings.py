@@ -8,6 +8,9 @@ from typing import Any, Literal
 from ..util.errors import UserError
 from ..util.masking import mask_headers, mask_mapping, register_headers
 
+__all__ = ["ModelSettings", "OutputMode"]
+
+
 OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_object"]
 _OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
 

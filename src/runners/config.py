@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 
+__all__ = ["RunConfig"]
+
+
 @dataclass
 class RunConfig:
     """Per-run settings. Fields left None fall back to the agent's, then to the environment's.

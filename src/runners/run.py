@@ -14,13 +14,14 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import aclosing
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import anyio
 
 from ..agents.agent import Agent
+from ..agents.as_sword import register_nested_run
 from ..agents.output import OutputValidationError
 from ..agents.thinking import ThinkingCall
 from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
@@ -34,45 +35,54 @@ from ..models.items import (
 )
 from ..models.provider import resolve_model
 from ..sessions.base import Session
-from ..tools.charms import (
-    RunCharms,
+from ..tools.charms import RunCharms
+from ..tools.orbs import Orb, OrbInputData, as_orb
+from ..tools.shields import (
+    InputShield,
+    InputShieldTripwireTriggered,
+    OutputShieldTripwireTriggered,
+)
+from ..tools.swords import (
+    Sword,
+    SwordArgumentsError,
+    SwordResult,
+)
+from ..tracing.describe import describe_model_call, describe_run_end
+from ..tracing.inputs import InputTrail
+from ..tracing.processors import configure_from_settings
+from ..tracing.records import RunObserver, RunSetup, run_record
+from ..tracing.spans import span, tracing_options
+from ..util.blocking import on_background_loop, run_blocking
+from ..util.concurrency import gather, maybe_await
+from ..util.context import (
+    RunContextWrapper,
+    current_run_id,
+    current_scope,
+    resuming_runs,
+    run_scope,
+)
+from ..util.errors import (
+    MaxTurnsError,
+    ModelBehaviorError,
+    ModelError,
+    RunnerError,
+    RunTimeoutError,
+    UserError,
+)
+from ..util.logging import get_logger
+from ..util.messages import message
+from ..util.settings import get_settings
+from .batch_agent import AgentSource
+from .batch_items import BatchItem, BatchResult
+from .batch_run import register_batch_runner
+from .charm_firing import (
     fire_agent_end,
     fire_agent_start,
     fire_llm_end,
     fire_llm_start,
     fire_orb,
 )
-from ..tools.orbs import Orb, OrbInputData, as_orb
-from ..tools.shields import InputShield, run_input_shields, run_output_shields
-from ..tools.swords import (
-    Sword,
-    SwordArgumentsError,
-    SwordResult,
-    final_output_from_swords,
-    run_sword_calls,
-)
-from ..tracing.describe import describe_model_call, describe_run_end
-from ..tracing.processors import configure_from_settings
-from ..tracing.records import RunObserver, RunSetup, run_record
-from ..tracing.spans import span, tracing_options
-from ..util.blocking import on_background_loop, run_blocking
-from ..util.concurrency import gather, maybe_await
-from ..util.errors import (
-    InputShieldTripwireTriggered,
-    MaxTurnsError,
-    ModelBehaviorError,
-    ModelError,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
-    RunnerError,
-    RunTimeoutError,
-    UserError,
-    message,
-)
-from ..util.logging import get_logger
-from ..util.settings import get_settings
 from .config import RunConfig
-from .context import RunContextWrapper, current_run_id, resuming_runs
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
@@ -84,9 +94,10 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .nested import agent_sword_runner
 from .request_plan import RequestPlan, plan_requests
-from .result import RunResult, result_of
-from .scope import current_scope, run_scope
+from .result import RunErrorDetails, RunResult, result_of
+from .shield_checks import run_input_shields, run_output_shields
 from .state import PendingRun, RunState
 from .steps import (
     RUN_AGAIN,
@@ -102,6 +113,14 @@ from .steps import (
     unexpected_items,
 )
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+from .sword_calls import final_output_from_swords, run_sword_calls
+
+if TYPE_CHECKING:
+    from .ray_batch import RayCluster
+
+DEFAULT_CONCURRENCY = 64
+"""Runs at once in a batch, unless `concurrency=` says otherwise."""
+_T = TypeVar("_T")
 
 RunInput: TypeAlias = str | list[InputItem] | RunState | Any
 """A message, a conversation (list of items), a structured value for an agent's input_type,
@@ -158,9 +177,7 @@ class Runner:
             session=session,
             timeout=timeout,
         )
-        if on_background_loop():  # run_sync inside a run_sync'd run: its loop is busy
-            return _run_in_thread(job)
-        return run_blocking(job)
+        return _blocking(job)
 
     @classmethod
     async def run_streamed(
@@ -189,8 +206,99 @@ class Runner:
 
         return start(make_run, timeout, buffer_size)
 
+    @classmethod
+    async def run_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """One run per input, `concurrency` at a time; every input's result in input order.
+        A failing input never stops the batch. See docs/batch.md."""
+        from .batch import run_batch
+        from .batch_run import RunOptions
 
-def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
+        options = RunOptions(context, run_config, max_turns)
+        return await run_batch(
+            agent,
+            inputs,
+            concurrency=concurrency,
+            options=options,
+            progress=progress,
+            results_path=None if results_path is None else os.fspath(results_path),
+            on=on,
+        )
+
+    @classmethod
+    def run_batch_sync(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """`run_batch`, blocking (in a plain script and where a loop already runs)."""
+        job = functools.partial(
+            cls.run_batch,
+            agent,
+            inputs,
+            concurrency=concurrency,
+            context=context,
+            run_config=run_config,
+            max_turns=max_turns,
+            progress=progress,
+            results_path=results_path,
+            on=on,
+        )
+        return _blocking(job)
+
+    @classmethod
+    def iter_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = False,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> AsyncGenerator[BatchItem, None]:
+        """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
+        read back from `results_path` first). Leaving the loop early cancels the runs left."""
+        from .batch import iterate_batch
+        from .batch_run import RunOptions
+
+        options = RunOptions(context, run_config, max_turns)
+        path = None if results_path is None else os.fspath(results_path)
+        return iterate_batch(agent, inputs, concurrency, options, progress, path, on)
+
+
+def _blocking(job: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """`await job()` from sync code, on the loop that outlives the call (util/blocking.py),
+    so pooled HTTP clients are reused; in a worker thread of its own when called on that
+    background loop itself (a blocking call inside a blocking call's run)."""
+    if on_background_loop():  # its loop is busy waiting for this very call
+        return _run_in_thread(job)
+    return run_blocking(job)
+
+
+def _run_in_thread(job: Callable[[], Awaitable[_T]]) -> _T:
     """Run `job` on a fresh event loop in a worker thread and wait for it.
 
     Used by `run_sync` when called on the background loop itself (a run_sync inside a
@@ -200,7 +308,7 @@ def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
     box: dict[str, Any] = {}
     started = threading.Event()
 
-    async def main() -> RunResult:
+    async def main() -> _T:
         box["loop"] = asyncio.get_running_loop()
         box["task"] = asyncio.current_task()
         started.set()
@@ -282,6 +390,7 @@ class _Run:
         self._unsaved: list[InputItem] = []
         self._prepared: dict[int, tuple[Gear, RequestPlan]] = {}
         self._parallel_shields: list[InputShield[Any]] = []
+        self._trace_inputs = InputTrail()
         self._log = get_logger()
 
     def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
@@ -332,6 +441,7 @@ class _Run:
                 if run_span.recording:
                     state.trace_id = run_span.trace_id
                 run_span.set_data(input=state.input)
+                self._trace_inputs.start(run_span)
                 self._log.debug("run.start", agent=state.current_agent.name)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
@@ -636,7 +746,7 @@ class _Run:
             else:
                 response = await self._ask(model, request)
             if model_span.recording:
-                describe_model_call(model_span, request, response)
+                describe_model_call(model_span, request, response, self._trace_inputs)
         self.state.model_responses.append(response)
         self.state.usage.add(response.usage)
         for observer in self.observers:
@@ -838,37 +948,45 @@ _EVENT_NAMES: dict[type, Any] = {
 
 async def _collect_gear(agent: Agent[Any]) -> Gear:
     """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
-    swords: dict[str, Sword] = {}
-    owners: dict[str, str] = {}
-    all_swords = list(agent.swords)
+    all_swords: Sequence[Sword] = agent.swords
     if agent.mcp_servers:
         from ..tools.mcp import mcp_swords
 
-        all_swords.extend(await mcp_swords(agent.mcp_servers))
-    for sword in all_swords:
-        _claim(agent, owners, sword.name, _describe_sword(sword))
-        swords[sword.name] = sword
+        all_swords = [*agent.swords, *await mcp_swords(agent.mcp_servers)]
+    swords = {sword.name: sword for sword in all_swords}
+    if len(swords) < len(all_swords):  # described only when there is a clash to report
+        _raise_duplicate_sword(agent, all_swords)
     orbs: dict[str, Orb] = {}
     for target in agent.orbs:
         orb = as_orb(target)
-        _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
+        clash = swords.get(orb.sword_name) or orbs.get(orb.sword_name)
+        if clash is not None:
+            _raise_duplicate(agent, orb.sword_name, _describe(clash), _describe(orb))
         orbs[orb.sword_name] = orb
     specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
     return Gear(swords, orbs, specs)
 
 
-def _describe_sword(sword: Sword) -> str:
-    origin = getattr(sword, "mcp_server_name", None)
-    return f"the sword from MCP server {origin!r}" if origin else f"the sword {sword.name!r}"
+def _raise_duplicate_sword(agent: Agent[Any], all_swords: Sequence[Sword]) -> None:
+    first: dict[str, Sword] = {}
+    for sword in all_swords:
+        if sword.name in first:
+            _raise_duplicate(agent, sword.name, _describe(first[sword.name]), _describe(sword))
+        first[sword.name] = sword
 
 
-def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> None:
-    if name in owners:
-        raise UserError(
-            f"Agent {agent.name!r} offers two swords named {name!r}: {owners[name]} and {owner}. "
-            "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
-        )
-    owners[name] = owner
+def _describe(gear: Sword | Orb) -> str:
+    if isinstance(gear, Orb):
+        return f"the orb to agent {gear.agent.name!r}"
+    origin = getattr(gear, "mcp_server_name", None)
+    return f"the sword from MCP server {origin!r}" if origin else f"the sword {gear.name!r}"
+
+
+def _raise_duplicate(agent: Agent[Any], name: str, first: str, second: str) -> None:
+    raise UserError(
+        f"Agent {agent.name!r} offers two swords named {name!r}: {first} and {second}. "
+        "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
+    )
 
 
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
@@ -928,3 +1046,7 @@ def _check_max_turns(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise UserError(f"max_turns={value!r} must be a whole number of at least 1.")
     return value
+
+
+register_nested_run(agent_sword_runner(Runner.run))  # agents sit below the runner
+register_batch_runner(Runner.run)  # so do the batch modules

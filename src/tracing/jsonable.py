@@ -8,17 +8,55 @@ secrets and URL passwords are cut out of any string.
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
-from ..util.masking import MASK, is_secret_key, known_secrets, mask_text
+from ..util.masking import MASK, is_secret_key, json_needs_masking, known_secrets, mask_text
 
-__all__ = ["MASK", "is_secret_key", "known_secrets", "to_jsonable"]
+__all__ = ["MASK", "is_secret_key", "known_secrets", "plain_json", "to_jsonable"]
 
 _MAX_DEPTH = 32
+_PLAIN_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), default=lambda value: to_jsonable(value)
+)
+
+
+def plain_json(value: Any, secrets: tuple[str, ...]) -> str | None:
+    """`value` as JSON text when masking would change nothing in it — no secret-looking key,
+    none of `secrets`, no URL password or bearer token (util/masking.py's rule, screened on
+    the text) — else None (then encode `to_jsonable(value, secrets)`).
+
+    Encoding first and screening the text runs at C speed; most spans hold nothing to mask.
+    """
+    try:
+        text = _PLAIN_ENCODER.encode(value)
+    except (TypeError, ValueError):
+        return None
+    return None if json_needs_masking(text, secrets) else text
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def to_jsonable(value: Any, secrets: tuple[str, ...] = (), _depth: int = 0) -> Any:
     """A JSON-ready copy of `value`: pydantic models dumped, dataclasses as dicts, others repr'd."""
+    kind = type(value)  # exact types first, cheaply: conversation items are dicts of strings
+    if kind is str:
+        return mask_text(value, secrets)  # cheap without secrets: a URL password, a bearer token
+    if kind in _SCALARS:
+        return value
+    if _depth < _MAX_DEPTH:
+        if kind is dict and all(type(key) is str for key in value):
+            return {
+                key: MASK if is_secret_key(key) else to_jsonable(item, secrets, _depth + 1)
+                for key, item in value.items()
+            }
+        if kind is list:
+            return [to_jsonable(item, secrets, _depth + 1) for item in value]
+    return _general(value, secrets, _depth)
+
+
+def _general(value: Any, secrets: tuple[str, ...], _depth: int) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):

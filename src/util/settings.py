@@ -11,9 +11,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .errors import UserError
+from .masking import set_settings_source
 
 DEFAULT_MODEL = "deepseek-r1"
 DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434/v1"
@@ -92,9 +93,19 @@ def _sword_choice(value: str) -> str:
     return value.strip()
 
 
-def _server(value: str) -> str:
-    from ..models.chat_wire import SERVER_KINDS  # the one list of server kinds
+ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "llama.cpp", "openai-compatible"]
+SERVER_KINDS: tuple[ServerKind, ...] = (
+    "openai",
+    "ollama",
+    "deepseek",
+    "vllm",
+    "llama.cpp",
+    "openai-compatible",
+)
+"""The one list of server kinds (DRUSILLA_SERVER and the Chat dialects read it)."""
 
+
+def _server(value: str) -> str:
     kind = value.strip().lower()
     if kind not in SERVER_KINDS:
         raise ValueError(f"must be one of {', '.join(SERVER_KINDS)}")
@@ -176,6 +187,14 @@ def get_settings() -> Settings:
                 f"Fix {env_name} in the environment or in .env."
             ) from None
     return Settings(**values)
+
+
+def _configured_secrets() -> tuple[str | None, str | None]:
+    settings = get_settings()
+    return settings.api_key, settings.base_url
+
+
+set_settings_source(_configured_secrets)  # masking (util/masking.py) hides these everywhere
 
 
 def forget_settings() -> None:
