@@ -7,8 +7,8 @@
 | `json_instructions` | the schema in the system prompt, nothing else                    |
 | `json_object`       | `response_format` json_object and the schema in the system prompt |
 
-`auto` takes the model family's choice (`ModelProfile.output_mode`) if it has one, else the
-server's (`AUTO_MODES`, by the model's `server_kind`). See docs/structured-output.md.
+`auto` takes the model's profile's choice (`ModelProfile.output_mode`: the family's if it has
+one, else the server's, `profiles.SERVER_OUTPUT_MODES`). See docs/structured-output.md.
 """
 
 from __future__ import annotations
@@ -21,32 +21,22 @@ from ..models.profiles import model_profile
 from ..models.settings import OutputMode
 from .output import OutputSchema
 
-__all__ = ["AUTO_MODES", "OutputPlan", "ResolvedOutputMode", "plan_output", "resolve_output_mode"]
+__all__ = ["OutputPlan", "ResolvedOutputMode", "plan_output", "resolve_output_mode"]
 
 
 ResolvedOutputMode: TypeAlias = Literal["json_schema", "sword", "json_instructions", "json_object"]
 
-AUTO_MODES: dict[str | None, ResolvedOutputMode] = {
-    "openai": "json_schema",
-    "ollama": "json_schema",
-    "vllm": "json_schema",
-    "llama.cpp": "json_schema",  # sent as llama.cpp's json_object + schema (its dialect)
-    "llama-cpp-python": "json_schema",  # likewise
-    "deepseek": "json_object",  # DeepSeek's API has JSON output but no json_schema
-    "openai-compatible": "json_instructions",  # unknown server: the prompt works everywhere
-    None: "json_schema",  # not an OpenAI-protocol client (ScriptedModel, your own Model)
-}
-"""`auto` by server kind (`model.server_kind`)."""
-
 
 def resolve_output_mode(setting: OutputMode | None, model: Any) -> ResolvedOutputMode:
-    """The mode to use: the setting, unless it is unset or "auto"."""
+    """The mode to use: the setting, unless it is unset or "auto"; then the model's profile's
+    (for OpenAI-protocol models, the family's or else the server's); else `json_schema` (the
+    request's `output`, for models that are not OpenAI-protocol clients)."""
     if setting is not None and setting != "auto":
         return setting
     preferred = model_profile(model).output_mode
     if preferred is not None and preferred != "auto":
         return preferred
-    return AUTO_MODES.get(getattr(model, "server_kind", None), "json_instructions")
+    return "json_schema"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,10 @@ class CommandLineError(Exception):
 
 
 def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    from ..util.masking import mask_text
+    from .live import inert
+
+    return inert(mask_text(" ".join(str(exc).split()))) or type(exc).__name__
 
 
 def describe_error(exc: BaseException) -> str:

@@ -4,7 +4,8 @@ The answer's text goes to stdout, so `drusilla run ... > answer.txt` keeps only 
 everything about how it came to be — reasoning, sword calls and their results, orbs, the usage
 line — goes to stderr. On a terminal reasoning is dimmed and marked "thinking"; elsewhere (pipes,
 files, NO_COLOR) it is marked with a `[thinking]` line. Both streams share one notion of "the
-current line", so on a terminal they interleave cleanly.
+current line", so on a terminal they interleave cleanly. Control characters in what the model
+or a sword wrote are shown inert (`inert`), never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -25,6 +26,20 @@ Block = Literal["text", "reasoning"]
 _ARGUMENTS_WIDTH = 100
 _OUTPUT_WIDTH = 120
 _ANSI = {"dim": "2", "italic": "3", "cyan": "36", "magenta": "35", "red": "31"}
+
+
+_CONTROL = {code: chr(0x2400 + code) for code in range(32) if chr(code) not in "\n\t"}
+_CONTROL[0x7F] = "\u2421"
+_CONTROL.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
+
+
+def inert(text: str) -> str:
+    """Text from the model or a sword, safe to print: control characters (escape sequences
+    that would set the window title, clear the screen, move the cursor ...) are shown as
+    visible symbols (␛, ␍ …) instead of reaching the terminal. Newlines and tabs stay."""
+    if text.isprintable():
+        return text
+    return text.replace("\r\n", "\n").translate(_CONTROL)
 
 
 def wants_color(stream: TextIO) -> bool:
@@ -112,7 +127,7 @@ class LiveView:
     def note(self, line: str, style: str = "") -> None:
         """A whole line on stderr."""
         self._end_block()
-        self._emit(self.err, self._paint(line, style) + "\n")
+        self._emit(self.err, self._paint(inert(line), style) + "\n")
 
     def end_line(self) -> None:
         """Finish the line under way (before an error message, a prompt …)."""
@@ -120,14 +135,14 @@ class LiveView:
 
     def _write_text(self, text: str) -> None:
         self._start_block("text")
-        self._emit(self.out, text)
+        self._emit(self.out, inert(text))
 
     def _write_reasoning(self, text: str) -> None:
         if self._block != "reasoning":
             self._start_block("reasoning")
             label = "thinking…" if self.color else "[thinking]"
             self._emit(self.err, self._paint(label, "dim italic") + "\n")
-        self._emit(self.err, self._paint(text, "dim"))
+        self._emit(self.err, self._paint(inert(text), "dim"))
 
     def _start_block(self, block: Block) -> None:
         if self._block != block:

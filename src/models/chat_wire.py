@@ -26,6 +26,7 @@ from .items import InputItem, assistant_message, reasoning_item
 from .openai_clients import OPENAI_BASE_URL
 from .reasoning import ThinkTagParser, reasoning_field, split_think_tags
 from .wire import (
+    EmptyReply,
     IncompleteStream,
     UnexpectedReply,
     arguments_text,
@@ -462,6 +463,8 @@ class ChatStream:
         self._calls: dict[int, _CallInProgress] = {}
         self._usage: Any = None
         self._logprobs: list[dict[str, Any]] = []
+        self._chunks = 0
+        self._choices = 0
         self.response_id: str | None = None
         self.model: str | None = None
         self.finish_reason: str | None = None
@@ -474,7 +477,10 @@ class ChatStream:
         usage = get(chunk, "usage")
         if usage is not None:
             self._usage = usage
-        for choice in get(chunk, "choices") or ():
+        self._chunks += 1
+        choices = get(chunk, "choices") or ()
+        self._choices += len(choices)
+        for choice in choices:
             if (get(choice, "index") or 0) != 0:
                 continue
             delta = get(choice, "delta")
@@ -532,6 +538,11 @@ class ChatStream:
     def response(self) -> ModelResponse:
         """The whole reply; raises `IncompleteStream` if the stream ended before the model
         finished (no finish reason and no final usage chunk: a cut-off stream)."""
+        if self._chunks and not self._choices:
+            only = "usage" if self._usage is not None else "empty choices"
+            raise EmptyReply(
+                f"the stream's {self._chunks} chunk(s) carried no choices, only {only}"
+            )
         if self.finish_reason is None and self._usage is None:
             raise IncompleteStream("the stream ended before the model finished its reply")
         reasoning = _joined("".join(self._field_reasoning), self._parser.reasoning)

@@ -113,7 +113,11 @@ ModelStreamEvent: TypeAlias = TextDelta | ReasoningDelta | SwordCallDelta | Resp
 
 @runtime_checkable
 class Model(Protocol):
-    """Anything that answers a `ModelRequest`. Implementations must not mutate the request."""
+    """Anything that answers a `ModelRequest`. Implementations must not mutate the request.
+
+    A model may also say what it does with a `profile` (`profiles.ProfiledModel`: reasoning,
+    the unopened-`<think>` rule, structured-output mode); the runtime reads it only through
+    `profiles.model_profile`, which falls back to the profile for the model's name."""
 
     @property
     def model_name(self) -> str: ...

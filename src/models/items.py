@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
+from ..util.errors import UserError
+
 __all__ = [
     "FunctionCallItem",
     "FunctionCallOutputItem",
@@ -22,6 +24,7 @@ __all__ = [
     "MessageItem",
     "ReasoningInputItem",
     "assistant_message",
+    "check_input_items",
     "function_call",
     "function_call_output",
     "message_text",
@@ -90,3 +93,57 @@ def message_text(item: MessageItem) -> str:
     if isinstance(content, str):
         return content
     return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+
+
+_ROLES = ("user", "assistant", "system", "developer")
+_TEXT_OR_PARTS = "a string or a list of content parts (dicts with a type)"
+_REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
+    "function_call": (("call_id", "str"), ("name", "str"), ("arguments", "str")),
+    "function_call_output": (("call_id", "str"), ("output", "parts")),
+    "reasoning": (("text", "str"),),
+}
+
+
+def check_input_items(items: list[Any]) -> list[InputItem]:
+    """`items` if each is a well-formed conversation item, else a UserError naming the first
+    bad one, what is wrong with it and what a good one looks like. (One comprehension: long
+    histories come through here on every run; the message is built only for a bad one.)"""
+    problems = [_item_problem(item) for item in items]
+    if not any(problems):
+        return list(items)
+    for position, (item, problem) in enumerate(zip(items, problems, strict=True)):
+        if problem:
+            raise UserError(
+                f"input[{position}]={item!r} is not a conversation item: {problem}. Pass a "
+                'string, or a list of dicts such as {"role": "user", "content": "..."} '
+                "(result.to_input_list() gives one)."
+            )
+    return list(items)
+
+
+def _item_problem(item: Any) -> str | None:
+    if not isinstance(item, dict) or not ("role" in item or "type" in item):
+        return "it has neither a role nor a type"
+    if "role" in item:
+        if item["role"] not in _ROLES:
+            return f"role must be one of {', '.join(_ROLES)}"
+        return _field_problem(item, "content", "parts")
+    for name, kind in _REQUIRED.get(item["type"], ()):
+        problem = _field_problem(item, name, kind)
+        if problem:
+            return problem
+    return None
+
+
+def _field_problem(item: dict[str, Any], name: str, kind: str) -> str | None:
+    if name not in item:
+        return f"it has no {name!r}"
+    value = item[name]
+    if kind == "str" and not isinstance(value, str):
+        return f"{name!r} must be a string, not {type(value).__name__}"
+    if kind == "parts" and not (
+        isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(part, dict) for part in value))
+    ):
+        return f"{name!r} must be {_TEXT_OR_PARTS}, not {type(value).__name__}"
+    return None

@@ -1,32 +1,23 @@
-"""How both OpenAI-protocol models call the server: a pooled client, our retries, and streams
-that close when the consumer stops.
-
-A stream that breaks (dropped connection, cut-off SSE) before anything reached the consumer is
-retried like any failed call. Once events were delivered it is not: a retry would deliver them
-a second time. The call then fails with a `ModelError` saying so.
-"""
+"""Where an OpenAI-protocol model is served (`Connection`: base URL, key, pooled client) and the
+one HTTP post of a call (`post_json`). The retry loop is retry.py's; the models drive it."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
-import anyio
-
-from ..util.errors import ModelError, UserError
+from ..util.errors import UserError
+from ..util.masking import mask_url, register_secret, register_url
 from ..util.settings import get_settings
-from .interface import ModelResponse, ModelStreamEvent, ResponseDone
-from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool, http_timeout
+from .interface import ModelResponse, ModelStreamEvent
+from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
 from .openai_errors import classify
-from .retry import Classifier, RetryPolicy, call_with_retries, wait_before_retry
-from .settings import ModelSettings
+from .retry import Classifier
+from .wire import UnexpectedReply
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, RequestOptions
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,6 +29,16 @@ class Connection:
     client: AsyncOpenAI | None = field(default=None, repr=False)
     """A client you built yourself; drusilla uses it as is and does not close it."""
     pool: ClientPool = field(default=default_pool, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise UserError(
+                f"The base URL {mask_url(self.base_url)!r} has no http:// or https:// in front; "
+                f"write it in full, e.g. http://{mask_url(self.base_url)}."
+            )
+        register_url(self.base_url)
+        if self.api_key != NO_KEY:
+            register_secret(self.api_key)
 
     async def get_client(self) -> AsyncOpenAI:
         if self.client is not None:
@@ -55,6 +56,7 @@ def connection_for(
     key, else DRUSILLA_BASE_URL / DRUSILLA_API_KEY (OPENAI_API_KEY), else OpenAI itself."""
     settings = get_settings()
     if client is not None:
+        register_secret(client.api_key)
         return Connection(str(client.base_url).rstrip("/"), client=client)
     url = (base_url or settings.base_url or OPENAI_BASE_URL).rstrip("/")
     key = api_key or settings.api_key
@@ -75,10 +77,6 @@ class StreamState(Protocol):
     def finish(self) -> list[ModelStreamEvent]: ...
 
     def response(self) -> ModelResponse: ...
-
-
-Send = Callable[["AsyncOpenAI", Any], Awaitable[T]]
-"""`send(client, timeout)`: one attempt of a call."""
 
 
 async def post_json(
@@ -104,7 +102,7 @@ async def post_json(
     extra_headers = body.pop("extra_headers", None)
     if extra_headers:
         options["headers"] = extra_headers
-    return await client.post(
+    reply = await client.post(
         path,
         body=body,
         options=options,
@@ -112,72 +110,23 @@ async def post_json(
         stream=stream,
         stream_cls=AsyncStream[object],
     )
+    if stream:
+        await _expect_event_stream(reply)
+    return reply
 
 
-async def complete(connection: Connection, model: str, settings: ModelSettings, send: Send[T]) -> T:
-    """One model call with retries."""
-    client = await connection.get_client()
-    timeout = http_timeout(settings.timeout)
-
-    async def attempt() -> T:
-        return await send(client, timeout)
-
-    return await call_with_retries(
-        attempt, RetryPolicy.for_call(settings), connection.classifier(model), model
+async def _expect_event_stream(wire: Any) -> None:
+    """A streamed request must be answered with an event stream. A proxy's HTML page or a JSON
+    object (an error, or a server that ignored `stream`) at HTTP 200 would otherwise read as
+    a stream that ended early."""
+    kind = wire.response.headers.get("content-type", "")
+    if not kind.startswith(("text/html", "application/json")):
+        return
+    try:
+        text = (await wire.response.aread()).decode("utf-8", "replace")
+    finally:
+        await wire.close()
+    raise UnexpectedReply(
+        f"a streamed request was answered with {kind.split(';')[0]} instead of an event stream: "
+        f"{' '.join(text.split())[:300]!r}"
     )
-
-
-async def stream(
-    connection: Connection,
-    model: str,
-    settings: ModelSettings,
-    open_stream: Send[Any],
-    new_state: Callable[[], StreamState],
-) -> AsyncIterator[ModelStreamEvent]:
-    """Stream events of one model call, then its `ResponseDone`; retried while nothing was
-    delivered. The HTTP stream is closed however the iteration ends."""
-    client = await connection.get_client()
-    timeout = http_timeout(settings.timeout)
-    policy = RetryPolicy.for_call(settings)
-    classifier = connection.classifier(model)
-    retries = 0
-    while True:
-        delivered = 0
-        try:
-            wire = await open_stream(client, timeout)
-            try:
-                state = new_state()
-                async for item in wire:
-                    for event in state.feed(item):
-                        delivered += 1
-                        yield event
-                for event in state.finish():
-                    delivered += 1
-                    yield event
-                response = state.response()
-            finally:
-                await wire.close()
-            yield ResponseDone(response)
-            return
-        except Exception as exc:
-            failure = classifier(exc)
-            if failure is None:
-                raise
-            if delivered:
-                error = failure.error
-                raise ModelError(
-                    f"{error.message} The stream broke after {delivered} event(s) had reached "
-                    "the consumer, so it was not retried (a retry would send them again); the "
-                    "partial reply was discarded.",
-                    status=error.status,
-                    code=error.code,
-                    server_message=error.server_message,
-                ) from exc
-            try:
-                delay = wait_before_retry(failure, retries, policy, model)
-            except ModelError as final:
-                if final is exc:
-                    raise
-                raise final from exc
-        await anyio.sleep(delay)
-        retries += 1

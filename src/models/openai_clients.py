@@ -1,7 +1,8 @@
 """Pooled `openai.AsyncOpenAI` clients: one per (event loop, base URL, API key).
 
-An HTTP client's connections belong to the event loop that opened them, and `Runner.run_sync`
-runs each call on a fresh loop, so clients are never shared across loops. Each loop's clients
+An HTTP client's connections belong to the event loop that opened them, so clients are never
+shared across loops (`Runner.run_sync` runs every call on one background loop, so its calls
+share clients too). Each loop's clients
 are closed when the loop shuts down (`asyncio.run` and pytest-asyncio close async generators
 on the way out; a sentinel generator closes the clients then), or explicitly with `aclose()`.
 The `openai` client's own retries are off: drusilla's retry loop (retry.py) is the only one.
@@ -52,7 +53,7 @@ class ClientPool:
             if client is None:
                 client = entry.clients[(base_url, api_key)] = _new_client(base_url, api_key)
         if new_loop:
-            entry.sentinel = _close_at_shutdown(entry.clients)
+            entry.sentinel = self._close_at_shutdown(loop, entry)
             await entry.sentinel.asend(None)  # registered with the loop from its first step
         return client
 
@@ -64,6 +65,24 @@ class ClientPool:
             await _close_all(entry.clients)
             if entry.sentinel is not None:
                 await entry.sentinel.aclose()
+
+    async def _close_at_shutdown(
+        self, loop: asyncio.AbstractEventLoop, entry: _LoopClients
+    ) -> AsyncIterator[None]:
+        """Closes the loop's clients when the loop shuts its async generators down, and forgets
+        the loop: the generator holds the loop (its finalizer is a loop method), so an entry left
+        in the table would keep every finished loop alive."""
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._loops.get(loop) is entry:
+                    del self._loops[loop]
+            await _close_all(entry.clients)
+
+    def loops(self) -> int:
+        """Event loops the pool holds clients for (diagnostics)."""
+        return len(self._loops)
 
     def __len__(self) -> int:
         """Open clients of the running loop (for tests and diagnostics)."""
@@ -85,13 +104,6 @@ def http_timeout(seconds: float | None = None) -> Any:
     settings = get_settings()
     total = seconds if seconds is not None else settings.http_timeout
     return openai.Timeout(total, connect=min(total, settings.http_connect_timeout))
-
-
-async def _close_at_shutdown(clients: dict[tuple[str, str], AsyncOpenAI]) -> AsyncIterator[None]:
-    try:
-        yield
-    finally:
-        await _close_all(clients)
 
 
 async def _close_all(clients: dict[tuple[str, str], AsyncOpenAI]) -> None:

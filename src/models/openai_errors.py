@@ -4,10 +4,12 @@ whether it is worth retrying (see retry.py)."""
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import json
 import re
 import socket
 import time
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +18,7 @@ import openai
 from ..util.errors import ModelError
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL
 from .retry import Failure
-from .wire import IncompleteStream, UnexpectedReply
+from .wire import EmptyReply, IncompleteStream, UnexpectedReply
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 _HINTS = {
@@ -42,7 +44,11 @@ def classify(exc: BaseException, *, model: str, base_url: str) -> Failure | None
             retryable=True,
         )
     if isinstance(exc, openai.APIConnectionError):
-        return Failure(ModelError(_connection_message(exc, model, base_url)), retryable=True)
+        # Nothing listening on this machine will not change in a second: fail at once.
+        refused_here = _refused(exc) and _is_loopback(base_url)
+        return Failure(
+            ModelError(_connection_message(exc, model, base_url)), retryable=not refused_here
+        )
     if isinstance(exc, openai.APIError):  # an error object inside a stream
         body = exc.body if isinstance(exc.body, Mapping) else {}
         return Failure(
@@ -53,13 +59,22 @@ def classify(exc: BaseException, *, model: str, base_url: str) -> Failure | None
             ),
             retryable=False,
         )
-    if isinstance(exc, IncompleteStream):
-        return Failure(ModelError(f"{where}: {exc}."), retryable=True)
+    if isinstance(exc, IncompleteStream | EmptyReply):
+        return Failure(ModelError(f"{where}: {_sentence(str(exc))}"), retryable=True)
     if isinstance(exc, UnexpectedReply):
         return Failure(
             ModelError(
-                f"{where} sent an unexpected reply: {exc}. Check that the base URL points at an "
-                "OpenAI-compatible API (usually ending in /v1)."
+                f"{where} sent an unexpected reply: {_sentence(str(exc))} Check that the base "
+                "URL points at an OpenAI-compatible API (usually ending in /v1)."
+            ),
+            retryable=False,
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return Failure(
+            ModelError(
+                f"{where} sent a reply that is not valid UTF-8 ({exc.reason}: byte "
+                f"{exc.object[exc.start : exc.start + 1]!r} at position {exc.start}). Check the "
+                "server, or a proxy between it and drusilla, for a wrong character encoding."
             ),
             retryable=False,
         )
@@ -72,6 +87,26 @@ def classify(exc: BaseException, *, model: str, base_url: str) -> Failure | None
             retryable=False,
         )
     return None
+
+
+def _refused(exc: BaseException) -> bool:
+    return any(isinstance(cause, ConnectionRefusedError) for cause in _causes(exc))
+
+
+def _is_loopback(base_url: str) -> bool:
+    host = urllib.parse.urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _sentence(text: str) -> str:
+    """`text` ending in one full stop (or its own ! or ?)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _connection_message(exc: openai.APIConnectionError, model: str, base_url: str) -> str:
@@ -121,8 +156,7 @@ def _status_failure(exc: openai.APIStatusError, where: str) -> Failure:
     server_message = _server_message(exc.body)
     code = exc.code or (exc.body.get("type") if isinstance(exc.body, Mapping) else None)
     label = f"HTTP {status}" + (f" ({code})" if code else "")
-    said = server_message or "no message"
-    text = f"{where} answered {label}: {said}" + ("" if said.endswith((".", "!", "?")) else ".")
+    text = f"{where} answered {label}: {_sentence(server_message or 'no message')}"
     rejected_request = _rejects_the_request(server_message)
     hint = _hint(exc, status, server_message, rejected_request)
     if hint:
@@ -203,7 +237,11 @@ def _sent_body(exc: openai.APIStatusError) -> dict[str, Any]:
 def _server_message(body: Any) -> str | None:
     if isinstance(body, Mapping):
         message = body.get("message") or body.get("detail") or body.get("error")
-        return str(message) if message else json.dumps(body)[:500]
+        if message:
+            return str(message)
+        if {"message", "type", "code"} & body.keys():  # an error object that says nothing
+            return None
+        return json.dumps(body)[:500]
     if isinstance(body, str) and body.strip():
         return body.strip()[:500]
     return None

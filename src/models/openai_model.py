@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..util.masking import mask_url
 from ..util.settings import ServerKind
 from .chat_wire import ChatDialect, dialect_for
-from .interface import ModelRequest, ModelResponse, ModelStreamEvent
-from .openai_calls import Connection, StreamState, complete, connection_for, post_json, stream
+from .interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
+from .openai_calls import Connection, StreamState, connection_for, post_json
+from .openai_clients import http_timeout
 from .profiles import ModelProfile, profile_for
+from .retry import Retrying, RetryPolicy
+from .settings import ModelSettings
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -50,7 +54,7 @@ class OpenAIModelBase:
         self._connection = connection or connection_for(base_url, api_key, client)
         self._provider_name = provider_name
         self._dialect = dialect or dialect_for(self._connection.base_url, server)
-        self.profile = profile or profile_for(model)
+        self.profile = (profile or profile_for(model)).on_server(self._dialect.server)
         self._implicit_think = implicit_think
 
     @property
@@ -70,37 +74,52 @@ class OpenAIModelBase:
         return self._dialect.server
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._model!r}, base_url={self._connection.base_url!r})"
+        base_url = mask_url(self._connection.base_url)
+        return f"{type(self).__name__}({self._model!r}, base_url={base_url!r})"
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         request = self.profile.adjust(request)
         body = self._request_body(request, stream=False)
+        client, timeout, retrying = await self._prepare(request.settings)
+        while True:
+            async with retrying:
+                return self._response(await post_json(client, self.path, body, timeout))
+            await retrying.pause()
 
-        async def send(client: AsyncOpenAI, timeout: Any) -> ModelResponse:
-            return self._response(await post_json(client, self.path, body, timeout))
-
-        return await complete(self._connection, self._model, request.settings, send)
-
-    def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+    async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+        """Events of one model call, then its `ResponseDone`; retried while nothing was
+        delivered. The HTTP stream is closed however the iteration ends."""
         request = self.profile.adjust(request)
         body = self._request_body(request, stream=True)
-        starts_in_reasoning = self._starts_in_reasoning(request)
+        implicit_think = self.profile.starts_in_reasoning(
+            request.settings, self._dialect.separates_reasoning, self._implicit_think
+        )
+        client, timeout, retrying = await self._prepare(request.settings)
+        while True:
+            async with retrying:
+                wire = await post_json(client, self.path, body, timeout, stream=True)
+                try:
+                    state = self._stream_state(implicit_think)
+                    async for item in wire:
+                        for event in state.feed(item):
+                            retrying.delivered += 1
+                            yield event
+                    for event in state.finish():
+                        retrying.delivered += 1
+                        yield event
+                    response = state.response()
+                finally:
+                    await wire.close()
+                yield ResponseDone(response)
+                return
+            await retrying.pause()
 
-        async def open_stream(client: AsyncOpenAI, timeout: Any) -> Any:
-            return await post_json(client, self.path, body, timeout, stream=True)
-
-        def new_state() -> StreamState:
-            return self._stream_state(starts_in_reasoning)
-
-        return stream(self._connection, self._model, request.settings, open_stream, new_state)
-
-    def _starts_in_reasoning(self, request: ModelRequest) -> bool:
-        """Whether a streamed reply is taken to begin inside an unopened `<think>`."""
-        if self._implicit_think is not None:
-            return self._implicit_think
-        if request.settings.thinking is False or self._dialect.separates_reasoning:
-            return False
-        return self.profile.implicit_think
+    async def _prepare(self, settings: ModelSettings) -> tuple[AsyncOpenAI, Any, Retrying]:
+        """The client, the HTTP timeout and the retry loop of one call."""
+        client = await self._connection.get_client()
+        classify = self._connection.classifier(self._model)
+        retrying = Retrying(RetryPolicy.for_call(settings), classify, self._model)
+        return client, http_timeout(settings.timeout), retrying
 
     # --- what each API says differently ---
 

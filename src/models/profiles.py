@@ -1,10 +1,12 @@
 """Model profiles: what a model *family* does, whichever server runs it.
 
 A profile says whether the model reasons before it answers, whether its replies start inside an
-unopened `<think>` (the chat template opened it), how to turn its thinking off in the prompt,
-and which structured-output mode suits it. Servers differ too — that is the dialect's business
-(`chat_wire.ChatDialect`, picked from the base URL or `server=`); a profile never depends on
-the server, a dialect never on the model.
+unopened `<think>` (the chat template opened it, and `starts_in_reasoning` is the one rule),
+how to turn its thinking off in the prompt, and which structured-output mode suits it. Servers
+differ too — that is the dialect's business (`chat_wire.ChatDialect`, picked from the base URL
+or `server=`); a family profile never depends on the server. A model's `profile` (the profile
+part of the `Model` protocol, `ProfiledModel`) is its family's `on_server` its server: the
+family's own structured-output mode, else the server's.
 
 Profiles are found by model name (`profile_for`); `register_profile(pattern, profile)` adds
 your own rules ahead of the built-in ones, and `OpenAIChatModel(..., profile=...)` sets one
@@ -15,14 +17,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .interface import ModelRequest
-from .settings import OutputMode
+from .settings import ModelSettings, OutputMode
 
 __all__ = [
     "DEFAULT_PROFILE",
+    "SERVER_OUTPUT_MODES",
     "ModelProfile",
+    "ProfiledModel",
     "model_profile",
     "profile_for",
     "register_profile",
@@ -42,6 +46,25 @@ class ModelProfile:
     output_mode: OutputMode | None = None
     """The structured-output mode `auto` picks for this family; None: the server's choice."""
 
+    def on_server(self, server: str) -> ModelProfile:
+        """This family's profile as served by `server` (a `ServerKind`): the structured-output
+        mode is the family's if it has one, else the server's (`SERVER_OUTPUT_MODES`)."""
+        if self.output_mode is not None and self.output_mode != "auto":
+            return self
+        return replace(self, output_mode=SERVER_OUTPUT_MODES.get(server, "json_instructions"))
+
+    def starts_in_reasoning(
+        self, settings: ModelSettings, server_separates: bool, told: bool | None = None
+    ) -> bool:
+        """The one rule for "may a streamed reply start inside an unopened `<think>`": as the
+        model was told (`implicit_think=`) if it was; else never with thinking turned off or on
+        servers that report reasoning in a field; else as the family does."""
+        if told is not None:
+            return told
+        if settings.thinking is False or server_separates:
+            return False
+        return self.implicit_think
+
     def adjust(self, request: ModelRequest) -> ModelRequest:
         """The request with this family's adjustments (the request itself when there are none)."""
         if self.thinking_off_prompt and request.settings.thinking is False:
@@ -52,6 +75,17 @@ class ModelProfile:
             )
         return request
 
+
+SERVER_OUTPUT_MODES: dict[str, OutputMode] = {
+    "openai": "json_schema",
+    "ollama": "json_schema",
+    "vllm": "json_schema",
+    "llama.cpp": "json_schema",  # sent as llama.cpp's json_object + schema (its dialect)
+    "llama-cpp-python": "json_schema",  # likewise
+    "deepseek": "json_object",  # DeepSeek's API has JSON output but no json_schema
+    "openai-compatible": "json_instructions",  # unknown server: the prompt works everywhere
+}
+"""The structured-output mode `auto` picks on each server kind, for families without one."""
 
 DEFAULT_PROFILE = ModelProfile()
 _THINKS_UNOPENED = ModelProfile(reasoning=True, implicit_think=True)
@@ -109,8 +143,19 @@ def profile_for(model_name: str) -> ModelProfile:
     return profile
 
 
+@runtime_checkable
+class ProfiledModel(Protocol):
+    """The profile part of the `Model` protocol, optional for your own models: what the model
+    (its family, on its server) does. drusilla's OpenAI models have it; for any other model
+    the profile is found by its name (`model_profile`)."""
+
+    @property
+    def profile(self) -> ModelProfile: ...
+
+
 def model_profile(model: Any) -> ModelProfile:
-    """A model's own profile (`model.profile`) or the one for its name."""
+    """The one way the runtime reads what a model does: its own `profile` (`ProfiledModel`),
+    else the profile for its name."""
     own = getattr(model, "profile", None)
     if isinstance(own, ModelProfile):
         return own

@@ -15,20 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .profiles import profile_for
-
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 Segment = tuple[bool, str]
 """(is_reasoning, text): a piece of content ready to hand on."""
-
-
-def starts_in_reasoning(model_name: str) -> bool:
-    """Guess from the name whether the model's replies start inside an implicit `<think>`
-    (DeepSeek-R1 and its distills, QwQ, "-thinking" models: see `profiles`)."""
-    return profile_for(model_name).implicit_think
 
 
 def reasoning_field(obj: Any) -> str | None:

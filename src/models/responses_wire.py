@@ -25,6 +25,7 @@ from .interface import (
 from .items import InputItem, ReasoningInputItem, assistant_message, reasoning_item
 from .reasoning import ThinkTagParser, split_think_tags
 from .wire import (
+    EmptyReply,
     IncompleteStream,
     UnexpectedReply,
     arguments_text,
@@ -231,6 +232,15 @@ def responses_response(response: Any) -> ModelResponse:
     if not isinstance(response, dict) and not hasattr(response, "output"):
         raise UnexpectedReply(f"the reply is not a response object: {str(response)[:200]!r}")
     status = get(response, "status")
+    if get(response, "output") is None and get(response, "error"):
+        error = get(response, "error")
+        raise ModelError(
+            f"The server answered with an error: {get(error, 'message') or error}",
+            code=get(error, "code"),
+            server_message=get(error, "message"),
+        )
+    if not isinstance(get(response, "output"), list):
+        raise UnexpectedReply(f"the reply has no output list: {str(response)[:200]!r}")
     if status == "failed":
         error = get(response, "error")
         raise ModelError(
@@ -266,6 +276,8 @@ def responses_response(response: Any) -> ModelResponse:
             if get(item, "id"):
                 call["id"] = get(item, "id")
             output.append(call)  # type: ignore[arg-type]
+    if not get(response, "output") and status != "incomplete":
+        raise EmptyReply(f"the response has no output items: {str(response)[:200]!r}")
     return ModelResponse(
         output=output,
         usage=responses_usage(get(response, "usage")),

@@ -9,9 +9,8 @@ as given. Everything else fails at once. Limits come from settings (`DRUSILLA_MA
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import anyio
 
@@ -20,8 +19,6 @@ from ..util.logging import get_logger
 from ..util.settings import get_settings
 from .rate_gate import note_retry, wait_for_gate
 from .settings import ModelSettings
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,28 +94,67 @@ def wait_before_retry(
     return delay
 
 
-async def call_with_retries(
-    attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, classify: Classifier, model: str
-) -> T:
-    """`await attempt()`, again after each retryable failure, until it succeeds or may not."""
-    retries = 0
-    while True:
+class Retrying:
+    """The one retry loop of model calls, driven by the call itself so that the request goes
+    straight from the model to the HTTP post:
+
+        retrying = Retrying(policy, classify, model)
+        while True:
+            async with retrying:        # a retryable failure is swallowed here ...
+                return await send()
+            await retrying.pause()      # ... and the next attempt waits its turn
+
+    Anything else leaves the `async with` as the final `ModelError` (or unchanged, for errors
+    that are not the server's). A stream counts what it handed on in `delivered`: once
+    something reached the consumer a retry would send it twice, so the call fails instead.
+    Each attempt, of calls and streams alike, first waits at the batch's rate gate if there is
+    one (models/rate_gate.py); a rate-limited failure holds the gate for the retry's delay.
+    """
+
+    __slots__ = ("_classify", "_delay", "_model", "_policy", "_retries", "delivered")
+
+    def __init__(self, policy: RetryPolicy, classify: Classifier, model: str) -> None:
+        self._policy = policy
+        self._classify = classify
+        self._model = model
+        self._retries = 0
+        self._delay = 0.0
+        self.delivered = 0
+
+    async def __aenter__(self) -> Retrying:
+        self.delivered = 0
         await wait_for_gate()  # a batch's shared rate-limit gate (models/rate_gate.py)
+        return self
+
+    async def __aexit__(self, _type: object, exc: BaseException | None, _tb: object) -> bool:
+        if not isinstance(exc, Exception):
+            return False
+        failure = self._classify(exc)
+        if failure is None:
+            return False
+        if self.delivered:
+            raise _broken_stream(failure.error, self.delivered) from exc
         try:
-            return await attempt()
-        except Exception as exc:
-            failure = classify(exc)
-            if failure is None:
-                raise
-            try:
-                delay = wait_before_retry(failure, retries, policy, model)
-            except ModelError as final:
-                if final is exc:
-                    raise
-                raise final from exc
-            note_retry(failure.error.status, delay)
-        await anyio.sleep(delay)
-        retries += 1
+            self._delay = wait_before_retry(failure, self._retries, self._policy, self._model)
+        except ModelError as final:
+            if final is exc:
+                return False
+            raise final from exc
+        note_retry(failure.error.status, self._delay)
+        return True
+
+    async def pause(self) -> None:
+        """Wait before the next attempt."""
+        await anyio.sleep(self._delay)
+        self._retries += 1
+
+
+def _broken_stream(error: ModelError, delivered: int) -> ModelError:
+    return _with_note(
+        error,
+        f"The stream broke after {delivered} event(s) had reached the consumer, so it was not "
+        "retried (a retry would send them again); the partial reply was discarded.",
+    )
 
 
 def _with_note(error: ModelError, note: str) -> ModelError:

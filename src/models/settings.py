@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from ..util.errors import UserError
+from ..util.masking import mask_headers, mask_mapping, register_headers
 
 __all__ = ["ModelSettings", "OutputMode"]
 
@@ -43,7 +44,9 @@ class ModelSettings:
     extra_body: dict[str, Any] | None = None
     extra_headers: dict[str, str] | None = None
     timeout: float | None = None
-    """Seconds allowed for one model call (each attempt), overriding DRUSILLA_HTTP_TIMEOUT."""
+    """Seconds the server may stay silent in one attempt (before it answers, and between
+    streamed bytes), overriding DRUSILLA_HTTP_TIMEOUT; not a limit on the whole call (a run's
+    `timeout=` is)."""
     max_retries: int | None = None
     """Retries after a 429, 5xx, timeout or dropped connection, overriding DRUSILLA_MAX_RETRIES."""
     reset_sword_choice: bool | None = None
@@ -51,6 +54,7 @@ class ModelSettings:
     the model can answer instead of calling swords until max_turns. None means True."""
 
     def __post_init__(self) -> None:
+        register_headers(self.extra_headers)
         if self.output_mode is not None and self.output_mode not in _OUTPUT_MODES:
             raise UserError(
                 f"ModelSettings(output_mode={self.output_mode!r}) is not a known mode; "
@@ -64,6 +68,20 @@ class ModelSettings:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise UserError(f"ModelSettings({name}={value!r}) must be a whole number.")
+
+    def __repr__(self) -> str:
+        """The fields set; secret-looking headers and `extra_body` entries masked."""
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if f.name == "extra_headers":
+                value = mask_headers(value)
+            elif f.name == "extra_body":
+                value = mask_mapping(value)
+            shown.append(f"{f.name}={value!r}")
+        return f"ModelSettings({', '.join(shown)})"
 
     def resolve(self, override: ModelSettings | None) -> ModelSettings:
         """These settings with every field `override` sets taken from it (dicts are merged)."""

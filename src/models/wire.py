@@ -24,6 +24,11 @@ class IncompleteStream(UnexpectedReply):
     """The stream ended before the model said it was done (a truncated or cut stream)."""
 
 
+class EmptyReply(UnexpectedReply):
+    """A well-formed reply that carries no answer at all (no choices, no output items): never
+    taken as an empty answer, and retried (a second attempt usually answers)."""
+
+
 def field(obj: Any, name: str) -> Any:
     """`obj.name` or `obj[name]`, None when absent."""
     if obj is None:

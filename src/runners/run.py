@@ -29,6 +29,7 @@ from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
 from ..models.items import (
     FunctionCallItem,
     InputItem,
+    check_input_items,
     function_call_output,
     reasoning_item,
     user_message,
@@ -53,6 +54,7 @@ from ..tracing.inputs import InputTrail
 from ..tracing.processors import configure_from_settings
 from ..tracing.records import RunObserver, RunSetup, run_record
 from ..tracing.spans import span, tracing_options
+from ..util.blocking import on_background_loop, run_blocking
 from ..util.concurrency import gather, maybe_await
 from ..util.context import (
     RunContextWrapper,
@@ -172,7 +174,9 @@ class Runner:
         timeout: float | None = None,
         error_handlers: ErrorHandlers | None = None,
     ) -> RunResult:
-        """`run`, blocking. Works in a plain script and where a loop already runs (notebooks)."""
+        """`run`, blocking. Works in a plain script and where a loop already runs (notebooks).
+
+        Every call runs on one background event loop, so pooled HTTP clients are reused."""
         job = functools.partial(
             cls.run,
             starting_agent,
@@ -301,19 +305,19 @@ class Runner:
 
 
 def _blocking(job: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
-    """`await job()` from sync code: on a new event loop, or in a worker thread when this
-    thread already runs one."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(job())
-    return _run_in_thread(job)
+    """`await job()` from sync code, on the loop that outlives the call (util/blocking.py),
+    so pooled HTTP clients are reused; in a worker thread of its own when called on that
+    background loop itself (a blocking call inside a blocking call's run)."""
+    if on_background_loop():  # its loop is busy waiting for this very call
+        return _run_in_thread(job)
+    return run_blocking(job)
 
 
 def _run_in_thread(job: Callable[[], Awaitable[_T]]) -> _T:
     """Run `job` on a fresh event loop in a worker thread and wait for it.
 
-    Used by `run_sync` when the calling thread already runs a loop (Jupyter). Ctrl-C while
+    Used by `run_sync` when called on the background loop itself (a run_sync inside a
+    run_sync'd run), which is busy waiting for this very call. Ctrl-C while
     waiting cancels the run instead of leaving it going.
     """
     box: dict[str, Any] = {}
@@ -430,6 +434,7 @@ class _Run:
     # --- the run -------------------------------------------------------------------------------
 
     async def execute(self, timeout: float | None) -> None:
+        _check_timeout(timeout)
         nested = current_scope() is not None  # an agent used as a sword, inside its root run
         state = self.state
         state.status = "running"
@@ -1012,29 +1017,20 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
     if isinstance(input, str):
         return [user_message(input)]
     if isinstance(input, list):
-        if not _all_items(input):
-            _raise_not_an_item(input)
-        return list(input)
+        return check_input_items(input)
     raise UserError(
         f"input must be a string or a list of conversation items, got {type(input).__name__}. "
         "For structured input give the agent an input_type (Agent(input_type=...))."
     )
 
 
-def _all_items(values: list[Any]) -> bool:
-    """Every value a dict with a "role" or a "type" (one comprehension: long histories come
-    through here on every run, and the error message is built only when one is not)."""
-    return all([isinstance(v, dict) and ("role" in v or "type" in v) for v in values])
-
-
-def _raise_not_an_item(values: list[Any]) -> None:
-    for position, item in enumerate(values):
-        if not isinstance(item, dict) or not ("role" in item or "type" in item):
-            raise UserError(
-                f"input[{position}]={item!r} is not a conversation item; pass a string, or "
-                'a list of dicts such as {"role": "user", "content": "..."} '
-                "(result.to_input_list() gives one)."
-            )
+def _check_timeout(value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+        raise UserError(
+            f"timeout={value!r} must be a positive number of seconds (or None for no limit)."
+        )
 
 
 def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:

@@ -153,16 +153,36 @@ class SQLiteSession:
         except sqlite3.OperationalError as exc:
             if _is_busy(exc):  # someone else holds the lock: wait for it in a thread
                 raise _WouldWait from None
-            raise
+            raise self._error(exc) from None
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
 
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
+        import sqlite3
+
         with self._lock:
             connection = self._connection or self._connect()
-            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             try:
-                return fn(connection, *args)
-            finally:
-                connection.execute("PRAGMA busy_timeout=0")
+                connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+                try:
+                    return fn(connection, *args)
+                finally:
+                    connection.execute("PRAGMA busy_timeout=0")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    def _error(self, exc: Exception) -> UserError:
+        """An SQLite failure after connecting, as an error naming the file and the way out."""
+        if _is_busy(exc):
+            return UserError(
+                f"SQLiteSession {self.path!r} stayed locked by another connection for more than "
+                f"timeout={self.timeout:g} s ({exc}). Another process or thread holds a write "
+                "transaction on it: let it finish, or give SQLiteSession a longer timeout."
+            )
+        return UserError(
+            f"SQLiteSession cannot use {self.path!r}: {exc}. If the file is damaged, restore it "
+            "from a backup, recover it (`sqlite3 FILE .recover`), or start a new session file."
+        )
 
     def _connect(self) -> sqlite3.Connection:
         import sqlite3

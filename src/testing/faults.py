@@ -72,7 +72,7 @@ def server_error(status: int = 500, message: str | None = None) -> HTTPError:
 class NotJSON:
     """A reply whose body is not JSON (a proxy's error page, a wrong base URL)."""
 
-    body: str = "<html><body><h1>Welcome to nginx!</h1></body></html>"
+    body: str | bytes = "<html><body><h1>Welcome to nginx!</h1></body></html>"
     status: int = 200
     content_type: str = "application/json"
     """What the server claims the body is (a wrong claim is the realistic case)."""
@@ -133,11 +133,11 @@ class Hold:
             loop, event = wake
             loop.call_soon_threadsafe(event.set)
 
-    def wait_reached(self, timeout: float = 10.0) -> bool:
+    def wait_reached(self, timeout: float = 120.0) -> bool:
         """Block until the server is holding (from synchronous code)."""
         return self._reached.wait(timeout)
 
-    async def until_reached(self, timeout: float = 10.0) -> None:
+    async def until_reached(self, timeout: float = 120.0) -> None:
         """Wait until the server is holding (from async code); TimeoutError if it never is."""
         if not await asyncio.to_thread(self._reached.wait, timeout):
             raise TimeoutError(f"the server did not reach the hold within {timeout} s")

@@ -451,7 +451,8 @@ class OpenAIServer:
         if isinstance(step, HTTPError):
             return await _write_json(writer, step.status, step.body(), headers=step.all_headers())
         if isinstance(step, NotJSON):
-            await _write_raw(writer, step.status, step.content_type, step.body.encode())
+            body = step.body if isinstance(step.body, bytes) else step.body.encode()
+            await _write_raw(writer, step.status, step.content_type, body)
             return True
         if isinstance(step, Recorded):
             return await self._play_recorded(step, request, writer, cut)

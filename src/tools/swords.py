@@ -8,14 +8,11 @@ Arguments are validated before the call; sync functions run in worker threads.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import functools
 import inspect
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import (
     TYPE_CHECKING,
@@ -40,13 +37,13 @@ from ..util.context import RunContextWrapper, SwordContext
 from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
 from ..util.messages import message
+from ..util.threads import sword_threads
 from .docstrings import parse_docstring
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 __all__ = [
-    "SWORD_THREADS",
     "FailureErrorFunction",
     "FunctionSignature",
     "PartsOutput",
@@ -60,7 +57,6 @@ __all__ = [
     "format_validation_error",
     "output_text",
     "parse_arguments_json",
-    "run_in_worker_thread",
     "sword",
 ]
 
@@ -311,30 +307,12 @@ class FunctionSignature:
                 if takes_context
                 else functools.partial(func, **kwargs)
             )
-            result = await run_in_worker_thread(call)
+            result = await sword_threads.run(call, getattr(func, "__name__", repr(func)))
             if inspect.isawaitable(result):  # a sync wrapper returning a coroutine
                 result = await result
             return result
 
         return invoke
-
-
-SWORD_THREADS = 40
-_sword_pool: ThreadPoolExecutor | None = None
-
-
-async def run_in_worker_thread(call: Callable[[], Any]) -> Any:
-    """Run a sync sword in drusilla's worker threads, with the caller's contextvars.
-
-    One pool for the process (up to SWORD_THREADS threads, shared by every run and event loop):
-    a direct executor hop costs about a third less than `anyio.to_thread` per call. Cancelling
-    the await abandons the call; the thread finishes it and the result is dropped.
-    """
-    global _sword_pool
-    if _sword_pool is None:
-        _sword_pool = ThreadPoolExecutor(SWORD_THREADS, thread_name_prefix="drusilla-sword")
-    context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_sword_pool, context.run, call)
 
 
 def format_validation_error(exc: ValidationError) -> str:

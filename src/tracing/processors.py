@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..util.errors import UserError
+from ..util.logging import get_logger
 from .jsonable import known_secrets, plain_json, to_jsonable
 from .spans import (
     Span,
@@ -118,6 +119,7 @@ class JSONLTraceExporter:
         self.batch_bytes = batch_bytes
         self._single_file = self.path.suffix == ".jsonl"
         self._ready_dirs: set[Path] = set()
+        self._broken_dirs: set[Path] = set()
         self._pending: dict[Path, list[str]] = {}
         self._pending_bytes = 0
         self._files: dict[Path, int] = {}
@@ -132,6 +134,8 @@ class JSONLTraceExporter:
         target = self.file_for(span.trace_id)
         root = span.parent_id is None
         with self._lock:
+            if target.parent in self._broken_dirs:
+                return
             self._pending.setdefault(target, []).append(line)
             self._pending_bytes += len(line)
             if root or span.kind in _BOUNDARIES or self._pending_bytes >= self.batch_bytes:
@@ -162,7 +166,24 @@ class JSONLTraceExporter:
     def _write_pending(self) -> None:
         pending, self._pending, self._pending_bytes = self._pending, {}, 0
         for target, lines in pending.items():
-            _write_whole(self._file(target), "".join(lines).encode("utf-8"))
+            if target.parent in self._broken_dirs:
+                continue
+            try:
+                _write_whole(self._file(target), "".join(lines).encode("utf-8"))
+            except OSError as exc:
+                self._broken(target, exc)
+
+    def _broken(self, target: Path, exc: OSError) -> None:
+        """An unwritable directory: one warning naming the file, then its spans are dropped."""
+        self._broken_dirs.add(target.parent)
+        self._close_file(target)
+        get_logger().warning(
+            "trace.write_failed",
+            path=str(target),
+            error=f"{type(exc).__name__}: {exc.strerror or exc}",
+            fix="make the directory writable, or point DRUSILLA_TRACE_DIR elsewhere; "
+            "spans for it are dropped until then",
+        )
 
     def _file(self, target: Path) -> int:
         fd = self._files.get(target)
@@ -177,7 +198,8 @@ class JSONLTraceExporter:
     def _close_file(self, target: Path) -> None:
         fd = self._files.pop(target, None)
         if fd is not None:
-            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):

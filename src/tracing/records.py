@@ -113,6 +113,7 @@ class _Recorder:
                 "DRUSILLA_RUNS_DIR to a writable directory, or RunConfig(record_run=False)."
             ) from None
         self.directory = directory
+        _remove_orphaned_temporaries(directory)
         self.setup = setup
         self.started_at = time.time()
         self.starting_agent = state.current_agent
@@ -347,8 +348,11 @@ def _stamp(timestamp: float) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename it into place."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    """Write to a temporary file beside `path`, flush it to disk, then rename it into place.
+    The temporary file's name carries the writer's pid, so one left by a killed process can be
+    told from one being written (`_remove_orphaned_temporaries`)."""
+    prefix = f".{path.stem}.pid{os.getpid()}."
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
@@ -358,3 +362,21 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _remove_orphaned_temporaries(directory: Path) -> None:
+    """Delete temporary record files whose writer no longer runs (a `kill -9` mid-write)."""
+    for temporary in directory.glob(".*.pid*.tmp"):
+        pid = temporary.name.rsplit(".pid", 1)[-1].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            temporary.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is not ours to signal
+        return True
+    return True

@@ -4,12 +4,15 @@ Every error the runner raises derives from `RunnerError` and is raised as itself
 in another layer. Errors raised while a run is under way carry the partial run in `run_data` (a
 `RunErrorDetails`, runners/result.py). The shield tripwires live with the shields
 (tools/shields.py); the texts the model reads are in util/messages.py. This module imports
-nothing from drusilla, so every layer can raise these.
+only util/masking.py (which imports nothing from drusilla), so every layer can raise these and
+no error text carries a secret.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .masking import mask_text
 
 __all__ = [
     "MaxTurnsError",
@@ -29,6 +32,7 @@ class RunnerError(Exception):
     """A `RunErrorDetails` (what the run had produced) when raised during a run, else None."""
 
     def __init__(self, message: str) -> None:
+        message = mask_text(message)  # a server may quote a key back; a URL may hold a password
         super().__init__(message)
         self.message = message
         self.run_data = None
@@ -60,7 +64,7 @@ class ModelError(RunnerError):
         super().__init__(message)
         self.status = status
         self.code = code
-        self.server_message = server_message
+        self.server_message = mask_text(server_message) if server_message else server_message
 
 
 class ModelBehaviorError(RunnerError):

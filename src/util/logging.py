@@ -11,16 +11,19 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+from .masking import MASK, is_secret_key, mask_text
+
 _logger: Any = None
-_SECRET_KEYS = frozenset({"api_key", "authorization", "password", "token", "secret"})
 
 
 def _drop_secrets(
     _logger: Any, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    for key in event:
-        if key.lower() in _SECRET_KEYS:
-            event[key] = "***"
+    for key, value in event.items():
+        if is_secret_key(key):
+            event[key] = MASK
+        elif isinstance(value, str):
+            event[key] = mask_text(value)
     return event
 
 

@@ -49,13 +49,19 @@ MESSAGE_TEMPLATES: dict[str, str] = {
 
 def message(key: str, **fields: Any) -> str:
     """Render the template `key`, preferring an override from the environment or .env."""
-    template = _override(key) or MESSAGE_TEMPLATES[key]
     fields.setdefault("error", "")
     try:
-        return template.format(**fields)
+        return _without_empty_detail(_override(key) or MESSAGE_TEMPLATES[key], fields)
     except (KeyError, IndexError, ValueError):
         # A user template with a placeholder we do not supply: fall back to ours, never crash.
-        return MESSAGE_TEMPLATES[key].format(**fields)
+        return _without_empty_detail(MESSAGE_TEMPLATES[key], fields)
+
+
+def _without_empty_detail(template: str, fields: dict[str, Any]) -> str:
+    """The template filled in; with no error detail, without its empty " ()"."""
+    if not fields["error"]:
+        template = template.replace(" ({error})", "")
+    return template.format(**fields)
 
 
 def _override(key: str) -> str | None:

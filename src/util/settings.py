@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import UserError
+from .masking import set_settings_source
 
 DEFAULT_MODEL = "deepseek-r1"
 DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434/v1"
@@ -191,6 +192,14 @@ def get_settings() -> Settings:
                 f"Fix {env_name} in the environment or in .env."
             ) from None
     return Settings(**values)
+
+
+def _configured_secrets() -> tuple[str | None, str | None]:
+    settings = get_settings()
+    return settings.api_key, settings.base_url
+
+
+set_settings_source(_configured_secrets)  # masking (util/masking.py) hides these everywhere
 
 
 def forget_settings() -> None:

@@ -221,6 +221,35 @@ def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_fi
     assert server.model_requests[0].hung_up
 
 
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31m"
+
+
+def test_escape_sequences_from_the_model_and_swords_reach_the_terminal_inert(tmp_path: Path):
+    """Text, reasoning, sword results and the error line never carry control characters to
+    the terminal (issue 16, defect 6): they are shown as visible symbols."""
+    agent_file = tmp_path / "echo_agent.py"
+    agent_file.write_text(
+        "from drusilla import Agent, sword\n\n"
+        "@sword\ndef echo(text: str) -> str:\n    return text\n\n"
+        "agent = Agent('a', swords=[echo])\n"
+    )
+    with OpenAIServer(
+        Turn(f"calling{ESCAPES}", calls=[call("echo", text=ESCAPES)], reasoning=f"hm{ESCAPES}"),
+        f"done{ESCAPES}",
+        HTTPError(400, f"bad{ESCAPES}"),
+    ) as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        done = run_cli("run", str(agent_file), "go", env=env)
+        failed = run_cli("run", str(agent_file), "go", env=env)
+    assert done.returncode == 0, done.stderr
+    assert failed.returncode == 1
+    for output in (done.stdout, done.stderr, failed.stderr):
+        assert "\x1b" not in output and "\x07" not in output
+    assert "done␛]0;pwned␇" in done.stdout
+    assert "␛[2J" in done.stderr  # the sword result, shown inert
+    assert "bad␛]0;pwned␇" in failed.stderr
+
+
 GATED = '''
 from drusilla import Agent, sword
 

@@ -159,3 +159,27 @@ def test_message_templates_come_from_dotenv_too(
     # A template with a placeholder we do not fill falls back instead of crashing.
     monkeypatch.setenv("DRUSILLA_MAX_TURNS_MESSAGE", "Stopped {unknown}")
     assert message("max_turns", max_turns=3).startswith("The run went past max_turns=3")
+
+
+@pytest.mark.parametrize("timeout", ["5", float("nan"), 0, -1, True])
+async def test_a_bad_run_timeout_is_a_user_error(timeout: object) -> None:
+    agent = Agent("a", model=ScriptedModel(["never asked"]))
+    with pytest.raises(UserError, match=r"timeout=.* must be a positive number of seconds"):
+        await Runner.run(agent, "hi", timeout=timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("items", "problem"),
+    [
+        ([{"role": "user"}], "it has no 'content'"),
+        ([{"type": "function_call_output", "output": "x"}], "it has no 'call_id'"),
+        ([{"role": "user", "content": 123}], "'content' must be a string or a list"),
+        ([{"type": "function_call", "name": "f", "arguments": "{}"}], "it has no 'call_id'"),
+        ([{"role": "robot", "content": "hi"}], "role must be one of"),
+    ],
+)
+async def test_malformed_input_items_are_user_errors(items: list[object], problem: str) -> None:
+    agent = Agent("a", model=ScriptedModel(["never asked"]))
+    with pytest.raises(UserError, match="input\\[0\\]=") as caught:
+        await Runner.run(agent, items)  # type: ignore[arg-type]
+    assert problem in str(caught.value)

@@ -351,3 +351,36 @@ async def test_sync_swords_see_the_callers_contextvars() -> None:
     model = ScriptedModel([call("which_request"), "ok"])
     result = await Runner.run(Agent("a", model=model, swords=[which_request]), "x")
     assert result.new_items[1].raw_item["output"] == "req-42"  # type: ignore[typeddict-item]
+
+
+async def test_overdue_sync_swords_do_not_starve_other_runs() -> None:
+    """40 sync calls that outlived their timeout still hold their threads; an instant sync
+    sword in another run must answer anyway (issue 16, defect 2)."""
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    @sword(timeout=0.05)
+    def stuck() -> str:
+        started.release()
+        release.wait(timeout=120)
+        return "late"
+
+    @sword(timeout=60)
+    def instant() -> str:
+        return "instant"
+
+    try:
+        stuck_model = ScriptedModel([[call("stuck") for _ in range(40)], "gave up"])
+        stuck_run = await Runner.run(Agent("a", model=stuck_model, swords=[stuck]), "go")
+        assert stuck_run.final_output == "gave up"
+        for _ in range(40):  # all 40 really hold a thread
+            assert await asyncio.to_thread(started.acquire, True, 60)
+
+        other_model = ScriptedModel([call("instant"), "done"])
+        other = await Runner.run(Agent("b", model=other_model, swords=[instant]), "go")
+        outputs = [
+            i.raw_item["output"] for i in other.new_items if i.type == "sword_call_output_item"
+        ]
+        assert outputs == ["instant"]
+    finally:
+        release.set()

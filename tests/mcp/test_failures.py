@@ -136,10 +136,14 @@ async def test_hanging_stdio_server_is_stopped_at_the_end_of_the_run(probe_log: 
 
 async def test_run_timeout_while_a_tool_hangs(probe_log: Path) -> None:
     model = ScriptedModel([call("pid"), call("hang")])
-    agent = Agent("a", model=model, mcp_servers=[stdio_probe(probe_log, timeout=60)])
-    started = time.monotonic()
-    with pytest.raises(RunTimeoutError):
-        await Runner.run(agent, "go", timeout=3)
+    server = stdio_probe(probe_log, timeout=60)
+    agent = Agent("a", model=model, mcp_servers=[server])
+    # Connected first, so the run's timeout starts once the server is ready: starting a stdio
+    # server on a busy machine can take longer than any timeout a test would wait for.
+    async with server:
+        started = time.monotonic()
+        with pytest.raises(RunTimeoutError):
+            await Runner.run(agent, "go", timeout=3)
     assert time.monotonic() - started < NO_HANG  # closing a stuck stdio server is bounded
     [pid] = outputs(model, 1)
     assert wait_for(lambda: process_gone(int(pid)))

