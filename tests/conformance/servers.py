@@ -319,29 +319,35 @@ class Tap(httpx.AsyncBaseTransport):
 # --- docs/models.md: the servers we test against -------------------------------------------------
 
 SERVERS_TABLE: list[tuple[str, str, str, str]] = [
-    # (server, seen working, fails because of the server / not run yet, what the dialect changes)
+    # (server, seen working, fails because of the server, what the dialect changes)
     (
         f"{LLAMA_SERVER.title} {LLAMA_SERVER.version}",
-        "plain and streamed answers (streamed text == final output), usage in streams too, "
-        "`finish_reason: length` flagged, structured output in `auto` (schema-constrained)",
-        "tool_choice only as a string (the named object is ignored); SmolLM2's chat template "
-        "renders no tools under `--jinja`, so sword/orb scenarios do not pass yet; other "
-        "scenarios not run yet; `--no-repack` needed where AMX is reported but unusable",
+        "plain and streamed answers (streamed text == final output), usage in streams, "
+        "`finish_reason: length` flagged, the sword round trip (whole and streamed), an orb, "
+        "every structured-output mode and `auto`, a session over two runs, tracing, "
+        "`drusilla run` on an example",
+        "`tool_choice` only as a string (the named object is ignored); SmolLM2's own template "
+        "renders no tools (the suite gives it tests/conformance/smollm2_tools.jinja); "
+        '`"required"` lets text come before the call, so two scenarios fail when the tiny '
+        "model never starts one (xfail); `--no-repack` where AMX is reported but unusable",
         '`server="llama.cpp"`: schema as `json_object` + `schema`; a named `sword_choice` as '
         '`"required"` with only that sword; `content: ""` on sword-call messages',
     ),
     (
-        f"{LLAMA_CPP_PYTHON.title} {LLAMA_CPP_PYTHON.version}",
-        "not run yet (build unfinished in this round)",
-        "(issue #12, by hand) `json_schema` rejected with HTTP 500; no usage in streams; "
-        "HTTP 500 without `content` on sword-call messages",
-        "as above",
+        f"{LLAMA_CPP_PYTHON.title} {LLAMA_CPP_PYTHON.version} (`--chat_format "
+        "chatml-function-calling`)",
+        "every scenario of the suite, whole and streamed",
+        '`json_schema` rejected (HTTP 500); `tool_choice: "required"` rejected; no usage in '
+        "streams (reported as unknown); HTTP 500 without `content` on sword-call messages",
+        '`server="llama-cpp-python"`: schema as `json_object` + `schema`; a named '
+        '`sword_choice` as OpenAI\'s object; `content: ""` on sword-call messages',
     ),
     (
         f"{LITELLM.title} {LITELLM.version}",
-        "installed and starting offline (needs a master key); scenarios not run yet",
+        "Responses API: plain and streamed answers, a forced sword call (whole and streamed), "
+        "a sword result sent back, structured output (`json_schema`)",
         "(issue #12, by hand) streamed sword calls and sword results sent back failed on "
-        "llama-cpp-python's backend",
+        "llama-cpp-python's backend; the suite runs it in front of llama-server",
         "none (Responses API as OpenAI specifies it)",
     ),
 ]

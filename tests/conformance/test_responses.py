@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from pydantic import BaseModel
 
 from drusilla import Agent, ModelSettings, RawResponseEvent, Runner, TextDelta, sword
@@ -93,7 +92,6 @@ async def test_structured_output_json_schema(responses_model: OpenAIResponsesMod
     assert isinstance(result.final_output, City)
 
 
-@pytest.mark.xfail(reason="see docs/models.md: streamed tool calls through LiteLLM", strict=False)
 async def test_streamed_forced_sword_call(responses_model: OpenAIResponsesModel) -> None:
     agent = weather_agent(responses_model)
     result = await Runner.run_streamed(agent, "Weather in Paris?")
