@@ -172,7 +172,8 @@ def dotenv_values_cached() -> dict[str, str]:
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
-def _lookup(name: str) -> str | None:
+def env_value(name: str) -> str | None:
+    """`name` from the environment, else from `.env`; None when unset or blank."""
     value = os.environ.get(name)
     if value is None:
         value = dotenv_values_cached().get(name)
