@@ -18,6 +18,7 @@ from ..tools.shields import InputShield, OutputShield
 from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
 from ..util.errors import UserError
+from ..util.peer_names import hint_peer_keywords
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for
 
@@ -30,6 +31,7 @@ Instructions: TypeAlias = (
 _SWORD_USE_NAMES = ("run_llm_again", "stop_on_first_sword")
 
 
+@hint_peer_keywords
 @dataclass(eq=False)
 class Agent(Generic[TContext]):
     name: str

@@ -71,6 +71,7 @@ def known_prefixes() -> str:
     """`openai/, anthropic/, …` for error messages."""
     return ", ".join(f"{prefix}/" for prefix in KNOWN_PROVIDERS)
 
+
 _default_provider: ModelProvider | None = None
 
 

@@ -6,11 +6,13 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from ..util.errors import UserError
+from ..util.peer_names import hint_peer_keywords
 
 OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_object"]
 _OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
 
 
+@hint_peer_keywords
 @dataclass(frozen=True)
 class ModelSettings:
     """Optional model parameters; None means "not set here, use the next layer's value".

@@ -9,12 +9,14 @@ from ..models.interface import Model, ModelProvider
 from ..models.settings import ModelSettings
 from ..tools.orbs import OrbInputFilter
 from ..tools.shields import InputShield, OutputShield
+from ..util.peer_names import hint_peer_keywords
 from ..util.settings import Settings
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 
+@hint_peer_keywords
 @dataclass
 class RunConfig:
     """Per-run settings. Fields left None fall back to the agent's, then to the environment's.

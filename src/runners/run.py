@@ -84,7 +84,8 @@ from .items import (
 from .request_plan import RequestPlan, plan_requests
 from .result import RunResult
 from .scope import current_scope, run_scope
-from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+from .stream_start import StreamStart
+from .streaming import DEFAULT_BUFFER_SIZE, Emit, start
 
 RunInput: TypeAlias = str | list[InputItem] | Any
 """A message, a conversation (list of items), or a structured value for an agent's input_type."""
@@ -141,7 +142,7 @@ class Runner:
         return _run_in_thread(job)
 
     @classmethod
-    async def run_streamed(
+    def run_streamed(
         cls,
         starting_agent: Agent[Any],
         input: RunInput,
@@ -153,8 +154,9 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
-    ) -> RunResultStreaming:
-        """Start the run in the background and return at once; follow it with `stream_events()`.
+    ) -> StreamStart:
+        """Awaited: start the run in the background and return at once; follow it with
+        `stream_events()`.
 
         `buffer_size`: events the run may get ahead of its consumer before it waits for it.
         See docs/streaming.md.
@@ -165,7 +167,7 @@ class Runner:
                 starting_agent, input, context, max_turns, charms, run_config, session, emit
             )
 
-        return start(make_run, timeout, buffer_size)
+        return StreamStart(lambda: start(make_run, timeout, buffer_size))
 
 
 def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
