@@ -17,6 +17,7 @@ import anyio
 
 from ..util.errors import ModelError, UserError
 from ..util.settings import get_settings
+from .guard import check_model_request
 from .interface import ModelResponse, ModelStreamEvent, ResponseDone
 from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool, http_timeout
 from .openai_errors import classify
@@ -40,6 +41,7 @@ class Connection:
     pool: ClientPool = field(default=default_pool, repr=False, compare=False)
 
     async def get_client(self) -> AsyncOpenAI:
+        check_model_request(self.base_url)
         if self.client is not None:
             return self.client
         return await self.pool.get(self.base_url, self.api_key)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVar
 
 from ..models.usage import Usage
 
 if TYPE_CHECKING:
     from .config import RunConfig
 
-TContext = TypeVar("TContext")
+# The default lets `agent = Agent("a")` and `RunContextWrapper` type-check unannotated.
+TContext = TypeVar("TContext", default=Any)
 
 
 @dataclass(eq=False)
