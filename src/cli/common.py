@@ -46,6 +46,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-turns", type=_positive_int, help="model calls allowed per run (DRUSILLA_MAX_TURNS)"
     )
+    parser.add_argument(
+        "--context",
+        metavar="FILE_OR_MODULE:FACTORY",
+        help="the run's context object (what ctx.context is for swords and dynamic "
+        "instructions): FACTORY is called with no arguments, e.g. myapp.context:make_context",
+    )
 
 
 def apply_environment_options(args: argparse.Namespace) -> None:

@@ -52,15 +52,16 @@ def add_run_command(commands: Commands) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from .target import load_target
+    from .target import load_context, load_target
 
     text = _input_text(args.input)
     apply_environment_options(args)
     target = load_target(args.target)
+    context = load_context(args.context) if args.context else None
     config = run_config_from(args)
     if args.json:
-        return _run_json(target.agent, text, config, args.max_turns)
-    return asyncio.run(_run_live(target.agent, text, config, args.max_turns))
+        return _run_json(target.agent, text, config, args.max_turns, context)
+    return asyncio.run(_run_live(target.agent, text, config, args.max_turns, context))
 
 
 def run_config_from(args: argparse.Namespace) -> RunConfig:
@@ -81,12 +82,16 @@ def _input_text(given: str | None) -> str:
     return text.strip()
 
 
-async def _run_live(agent: Any, text: str, config: RunConfig, max_turns: int | None) -> int:
+async def _run_live(
+    agent: Any, text: str, config: RunConfig, max_turns: int | None, context: Any = None
+) -> int:
     from ..runners.run import Runner
 
     view = LiveView()
     started = time.monotonic()
-    result = await Runner.run_streamed(agent, text, run_config=config, max_turns=max_turns)
+    result = await Runner.run_streamed(
+        agent, text, context=context, run_config=config, max_turns=max_turns
+    )
     try:
         async for event in result.stream_events():
             view.show(event)
@@ -102,13 +107,17 @@ async def _run_live(agent: Any, text: str, config: RunConfig, max_turns: int | N
     return EXIT_OK
 
 
-def _run_json(agent: Any, text: str, config: RunConfig, max_turns: int | None) -> int:
+def _run_json(
+    agent: Any, text: str, config: RunConfig, max_turns: int | None, context: Any = None
+) -> int:
     from ..runners.run import Runner
     from ..util.errors import RunnerError
 
     started = time.monotonic()
     try:
-        result = Runner.run_sync(agent, text, run_config=config, max_turns=max_turns)
+        result = Runner.run_sync(
+            agent, text, context=context, run_config=config, max_turns=max_turns
+        )
     except RunnerError as exc:
         details = exc.run_data
         document: dict[str, Any] = {
