@@ -13,7 +13,6 @@ from drusilla.testing.scripted import Step
 from drusilla.util.logging import reset_logger
 from drusilla.util.settings import forget_settings
 
-
 # drusilla's pytest plugin: the test guard, and the local servers it lets through
 KEEP = ("DRUSILLA_ALLOW_MODEL_REQUESTS", "DRUSILLA_TEST_SERVER_URLS")
 

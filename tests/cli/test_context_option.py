@@ -8,16 +8,16 @@ from drusilla.testing import OpenAIServer
 
 from .helpers import cli_env, run_cli
 
-AGENT = '''
+AGENT = """
 from drusilla import Agent
 
 def greet(ctx, agent):
     return f"The user is {ctx.context.user}."
 
 agent = Agent("host", instructions=greet)
-'''
+"""
 
-CONTEXT = '''
+CONTEXT = """
 from dataclasses import dataclass
 
 @dataclass
@@ -26,7 +26,7 @@ class Visitor:
 
 def make_context():
     return Visitor("Ada")
-'''
+"""
 
 
 def test_the_factory_makes_the_runs_context(tmp_path: Path) -> None:

@@ -48,7 +48,9 @@ def server() -> object:
     running.assert_all_used()
 
 
-def test_streamed_output_appears_before_the_run_ends(server: OpenAIServer, agents_file: Path) -> None:
+def test_streamed_output_appears_before_the_run_ends(
+    server: OpenAIServer, agents_file: Path
+) -> None:
     # role chunk, three reasoning chunks, "The" — then the server holds the rest back.
     hold = Hold(Turn("The answer is 42.", reasoning="Think about it"), after=5)
     server.add(hold)

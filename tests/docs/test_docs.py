@@ -24,8 +24,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
-import threading
 import sys
+import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager

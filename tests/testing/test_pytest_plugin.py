@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-USER_TESTS = '''
+USER_TESTS = """
 import sys
 
 import pytest
@@ -17,7 +17,7 @@ from drusilla import Agent, Runner, UserError
 
 
 def test_a_forgotten_model_is_blocked():
-    with pytest.raises(UserError, match="real model request to https://api.openai.com/v1 was blocked"):
+    with pytest.raises(UserError, match="request to https://api.openai.com/v1 was blocked"):
         Runner.run_sync(Agent("a", model="openai/gpt-4.1"), "hi")
 
 
@@ -45,15 +45,15 @@ def test_a_subprocess_may_use_the_local_server_too(openai_server, tmp_path):
     env = {**__import__("os").environ, "DRUSILLA_LLAMACPP_BASE_URL": openai_server.base_url}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
     assert done.stdout.strip() == "from a child", done.stderr
-'''
+"""
 
-LAZY_CHECK = '''
+LAZY_CHECK = """
 import sys
 
 def test_the_plugin_did_not_import_drusilla():
     assert "drusilla_pytest" in sys.modules
     assert [m for m in sys.modules if m == "drusilla" or m.startswith("drusilla.")] == []
-'''
+"""
 
 
 def run_pytest(project: Path, source: str) -> subprocess.CompletedProcess[str]:
