@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
@@ -296,7 +297,8 @@ class _Run:
                 tracing_options(self.config.tracing, self.config.trace_include_data),
                 span(
                     "run",
-                    self.config.workflow_name,
+                    # a nested run (an agent used as a sword) is named after its agent
+                    self.agent.name if nested else self.config.workflow_name,
                     agent=self.agent.name,
                     tags=self.config.tags,
                     metadata=self.config.metadata,
@@ -671,11 +673,23 @@ class _Run:
         prepared = self._prepared.get(id(agent))
         if prepared is None:
             gear = await _collect_gear(agent)
-            model = resolve_model(agent.model, self.config)
+            model = await self._resolve_model(agent)
             settings = self.config.settings_for(agent, self.settings)
             prepared = gear, plan_requests(agent, model, settings, gear.specs)
             self._prepared[id(agent)] = prepared
         return prepared
+
+    async def _resolve_model(self, agent: Agent[Any]) -> Model:
+        """The agent's model. The first time in a process, importing `openai` and creating the
+        client take a while (seconds on a busy machine): a span of their own shows it."""
+        if "openai" in sys.modules:
+            return resolve_model(agent.model, self.config)
+        with span("setup", "import openai, create the client", agent=agent.name):
+            model = resolve_model(agent.model, self.config)
+            warm_up = getattr(model, "warm_up", None)
+            if warm_up is not None:
+                await warm_up()
+            return model
 
     def error_details(self) -> RunErrorDetails:
         return RunErrorDetails(
