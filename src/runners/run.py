@@ -682,7 +682,9 @@ class _Run:
     async def _resolve_model(self, agent: Agent[Any]) -> Model:
         """The agent's model. The first time in a process, importing `openai` and creating the
         client take a while (seconds on a busy machine): a span of their own shows it."""
-        if "openai" in sys.modules:
+        chosen = self.config.model if self.config.model is not None else agent.model
+        ready_model = not isinstance(chosen, str | None) and not hasattr(chosen, "warm_up")
+        if ready_model or "openai" in sys.modules:
             return resolve_model(agent.model, self.config)
         with span("setup", "import openai, create the client", agent=agent.name):
             model = resolve_model(agent.model, self.config)
