@@ -18,10 +18,10 @@ every OpenAI-compatible server has Chat Completions, few have Responses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from ..util.errors import UserError
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL, Settings, env_value, get_settings
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL, env_value, get_settings
 from .chat_wire import ServerKind, server_kind
 from .interface import Model
 from .openai_calls import Connection
@@ -29,6 +29,9 @@ from .openai_chat import OpenAIChatModel
 from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
 from .openai_responses import OpenAIResponsesModel
 from .provider import KNOWN_PROVIDERS, KnownProvider
+
+if TYPE_CHECKING:
+    from ..util.settings import Settings
 
 Api = Literal["chat", "responses"]
 

@@ -10,10 +10,10 @@ from ..models.settings import ModelSettings
 from ..tools.orbs import OrbInputFilter
 from ..tools.shields import InputShield, OutputShield
 from ..util.peer_names import hint_peer_keywords
-from ..util.settings import Settings
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
+    from ..util.settings import Settings
 
 
 @hint_peer_keywords
