@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pexpect
+import pexpect  # type: ignore[import-untyped]
 import pytest
 
 from drusilla.testing import Hold, OpenAIServer
@@ -45,7 +45,7 @@ def wait_for_prompt(chat: pexpect.spawn) -> None:
 
 
 def user_texts(server: OpenAIServer) -> list[str]:
-    return [request.model_request.input[-1]["content"] for request in server.model_requests]  # type: ignore[index]
+    return [str(request.body["messages"][-1]["content"]) for request in server.model_requests]
 
 
 def test_arrow_keys_edit_and_recall_and_a_restart_shows_earlier_turns(tmp_path: Path) -> None:

@@ -13,19 +13,27 @@ from drusilla import Agent, ModelSettings, RunConfig, Runner, UserError
 from drusilla.testing import ScriptedModel
 
 
+def build(cls: Any, *args: Any, **keywords: Any) -> Any:
+    """Call `cls` with keywords a type checker would (rightly) reject."""
+    return cls(*args, **keywords)
+
+
 @pytest.mark.parametrize(
     ("make", "hint"),
     [
         (
-            lambda: Agent("a", tools=[]),
+            lambda: build(Agent, "a", tools=[]),
             "Agent(tools=...) is not a drusilla keyword: did you mean swords=?",
         ),
-        (lambda: Agent("a", handoffs=[]), "did you mean orbs=?"),
-        (lambda: Agent("a", tool_choice="auto"), "did you mean sword_choice= (in model_settings="),
-        (lambda: ModelSettings(tool_choice="auto"), "did you mean sword_choice=?"),
-        (lambda: Agent("a", input_guardrails=[]), "did you mean input_shields=?"),
-        (lambda: Agent("a", hooks=None), "did you mean charms=?"),
-        (lambda: RunConfig(handoff_input_filter=None), "did you mean orb_input_filter=?"),
+        (lambda: build(Agent, "a", handoffs=[]), "did you mean orbs=?"),
+        (
+            lambda: build(Agent, "a", tool_choice="auto"),
+            "did you mean sword_choice= (in model_settings=",
+        ),
+        (lambda: build(ModelSettings, tool_choice="auto"), "did you mean sword_choice=?"),
+        (lambda: build(Agent, "a", input_guardrails=[]), "did you mean input_shields=?"),
+        (lambda: build(Agent, "a", hooks=None), "did you mean charms=?"),
+        (lambda: build(RunConfig, handoff_input_filter=None), "did you mean orb_input_filter=?"),
         (lambda: Agent("a").clone(tools=[]), "did you mean swords=?"),
     ],
 )
@@ -46,7 +54,7 @@ async def test_run_streamed_without_await_says_how_to_call_it() -> None:
     with pytest.raises(UserError, match=r"must be awaited: `streamed = await Runner"):
         pending.stream_events()  # type: ignore[attr-defined]
     with pytest.raises(UserError, match="must be awaited"):
-        async for _ in pending:  # type: ignore[attr-defined]
+        async for _ in pending:
             pass
     streamed = await pending  # awaiting it still works
     assert [e async for e in streamed.stream_events()]

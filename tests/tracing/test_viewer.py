@@ -204,7 +204,9 @@ async def test_viewer_in_headless_chromium(tmp_path: Path) -> None:
 
 
 def rough_spans() -> list[dict[str, object]]:
-    def one(kind: str, name: str, span_id: str, parent: str | None, **extra: object) -> dict:
+    def one(
+        kind: str, name: str, span_id: str, parent: str | None, **extra: object
+    ) -> dict[str, object]:
         return {
             "kind": kind,
             "name": name,
