@@ -37,11 +37,13 @@ from .runners.items import (
     OrbOutputItem,
     ReasoningItem,
     RunItem,
+    SwordApprovalItem,
     SwordCallItem,
     SwordCallOutputItem,
 )
 from .runners.result import RunResult
 from .runners.run import Runner
+from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
@@ -73,6 +75,7 @@ from .tools.swords import (
     SwordsToFinalOutputResult,
     sword,
 )
+from .tracing.records import RunObserver
 from .util.errors import (
     InputShieldTripwireTriggered,
     MaxTurnsError,
@@ -89,6 +92,7 @@ from .util.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "STATE_VERSION",
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
@@ -127,8 +131,10 @@ __all__ = [
     "RunErrorDetails",
     "RunItem",
     "RunItemStreamEvent",
+    "RunObserver",
     "RunResult",
     "RunResultStreaming",
+    "RunState",
     "RunTimeoutError",
     "Runner",
     "RunnerError",
@@ -138,6 +144,7 @@ __all__ = [
     "StopAtSwords",
     "StreamEvent",
     "Sword",
+    "SwordApprovalItem",
     "SwordArgumentsError",
     "SwordCallDelta",
     "SwordCallItem",

@@ -10,6 +10,8 @@ from typing import TypeAlias
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_APPROVAL_NEEDED = 3
+"""The run waits for approvals nobody could give here; its state file is named on stderr."""
 
 Handler = Callable[[argparse.Namespace], int]
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"

@@ -11,7 +11,9 @@ from typing import Any
 
 from ..runners.config import RunConfig
 from ..tracing.jsonable import known_secrets, to_jsonable
+from .approvals import decide, load_state, save_state
 from .common import (
+    EXIT_APPROVAL_NEEDED,
     EXIT_FAILURE,
     EXIT_OK,
     CommandLineError,
@@ -29,8 +31,11 @@ def add_run_command(commands: Commands) -> None:
         "run",
         help="run an agent once, streaming its answer",
         description="Run an agent on one input. The answer streams to stdout as the model "
-        "writes it; reasoning, sword calls, orbs and a usage line go to stderr. Exit code 0 on "
-        "success, 1 when the run fails (one line on stderr says why), 2 for a wrong command line.",
+        "writes it; reasoning, sword calls, orbs and a usage line go to stderr. Sword calls "
+        "that need approval are asked about at the terminal (--yes approves them all). Exit "
+        "code 0 on success, 1 when the run fails (one line on stderr says why), 2 for a wrong "
+        "command line, 3 when calls wait for approval and there is no terminal to ask (the "
+        "saved state's path is on stderr: continue with --resume PATH).",
     )
     run.add_argument(
         "target",
@@ -43,6 +48,19 @@ def add_run_command(commands: Commands) -> None:
     )
     add_model_options(run)
     run.add_argument(
+        "--yes", action="store_true", help="approve every sword call that needs approval"
+    )
+    run.add_argument(
+        "--resume",
+        metavar="STATE_FILE",
+        help="continue a run saved when it waited for approval (no input needed)",
+    )
+    run.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="where to save a run waiting for approval (default .drusilla/states/RUN_ID.json)",
+    )
+    run.add_argument(
         "--json",
         action="store_true",
         help="print the result as one JSON object (final_output, reasoning, usage, items …) "
@@ -54,14 +72,15 @@ def add_run_command(commands: Commands) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from .target import load_context, load_target
 
-    text = _input_text(args.input)
+    text = None if args.resume else _input_text(args.input)
     apply_environment_options(args)
     target = load_target(args.target)
     context = load_context(args.context) if args.context else None
     config = run_config_from(args)
+    start: Any = load_state(target.agent, args.resume) if args.resume else text
     if args.json:
-        return _run_json(target.agent, text, config, args.max_turns, context)
-    return asyncio.run(_run_live(target.agent, text, config, args.max_turns, context))
+        return _run_json(target.agent, start, config, args, context)
+    return asyncio.run(_run_live(target.agent, start, config, args, context))
 
 
 def run_config_from(args: argparse.Namespace) -> RunConfig:
@@ -83,21 +102,28 @@ def _input_text(given: str | None) -> str:
 
 
 async def _run_live(
-    agent: Any, text: str, config: RunConfig, max_turns: int | None, context: Any = None
+    agent: Any, start: Any, config: RunConfig, args: argparse.Namespace, context: Any = None
 ) -> int:
     from ..runners.run import Runner
 
     view = LiveView()
     started = time.monotonic()
-    result = await Runner.run_streamed(
-        agent, text, context=context, run_config=config, max_turns=max_turns
-    )
-    try:
-        async for event in result.stream_events():
-            view.show(event)
-    except BaseException:  # an error or Ctrl-C: finish the line before the message
+    while True:
+        result = await Runner.run_streamed(
+            agent, start, context=context, run_config=config, max_turns=args.max_turns
+        )
+        try:
+            async for event in result.stream_events():
+                view.show(event)
+        except BaseException:  # an error or Ctrl-C: finish the line before the message
+            view.end_line()
+            raise
+        if not result.interruptions:
+            break
         view.end_line()
-        raise
+        start = result.to_state()
+        if not decide(start, args.yes):
+            return _waiting(start, args.state_file)
     view.finish(
         result.final_output,
         result.usage,
@@ -107,8 +133,19 @@ async def _run_live(
     return EXIT_OK
 
 
+def _waiting(state: Any, state_file: str | None) -> int:
+    path = save_state(state, state_file)
+    print(
+        f"drusilla: {len(state.interruptions)} sword call(s) wait for approval and there is no "
+        f"terminal to ask. The run is saved in {path}; continue it with --resume {path} "
+        "(add --yes to approve every call).",
+        file=sys.stderr,
+    )
+    return EXIT_APPROVAL_NEEDED
+
+
 def _run_json(
-    agent: Any, text: str, config: RunConfig, max_turns: int | None, context: Any = None
+    agent: Any, start: Any, config: RunConfig, args: argparse.Namespace, context: Any = None
 ) -> int:
     from ..runners.run import Runner
     from ..util.errors import RunnerError
@@ -116,8 +153,25 @@ def _run_json(
     started = time.monotonic()
     try:
         result = Runner.run_sync(
-            agent, text, context=context, run_config=config, max_turns=max_turns
+            agent, start, context=context, run_config=config, max_turns=args.max_turns
         )
+        while result.interruptions:
+            state = result.to_state()
+            if not decide(state, args.yes):
+                _print_json(
+                    {
+                        "ok": False,
+                        "waiting_for_approval": [
+                            {"call_id": i.call_id, "sword": i.sword_name, "arguments": i.arguments}
+                            for i in result.interruptions
+                        ],
+                        "state_file": str(save_state(state, args.state_file)),
+                    }
+                )
+                return _waiting(state, args.state_file)
+            result = Runner.run_sync(
+                agent, state, context=context, run_config=config, max_turns=args.max_turns
+            )
     except RunnerError as exc:
         details = exc.run_data
         document: dict[str, Any] = {

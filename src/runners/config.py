@@ -49,6 +49,9 @@ class RunConfig:
     metadata: dict[str, Any] = field(default_factory=dict)
     record_run: bool | None = None
     """Write a run record (DRUSILLA_RUNS_DIR, default ./.drusilla/runs); None follows the env."""
+    input_source: str | dict[str, Any] | None = None
+    """Who or what supplied the input ("human", {"type": "dataset", "name": ...}, ...): kept in
+    the run record, so records can become datasets."""
 
     def settings_for(self, agent: Agent[Any], settings: Settings) -> ModelSettings:
         """The model settings one agent's calls use, every layer applied."""

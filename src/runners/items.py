@@ -6,6 +6,7 @@ back for the next run's input or a session.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
@@ -107,3 +108,41 @@ RunItem: TypeAlias = (
 )
 
 SWORD_RUN_ITEM_TYPES = (SwordCallItem, SwordCallOutputItem, OrbCallItem, OrbOutputItem)
+
+
+@dataclass(slots=True, eq=False)
+class SwordApprovalItem:
+    """A sword call waiting for a person's decision: `state.approve(item)` or `state.reject(item)`.
+
+    Not a run item (it is not part of the conversation): it is in `result.interruptions`.
+    """
+
+    agent: Agent[Any]
+    raw_item: FunctionCallItem
+    type: ClassVar[str] = "sword_approval_item"
+
+    @property
+    def call_id(self) -> str:
+        return self.raw_item["call_id"]
+
+    @property
+    def sword_name(self) -> str:
+        return self.raw_item["name"]
+
+    @property
+    def agent_name(self) -> str:
+        return self.agent.name
+
+    @property
+    def arguments(self) -> Any:
+        """The call's arguments parsed from JSON (the raw text when they are not JSON)."""
+        try:
+            return json.loads(self.raw_item["arguments"] or "{}")
+        except json.JSONDecodeError:
+            return self.raw_item["arguments"]
+
+    def __repr__(self) -> str:
+        return (
+            f"SwordApprovalItem(agent={self.agent.name!r}, sword={self.sword_name!r}, "
+            f"call_id={self.call_id!r})"
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..models.interface import ModelResponse
@@ -11,7 +11,8 @@ from ..models.usage import Usage
 from ..tools.shields import InputShieldResult, OutputShieldResult
 from .config import RunConfig
 from .context import RunContextWrapper
-from .items import RunItem
+from .items import RunItem, SwordApprovalItem
+from .state import RunState
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -27,6 +28,34 @@ class _ResultMethods:
     final_output: Any
     context: RunContextWrapper[Any]
     model_responses: list[ModelResponse]
+
+    def _state(self) -> RunState:
+        raise NotImplementedError
+
+    @property
+    def run_id(self) -> str:
+        return self._state().run_id
+
+    @property
+    def parent_run_id(self) -> str | None:
+        return self._state().parent_run_id
+
+    @property
+    def trace_id(self) -> str | None:
+        return self._state().trace_id
+
+    @property
+    def interruptions(self) -> list[SwordApprovalItem]:
+        """Sword calls waiting for approval; the run returned without a final output."""
+        return list(self._pending())
+
+    def _pending(self) -> list[SwordApprovalItem]:
+        return self._state().interruptions
+
+    def to_state(self) -> RunState:
+        """The run as a `RunState`: approve or reject its interruptions, save it with
+        `to_json()`, continue it with `Runner.run(starting_agent, state)`."""
+        return self._state()
 
     @property
     def usage(self) -> Usage:
@@ -70,9 +99,37 @@ class RunResult(_ResultMethods):
     context: RunContextWrapper[Any]
     run_config: RunConfig
     last_agent: Agent[Any]
+    state: RunState = field(repr=False, default=None)  # type: ignore[assignment]
+    pending: list[SwordApprovalItem] = field(repr=False, default_factory=list)
+    """The interruptions as the run ended (resuming the state later does not change them)."""
+
+    def _state(self) -> RunState:
+        return self.state
+
+    def _pending(self) -> list[SwordApprovalItem]:
+        return self.pending
 
     def __str__(self) -> str:
         return (
             f"RunResult(last_agent={self.last_agent.name!r}, final_output={self.final_output!r}, "
             f"items={len(self.new_items)}, usage={self.usage})"
         )
+
+
+def result_of(state: RunState, context: RunContextWrapper[Any], config: RunConfig) -> RunResult:
+    """The result of a run that ended (final output, interruption or stop). It shares the
+    state's lists; a resumed run works on copies (see RunState.detach), so this result keeps
+    what it had."""
+    return RunResult(
+        input=state.input,
+        new_items=state.new_items,
+        final_output=state.final_output,
+        model_responses=state.model_responses,
+        input_shield_results=state.input_shield_results,
+        output_shield_results=state.output_shield_results,
+        context=context,
+        run_config=config,
+        last_agent=state.current_agent,
+        state=state,
+        pending=state.interruptions,
+    )

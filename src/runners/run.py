@@ -11,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import json
+import os
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import anyio
 
 from ..agents.agent import Agent
-from ..agents.output import OutputSchema, OutputValidationError
+from ..agents.output import OutputValidationError
 from ..agents.thinking import ThinkingCall
-from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone, SwordSpec
+from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
 from ..models.items import (
     FunctionCallItem,
     InputItem,
@@ -32,7 +33,6 @@ from ..models.items import (
     user_message,
 )
 from ..models.provider import resolve_model
-from ..models.usage import Usage
 from ..sessions.base import Session
 from ..tools.charms import (
     RunCharms,
@@ -53,7 +53,7 @@ from ..tools.swords import (
 )
 from ..tracing.describe import describe_model_call, describe_run_end
 from ..tracing.processors import configure_from_settings
-from ..tracing.records import run_record
+from ..tracing.records import RunObserver, RunSetup, run_record
 from ..tracing.spans import span, tracing_options
 from ..util.concurrency import gather, maybe_await
 from ..util.errors import (
@@ -71,7 +71,7 @@ from ..util.errors import (
 from ..util.logging import get_logger
 from ..util.settings import get_settings
 from .config import RunConfig
-from .context import RunContextWrapper
+from .context import RunContextWrapper, current_run_id, resuming_runs
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
@@ -79,17 +79,33 @@ from .items import (
     OrbOutputItem,
     ReasoningItem,
     RunItem,
+    SwordApprovalItem,
     SwordCallItem,
     SwordCallOutputItem,
 )
 from .request_plan import RequestPlan, plan_requests
-from .result import RunResult
+from .result import RunResult, result_of
 from .scope import current_scope, run_scope
+from .state import PendingRun, RunState
+from .steps import (
+    RUN_AGAIN,
+    Gear,
+    NextStep,
+    NextStepFinalOutput,
+    NextStepInterruption,
+    NextStepOrb,
+    NextStepRunAgain,
+    NextStepRunSwords,
+    decide_turn,
+    resume_step,
+    unexpected_items,
+)
 from .stream_start import StreamStart
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, start
 
-RunInput: TypeAlias = str | list[InputItem] | Any
-"""A message, a conversation (list of items), or a structured value for an agent's input_type."""
+RunInput: TypeAlias = str | list[InputItem] | RunState | Any
+"""A message, a conversation (list of items), a structured value for an agent's input_type,
+or a `RunState` to resume (see docs/approvals.md)."""
 
 
 class Runner:
@@ -106,7 +122,11 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
     ) -> RunResult:
-        """Run `starting_agent` on `input` until a final output; see docs/runner.md."""
+        """Run `starting_agent` on `input` until a final output; see docs/runner.md.
+
+        With a `RunState` as `input` (from `result.to_state()` or `RunState.from_json`), the
+        saved run continues: approved calls run, rejected ones are answered, and turns go on.
+        """
         run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, None)
         await run.execute(timeout)
         return run.result()
@@ -210,29 +230,13 @@ def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
     return box["result"]  # type: ignore[no-any-return]
 
 
-@dataclass(slots=True)
-class _Gear:
-    """An agent's swords and orbs for this run, as the model is offered them."""
-
-    swords: dict[str, Sword]
-    orbs: dict[str, Orb]
-    specs: list[SwordSpec]
-
-
-class _Final:
-    """Marker: the turn produced the run's final output."""
-
-
-_FINAL = _Final()
-
-
 class _Run:
-    """One run's state; results and errors are views of it."""
+    """One run: the loop. Its state is a `RunState`; results and errors are views of it."""
 
     def __init__(
         self,
         starting_agent: Agent[Any],
-        input: RunInput,
+        input: RunInput | RunState,
         context: Any,
         max_turns: int | None,
         charms: RunCharms[Any] | None,
@@ -254,42 +258,58 @@ class _Run:
             )
         self.config = run_config or RunConfig()
         self.settings = get_settings()
-        self.max_turns = _check_max_turns(
-            next(
-                (n for n in (max_turns, self.config.max_turns) if n is not None),
-                self.settings.max_turns,
-            )
+        turns = next(
+            (n for n in (max_turns, self.config.max_turns) if n is not None),
+            None if isinstance(input, RunState) else self.settings.max_turns,
         )
-        self.input_items = _input_items(input, starting_agent)
-        structured = starting_agent.input_schema is not None and not isinstance(input, list)
-        # Structured input is kept as the JSON message the model sees (see structured_input).
-        self.input = self.input_items if structured else input
-        self.ctx: RunContextWrapper[Any] = RunContextWrapper(context, Usage(), self.config)
-        self.agent = starting_agent
+        self.resuming = isinstance(input, RunState)
+        self.input_items: list[InputItem] = []
+        if isinstance(input, RunState):
+            self.state = _resumable(input, turns)
+            context = context if context is not None else input.context
+        else:
+            self.state = self._new_state(starting_agent, input, turns)
+        state = self.state
+        state.context = context
+        self.ctx: RunContextWrapper[Any] = RunContextWrapper(
+            context, state.usage, self.config, state.run_id, state.parent_run_id
+        )
         self.charms = charms
         self.session = session
         self.emit = emit
-        self.turn = 0
-        self.new_items: list[RunItem] = []
-        self.model_responses: list[ModelResponse] = []
-        self.input_shield_results: list[Any] = []
-        self.output_shield_results: list[Any] = []
-        self.final_output: Any = None
+        self.observers: list[RunObserver] = []
         self.stop_requested = False  # set by RunResultStreaming.cancel(): stop between turns
-        self.stopped = False  # the run ended at such a stop, without a final output
-        # What the next model call sees; diverges from new_items only through orb input filters.
-        self.model_input: list[InputItem] = []
-        self.history: list[InputItem] = []
         self._unsaved: list[InputItem] = []
-        self._prepared: dict[int, tuple[_Gear, RequestPlan]] = {}
+        self._prepared: dict[int, tuple[Gear, RequestPlan]] = {}
         self._parallel_shields: list[InputShield[Any]] = []
-        self._output_retries_used = 0
         self._log = get_logger()
+
+    def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
+        self.input_items = _input_items(input, agent)
+        structured = agent.input_schema is not None and not isinstance(input, list)
+        # Structured input is kept as the JSON message the model sees (see structured_input).
+        return RunState(
+            agent,
+            self.input_items if structured else input,
+            _check_max_turns(max_turns),
+            run_id=new_run_id(),
+            parent_run_id=current_run_id.get(),
+        )
+
+    def _setup(self) -> RunSetup:
+        return RunSetup(self.config, self.settings, getattr(self.session, "session_id", None))
+
+    def request_stop(self) -> None:
+        """Stop between turns: the current turn finishes and is kept (cancel("after_turn"))."""
+        self.stop_requested = True
 
     # --- the run -------------------------------------------------------------------------------
 
     async def execute(self, timeout: float | None) -> None:
         nested = current_scope() is not None  # an agent used as a sword, inside its root run
+        state = self.state
+        state.status = "running"
+        token = current_run_id.set(state.run_id)
         try:
             if not nested:
                 configure_from_settings(self.settings.trace_dir)
@@ -298,144 +318,314 @@ class _Run:
                 span(
                     "run",
                     # a nested run (an agent used as a sword) is named after its agent
-                    self.agent.name if nested else self.config.workflow_name,
-                    agent=self.agent.name,
+                    state.current_agent.name if nested else self.config.workflow_name,
+                    agent=state.current_agent.name,
                     tags=self.config.tags,
                     metadata=self.config.metadata,
                     session_id=getattr(self.session, "session_id", None),
                     nested=nested,
+                    run_id=state.run_id,
+                    parent_run_id=state.parent_run_id,
                 ) as run_span,
-                run_record(self, nested),
+                run_record(state, self._setup(), self.observers, nested),
             ):
-                run_span.set_data(input=self.input)
-                self._log.debug("run.start", agent=self.agent.name, max_turns=self.max_turns)
+                if run_span.recording:
+                    state.trace_id = run_span.trace_id
+                run_span.set_data(input=state.input)
+                self._log.debug("run.start", agent=state.current_agent.name)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
                         await self._run_agents()
                 if deadline.cancelled_caught:
                     raise RunTimeoutError(
                         f"The run did not finish within timeout={timeout} seconds "
-                        f"(turn {self.turn}, agent {self.agent.name!r})."
+                        f"(turn {state.turn}, agent {state.current_agent.name!r})."
                     )
                 if run_span.recording:
                     describe_run_end(
-                        run_span, self.ctx.usage, self.turn, self.agent.name, self.final_output
+                        run_span,
+                        state.usage,
+                        state.turn,
+                        state.current_agent.name,
+                        state.final_output,
                     )
-                self._log.debug("run.end", agent=self.agent.name, turns=self.turn)
+                self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
         except RunnerError as exc:
+            state.status = "failed"
             exc.run_data = self.error_details()
-            self._log.info("run.error", error=type(exc).__name__, agent=self.agent.name)
+            self._log.info("run.error", error=type(exc).__name__, agent=state.current_agent.name)
             raise
+        except BaseException:
+            state.status = "failed"
+            raise
+        finally:
+            current_run_id.reset(token)
 
     async def _run_agents(self) -> None:
-        await self._start()
-        while not self._stop_here():
-            agent = self.agent
-            with span("agent", agent.name):
-                next_agent = await self._run_agent(agent)
-            if next_agent is None:
-                return
-            self.agent = next_agent
+        state = self.state
+        if self.resuming:
             if self.emit is not None:
-                await self.emit(AgentUpdatedStreamEvent(next_agent))
+                await self.emit(AgentUpdatedStreamEvent(state.current_agent))
+            step = await self._resume()
+        else:
+            await self._start()
+            step = None
+        while step is None or isinstance(step, NextStepOrb):
+            if step is not None:
+                state.current_agent = step.orb.agent
+                if self.emit is not None:
+                    await self.emit(AgentUpdatedStreamEvent(step.orb.agent))
+            if self.stop_requested:
+                step = RUN_AGAIN
+                break
+            agent = state.current_agent
+            with span("agent", agent.name):
+                step = await self._run_agent(agent)
+        self._end(step)
+
+    def _end(self, step: NextStep) -> None:
+        state = self.state
+        if isinstance(step, NextStepInterruption):
+            state.status = "interrupted"
+        elif isinstance(step, NextStepFinalOutput):
+            state.status = "completed"
+        else:
+            state.status = "stopped"
 
     async def _start(self) -> None:
+        state = self.state
         if self.session is not None:
-            self.history = list(await self.session.get_items())
-        self.history.extend(self.input_items)
-        self.model_input = list(self.history)
+            state.history = list(await self.session.get_items())
+            state.from_session = len(state.history)
+        state.history.extend(self.input_items)
+        state.model_input = list(state.history)
         if self.session is not None:
             self._unsaved = list(self.input_items)
         if self.emit is not None:
-            await self.emit(AgentUpdatedStreamEvent(self.agent))
-        shields = [*self.agent.input_shields, *self.config.input_shields]
+            await self.emit(AgentUpdatedStreamEvent(state.current_agent))
+        shields = [*state.current_agent.input_shields, *self.config.input_shields]
         before = [s for s in shields if not s.run_in_parallel]
         self._parallel_shields = [s for s in shields if s.run_in_parallel]
         if before:
             await self._check_input(before)
 
+    async def _resume(self) -> NextStep | None:
+        """Carry out the interrupted turn's unanswered calls (decisions applied): the same
+        execution as a live turn's. None: go on with the current agent's turns."""
+        state = self.state
+        if not state.pending_calls:
+            return None
+        agent = state.current_agent
+        gear, plan = await self._prepare(agent)
+        step = resume_step(state.pending_calls, gear)
+        if step is None:
+            names = ", ".join(repr(call["name"]) for call in state.pending_calls)
+            raise UserError(
+                f"The run cannot resume: agent {agent.name!r} no longer offers every sword the "
+                f"pending calls name ({names}). Resume with the agents the run was saved with."
+            )
+        nested, state.nested = state.nested, {}
+        for saved in nested.values():  # the decisions on their calls were taken on this state
+            saved.decisions.update(state.decisions)
+        state.pending_calls = []
+        state.interruptions = []
+        token = resuming_runs.set(nested)
+        try:
+            with span("turn", f"turn {state.turn} (resumed)", turn=state.turn, agent=agent.name):
+                done = await self._execute(agent, gear, plan, step)
+        finally:
+            resuming_runs.reset(token)
+        await self._save_turn()
+        return None if isinstance(done, NextStepRunAgain) else done
+
     async def _check_input(self, shields: Sequence[InputShield[Any]]) -> None:
-        results = await run_input_shields(shields, self.ctx, self.agent, self.input)
-        self.input_shield_results.extend(results)
+        state = self.state
+        results = await run_input_shields(shields, self.ctx, state.current_agent, state.input)
+        state.input_shield_results.extend(results)
         for result in results:
             if result.tripped:
                 raise InputShieldTripwireTriggered(result)
 
-    async def _run_agent(self, agent: Agent[Any]) -> Agent[Any] | None:
-        """Turns of one agent until a final output (None) or an orb (the next agent)."""
+    async def _run_agent(self, agent: Agent[Any]) -> NextStep:
+        """Turns of one agent until a final output, an orb, an interruption or a stop."""
+        state = self.state
         await fire_agent_start(self.charms, self.ctx, agent)
-        self._output_retries_used = 0
-        while not self._stop_here():
-            if self.turn >= self.max_turns:
-                raise MaxTurnsError(message("max_turns", max_turns=self.max_turns))
-            self.turn += 1
-            with span("turn", f"turn {self.turn}", turn=self.turn, agent=agent.name):
-                outcome = await self._turn(agent)
+        state.output_retries_used = 0
+        step: NextStep = RUN_AGAIN
+        while not self.stop_requested:
+            if state.turn >= state.max_turns:
+                raise MaxTurnsError(message("max_turns", max_turns=state.max_turns))
+            state.turn += 1
+            with span("turn", f"turn {state.turn}", turn=state.turn, agent=agent.name):
+                step = await self._turn(agent)
             await self._save_turn()
-            if outcome is _FINAL:
-                return None
-            if isinstance(outcome, Agent):
-                return outcome
-        return None
+            if not isinstance(step, NextStepRunAgain):
+                return step
+        return step
 
-    def _stop_here(self) -> bool:
-        """A stop asked for while a turn runs takes effect before the next one."""
-        self.stopped = self.stop_requested
-        return self.stopped
-
-    async def _turn(self, agent: Agent[Any]) -> Agent[Any] | _Final | None:
-        """One model call and what follows from it: an orb's target, final, or None (go on)."""
+    async def _turn(self, agent: Agent[Any]) -> NextStep:
+        """One model call, the decision on its response, and that decision carried out."""
+        state = self.state
         gear, plan = await self._prepare(agent)
         instructions = await agent.get_instructions(self.ctx)
-        self._log.debug("turn", turn=self.turn, agent=agent.name, items=len(self.model_input))
+        self._log.debug("turn", turn=state.turn, agent=agent.name, items=len(state.model_input))
         if plan.think_first:
             response = await self._think_then_answer(agent, plan, instructions)
         else:
-            request = plan.request(instructions, list(self.model_input))
-            response = await self._call_model(agent, request, plan.model)
+            request = plan.request(instructions, list(state.model_input))
+            response = await self._call_model(agent, request, plan.model, plan)
+        state.turn_start = len(state.new_items)
+        items, step = decide_turn(agent, response, gear, plan.final_sword)
+        for item in items:
+            await self._add_item(item)
+        if len(items) < len(response.output):
+            for raw in unexpected_items(response):
+                self._log.warning("model.unexpected_item", item_type=raw.get("type"))
+        # What `_execute` does, inline: this is the hot path of every turn.
+        if isinstance(step, NextStepRunSwords):
+            step = await self._run_swords_step(agent, gear, plan, step)
+        if step is not RUN_AGAIN:
+            await self._conclude(agent, step)
+        return step
 
-        sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
-        orb_calls: list[tuple[FunctionCallItem, Orb]] = []
-        turn_start = len(self.new_items)
-        for raw in response.output:
-            item = self._classify(agent, raw, gear, sword_calls, orb_calls)
-            if item is not None:
-                await self._add_item(item)
-        final_calls = _final_sword_calls(sword_calls, plan.final_sword)
+    # --- executing a step ----------------------------------------------------------------------
 
-        if not sword_calls and not orb_calls:
-            return await self._final_output_or_retry(agent, response, final_calls)
+    async def _execute(
+        self, agent: Agent[Any], gear: Gear, plan: RequestPlan, step: NextStep
+    ) -> NextStep:
+        """Carry out `step`; returns the step the turn ends on (never NextStepRunSwords)."""
+        if isinstance(step, NextStepRunSwords):
+            step = await self._run_swords_step(agent, gear, plan, step)
+        if step is not RUN_AGAIN:
+            await self._conclude(agent, step)
+        return step
 
+    async def _conclude(self, agent: Agent[Any], step: NextStep) -> None:
+        """What the step the turn ends on asks for before the next turn (or the run's end)."""
+        if isinstance(step, NextStepRunAgain):
+            if step.output_error is not None:
+                self._retry_output(agent, step)
+        elif isinstance(step, NextStepFinalOutput):
+            await self._finish(agent, step.output)
+        elif isinstance(step, NextStepOrb):
+            await fire_orb(self.charms, self.ctx, agent, step.orb.agent)
+            await self._apply_orb_filter(step.orb)
+        elif isinstance(step, NextStepInterruption):
+            self.state.interruptions = step.interruptions
+
+    def _retry_output(self, agent: Agent[Any], step: NextStepRunAgain) -> None:
+        assert step.output_error is not None
+        self._use_output_retry(agent, step.output_error)
+        if step.feedback is not None:
+            self.state.model_input.append(user_message(step.feedback))
+
+    async def _run_swords_step(
+        self, agent: Agent[Any], gear: Gear, plan: RequestPlan, step: NextStepRunSwords
+    ) -> NextStep:
         # Keyed by the call item itself: servers may repeat or omit call ids.
         outputs: dict[int, RunItem] = {}
-        for call in final_calls:  # swords called in the same turn win: see _final_sword_calls
+        for call in step.final_calls:  # the other calls win (see steps.decide_turn)
             text = message("final_output_not_taken", sword=call["name"])
             outputs[id(call)] = SwordCallOutputItem(
                 agent, function_call_output(call["call_id"], text), text
             )
+        runnable = step.sword_calls
+        pending: list[tuple[FunctionCallItem, Sword]] = []
+        if gear.asks_approval:
+            runnable, pending = await self._check_approvals(agent, runnable, outputs)
         parallel = plan.settings.parallel_sword_calls is not False
-        results = await self._run_swords(agent, gear, sword_calls, outputs, parallel)
-        next_agent = await self._take_orb(agent, orb_calls, outputs)
-        for raw in response.sword_calls:  # results go back in the order the model called
-            output = outputs.get(id(raw))
+        results = await self._run_swords(agent, gear, runnable, outputs, parallel)
+        waiting = _waiting_runs(results) if gear.runs_agents else []
+        if pending or waiting:
+            return await self._interrupt(agent, step, pending, waiting, outputs)
+        orb = await self._take_orb(agent, step.orb_calls, outputs) if step.orb_calls else None
+        for call in step.order:  # results go back in the order the model called
+            output = outputs.get(id(call))
+            if output is not None:
+                await self._add_item(output)
+        if orb is not None:
+            return NextStepOrb(orb)
+        decided = await final_output_from_swords(agent.sword_use_behavior, self.ctx, results)
+        if decided.is_final_output:
+            return NextStepFinalOutput(decided.final_output)
+        return RUN_AGAIN
+
+    async def _interrupt(
+        self,
+        agent: Agent[Any],
+        step: NextStepRunSwords,
+        pending: list[tuple[FunctionCallItem, Sword]],
+        waiting: list[SwordResult],
+        outputs: dict[int, RunItem],
+    ) -> NextStepInterruption:
+        """Calls wait for approval (here, or in the nested run of an agent used as a sword):
+        the others' results go in, the waiting calls and the turn's orbs stay unanswered."""
+        state = self.state
+        interruptions = [SwordApprovalItem(agent, call) for call, _ in pending]
+        for result in waiting:
+            del outputs[id(result.call)]
+            nested: RunState = result.output.state
+            state.nested[result.call["call_id"]] = nested
+            interruptions.extend(nested.interruptions)
+        await self._add_outputs(step.order, outputs)
+        unanswered = {id(call) for call, _ in pending}
+        unanswered.update(id(result.call) for result in waiting)
+        unanswered.update(id(call) for call, _ in step.orb_calls)
+        state.pending_calls = [call for call in step.order if id(call) in unanswered]
+        return NextStepInterruption(interruptions)
+
+    async def _add_outputs(
+        self, order: list[FunctionCallItem], outputs: dict[int, RunItem]
+    ) -> None:
+        for call in order:  # results go back in the order the model called
+            output = outputs.get(id(call))
             if output is not None:
                 await self._add_item(output)
 
-        if next_agent is not None:
-            await fire_orb(self.charms, self.ctx, agent, next_agent)
-            await self._apply_orb_filter(orb_calls[0][1], turn_start)
-            return next_agent
-        decided = await final_output_from_swords(agent.sword_use_behavior, self.ctx, results)
-        if decided.is_final_output:
-            await self._finish(agent, decided.final_output)
-            return _FINAL
-        return None
+    async def _check_approvals(
+        self,
+        agent: Agent[Any],
+        calls: list[tuple[FunctionCallItem, Sword | None]],
+        outputs: dict[int, RunItem],
+    ) -> tuple[list[tuple[FunctionCallItem, Sword | None]], list[tuple[FunctionCallItem, Sword]]]:
+        """Split calls into those that run now and those waiting for a decision; rejected
+        calls get their rejection as output."""
+        runnable: list[tuple[FunctionCallItem, Sword | None]] = []
+        pending: list[tuple[FunctionCallItem, Sword]] = []
+        for call, sword in calls:
+            if sword is None or not await self._needs_approval(sword, call):
+                runnable.append((call, sword))
+                continue
+            decision = self.state.decisions.get(call["call_id"])
+            if decision is None:
+                pending.append((call, sword))
+            elif decision.approved:
+                runnable.append((call, sword))
+            else:
+                text = self.state.rejection_message(call) or ""
+                raw = function_call_output(call["call_id"], text)
+                outputs[id(call)] = SwordCallOutputItem(agent, raw, text)
+        return runnable, pending
+
+    async def _needs_approval(self, sword: Sword, call: FunctionCallItem) -> bool:
+        rule = sword.needs_approval
+        if isinstance(rule, bool):
+            return rule
+        try:
+            arguments = json.loads(call["arguments"] or "{}")
+        except json.JSONDecodeError:
+            return False  # the call fails validation and the model is told; nothing runs
+        return bool(await maybe_await(rule(self.ctx, arguments)))
 
     # --- the model call ------------------------------------------------------------------------
 
     async def _call_model(
-        self, agent: Agent[Any], request: ModelRequest, model: Model
+        self, agent: Agent[Any], request: ModelRequest, model: Model, plan: RequestPlan | None
     ) -> ModelResponse:
+        if self.observers:
+            mode = plan.output.mode if plan is not None and plan.output is not None else None
+            for observer in self.observers:
+                observer.model_call_started(self.state, agent, request.instructions, mode)
         await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
         with span(
             "model", model.model_name, provider=model.provider_name, stream=self.emit is not None
@@ -447,8 +637,10 @@ class _Run:
                 response = await self._ask(model, request)
             if model_span.recording:
                 describe_model_call(model_span, request, response)
-        self.model_responses.append(response)
-        self.ctx.usage.add(response.usage)
+        self.state.model_responses.append(response)
+        self.state.usage.add(response.usage)
+        for observer in self.observers:
+            observer.model_call_ended(self.state, agent, response)
         await fire_llm_end(self.charms, self.ctx, agent, response)
         return response
 
@@ -467,11 +659,12 @@ class _Run:
         self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
     ) -> ModelResponse:
         """The two-call thinking strategy (see agents/thinking.py): think, then answer."""
-        thinking_request = plan.thinking_request(instructions, list(self.model_input))
-        thinking = await self._call_model(agent, thinking_request, ThinkingCall(plan.model))
+        model_input = self.state.model_input
+        thinking_request = plan.thinking_request(instructions, list(model_input))
+        thinking = await self._call_model(agent, thinking_request, ThinkingCall(plan.model), None)
         thought = thinking.reasoning or ""
-        request = plan.answer_request(instructions, list(self.model_input), thought)
-        response = await self._call_model(agent, request, plan.model)
+        request = plan.answer_request(instructions, list(model_input), thought)
+        response = await self._call_model(agent, request, plan.model, plan)
         if thought:  # the reasoning behind this answer: the turn's ReasoningItem, result.reasoning
             response.output.insert(0, reasoning_item(thought))
         return response
@@ -490,36 +683,12 @@ class _Run:
         response, _ = await gather([ask, check])
         return response  # type: ignore[no-any-return]
 
-    # --- acting on the response ----------------------------------------------------------------
-
-    def _classify(
-        self,
-        agent: Agent[Any],
-        raw: InputItem,
-        gear: _Gear,
-        sword_calls: list[tuple[FunctionCallItem, Sword | None]],
-        orb_calls: list[tuple[FunctionCallItem, Orb]],
-    ) -> RunItem | None:
-        kind = raw.get("type")
-        if kind == "function_call":
-            call: FunctionCallItem = raw  # type: ignore[assignment]
-            orb = gear.orbs.get(call["name"])
-            if orb is not None:
-                orb_calls.append((call, orb))
-                return OrbCallItem(agent, call)
-            sword_calls.append((call, gear.swords.get(call["name"])))
-            return SwordCallItem(agent, call)
-        if kind == "reasoning":
-            return ReasoningItem(agent, raw)  # type: ignore[arg-type]
-        if raw.get("role") == "assistant":
-            return MessageOutputItem(agent, raw)  # type: ignore[arg-type]
-        self._log.warning("model.unexpected_item", item_type=kind, agent=agent.name)
-        return None
+    # --- swords and orbs -----------------------------------------------------------------------
 
     async def _run_swords(
         self,
         agent: Agent[Any],
-        gear: _Gear,
+        gear: Gear,
         calls: list[tuple[FunctionCallItem, Sword | None]],
         outputs: dict[int, RunItem],
         parallel: bool,
@@ -540,7 +709,7 @@ class _Run:
         agent: Agent[Any],
         orb_calls: list[tuple[FunctionCallItem, Orb]],
         outputs: dict[int, RunItem],
-    ) -> Agent[Any] | None:
+    ) -> Orb | None:
         """Hand off through the first orb called; the others are told they were ignored."""
         if not orb_calls:
             return None
@@ -560,16 +729,17 @@ class _Run:
         raw = function_call_output(call["call_id"], f'{{"assistant": "{orb.agent.name}"}}')
         outputs[id(call)] = OrbOutputItem(agent, raw, agent, orb.agent)
         self._log.debug("orb", from_agent=agent.name, to_agent=orb.agent.name)
-        return orb.agent
+        return orb
 
-    async def _apply_orb_filter(self, orb: Orb, turn_start: int) -> None:
+    async def _apply_orb_filter(self, orb: Orb) -> None:
         input_filter = orb.input_filter or self.config.orb_input_filter
         if input_filter is None:
             return
+        state = self.state
         data = OrbInputData(
-            input_history=tuple(self.history),
-            pre_orb_items=tuple(self.new_items[:turn_start]),
-            new_items=tuple(self.new_items[turn_start:]),
+            input_history=tuple(state.history),
+            pre_orb_items=tuple(state.new_items[: state.turn_start]),
+            new_items=tuple(state.new_items[state.turn_start :]),
         )
         filtered = await maybe_await(input_filter(data))
         if not isinstance(filtered, OrbInputData):
@@ -578,86 +748,46 @@ class _Run:
                 "it must return an OrbInputData (e.g. data.clone(new_items=...))."
             )
         # new_items keeps the whole record; only what the next agent sees is filtered.
-        self.model_input = list(filtered.input_history) + [
+        state.model_input = list(filtered.input_history) + [
             item.to_input_item() for item in (*filtered.pre_orb_items, *filtered.new_items)
         ]
 
-    async def _final_output_or_retry(
-        self, agent: Agent[Any], response: ModelResponse, final_calls: list[FunctionCallItem]
-    ) -> _Final | None:
-        """A turn without other sword calls: its final output, or None to let the model retry."""
-        schema = agent.output_schema
-        if schema is None:
-            await self._finish(agent, response.text)
-            return _FINAL
-        if final_calls:
-            return await self._final_output_from_sword(agent, schema, final_calls)
-        try:
-            output = schema.parse_text(response.text)
-        except OutputValidationError as exc:
-            self._use_output_retry(agent, schema, exc)
-            self.model_input.append(user_message(message("output_validation", error=str(exc))))
-            return None
-        await self._finish(agent, output)
-        return _FINAL
+    # --- the final output ----------------------------------------------------------------------
 
-    async def _final_output_from_sword(
-        self, agent: Agent[Any], schema: OutputSchema, calls: list[FunctionCallItem]
-    ) -> _Final | None:
-        """The final-output sword's arguments are the output (output_mode="sword"). Every call
-        gets a result, so the conversation stays valid for the next run."""
-        call, extra = calls[0], calls[1:]
-        error: OutputValidationError | None = None
-        output: Any = None
-        try:
-            output = schema.parse_text(call["arguments"])
-            text = message("final_output_accepted")
-        except OutputValidationError as exc:
-            error, text = exc, message("output_validation", error=str(exc))
-        raw = function_call_output(call["call_id"], text)
-        await self._add_item(SwordCallOutputItem(agent, raw, output if error is None else text))
-        for other in extra:
-            ignored = message("final_output_extra", sword=call["name"])
-            extra_raw = function_call_output(other["call_id"], ignored)
-            await self._add_item(SwordCallOutputItem(agent, extra_raw, ignored))
-        if error is not None:
-            self._use_output_retry(agent, schema, error)
-            return None
-        await self._finish(agent, output)
-        return _FINAL
-
-    def _use_output_retry(
-        self, agent: Agent[Any], schema: OutputSchema, error: OutputValidationError
-    ) -> None:
+    def _use_output_retry(self, agent: Agent[Any], error: OutputValidationError) -> None:
         """Count one retry, or raise ModelBehaviorError once `output_retries` are used up."""
-        if self._output_retries_used >= agent.output_retries:
+        state = self.state
+        if state.output_retries_used >= agent.output_retries:
+            schema = agent.output_schema
             raise ModelBehaviorError(
                 f"Agent {agent.name!r}: the final output does not match "
-                f"output_type={schema.name} after {self._output_retries_used + 1} "
-                f"attempt(s):\n{error}",
+                f"output_type={schema.name if schema else None} after "
+                f"{state.output_retries_used + 1} attempt(s):\n{error}",
                 raw_output=error.raw_output,
                 errors=error.errors,
             )
-        self._output_retries_used += 1
+        state.output_retries_used += 1
 
     async def _finish(self, agent: Agent[Any], output: Any) -> None:
         shields = [*agent.output_shields, *self.config.output_shields]
+        state = self.state
         if shields:
             results = await run_output_shields(shields, self.ctx, agent, output)
-            self.output_shield_results.extend(results)
+            state.output_shield_results.extend(results)
             for result in results:
                 if result.tripped:
                     self._unsaved.clear()  # a blocked answer is not kept in the session
                     raise OutputShieldTripwireTriggered(result)
-        self.final_output = output
+        state.final_output = output
         await fire_agent_end(self.charms, self.ctx, agent, output)
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
     async def _add_item(self, item: RunItem) -> None:
         raw = item.to_input_item()
-        self.new_items.append(item)
-        self.model_input.append(raw)
+        state = self.state
+        state.new_items.append(item)
+        state.model_input.append(raw)
         if self.session is not None:
             self._unsaved.append(raw)
         if self.emit is not None:
@@ -668,7 +798,7 @@ class _Run:
             items, self._unsaved = self._unsaved, []
             await self.session.add_items(items)
 
-    async def _prepare(self, agent: Agent[Any]) -> tuple[_Gear, RequestPlan]:
+    async def _prepare(self, agent: Agent[Any]) -> tuple[Gear, RequestPlan]:
         """The agent's gear and request plan, worked out on its first turn of the run."""
         prepared = self._prepared.get(id(agent))
         if prepared is None:
@@ -694,28 +824,20 @@ class _Run:
             return model
 
     def error_details(self) -> RunErrorDetails:
+        state = self.state
         return RunErrorDetails(
-            input=self.input,
-            new_items=self.new_items,
-            model_responses=self.model_responses,
-            last_agent=self.agent,
+            input=state.input,
+            new_items=state.new_items,
+            model_responses=state.model_responses,
+            last_agent=state.current_agent,
             context=self.ctx,
-            input_shield_results=self.input_shield_results,
-            output_shield_results=self.output_shield_results,
+            input_shield_results=state.input_shield_results,
+            output_shield_results=state.output_shield_results,
+            state=state,
         )
 
     def result(self) -> RunResult:
-        return RunResult(
-            input=self.input,
-            new_items=self.new_items,
-            final_output=self.final_output,
-            model_responses=self.model_responses,
-            input_shield_results=self.input_shield_results,
-            output_shield_results=self.output_shield_results,
-            context=self.ctx,
-            run_config=self.config,
-            last_agent=self.agent,
-        )
+        return result_of(self.state, self.ctx, self.config)
 
 
 _EVENT_NAMES: dict[type, Any] = {
@@ -728,7 +850,7 @@ _EVENT_NAMES: dict[type, Any] = {
 }
 
 
-async def _collect_gear(agent: Agent[Any]) -> _Gear:
+async def _collect_gear(agent: Agent[Any]) -> Gear:
     """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
     swords: dict[str, Sword] = {}
     owners: dict[str, str] = {}
@@ -746,7 +868,7 @@ async def _collect_gear(agent: Agent[Any]) -> _Gear:
         _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
         orbs[orb.sword_name] = orb
     specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
-    return _Gear(swords, orbs, specs)
+    return Gear(swords, orbs, specs)
 
 
 def _describe_sword(sword: Sword) -> str:
@@ -761,23 +883,6 @@ def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> 
             "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
         )
     owners[name] = owner
-
-
-def _final_sword_calls(
-    sword_calls: list[tuple[FunctionCallItem, Sword | None]], name: str | None
-) -> list[FunctionCallItem]:
-    """Take the final-output sword's calls out of a turn's sword calls.
-
-    The rule for a turn with both: the other sword (and orb) calls win. They run, each
-    final-output call is answered "not taken", and the model goes on; a final output (text or
-    the final-output sword) ends only a turn without other calls.
-    """
-    if name is None:
-        return []
-    final = [call for call, _ in sword_calls if call["name"] == name]
-    if final:
-        sword_calls[:] = [(call, found) for call, found in sword_calls if call["name"] != name]
-    return final
 
 
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
@@ -798,6 +903,37 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
         f"input must be a string or a list of conversation items, got {type(input).__name__}. "
         "For structured input give the agent an input_type (Agent(input_type=...))."
     )
+
+
+def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:
+    """Calls of agents used as swords whose nested run waits for approval."""
+    return [result for result in results if type(result.output) is PendingRun]
+
+
+def new_run_id() -> str:
+    return "run_" + os.urandom(16).hex()
+
+
+def _resumable(state: RunState, max_turns: int | None) -> RunState:
+    """The state, checked that it can go on (and given a new max_turns if one was passed)."""
+    if state.status == "completed":
+        raise UserError(
+            f"Run {state.run_id} already finished with a final output; a finished run cannot "
+            "be resumed. Start a new run with result.to_input_list() as its input."
+        )
+    if state.status == "running":
+        raise UserError(
+            f"Run {state.run_id} is running; a state can be resumed only once it has stopped "
+            "(interrupted, cancelled after a turn, or failed)."
+        )
+    undecided = [item for item in state.interruptions if item.call_id not in state.decisions]
+    if undecided:
+        names = ", ".join(f"{item.sword_name} ({item.call_id})" for item in undecided)
+        get_logger().info("run.resume_undecided", calls=names)
+    if max_turns is not None:
+        state.max_turns = _check_max_turns(max_turns)
+    state.detach()
+    return state
 
 
 def _check_max_turns(value: Any) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -25,10 +25,23 @@ from .context import RunContextWrapper
 from .events import RawResponseEvent, StreamEvent
 from .items import RunItem
 from .result import _ResultMethods
+from .state import RunState
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
-    from .run import _Run
+
+
+class LiveRun(Protocol):
+    """What a streamed result needs of the run it follows (the loop's `_Run` is one)."""
+
+    state: RunState
+    ctx: RunContextWrapper[Any]
+    config: RunConfig
+
+    async def execute(self, timeout: float | None) -> None: ...
+
+    def request_stop(self) -> None: ...
+
 
 T = TypeVar("T")
 Emit = Callable[[StreamEvent], Awaitable[None]]
@@ -42,7 +55,7 @@ _running: set[asyncio.Task[Any]] = set()
 
 
 def start(
-    make_run: Callable[[Emit], _Run], timeout: float | None, buffer_size: int
+    make_run: Callable[[Emit], LiveRun], timeout: float | None, buffer_size: int
 ) -> RunResultStreaming:
     """Start the run `make_run(emit)` in the background; its events go to the result."""
     size = _check_buffer_size(buffer_size)
@@ -53,7 +66,8 @@ def start(
         send.close()
         receive.close()
         raise
-    task = asyncio.create_task(_drive(run, timeout), name=f"drusilla-run:{run.agent.name}")
+    name = f"drusilla-run:{run.state.current_agent.name}"
+    task = asyncio.create_task(_drive(run, timeout), name=name)
     _running.add(task)
 
     def finished(task: asyncio.Task[Any]) -> None:
@@ -91,7 +105,7 @@ def _emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
     return emit
 
 
-async def _drive(run: _Run, timeout: float | None) -> Exception | None:
+async def _drive(run: LiveRun, timeout: float | None) -> Exception | None:
     """The run's task. Returns the run's error rather than raising it: the consumer raises it
     (a failure nobody iterated is not reported as "never retrieved"). Cancellation propagates."""
     try:
@@ -111,40 +125,44 @@ class RunResultStreaming(_ResultMethods):
 
     def __init__(
         self,
-        run: _Run,
+        run: LiveRun,
         events: MemoryObjectReceiveStream[StreamEvent],
         task: asyncio.Task[Exception | None],
     ) -> None:
         self._run = run
+        self._live = run.state
         self._events = events
         self._task = task
         self._consumer: Literal["none", "active", "done"] = "none"
 
-    # --- live fields, read from the run --------------------------------------------------------
+    # --- live fields, read from the run's state -----------------------------------------------
+
+    def _state(self) -> RunState:
+        return self._live
 
     @property
     def input(self) -> str | list[InputItem]:  # type: ignore[override]
-        return self._run.input
+        return self._live.input
 
     @property
     def new_items(self) -> list[RunItem]:  # type: ignore[override]
-        return self._run.new_items
+        return self._live.new_items
 
     @property
     def final_output(self) -> Any:
-        return self._run.final_output
+        return self._live.final_output
 
     @property
     def model_responses(self) -> list[ModelResponse]:  # type: ignore[override]
-        return self._run.model_responses
+        return self._live.model_responses
 
     @property
     def input_shield_results(self) -> list[InputShieldResult]:
-        return self._run.input_shield_results
+        return self._live.input_shield_results
 
     @property
     def output_shield_results(self) -> list[OutputShieldResult]:
-        return self._run.output_shield_results
+        return self._live.output_shield_results
 
     @property
     def context(self) -> RunContextWrapper[Any]:  # type: ignore[override]
@@ -156,15 +174,15 @@ class RunResultStreaming(_ResultMethods):
 
     @property
     def last_agent(self) -> Agent[Any]:
-        return self._run.agent
+        return self._live.current_agent
 
     @property
     def current_agent(self) -> Agent[Any]:
-        return self._run.agent
+        return self._live.current_agent
 
     @property
     def current_turn(self) -> int:
-        return self._run.turn
+        return self._live.turn
 
     @property
     def is_complete(self) -> bool:
@@ -174,7 +192,7 @@ class RunResultStreaming(_ResultMethods):
     @property
     def is_cancelled(self) -> bool:
         """The run was stopped by `cancel()` (or its consumer leaving) before its final output."""
-        return self._task.cancelled() or (self._task.done() and self._run.stopped)
+        return self._task.cancelled() or (self._task.done() and self._live.status == "stopped")
 
     # --- following the run ---------------------------------------------------------------------
 
@@ -213,7 +231,7 @@ class RunResultStreaming(_ResultMethods):
             raise UserError(f"cancel(mode={mode!r}): mode must be 'immediate' or 'after_turn'.")
         if self._task.done():
             return
-        self._run.stop_requested = True
+        self._run.request_stop()
         if mode == "immediate":
             self._task.cancel()
             self._events.close()  # a waiting consumer wakes up and ends

@@ -53,6 +53,11 @@ FailureErrorFunction: TypeAlias = Callable[
 ]
 
 
+NeedsApproval: TypeAlias = bool | Callable[[RunContextWrapper[Any], Any], bool | Awaitable[bool]]
+"""Whether a call waits for a person's approval: always, or decided per call from the parsed
+arguments (see docs/approvals.md)."""
+
+
 class SwordArgumentsError(Exception):
     """The model's arguments were not JSON or did not validate; the model is told and may retry."""
 
@@ -82,11 +87,20 @@ class Sword:
     failure_error_function: FailureErrorFunction | None = default_sword_error_function
     """Turns an exception into text for the model; None makes a failure end the run."""
     timeout: float | None = None
+    needs_approval: NeedsApproval = False
+    """True, or `fn(ctx, arguments) -> bool`: the call waits for `state.approve(...)`."""
+    nested_agent: Agent[Any] | None = field(default=None, repr=False)
+    """The agent behind `Agent.as_sword()` (so a saved run finds it again by name)."""
     spec: SwordSpec = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
             raise UserError(f"A sword needs a non-empty string name, got {self.name!r}.")
+        if not isinstance(self.needs_approval, bool) and not callable(self.needs_approval):
+            raise UserError(
+                f"Sword {self.name!r}: needs_approval={self.needs_approval!r} must be True, "
+                "False or a function (ctx, arguments) -> bool."
+            )
         strict = strict_json_schema(self.params_json_schema) if self.strict_json_schema else None
         self.spec = SwordSpec(
             name=self.name,
@@ -113,6 +127,7 @@ def sword(
     failure_error_function: FailureErrorFunction | None = default_sword_error_function,
     timeout: float | None = None,
     strict: bool = True,
+    needs_approval: NeedsApproval = False,
 ) -> Callable[[F], Sword]: ...
 
 
@@ -125,6 +140,7 @@ def sword(
     failure_error_function: FailureErrorFunction | None = default_sword_error_function,
     timeout: float | None = None,
     strict: bool = True,
+    needs_approval: NeedsApproval = False,
 ) -> Sword | Callable[[F], Sword]:
     """Make a `Sword` from a function; use bare (`@sword`) or with options (`@sword(name=...)`)."""
     # Hints naming classes local to the decorating scope (a test, a notebook cell's function)
@@ -149,6 +165,7 @@ def sword(
             strict_json_schema=strict,
             failure_error_function=failure_error_function,
             timeout=timeout,
+            needs_approval=needs_approval,
         )
 
     if fn is not None:

@@ -2,9 +2,11 @@
 
 Asked for with `RunConfig(record_run=True)` (into `DRUSILLA_RUNS_DIR`, default
 `./.drusilla/runs`) or by setting `DRUSILLA_RUNS_DIR` (`record_run=False` opts a run out).
-Runs nested in another (an agent used as a sword) write no record of their own: their model
-calls and agents go into the root run's record. The file is written to a temporary name and
-renamed, so a reader never sees half a record; see docs/tracing.md for the fields.
+Runs nested in another (an agent used as a sword) write no file of their own: their model
+calls and agents go into the root run's record, and their own records (linked by `run_id` and
+`parent_run_id`) into its `runs`. The recorder watches a run through the public `RunObserver`
+hook and reads its `RunState`. The file is written to a temporary name and renamed, so a reader
+never sees half a record; see docs/tracing.md for the fields.
 """
 
 from __future__ import annotations
@@ -17,29 +19,25 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models.provider import resolve_model
-from ..tools.charms import RunCharms
 from ..tools.orbs import as_orb
 from ..util.errors import UserError
 from ..util.logging import get_logger
 from .describe import usage_dict
 from .jsonable import known_secrets, to_jsonable
-from .spans import current_span, new_trace_id
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..models.interface import ModelResponse
-    from ..models.items import InputItem
     from ..runners.config import RunConfig
-    from ..runners.context import RunContextWrapper
-    from ..runners.run import _Run
-    from ..tools.swords import Sword
+    from ..runners.state import RunState
     from ..util.settings import Settings
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 DEFAULT_RUNS_DIR = ".drusilla/runs"
 
 _active: ContextVar[_Recorder | None] = ContextVar("drusilla_run_recorder", default=None)
@@ -52,34 +50,61 @@ def runs_dir_for(config: RunConfig, settings: Settings) -> Path | None:
     return Path(settings.runs_dir or DEFAULT_RUNS_DIR).expanduser()
 
 
+class RunObserver(Protocol):
+    """Watches a run's model calls (the hook run records use; the loop calls every observer
+    it was given, synchronously, around each model call)."""
+
+    def model_call_started(
+        self, state: RunState, agent: Agent[Any], instructions: str | None, output_mode: str | None
+    ) -> None: ...
+
+    def model_call_ended(
+        self, state: RunState, agent: Agent[Any], response: ModelResponse
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """What a record says about how a run was set up (besides its `RunState`)."""
+
+    config: RunConfig
+    settings: Settings
+    session_id: str | None
+
+
 @contextmanager
-def run_record(run: _Run, nested: bool) -> Iterator[None]:
-    """Record `run`: a root run writes its record on the way out, however it ends; a nested run
-    adds its model calls and agents to the enclosing root run's record."""
+def run_record(
+    state: RunState, setup: RunSetup, observers: list[RunObserver], nested: bool
+) -> Iterator[None]:
+    """Record the run of `state`: a root run writes its record on the way out, however it ends;
+    a nested run adds itself to the enclosing root run's record. The recorder joins
+    `observers`, the run's list of observers."""
     if nested:
         parent = _active.get()
         if parent is not None:
-            parent.watch(run)
+            observers.append(parent.watch(state, nested=True))
         yield
         return
-    directory = runs_dir_for(run.config, run.settings)
-    recorder = _Recorder(run, directory) if directory is not None else None
+    directory = runs_dir_for(setup.config, setup.settings)
+    recorder = _Recorder(state, setup, directory) if directory is not None else None
+    if recorder is not None:
+        observers.append(recorder.watch(state, nested=False))
     token = _active.set(recorder)
     try:
         yield
     except BaseException as exc:
         if recorder is not None:
-            recorder.write(run, exc)
+            recorder.write(state, exc)
         raise
     else:
         if recorder is not None:
-            recorder.write(run, None)
+            recorder.write(state, None)
     finally:
         _active.reset(token)
 
 
 class _Recorder:
-    def __init__(self, run: _Run, directory: Path) -> None:
+    def __init__(self, state: RunState, setup: RunSetup, directory: Path) -> None:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -88,78 +113,84 @@ class _Recorder:
                 "DRUSILLA_RUNS_DIR to a writable directory, or RunConfig(record_run=False)."
             ) from None
         self.directory = directory
+        self.setup = setup
         self.started_at = time.time()
-        traced = current_span()
-        self.trace_id = traced.trace_id if traced is not None and traced.recording else None
-        self.run_id = self.trace_id or new_trace_id()
-        self.starting_agent = run.agent
-        self.config = run.config
+        self.starting_agent = state.current_agent
+        self.config = setup.config
         self._models: dict[int, tuple[str | None, str | None]] = {}
         self.model_calls: list[dict[str, Any]] = []
-        self.agents: dict[int, Agent[Any]] = {id(run.agent): run.agent}
+        self.agents: dict[int, Agent[Any]] = {id(state.current_agent): state.current_agent}
+        self.nested: list[tuple[RunState, str]] = []
+        self.output_modes: dict[str, str] = {}
         self.runs = 0
         self.path: Path | None = None
-        self.watch(run)
 
-    def watch(self, run: _Run) -> None:
-        """See `run`'s model calls (the root's own, or a nested run's)."""
-        run.charms = _RecordingCharms(self, self.runs, run.charms)
-        self.agents.setdefault(id(run.agent), run.agent)
+    def watch(self, state: RunState, nested: bool) -> _RunWatcher:
+        """An observer for `state`'s run (the root's own, or a nested run's)."""
+        self.agents.setdefault(id(state.current_agent), state.current_agent)
+        if nested:
+            self.nested.append((state, state.current_agent.name))
         self.runs += 1
+        return _RunWatcher(self, self.runs - 1, state.run_id)
 
-    def write(self, run: _Run, error: BaseException | None) -> None:
+    def write(self, state: RunState, error: BaseException | None) -> None:
         """Write the record; a failure is logged, never raised over the run's own outcome."""
         try:
-            record = to_jsonable(self.build(run, error), known_secrets())
-            self.path = self.directory / f"{_stamp(self.started_at)}-{self.run_id}.json"
+            record = to_jsonable(self.build(state, error), known_secrets())
+            self.path = self.directory / f"{_stamp(self.started_at)}-{state.run_id}.json"
             _write_atomically(self.path, json.dumps(record, ensure_ascii=False, indent=1))
             get_logger().info("run.recorded", path=str(self.path))
         except Exception as exc:
             get_logger().error("run.record_failed", directory=str(self.directory), error=repr(exc))
 
-    def build(self, run: _Run, error: BaseException | None) -> dict[str, Any]:
+    def build(self, state: RunState, error: BaseException | None) -> dict[str, Any]:
         ended_at = time.time()
-        for item in run.new_items:
+        config = self.config
+        for item in state.new_items:
             self.agents.setdefault(id(item.agent), item.agent)
-        from_session = max(len(run.history) - len(run.input_items), 0)
         return {
             "record_version": RECORD_VERSION,
-            "run_id": self.run_id,
-            "trace_id": self.trace_id,
-            "workflow_name": run.config.workflow_name,
-            "status": _status(error),
+            "run_id": state.run_id,
+            "parent_run_id": state.parent_run_id,
+            "trace_id": state.trace_id,
+            "workflow_name": config.workflow_name,
+            "status": _status(error, state),
             "started_at": _iso(self.started_at),
             "ended_at": _iso(ended_at),
             "duration_ms": round((ended_at - self.started_at) * 1000, 3),
-            "tags": run.config.tags,
-            "metadata": run.config.metadata,
-            "session_id": getattr(run.session, "session_id", None),
-            "input": run.input,
-            "final_output": run.final_output,
-            "reasoning": run.model_responses[-1].reasoning if run.model_responses else None,
+            "tags": config.tags,
+            "metadata": config.metadata,
+            "input_source": config.input_source,
+            "session_id": self.setup.session_id,
+            "input": state.input,
+            "final_output": state.final_output,
+            "reasoning": state.model_responses[-1].reasoning if state.model_responses else None,
             "starting_agent": self.starting_agent.name,
-            "last_agent": run.agent.name,
-            "history": run.history[:from_session],
-            "new_items": [
-                {"agent": item.agent.name, "type": item.type, "item": item.to_input_item()}
-                for item in run.new_items
+            "last_agent": state.current_agent.name,
+            "history": state.history[: state.from_session],
+            "new_items": _items(state),
+            "interruptions": [
+                {"agent": i.agent.name, "call_id": i.call_id, "sword": i.sword_name}
+                for i in state.interruptions
             ],
             "model_calls": self.model_calls,
-            "usage": usage_dict(run.ctx.usage),
-            "turns": run.turn,
+            "usage": usage_dict(state.usage),
+            "turns": state.turn,
             "models": _unique([(c["model"], c["provider"]) for c in self.model_calls]),
-            "agents": [self._describe_agent(agent, run) for agent in self.agents.values()],
-            "settings": _run_settings(run),
+            "output_modes": self.output_modes,
+            "agents": [self._describe_agent(agent, state) for agent in self.agents.values()],
+            "settings": _run_settings(config, state.max_turns),
             "shields": {
-                "input": [_shield(r.shield.name, r.output) for r in run.input_shield_results],
-                "output": [_shield(r.shield.name, r.output) for r in run.output_shield_results],
+                "input": [_shield(r.shield.name, r.output) for r in state.input_shield_results],
+                "output": [_shield(r.shield.name, r.output) for r in state.output_shield_results],
             },
+            "runs": [_nested_record(nested, name) for nested, name in self.nested],
             "error": None
             if error is None
             else {"type": type(error).__name__, "message": str(error)},
         }
 
-    def _describe_agent(self, agent: Agent[Any], run: _Run) -> dict[str, Any]:
+    def _describe_agent(self, agent: Agent[Any], state: RunState) -> dict[str, Any]:
         model, provider = self.model_of(agent)
         instructions = next(
             (c["instructions"] for c in reversed(self.model_calls) if c["agent"] == agent.name),
@@ -170,7 +201,7 @@ class _Recorder:
             "model": model,
             "provider": provider,
             "instructions": instructions,
-            "settings": run.config.settings_for(agent, run.settings).to_dict(),
+            "settings": self.config.settings_for(agent, self.setup.settings).to_dict(),
             "swords": [sword.name for sword in agent.swords],
             "orbs": [as_orb(target).agent.name for target in agent.orbs],
             "output_type": agent.output_schema.name if agent.output_schema else None,
@@ -188,13 +219,26 @@ class _Recorder:
             self._models[id(agent)] = known
         return known
 
-    # --- model calls, seen through the run's charms ----------------------------------------
 
-    def llm_start(self, run_index: int, agent: Agent[Any], instructions: str | None) -> None:
-        self.agents.setdefault(id(agent), agent)
-        self.model_calls.append(
+class _RunWatcher:
+    """One run's observer, writing into the root run's recorder."""
+
+    def __init__(self, recorder: _Recorder, index: int, run_id: str) -> None:
+        self.recorder = recorder
+        self.index = index
+        self.run_id = run_id
+
+    def model_call_started(
+        self, state: RunState, agent: Agent[Any], instructions: str | None, output_mode: str | None
+    ) -> None:
+        recorder = self.recorder
+        recorder.agents.setdefault(id(agent), agent)
+        if output_mode is not None:
+            recorder.output_modes[agent.name] = output_mode
+        recorder.model_calls.append(
             {
-                "run": run_index,
+                "run": self.index,
+                "run_id": self.run_id,
                 "agent": agent.name,
                 "model": None,
                 "provider": None,
@@ -205,15 +249,15 @@ class _Recorder:
             }
         )
 
-    def llm_end(self, run_index: int, agent: Agent[Any], response: ModelResponse) -> None:
+    def model_call_ended(self, state: RunState, agent: Agent[Any], response: ModelResponse) -> None:
+        calls = self.recorder.model_calls
         call = next(
-            (c for c in reversed(self.model_calls) if c["run"] == run_index and "_started" in c),
-            None,
+            (c for c in reversed(calls) if c["run_id"] == self.run_id and "_started" in c), None
         )
         if call is None:
             return
         started = call.pop("_started")
-        model, provider = self.model_of(agent)
+        model, provider = self.recorder.model_of(agent)
         call.update(
             model=model,
             provider=provider,
@@ -225,70 +269,36 @@ class _Recorder:
         )
 
 
-class _RecordingCharms(RunCharms[Any]):
-    """The run's charms, seen through by the recorder (model calls and their timing)."""
+def _items(state: RunState) -> list[dict[str, Any]]:
+    return [
+        {"agent": item.agent.name, "type": item.type, "item": item.to_input_item()}
+        for item in state.new_items
+    ]
 
-    def __init__(self, recorder: _Recorder, run_index: int, inner: RunCharms[Any] | None) -> None:
-        self.recorder = recorder
-        self.run_index = run_index
-        self.inner = inner
 
-    async def on_llm_start(
-        self,
-        ctx: RunContextWrapper[Any],
-        agent: Agent[Any],
-        system_prompt: str | None,
-        items: list[InputItem],
-    ) -> None:
-        self.recorder.llm_start(self.run_index, agent, system_prompt)
-        if self.inner is not None:
-            await self.inner.on_llm_start(ctx, agent, system_prompt, items)
-
-    async def on_llm_end(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], response: ModelResponse
-    ) -> None:
-        self.recorder.llm_end(self.run_index, agent, response)
-        if self.inner is not None:
-            await self.inner.on_llm_end(ctx, agent, response)
-
-    async def on_agent_start(self, ctx: RunContextWrapper[Any], agent: Agent[Any]) -> None:
-        if self.inner is not None:
-            await self.inner.on_agent_start(ctx, agent)
-
-    async def on_agent_end(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], output: Any
-    ) -> None:
-        if self.inner is not None:
-            await self.inner.on_agent_end(ctx, agent, output)
-
-    async def on_orb(
-        self, ctx: RunContextWrapper[Any], from_agent: Agent[Any], to_agent: Agent[Any]
-    ) -> None:
-        self.recorder.agents.setdefault(id(to_agent), to_agent)
-        if self.inner is not None:
-            await self.inner.on_orb(ctx, from_agent, to_agent)
-
-    async def on_sword_start(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], sword: Sword
-    ) -> None:
-        if self.inner is not None:
-            await self.inner.on_sword_start(ctx, agent, sword)
-
-    async def on_sword_end(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], sword: Sword, result: Any
-    ) -> None:
-        if self.inner is not None:
-            await self.inner.on_sword_end(ctx, agent, sword, result)
+def _nested_record(state: RunState, starting_agent: str) -> dict[str, Any]:
+    """A nested run's own record inside its root's (linked by run_id / parent_run_id)."""
+    return {
+        "run_id": state.run_id,
+        "parent_run_id": state.parent_run_id,
+        "status": state.status,
+        "starting_agent": starting_agent,
+        "last_agent": state.current_agent.name,
+        "input": state.input,
+        "final_output": state.final_output,
+        "new_items": _items(state),
+        "usage": usage_dict(state.usage),
+        "turns": state.turn,
+    }
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _run_settings(run: _Run) -> dict[str, Any]:
-    config = run.config
+def _run_settings(config: RunConfig, max_turns: int) -> dict[str, Any]:
     model = config.model if isinstance(config.model, str | None) else config.model.model_name
     return {
-        "max_turns": run.max_turns,
+        "max_turns": max_turns,
         "model": model,
         "model_settings": config.model_settings.to_dict() if config.model_settings else None,
         "max_tokens": config.max_tokens,
@@ -314,9 +324,9 @@ def _unique(pairs: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
     return [{"model": model, "provider": provider} for model, provider in seen]
 
 
-def _status(error: BaseException | None) -> str:
+def _status(error: BaseException | None, state: RunState) -> str:
     if error is None:
-        return "completed"
+        return "awaiting_approval" if state.status == "interrupted" else "completed"
     if isinstance(error, asyncio.CancelledError):
         return "cancelled"
     return "failed" if isinstance(error, Exception) else "interrupted"

@@ -30,10 +30,19 @@ class RunErrorDetails:
     context: RunContextWrapper[Any]
     input_shield_results: list[InputShieldResult] = field(default_factory=list)
     output_shield_results: list[OutputShieldResult] = field(default_factory=list)
+    state: Any = field(default=None, repr=False)
+    """The run's `RunState` (drusilla.RunState)."""
 
     @property
     def usage(self) -> Usage:
         return self.context.usage
+
+    def to_state(self) -> Any:
+        """The failed run as a `RunState`; after `MaxTurnsError`, resume it with a higher
+        `max_turns`: `Runner.run(agent, error.run_data.to_state(), max_turns=...)`."""
+        if self.state is None:
+            raise UserError("This error's run data has no run state to resume.")
+        return self.state
 
     def __str__(self) -> str:
         return (
@@ -147,6 +156,7 @@ MESSAGE_TEMPLATES: dict[str, str] = {
         "(no prose, no code fences):\n{schema}"
     ),
     "final_output_accepted": "Final output accepted.",
+    "sword_rejected": "The user did not approve this call to {sword}; it was not run.",
     "final_output_not_taken": (
         "Not taken as the final output, because swords were called in the same turn. Call "
         "{sword} again once you have their results."

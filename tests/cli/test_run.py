@@ -221,3 +221,85 @@ def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_fi
     assert code == 130
     assert command.err.rest().endswith("drusilla: interrupted\n")
     assert server.model_requests[0].hung_up
+
+
+GATED = '''
+from drusilla import Agent, sword
+
+deleted = []
+
+
+@sword(needs_approval=True)
+def delete(path: str) -> str:
+    """Delete a file."""
+    return f"deleted {path}"
+
+
+agent = Agent("Ops", instructions="Clean up.", swords=[delete])
+'''
+
+
+def test_a_call_needing_approval_without_a_terminal_saves_the_run(tmp_path: Path):
+    agents = tmp_path / "ops.py"
+    agents.write_text(GATED)
+    gated = call("delete", path="/tmp/x")
+    with OpenAIServer([gated], "Deleted it.") as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        waiting = run_cli("run", str(agents), "Clean up", env=env, cwd=tmp_path)
+        assert waiting.returncode == 3, waiting.stderr
+        assert "wait for approval and there is no terminal" in waiting.stderr
+        (saved,) = (tmp_path / ".drusilla" / "states").glob("run_*.json")
+        assert f"--resume {Path('.drusilla/states') / saved.name}" in waiting.stderr
+        done = run_cli("run", str(agents), "--resume", str(saved), "--yes", env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "Deleted it.\n"
+        assert 'Ops wants to call delete({"path": "/tmp/x"}): approved (--yes)' in done.stderr
+        answer = server.model_requests[1].input[-1]
+        assert (answer["call_id"], answer["output"]) == (gated["call_id"], "deleted /tmp/x")
+
+
+def test_yes_approves_in_json_mode(tmp_path: Path):
+    agents = tmp_path / "ops.py"
+    agents.write_text(GATED)
+    with OpenAIServer([call("delete", path="/a")], "Done.") as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        done = run_cli("run", str(agents), "Clean", "--json", "--yes", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["final_output"] == "Done."
+
+
+def test_at_a_terminal_each_call_is_asked_about(tmp_path: Path):
+    import os
+    import pty
+    import subprocess
+
+    from .helpers import drusilla_command
+
+    agents = tmp_path / "ops.py"
+    agents.write_text(GATED)
+    first, second = call("delete", path="/a"), call("delete", path="/b")
+    with OpenAIServer([first, second], "Deleted /a only.") as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen(
+            [*drusilla_command(), "run", str(agents), "Clean"],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+            text=True,
+        )
+        os.close(terminal)
+        os.write(controller, b"y\nn\n")  # the answers wait in the terminal until read
+        out, err = process.communicate(timeout=120)
+        os.close(controller)
+    assert process.returncode == 0, err
+    assert out == "Deleted /a only.\n"
+    assert 'Ops wants to call delete({"path": "/a"}). Allow it? [y/N]' in err
+    answers = server.model_requests[1].input
+    outputs = {
+        i["call_id"]: i["output"] for i in answers if i.get("type") == "function_call_output"
+    }
+    assert outputs[first["call_id"]] == "deleted /a"
+    assert "did not approve" in outputs[second["call_id"]]

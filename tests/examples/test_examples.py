@@ -128,3 +128,15 @@ def test_cypherpunk_storyteller_passes_typed_output_along() -> None:
     assert "Check: good quality: True, genre: cyberpunk" in done.stdout
     _, check, _ = server.model_requests
     assert "Title: The Last Clean Key" in check.input[-1]["content"]
+
+
+def test_careful_janitor_asks_before_deleting_outside_scratch():
+    done, server = run_offline(Example("careful_janitor", EXAMPLES / "careful_janitor.py", ""))
+    assert done.returncode == 0, done.stderr
+    line = "Allow delete_file({'path': '/home/ada/notes.txt'})? approved automatically"
+    assert line in done.stdout
+    assert "/scratch/old.log'})?" not in done.stdout  # scratch files need no approval
+    last = server.model_requests[-1].input
+    outputs = [item["output"] for item in last if item.get("type") == "function_call_output"]
+    assert outputs[-2:] == ["deleted /scratch/old.log", "deleted /home/ada/notes.txt"]
+    assert done.stdout.strip().endswith("Deleted /scratch/old.log and /home/ada/notes.txt.")

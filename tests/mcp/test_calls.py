@@ -18,6 +18,7 @@ from drusilla import (
     StopAtSwords,
     SwordCallOutputItem,
     SwordError,
+    UserError,
 )
 from drusilla.testing import ScriptedModel, call
 
@@ -188,3 +189,19 @@ def test_run_sync_connects_and_closes_each_time(probe_log: Any) -> None:
         result = Runner.run_sync(Agent("a", model=model, mcp_servers=[server]), "1+2")
         assert outputs(model, 1) == ["3"] and result.final_output == "3"
     assert log_lines(probe_log) == ["start probe", "stop probe", "start probe", "stop probe"]
+
+
+async def test_require_approval_names_the_tools_that_wait(
+    make_probe: Callable[..., MCPServer],
+) -> None:
+    model = ScriptedModel([[call("add", a=2, b=3), call("echo", text="hi")], "Done."])
+    agent = Agent("a", model=model, mcp_servers=[make_probe(require_approval={"echo"})])
+    first = await Runner.run(agent, "go")
+    assert [i.sword_name for i in first.interruptions] == ["echo"]
+    state = first.to_state()
+    state.approve(first.interruptions[0])
+    done = await Runner.run(agent, state)
+    assert done.final_output == "Done."
+    assert sorted(outputs(model, 1)) == ["5", "hi"]
+    with pytest.raises(UserError, match="require_approval="):
+        make_probe(require_approval="echo")

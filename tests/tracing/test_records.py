@@ -43,11 +43,15 @@ async def test_record_run_writes_one_record_with_the_whole_run(
         tags=["nightly"],
         metadata={"ticket": 12},
         temperature=0.3,
+        input_source={"type": "dataset", "name": "cities", "row": 3},
     )
     result = await Runner.run(three_agents(), "How many people live in Paris?", run_config=config)
 
     record = only_record(tmp_path / ".drusilla" / "runs")  # the default directory
-    assert record["record_version"] == 1
+    assert record["record_version"] == 2
+    assert record["input_source"] == {"type": "dataset", "name": "cities", "row": 3}
+    assert (record["run_id"], record["parent_run_id"]) == (result.run_id, None)
+    assert record["status"] == "completed" and record["interruptions"] == []
     assert record["status"] == "completed" and record["error"] is None
     assert record["workflow_name"] == "census"
     assert record["tags"] == ["nightly"] and record["metadata"] == {"ticket": 12}
@@ -188,10 +192,18 @@ async def test_a_traced_run_links_its_trace(
 ) -> None:
     monkeypatch.setenv("DRUSILLA_RUNS_DIR", str(tmp_path))
     reload_settings()
-    await Runner.run(three_agents(), "hi")
+    result = await Runner.run(three_agents(), "hi")
     record = only_record(tmp_path)  # one record: the nested run wrote none
     root = next(s for s in spans.spans if s.parent_id is None)
-    assert record["trace_id"] == root.trace_id == record["run_id"]
+    assert record["trace_id"] == root.trace_id == result.trace_id
+    assert record["run_id"] == result.run_id != record["trace_id"]
+    # The nested run (an agent used as a sword) shares the trace and names its parent.
+    (nested,) = record["runs"]
+    assert nested["parent_run_id"] == result.run_id
+    assert nested["run_id"] not in (result.run_id, None)
+    run_spans = [s for s in spans.spans if s.kind == "run"]
+    assert {s.trace_id for s in run_spans} == {root.trace_id}
+    assert {s.attributes.get("parent_run_id") for s in run_spans} == {None, result.run_id}
 
 
 async def test_unusable_runs_dir_fails_before_the_run(

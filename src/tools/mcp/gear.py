@@ -91,6 +91,7 @@ def tool_sword(server: MCPServer, tool: Tool) -> MCPSword:
         params_json_schema=_parameters(tool.input_schema),
         on_invoke=functools.partial(_invoke, server, tool.name, _ArgumentsCheck(tool.input_schema)),
         failure_error_function=server.failure_error_function,
+        needs_approval=server.needs_approval(tool.name),
         mcp_server_name=server.name,
         mcp_tool_name=tool.name,
     )

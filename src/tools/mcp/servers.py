@@ -15,11 +15,11 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TextIO, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 ToolFilter: TypeAlias = Callable[["Tool"], bool | Awaitable[bool]]
+RequireApproval: TypeAlias = Literal["always", "never"] | bool | Collection[str] | None
+"""Which tools of a server wait for approval: "always" (or True), "never" (None, False), or
+the names of those that do (the server's own tool names, before any tool_prefix)."""
 """Decides which of a server's tools the agent sees: `fn(tool) -> bool` (sync or async)."""
 
 SAFE_ENV_VARS: tuple[str, ...] = (
@@ -108,6 +111,7 @@ class MCPServer:
         cache_tools_list: bool,
         use_structured_content: bool,
         failure_error_function: FailureErrorFunction | None,
+        require_approval: RequireApproval = None,
     ) -> None:
         if importlib.util.find_spec("mcp") is None:
             raise UserError(
@@ -135,6 +139,7 @@ class MCPServer:
         self.cache_tools_list = cache_tools_list
         self.use_structured_content = use_structured_content
         self.failure_error_function = failure_error_function
+        self._approval = _approval_rule(require_approval, name)
         self._holders = 0
         """Who keeps the connection open: each root run using it, plus each `connect()`."""
         self._user_holds = 0
@@ -145,6 +150,11 @@ class MCPServer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+    def needs_approval(self, tool_name: str) -> bool:
+        """Whether calls of this tool wait for a person's approval (`require_approval=`)."""
+        rule = self._approval
+        return rule if isinstance(rule, bool) else tool_name in rule
 
     # --- how to reach the server (subclasses) -------------------------------------------------
 
@@ -442,6 +452,7 @@ class MCPServerStdio(MCPServer):
         cache_tools_list: bool = False,
         use_structured_content: bool = False,
         failure_error_function: FailureErrorFunction | None = default_sword_error_function,
+        require_approval: RequireApproval = None,
     ) -> None:
         if not isinstance(command, str) or not command.strip():
             raise UserError(f"MCPServerStdio needs a command to run, got command={command!r}.")
@@ -471,6 +482,7 @@ class MCPServerStdio(MCPServer):
             cache_tools_list=cache_tools_list,
             use_structured_content=use_structured_content,
             failure_error_function=failure_error_function,
+            require_approval=require_approval,
         )
 
     def environment(self) -> dict[str, str]:
@@ -540,6 +552,7 @@ class MCPServerStreamableHTTP(MCPServer):
         cache_tools_list: bool = False,
         use_structured_content: bool = False,
         failure_error_function: FailureErrorFunction | None = default_sword_error_function,
+        require_approval: RequireApproval = None,
     ) -> None:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
@@ -561,6 +574,7 @@ class MCPServerStreamableHTTP(MCPServer):
             cache_tools_list=cache_tools_list,
             use_structured_content=use_structured_content,
             failure_error_function=failure_error_function,
+            require_approval=require_approval,
         )
 
     def _transport(self) -> AbstractAsyncContextManager[TransportStreams]:
@@ -611,3 +625,16 @@ def _positive(value: Any, what: str, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise UserError(f"MCP server {owner!r}: {what}={value!r} must be a positive number.")
     return float(value)
+
+
+def _approval_rule(value: Any, server: str) -> bool | frozenset[str]:
+    if value is None or value is False or value == "never":
+        return False
+    if value is True or value == "always":
+        return True
+    if isinstance(value, str) or not all(isinstance(name, str) for name in value):
+        raise UserError(
+            f"MCP server {server!r}: require_approval={value!r} must be 'always', 'never' or "
+            "a collection of tool names (e.g. {'delete_file'})."
+        )
+    return frozenset(value)

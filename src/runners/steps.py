@@ -1,0 +1,209 @@
+"""The turn as a decision: what a model response means, and what the loop should do next.
+
+`decide_turn` is pure — no I/O, no run state touched: it classifies the response into run items
+and returns one `NextStep*`. The loop (runners/run.py, `_Run._execute`) carries it out. See
+docs/architecture.md, "the turn loop".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from ..agents.output import OutputSchema, OutputValidationError
+from ..models.interface import ModelResponse
+from ..models.items import FunctionCallItem, InputItem, function_call_output
+from ..tools.orbs import Orb
+from ..tools.swords import Sword
+from ..util.errors import message
+from .items import (
+    MessageOutputItem,
+    OrbCallItem,
+    ReasoningItem,
+    RunItem,
+    SwordApprovalItem,
+    SwordCallItem,
+    SwordCallOutputItem,
+)
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+
+
+@dataclass(slots=True)
+class Gear:
+    """An agent's swords and orbs for this run, as the model is offered them."""
+
+    swords: dict[str, Sword]
+    orbs: dict[str, Orb]
+    specs: list[Any]
+    asks_approval: bool = False
+    """Some sword may need approval: only then are a turn's calls checked for it."""
+    runs_agents: bool = False
+    """Some sword is an agent (its nested run may wait for approval)."""
+
+    def __post_init__(self) -> None:
+        for sword in self.swords.values():
+            if sword.needs_approval is not False:
+                self.asks_approval = True
+            if sword.nested_agent is not None:
+                self.runs_agents = True
+
+
+@dataclass(slots=True)
+class NextStepFinalOutput:
+    """The run's final output (output shields still to run)."""
+
+    output: Any
+
+
+@dataclass(slots=True)
+class NextStepRunSwords:
+    """Run these sword calls (approvals permitting), then take the first orb, if any."""
+
+    sword_calls: list[tuple[FunctionCallItem, Sword | None]]
+    orb_calls: list[tuple[FunctionCallItem, Orb]]
+    order: list[FunctionCallItem]
+    """Every call of the turn in the order the model made them: results go back in this order."""
+    final_calls: list[FunctionCallItem]
+    """Final-output sword calls that lost to the other calls (answered "not taken")."""
+
+
+@dataclass(slots=True)
+class NextStepOrb:
+    """Hand the conversation to `orb.agent`."""
+
+    orb: Orb
+
+
+@dataclass(slots=True, frozen=True)
+class NextStepRunAgain:
+    """Another model call. `feedback`, if any, is a message the model sees first (why its
+    output was not accepted); `output_error` counts against the agent's output retries."""
+
+    feedback: str | None = None
+    output_error: OutputValidationError | None = None
+
+
+RUN_AGAIN = NextStepRunAgain()
+"""The plain "go on" (after swords ran): nothing to do before the next model call."""
+
+
+@dataclass(slots=True)
+class NextStepInterruption:
+    """Sword calls wait for a person: the run returns with these `interruptions`."""
+
+    interruptions: list[SwordApprovalItem]
+
+
+NextStep: TypeAlias = (
+    NextStepFinalOutput | NextStepRunSwords | NextStepOrb | NextStepRunAgain | NextStepInterruption
+)
+
+
+TurnDecision: TypeAlias = tuple[list[RunItem], NextStep]
+"""The run items the response becomes (added before the step is executed), and the step."""
+
+
+def decide_turn(
+    agent: Agent[Any], response: ModelResponse, gear: Gear, final_sword: str | None
+) -> TurnDecision:
+    """What the model's response means: its run items and the next step."""
+    items: list[RunItem] = []
+    sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
+    orb_calls: list[tuple[FunctionCallItem, Orb]] = []
+    final_calls: list[FunctionCallItem] = []
+    order: list[FunctionCallItem] = []
+    for raw in response.output:
+        kind = raw.get("type")
+        if kind == "function_call":
+            call: FunctionCallItem = raw  # type: ignore[assignment]
+            order.append(call)
+            orb = gear.orbs.get(call["name"])
+            if orb is not None:
+                orb_calls.append((call, orb))
+                items.append(OrbCallItem(agent, call))
+                continue
+            if call["name"] == final_sword:
+                final_calls.append(call)
+            else:
+                sword_calls.append((call, gear.swords.get(call["name"])))
+            items.append(SwordCallItem(agent, call))
+        elif kind == "reasoning":
+            items.append(ReasoningItem(agent, raw))  # type: ignore[arg-type]
+        elif raw.get("role") == "assistant":
+            items.append(MessageOutputItem(agent, raw))  # type: ignore[arg-type]
+        # anything else is dropped (the loop logs it: see unexpected_items)
+    if sword_calls or orb_calls:
+        # The rule for a turn with a final output and other calls: the other calls win.
+        return items, NextStepRunSwords(sword_calls, orb_calls, order, final_calls)
+    return items, _final_or_retry(agent, response, final_calls, items)
+
+
+def unexpected_items(response: ModelResponse) -> list[InputItem]:
+    """Items of a response that are neither messages, reasoning nor calls (to log)."""
+    return [
+        raw
+        for raw in response.output
+        if raw.get("type") not in ("function_call", "reasoning") and raw.get("role") != "assistant"
+    ]
+
+
+def _final_or_retry(
+    agent: Agent[Any],
+    response: ModelResponse,
+    final_calls: list[FunctionCallItem],
+    items: list[RunItem],
+) -> NextStep:
+    """A turn without other calls: its final output, or another try with the validation error."""
+    schema = agent.output_schema
+    if schema is None:
+        return NextStepFinalOutput(response.text)
+    if final_calls:
+        return _final_from_sword(agent, schema, final_calls, items)
+    try:
+        return NextStepFinalOutput(schema.parse_text(response.text))
+    except OutputValidationError as exc:
+        return NextStepRunAgain(message("output_validation", error=str(exc)), exc)
+
+
+def _final_from_sword(
+    agent: Agent[Any],
+    schema: OutputSchema,
+    calls: list[FunctionCallItem],
+    items: list[RunItem],
+) -> NextStep:
+    """The final-output sword's arguments are the output (output_mode="sword"). Every call
+    gets a result, so the conversation stays valid for the next run."""
+    call, extra = calls[0], calls[1:]
+    step: NextStep
+    try:
+        output = schema.parse_text(call["arguments"])
+        text = message("final_output_accepted")
+        step = NextStepFinalOutput(output)
+        value: Any = output
+    except OutputValidationError as exc:
+        text = message("output_validation", error=str(exc))
+        step, value = NextStepRunAgain(None, exc), text
+    items.append(SwordCallOutputItem(agent, function_call_output(call["call_id"], text), value))
+    for other in extra:
+        ignored = message("final_output_extra", sword=call["name"])
+        raw = function_call_output(other["call_id"], ignored)
+        items.append(SwordCallOutputItem(agent, raw, ignored))
+    return step
+
+
+def resume_step(pending: list[FunctionCallItem], gear: Gear) -> NextStepRunSwords | None:
+    """The interrupted turn's unanswered calls as a step again, or None when one of them no
+    longer names a sword or orb of the agent (its gear changed since the state was saved)."""
+    sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
+    orb_calls: list[tuple[FunctionCallItem, Orb]] = []
+    for call in pending:
+        orb = gear.orbs.get(call["name"])
+        if orb is not None:
+            orb_calls.append((call, orb))
+        elif call["name"] in gear.swords:
+            sword_calls.append((call, gear.swords[call["name"]]))
+        else:
+            return None
+    return NextStepRunSwords(sword_calls, orb_calls, list(pending), [])
