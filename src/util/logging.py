@@ -98,7 +98,9 @@ def reset_logger() -> None:
     global _configured, _stderr_handler
     _configured = False
     _loggers.clear()
-    logging.getLogger(ROOT_LOGGER).propagate = True
+    root = logging.getLogger(ROOT_LOGGER)
+    root.propagate = True
+    root.setLevel(logging.NOTSET)  # the level DRUSILLA_LOG_LEVEL or the CLI set, undone
     if _stderr_handler is not None:
         logging.getLogger(ROOT_LOGGER).removeHandler(_stderr_handler)
         _stderr_handler = None
