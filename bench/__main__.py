@@ -71,9 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return profile(args.profile, _frameworks(args.frameworks)[0])
     if args.from_json:
         document = json.loads(args.from_json.read_text(encoding="utf-8"))
-        _write(args.out or DEFAULT_OUT, report.markdown(document))
         print(report.console(document))
-        return 0
+        return _publish(args.out or DEFAULT_OUT, document)
 
     plan = harness.Plan(_scenarios(args.scenarios), _frameworks(args.frameworks), args.quick)
     everything = not (args.quick or args.scenarios or args.frameworks)
@@ -82,10 +81,21 @@ def main(argv: list[str] | None = None) -> int:
     out_path = args.out or (DEFAULT_OUT if everything else None)
     if json_path is not None:
         _write(json_path, json.dumps(document, indent=1) + "\n")
-    if out_path is not None:
-        _write(out_path, report.markdown(document))
     print(report.console(document))
+    print(f"highest 1-minute load average: {report.highest_load(document):.2f}", file=sys.stderr)
+    if out_path is not None and (refused := _publish(out_path, document)):
+        return refused
     return 1 if _failures(document) else 0
+
+
+def _publish(path: Path, document: dict[str, Any]) -> int:
+    """Write the page, unless the results were measured on a machine too busy to trust (2)."""
+    reason = report.refusal(document)
+    if reason is not None:
+        print(f"not writing {path}: {reason}", file=sys.stderr)
+        return 2
+    _write(path, report.markdown(document))
+    return 0
 
 
 def _write(path: Path, text: str) -> None:

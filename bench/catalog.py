@@ -96,6 +96,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         (
             Metric("turn_async", "async tool", "ms", (TURN_TARGET,)),
             Metric("turn_sync", "sync tool", "ms", (TURN_TARGET,)),
+            Metric("turn_async_cpu", "async tool, CPU time", "ms", (TURN_TARGET,)),
+            Metric("turn_sync_cpu", "sync tool, CPU time", "ms"),
         ),
         full={"turns": 10, "runs": 100, "warmup": 10},
         quick={"turns": 3, "runs": 3, "warmup": 1},
@@ -279,6 +281,195 @@ SCENARIOS: tuple[Scenario, ...] = (
         full={"runs": 1000},
         quick={"runs": 20},
         rounds=3,
+    ),
+)
+
+
+def _cpu_wall(prefix: str, label: str) -> tuple[Metric, Metric]:
+    return (
+        Metric(f"{prefix}_cpu", f"{label}: CPU per turn", "µs"),
+        Metric(f"{prefix}_wall", f"{label}: wall per turn", "µs", summary=False),
+    )
+
+
+def _sized(prefix: str, label: str, sizes: tuple[int, ...]) -> tuple[Metric, ...]:
+    return tuple(m for size in sizes for m in _cpu_wall(f"{prefix}_{size}", label.format(size)))
+
+
+HISTORY_SIZES = (0, 100, 1000, 5000)
+SWORD_SIZES = (1, 100, 500)
+PARALLEL_SIZES = (1, 10, 100, 1000)
+SCALING_NOTE = (
+    "CPU time is the process's (every thread), per turn; it is what a busy machine cannot "
+    "inflate by preempting a run, so it carries the comparison. Wall time is beside it. The "
+    "1-minute load average at the start and end of each job is listed with the figures."
+)
+
+SCENARIOS = (
+    *SCENARIOS,
+    Scenario(
+        7,
+        "scaling_history",
+        "Scaling: history length",
+        "The 10-turn run of scenario 1 (async tool), given a conversation of 0, 100, 1,000 "
+        "or 5,000 earlier messages before its prompt (each framework's own history input: a "
+        "list of messages for drusilla and the Agents SDK, `message_history` for Pydantic AI).",
+        _sized("history", "{} earlier items", HISTORY_SIZES),
+        full={"sizes": list(HISTORY_SIZES), "turns": 10, "runs": 10, "warmup": 2},
+        quick={"sizes": [0, 100], "turns": 3, "runs": 2, "warmup": 1},
+        rounds=3,
+        notes=(SCALING_NOTE,),
+    ),
+    Scenario(
+        8,
+        "scaling_swords",
+        "Scaling: swords on the agent",
+        "The 10-turn run of scenario 1 on an agent offering 1, 100 or 500 tools "
+        "(`ping0` … `pingN`, all the same function); the model calls `ping0`.",
+        _sized("swords", "{} swords", SWORD_SIZES),
+        full={"sizes": list(SWORD_SIZES), "turns": 10, "runs": 10, "warmup": 2},
+        quick={"sizes": [1, 100], "turns": 3, "runs": 2, "warmup": 1},
+        rounds=3,
+        notes=(SCALING_NOTE,),
+    ),
+    Scenario(
+        9,
+        "scaling_sessions",
+        "Scaling: sessions",
+        "The 10-turn run of scenario 1 with no session, an in-memory SQLite session, an SQLite "
+        "file session, and a file session already holding 10,000 items; each kind's runs "
+        "append to one session. drusilla `SQLiteSession`, Agents SDK `SQLiteSession`; Pydantic "
+        "AI has no session store (n/a). The target: a file session costs at most 4× a turn "
+        "without one (ratio of CPU medians).",
+        (
+            *_cpu_wall("session_none", "no session"),
+            *_cpu_wall("session_memory", "in-memory session"),
+            *_cpu_wall("session_file", "file session"),
+            *_cpu_wall("session_file_big", "file session of 10k items"),
+            Metric(
+                "session_file_ratio",
+                "file session ÷ no session (CPU)",
+                "×",
+                (Target("4× a turn without a session", limit=lambda p: 4.0),),
+            ),
+        ),
+        full={"turns": 10, "runs": 20, "warmup": 2, "big": 10_000},
+        quick={"turns": 3, "runs": 2, "warmup": 1, "big": 100},
+        rounds=3,
+        notes=(SCALING_NOTE,),
+    ),
+    Scenario(
+        10,
+        "scaling_tracing",
+        "Scaling: tracing",
+        "The 10-turn run of scenario 1 after 0 and 1,000 earlier items, untraced and traced to "
+        "a JSON Lines file with inputs and outputs: drusilla's `JSONLTraceExporter`; for the "
+        "Agents SDK a processor writing each span's `export()` as a line to one open file; "
+        "for Pydantic AI `Agent.instrument_all` with an OpenTelemetry `ConsoleSpanExporter` "
+        "writing to one open file. The target: traced at 1,000 items costs at most 3× "
+        "untraced (ratio of CPU medians).",
+        (
+            *_cpu_wall("tracing_0_off", "0 items, untraced"),
+            *_cpu_wall("tracing_0_on", "0 items, traced"),
+            *_cpu_wall("tracing_1000_off", "1,000 items, untraced"),
+            *_cpu_wall("tracing_1000_on", "1,000 items, traced"),
+            Metric("tracing_0_ratio", "traced ÷ untraced at 0 items (CPU)", "×"),
+            Metric(
+                "tracing_1000_ratio",
+                "traced ÷ untraced at 1,000 items (CPU)",
+                "×",
+                (Target("3× untraced", limit=lambda p: 3.0),),
+            ),
+        ),
+        full={"sizes": [0, 1000], "turns": 10, "runs": 10, "warmup": 2},
+        quick={"sizes": [0, 1000], "turns": 3, "runs": 2, "warmup": 1},
+        rounds=3,
+        notes=(SCALING_NOTE,),
+    ),
+    Scenario(
+        11,
+        "scaling_streaming",
+        "Scaling: streamed vs not",
+        "The 10-turn run of scenario 1, through the plain API and through the streaming API "
+        "(drusilla `Runner.run_streamed` + `stream_events()`, Agents SDK `Runner.run_streamed` "
+        "+ `stream_events()`, Pydantic AI `run_stream`), the in-process model streaming each "
+        "reply as one event.",
+        (*_cpu_wall("plain", "plain"), *_cpu_wall("streamed", "streamed")),
+        full={"turns": 10, "runs": 20, "warmup": 2},
+        quick={"turns": 3, "runs": 2, "warmup": 1},
+        rounds=3,
+        notes=(SCALING_NOTE,),
+    ),
+    Scenario(
+        12,
+        "scaling_parallel",
+        "Scaling: parallel swords",
+        "One turn asks for 1, 10, 100 or 1,000 parallel calls of the async `ping` tool, the "
+        "next turn answers: CPU and wall time of the whole two-turn run (not per turn). "
+        "`parallel_extra_call`: what each call beyond the first costs, as a share of a bare "
+        "turn (half the one-call run): (run(1,000) − run(1)) ÷ 999 ÷ (run(1) ÷ 2), CPU.",
+        (
+            *(
+                m
+                for size in PARALLEL_SIZES
+                for m in (
+                    Metric(f"parallel_{size}_cpu", f"{size} calls: CPU per run", "µs"),
+                    Metric(
+                        f"parallel_{size}_wall", f"{size} calls: wall per run", "µs", summary=False
+                    ),
+                )
+            ),
+            Metric(
+                "parallel_extra_call",
+                "each extra call ÷ a bare turn (CPU)",
+                "×",
+                (Target("0.35 of a turn", limit=lambda p: 0.35),),
+            ),
+        ),
+        full={"sizes": list(PARALLEL_SIZES), "runs": 10, "warmup": 2},
+        quick={"sizes": [1, 10], "runs": 2, "warmup": 1},
+        rounds=3,
+        notes=(SCALING_NOTE,),
+    ),
+    Scenario(
+        13,
+        "batch_throughput",
+        "Batch throughput over HTTP",
+        "10,000 one-turn runs, 100 at a time, against the local OpenAI-protocol server (its own "
+        "process) answering every call after 50 ms. drusilla runs them with `Runner.run_batch` "
+        "(results in input order, errors per input, usage summed); a peer, which has no batch "
+        "API, with the usual hand-written `asyncio.gather` over a semaphore around its own runs. "
+        "Beside it, in the same process and rotating order, the same hand-written loop over "
+        "the bare `openai` client, typed (`chat.completions.create`) and transport only. "
+        "Against the ideal (10,000 × 50 ms ÷ 100 = 5 s: the server busy with 100 calls at every "
+        "moment) and against the typed bare loop, round by round.",
+        (
+            Metric("batch_wall", "wall time", "ms"),
+            Metric(
+                "batch_vs_loop",
+                "÷ hand-written loop over the bare client",
+                "×",
+                (Target("within 10 % of the bare loop", limit=lambda p: 1.1),),
+            ),
+            Metric("batch_vs_ideal", "÷ ideal", "×"),
+            Metric("batch_typed_wall", "bare client loop, typed", "ms"),
+            Metric("batch_transport_wall", "bare client loop, transport only", "ms"),
+            Metric("batch_cpu", "CPU per run", "µs", summary=False),
+            Metric("batch_typed_cpu", "bare client, typed: CPU per run", "µs", summary=False),
+            Metric(
+                "batch_transport_cpu", "bare client, transport: CPU per run", "µs", summary=False
+            ),
+        ),
+        full={"runs": 10000, "concurrency": 100, "latency_ms": 50.0, "repeats": 1, "warmup": 0},
+        quick={"runs": 20, "concurrency": 5, "latency_ms": 5.0, "repeats": 1, "warmup": 0},
+        rounds=1,
+        notes=(
+            SERVER_NOTE,
+            "`server_bound_ms` is the least the server alone allows: the ideal, or its own CPU "
+            "for 10,000 requests on its one core, whichever is longer. On 2 cores the client's "
+            "CPU per request (see scenario 4) keeps every contender well above the ideal; the "
+            "target is therefore the distance to the hand-written loop on the same client.",
+        ),
     ),
 )
 

@@ -138,6 +138,7 @@ def _rotated(items: list[str], by: int) -> list[str]:
 
 
 def _record(results: dict[str, Any], key: str, outcomes: list[dict[str, Any]]) -> None:
+    results["machine"].setdefault("job_loads", []).append(round(os.getloadavg()[0], 2))
     for outcome in outcomes:
         entry = results["scenarios"][outcome["scenario"]]["frameworks"][key]
         if "error" in outcome:

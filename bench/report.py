@@ -110,6 +110,33 @@ def _title(key: str) -> str:
     return FRAMEWORKS[key].title
 
 
+def highest_load(document: Mapping[str, Any]) -> float:
+    """The highest 1-minute load average recorded: at the start, after each job, at the end."""
+    machine = document["machine"]
+    loads = [machine["load_average"][0], *machine.get("job_loads", [])]
+    if machine.get("load_average_end"):
+        loads.append(machine["load_average_end"][0])
+    return float(max(loads))
+
+
+def refusal(document: Mapping[str, Any]) -> str | None:
+    """Why the page must not be published from these results, or None.
+
+    A run that shared the machine with more runnable work than it has cores was preempted at
+    random: its wall times (and the ratios between a short run and a long one) say more about
+    the scheduler than about the frameworks.
+    """
+    machine = document["machine"]
+    cores = machine.get("usable_cores") or machine.get("logical_cores") or 1
+    load = highest_load(document)
+    if load > cores:
+        return (
+            f"the 1-minute load average reached {load:.2f} on {cores} usable core(s) during "
+            "the run; measure on a quiet machine (load at most the core count)"
+        )
+    return None
+
+
 # --- markdown --------------------------------------------------------------------------------
 
 
@@ -224,6 +251,11 @@ def _method() -> list[str]:
         "drusilla's first `@sword` 0.35 s slower and its process 23 MiB larger.",
         "- Medians with the interquartile range (p25–p75) and the extremes; ratios are "
         "drusilla's median divided by the peer's.",
+        "- Per-turn figures are given in CPU time of the framework's process (all threads) "
+        "beside wall time: a busy machine preempts a long run more often than a short one, "
+        "which skews wall-time ratios but not CPU time. Each job's 1-minute load average "
+        "(start → end) is listed with its figures, and the page is only published from a run "
+        "whose load average never went above the number of usable cores.",
         "",
     ]
 

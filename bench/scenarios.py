@@ -146,9 +146,10 @@ async def turn_overhead(framework: Framework, *, turns: int, runs: int, warmup: 
     for kind in ("async", "sync"):
         counter = Counter()
         agent = framework.agent(Script(reply), [ping_tools(counter)[kind]])
-        times = await timed_runs(framework, agent, runs, warmup)
+        measured = await cpu_and_wall(lambda a=agent: framework.run(a, PROMPT), runs, warmup, turns)
         _check_calls(counter, (runs + warmup) * (turns - 1), f"turn_overhead[{kind}]")
-        samples[f"turn_{kind}"] = [t / turns * 1000 for t in times]
+        samples[f"turn_{kind}"] = [t / 1000 for t in measured["wall"]]
+        samples[f"turn_{kind}_cpu"] = [t / 1000 for t in measured["cpu"]]
     return Outcome(samples, {"turns": turns, "tool_calls_per_run": turns - 1})
 
 
@@ -330,6 +331,101 @@ async def concurrent_runs(
     )
 
 
+# --- scenario 13: batch throughput --------------------------------------------------------------
+
+
+async def batch_throughput(
+    framework: Framework,
+    *,
+    runs: int,
+    concurrency: int,
+    latency_ms: float,
+    repeats: int,
+    warmup: int,
+) -> Outcome:
+    """`runs` one-turn runs, `concurrency` at a time, against the server answering after
+    `latency_ms`: the framework's batch (drusilla `Runner.run_batch`; a peer, having none, the
+    usual `asyncio.gather` over a semaphore around its own runs) beside the same hand-written
+    loop over the bare `openai` client, typed and transport only, in rotating order.
+
+    The ideal is runs × latency ÷ concurrency: the server busy with `concurrency` calls at
+    every moment. `batch_vs_loop` is the framework's wall time ÷ the typed bare loop's, round
+    by round (the issue's target: within 10 %).
+    """
+    from .bare import BareClient
+
+    rounds = warmup + repeats
+    spec = {"kind": "concurrent", "turns": 1, "latency": latency_ms / 1000}
+    spec["requests"] = 3 * rounds * runs
+    prompts = [f"{PROMPT} #{i}" for i in range(runs)]
+    batch = getattr(framework, "batch", None)
+
+    async def semaphore_loop(run_one: Callable[[str], Awaitable[str]]) -> list[str]:
+        slots = asyncio.Semaphore(concurrency)
+
+        async def one(prompt: str) -> str:
+            async with slots:
+                return await run_one(prompt)
+
+        return await asyncio.gather(*(one(prompt) for prompt in prompts))
+
+    def timed(start: Callable[[], Awaitable[list[str]]]) -> Contender:
+        async def measure() -> dict[str, float]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            outputs = await start()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            assert len(outputs) == runs
+            for output in outputs:
+                _check_final(output)
+            return {"wall": wall * 1000, "cpu": cpu / runs * 1e6}
+
+        return measure
+
+    async def no_tools() -> str:
+        raise AssertionError("the batch scenario's model never calls a tool")
+
+    with ServerProcess(spec) as server:
+        agent = framework.http_agent(server.base_url, [])
+        bare = BareClient(server.base_url)
+        own = (
+            (lambda: batch(agent, prompts, concurrency))
+            if batch is not None
+            else (lambda: semaphore_loop(lambda prompt: framework.run(agent, prompt)))
+        )
+        try:
+            samples = await _rotating(
+                {
+                    "batch": timed(own),
+                    "batch_typed": timed(
+                        lambda: semaphore_loop(lambda p: bare.run_typed(p, no_tools))
+                    ),
+                    "batch_transport": timed(
+                        lambda: semaphore_loop(lambda p: bare.run_transport(p, no_tools))
+                    ),
+                },
+                rounds,
+                warmup,
+            )
+        finally:
+            await bare.aclose()
+    walls = zip(samples["batch_wall"], samples["batch_typed_wall"], strict=True)
+    samples["batch_vs_loop"] = [mine / loop for mine, loop in walls]
+    ideal_ms = runs * latency_ms / concurrency
+    samples["batch_vs_ideal"] = [wall / ideal_ms for wall in samples["batch_wall"]]
+    server_cpu = server.report["cpu_seconds"] / spec["requests"]
+    return Outcome(
+        samples,
+        {
+            "runs": runs,
+            "concurrency": concurrency,
+            "latency_ms": latency_ms,
+            "ideal_ms": round(ideal_ms, 1),
+            "server_cpu_us_per_request": round(server_cpu * 1e6),
+            "server_bound_ms": round(max(ideal_ms, runs * server_cpu * 1000)),
+        },
+    )
+
+
 # --- scenario 5: streaming overhead per delta ----------------------------------------------------
 
 
@@ -382,10 +478,226 @@ async def stream_deltas(framework: Framework, *, deltas: int, repeats: int, warm
     return Outcome(samples, {"deltas": deltas, "deltas_seen": seen["framework"]})
 
 
+# --- scaling: how each cost grows, in CPU time and wall time per turn ---------------------------
+
+RunOnce = Callable[[], Awaitable[str]]
+
+
+async def cpu_and_wall(
+    run_once: RunOnce, runs: int, warmup: int, per: int
+) -> dict[str, list[float]]:
+    """CPU time (of the whole process, every thread) and wall time of each of `runs` runs
+    after `warmup` untimed ones, divided by `per` (turns or calls), in µs. CPU time is what a
+    busy machine cannot inflate by preempting the process; wall time is reported beside it."""
+    for _ in range(warmup):
+        _check_final(await run_once())
+    cpu_samples, wall_samples = [], []
+    for _ in range(runs):
+        cpu, wall = time.process_time(), time.perf_counter()
+        output = await run_once()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        _check_final(output)
+        cpu_samples.append(cpu / per * 1e6)
+        wall_samples.append(wall / per * 1e6)
+    return {"cpu": cpu_samples, "wall": wall_samples}
+
+
+def _pinging(turns: int) -> Callable[[int], Reply]:
+    """Turns 1..turns-1 call `ping` once, the last turn answers."""
+    return lambda seen: (ToolCall("ping", f'{{"n": {seen}}}'),) if seen < turns - 1 else FINAL
+
+
+def _put(samples: Samples, prefix: str, measured: dict[str, list[float]]) -> None:
+    for suffix, values in measured.items():
+        samples[f"{prefix}_{suffix}"] = values
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+async def scaling_history(
+    framework: Framework, *, sizes: list[int], turns: int, runs: int, warmup: int
+) -> Outcome:
+    """A `turns`-turn run (one `ping` per turn but the last) after `size` history items."""
+    from .adapters.base import history
+
+    samples: Samples = {}
+    for size in sizes:
+        counter = Counter()
+        agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
+        earlier = history(size)
+        measured = await cpu_and_wall(
+            lambda a=agent, e=earlier: framework.run(a, PROMPT, history=e), runs, warmup, turns
+        )
+        _check_calls(counter, (runs + warmup) * (turns - 1), f"history {size}")
+        _put(samples, f"history_{size}", measured)
+    return Outcome(samples, {"turns": turns})
+
+
+def many_tools(counter: Counter, count: int) -> list[Callable[..., Any]]:
+    """`count` async tools ping0, ping1, ...: only ping0 is called."""
+    tools = []
+    for index in range(count):
+
+        async def ping(n: int) -> str:
+            """Answer a ping.
+
+            Args:
+                n: The ping's number.
+            """
+            counter.add()
+            return f"pong {n}"
+
+        ping.__name__ = ping.__qualname__ = f"ping{index}"
+        tools.append(ping)
+    return tools
+
+
+async def scaling_swords(
+    framework: Framework, *, sizes: list[int], turns: int, runs: int, warmup: int
+) -> Outcome:
+    """A `turns`-turn run calling `ping0` on an agent offering `size` tools."""
+
+    def reply(seen: int) -> Reply:
+        return (ToolCall("ping0", f'{{"n": {seen}}}'),) if seen < turns - 1 else FINAL
+
+    samples: Samples = {}
+    for size in sizes:
+        counter = Counter()
+        agent = framework.agent(Script(reply), many_tools(counter, size))
+        measured = await cpu_and_wall(lambda a=agent: framework.run(a, PROMPT), runs, warmup, turns)
+        _check_calls(counter, (runs + warmup) * (turns - 1), f"swords {size}")
+        _put(samples, f"swords_{size}", measured)
+    return Outcome(samples, {"turns": turns})
+
+
+async def scaling_sessions(
+    framework: Framework, *, turns: int, runs: int, warmup: int, big: int
+) -> Outcome:
+    """The same run with no session, an in-memory one, a file one, and a file one already
+    holding `big` items; every run of a kind appends to the same session."""
+    import tempfile
+
+    from .adapters.base import Unsupported, history
+
+    samples: Samples = {}
+    facts: dict[str, Any] = {"turns": turns}
+    counter = Counter()
+    agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
+    with tempfile.TemporaryDirectory(prefix="bench-session-") as tmp:
+        for kind in ("none", "memory", "file", "file_big"):
+            session = None
+            if kind != "none":
+                try:
+                    session = await framework.session(
+                        "memory" if kind == "memory" else "file",
+                        f"{tmp}/{kind}.db",
+                        history(big) if kind == "file_big" else [],
+                    )
+                except Unsupported as exc:
+                    facts["sessions"] = f"n/a: {exc}"
+                    break
+            measured = await cpu_and_wall(
+                lambda s=session: framework.run(agent, PROMPT, session=s), runs, warmup, turns
+            )
+            _put(samples, f"session_{kind}", measured)
+    if "session_file_cpu" in samples:
+        samples["session_file_ratio"] = [
+            _median(samples["session_file_cpu"]) / _median(samples["session_none_cpu"])
+        ]
+    return Outcome(samples, facts)
+
+
+async def scaling_tracing(
+    framework: Framework, *, sizes: list[int], turns: int, runs: int, warmup: int
+) -> Outcome:
+    """The same run after `size` history items, untraced and traced to a JSON Lines file."""
+    import tempfile
+
+    from .adapters.base import history
+
+    samples: Samples = {}
+    counter = Counter()
+    agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
+    with tempfile.TemporaryDirectory(prefix="bench-trace-") as tmp:
+        for size in sizes:
+            earlier = history(size)
+            for traced in (False, True):
+                framework.trace_to(f"{tmp}/trace-{size}.jsonl" if traced else None)
+                try:
+                    measured = await cpu_and_wall(
+                        lambda e=earlier: framework.run(agent, PROMPT, history=e),
+                        runs,
+                        warmup,
+                        turns,
+                    )
+                finally:
+                    framework.trace_to(None)
+                _put(samples, f"tracing_{size}_{'on' if traced else 'off'}", measured)
+            samples[f"tracing_{size}_ratio"] = [
+                _median(samples[f"tracing_{size}_on_cpu"])
+                / _median(samples[f"tracing_{size}_off_cpu"])
+            ]
+    return Outcome(samples, {"turns": turns})
+
+
+async def scaling_streaming(framework: Framework, *, turns: int, runs: int, warmup: int) -> Outcome:
+    """The same run, plain and through the streaming API (in-process model)."""
+    counter = Counter()
+    agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
+    samples: Samples = {}
+    _put(
+        samples,
+        "plain",
+        await cpu_and_wall(lambda: framework.run(agent, PROMPT), runs, warmup, turns),
+    )
+    _put(
+        samples,
+        "streamed",
+        await cpu_and_wall(lambda: framework.run_streamed(agent, PROMPT), runs, warmup, turns),
+    )
+    return Outcome(samples, {"turns": turns})
+
+
+async def scaling_parallel(
+    framework: Framework, *, sizes: list[int], runs: int, warmup: int
+) -> Outcome:
+    """One turn asking for `size` parallel `ping` calls, then the answer: CPU and wall time of
+    the two-turn run; and what each call beyond the first costs, as a share of a bare turn
+    (half the one-call run)."""
+    samples: Samples = {}
+    for size in sizes:
+
+        def reply(seen: int, size: int = size) -> Reply:
+            calls = tuple(ToolCall("ping", f'{{"n": {n}}}') for n in range(size))
+            return calls if seen == 0 else FINAL
+
+        counter = Counter()
+        agent = framework.agent(Script(reply), [ping_tools(counter)["async"]])
+        measured = await cpu_and_wall(lambda a=agent: framework.run(a, PROMPT), runs, warmup, 1)
+        _check_calls(counter, (runs + warmup) * size, f"parallel {size}")
+        _put(samples, f"parallel_{size}", measured)
+    smallest, largest = min(sizes), max(sizes)
+    if largest > smallest:
+        one = _median(samples[f"parallel_{smallest}_cpu"])
+        many = _median(samples[f"parallel_{largest}_cpu"])
+        samples["parallel_extra_call"] = [(many - one) / (largest - smallest) / (one / 2)]
+    return Outcome(samples, {})
+
+
 SCENARIOS: dict[str, Callable[..., Awaitable[Outcome]]] = {
     "turn_overhead": turn_overhead,
     "parallel_tools": parallel_tools,
     "concurrent_runs": concurrent_runs,
+    "batch_throughput": batch_throughput,
     "stream_deltas": stream_deltas,
     "waiting_runs": waiting_runs,
+    "scaling_history": scaling_history,
+    "scaling_swords": scaling_swords,
+    "scaling_sessions": scaling_sessions,
+    "scaling_tracing": scaling_tracing,
+    "scaling_streaming": scaling_streaming,
+    "scaling_parallel": scaling_parallel,
 }

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import traceback
 from typing import Any
 
@@ -27,6 +28,7 @@ def run_jobs(framework_key: str, jobs: list[dict[str, Any]]) -> list[dict[str, A
     framework = FRAMEWORKS[framework_key].load()
     results = []
     for job in jobs:
+        load_start = os.getloadavg()[0]
         try:
             outcome = asyncio.run(_measure(framework, job))
         except Exception as exc:
@@ -38,6 +40,8 @@ def run_jobs(framework_key: str, jobs: list[dict[str, Any]]) -> list[dict[str, A
                 }
             )
             continue
+        # The load average goes with every figure: a page measured on a busy machine says so.
+        outcome.facts["load_1min"] = f"{load_start:.2f} → {os.getloadavg()[0]:.2f}"
         results.append(
             {"scenario": job["scenario"], "samples": outcome.samples, "facts": outcome.facts}
         )

@@ -111,7 +111,7 @@ async def main(argv: list[str] | None = None) -> int:
         if not args.offline:
             await stream_jokes(jokester(), prompt)
             return 0
-        from drusilla.models.openai_chat import OpenAIChatModel
+        from drusilla import OpenAIChatModel
         from drusilla.testing import OpenAIServer
 
         async with OpenAIServer(*OFFLINE_REPLAY, stream_delay=args.delay) as server:

@@ -9,22 +9,31 @@ def add(a: int, b: int) -> int:
 
 agent = Agent("calculator", instructions="Use your swords.", swords=[add])
 print(Runner.run_sync(agent, "What is 2 + 3?").final_output)
+
+Everything a user needs is importable from here (`__all__`); the test kit is `drusilla.testing`,
+tracing `drusilla.tracing`. Other modules are internal. The OpenAI models load on first access,
+so `import drusilla` does not import `openai`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .agents.agent import Agent
+from .agents.output import json_from_text
 from .models.interface import (
     Model,
     ModelProvider,
     ModelRequest,
     ModelResponse,
+    ModelStreamEvent,
     ReasoningDelta,
+    ResponseDone,
     SwordCallDelta,
     TextDelta,
 )
+from .models.profiles import ModelProfile, profile_for, register_profile, unregister_profiles
 from .models.settings import ModelSettings
-from .models.usage import Usage
+from .runners.batch_items import BatchItem, BatchResult
 from .runners.config import RunConfig
-from .runners.context import RunContextWrapper, SwordContext
 from .runners.events import (
     AgentUpdatedStreamEvent,
     RawResponseEvent,
@@ -41,7 +50,8 @@ from .runners.items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
-from .runners.result import RunResult
+from .runners.ray_batch import RayCluster
+from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
 from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
@@ -61,8 +71,10 @@ from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import (
     InputShield,
     InputShieldResult,
+    InputShieldTripwireTriggered,
     OutputShield,
     OutputShieldResult,
+    OutputShieldTripwireTriggered,
     ShieldResult,
     input_shield,
     output_shield,
@@ -76,26 +88,59 @@ from .tools.swords import (
     sword,
 )
 from .tracing.records import RunObserver
+from .util.context import RunContextWrapper, SwordContext
 from .util.errors import (
-    InputShieldTripwireTriggered,
     MaxTurnsError,
     ModelBehaviorError,
     ModelError,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
     RunnerError,
     RunTimeoutError,
     SwordError,
     UserError,
 )
+from .util.settings import get_settings, reload_settings
+from .util.usage import Usage
+from .util.version import __version__
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from .models.openai_chat import OpenAIChatModel
+    from .models.openai_provider import Endpoint, OpenAIProvider
+    from .models.openai_responses import OpenAIResponsesModel
+    from .util.settings import Settings
+
+_LAZY = {
+    "OpenAIChatModel": "openai_chat",
+    "OpenAIResponsesModel": "openai_responses",
+    "OpenAIProvider": "openai_provider",
+    "Endpoint": "openai_provider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The OpenAI models and provider, imported on first access (they import `openai`), and
+    `Settings` (pydantic-settings)."""
+    if name == "Settings":  # a pydantic-settings class, built on first use (util/settings.py)
+        from .util import settings
+
+        return settings.Settings
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drusilla' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".models.{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "STATE_VERSION",
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
+    "BatchItem",
+    "BatchResult",
+    "Endpoint",
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",
@@ -111,10 +156,15 @@ __all__ = [
     "Model",
     "ModelBehaviorError",
     "ModelError",
+    "ModelProfile",
     "ModelProvider",
     "ModelRequest",
     "ModelResponse",
     "ModelSettings",
+    "ModelStreamEvent",
+    "OpenAIChatModel",
+    "OpenAIProvider",
+    "OpenAIResponsesModel",
     "Orb",
     "OrbCallItem",
     "OrbInputData",
@@ -123,8 +173,10 @@ __all__ = [
     "OutputShieldResult",
     "OutputShieldTripwireTriggered",
     "RawResponseEvent",
+    "RayCluster",
     "ReasoningDelta",
     "ReasoningItem",
+    "ResponseDone",
     "RunCharms",
     "RunConfig",
     "RunContextWrapper",
@@ -140,6 +192,7 @@ __all__ = [
     "RunnerError",
     "SQLiteSession",
     "Session",
+    "Settings",
     "ShieldResult",
     "StopAtSwords",
     "StreamEvent",
@@ -156,9 +209,16 @@ __all__ = [
     "TextDelta",
     "Usage",
     "UserError",
+    "__version__",
+    "get_settings",
     "input_shield",
+    "json_from_text",
     "orb",
     "output_shield",
+    "profile_for",
+    "register_profile",
+    "reload_settings",
     "remove_all_swords",
     "sword",
+    "unregister_profiles",
 ]

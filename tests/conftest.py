@@ -69,3 +69,11 @@ def script(request: pytest.FixtureRequest) -> Iterator[Callable[..., Model]]:
             yield make
     for model in made:
         model.assert_all_used()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record",
+        action="store_true",
+        help="tests/conformance: write the real servers' exchanges to tests/fixtures/recorded/",
+    )

@@ -10,7 +10,15 @@ from drusilla import Agent, ModelRequest, ModelResponse, Runner, Usage, sword
 from drusilla.models.interface import ModelStreamEvent, ResponseDone
 from drusilla.models.items import InputItem, assistant_message, function_call
 
-from .base import INSTRUCTIONS, MAX_TURNS, Script, call_id
+from .base import (
+    INSTRUCTIONS,
+    MAX_TURNS,
+    History,
+    Script,
+    call_id,
+    message_dicts,
+    results_this_run,
+)
 
 
 class ScriptModel:
@@ -25,7 +33,7 @@ class ScriptModel:
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         if self.script.wait is not None:
             await self.script.wait()
-        seen = sum(1 for item in request.input if item.get("type") == "function_call_output")
+        seen = results_this_run(request.input)
         reply = self.script.reply(seen)
         output: list[InputItem]
         if isinstance(reply, str):
@@ -58,9 +66,42 @@ class Drusilla:
             swords=[sword(tool) for tool in tools],
         )
 
-    async def run(self, agent: Any, prompt: str) -> str:
-        result = await Runner.run(agent, prompt, max_turns=MAX_TURNS)
+    async def run(
+        self, agent: Any, prompt: str, *, history: History = (), session: Any = None
+    ) -> str:
+        given: Any = prompt
+        if history:
+            given = [*message_dicts(history), {"role": "user", "content": prompt}]
+        result = await Runner.run(agent, given, max_turns=MAX_TURNS, session=session)
         return str(result.final_output)
+
+    async def batch(self, agent: Any, prompts: list[str], concurrency: int) -> list[str]:
+        """Scenario 13: drusilla's own batch (peers have none; they get a semaphore loop)."""
+        result = await Runner.run_batch(
+            agent, prompts, concurrency=concurrency, max_turns=MAX_TURNS, progress=False
+        )
+        for item in result.failures:
+            raise AssertionError(f"batch input {item.index} failed: {item.error}")
+        return [str(output) for output in result.final_outputs]
+
+    async def run_streamed(self, agent: Any, prompt: str) -> str:
+        result = await Runner.run_streamed(agent, prompt, max_turns=MAX_TURNS)
+        async for _ in result.stream_events():
+            pass
+        return str(result.final_output)
+
+    async def session(self, kind: str, path: str, items: History) -> Any:
+        from drusilla import SQLiteSession
+
+        session = SQLiteSession("bench", ":memory:" if kind == "memory" else path)
+        if items:
+            await session.add_items([{"role": role, "content": text} for role, text in items])
+        return session
+
+    def trace_to(self, path: str | None) -> None:
+        from drusilla.tracing import JSONLTraceExporter, set_trace_processors
+
+        set_trace_processors([] if path is None else [JSONLTraceExporter(path)])
 
     async def stream(self, agent: Any, prompt: str) -> list[str]:
         result = await Runner.run_streamed(agent, prompt, max_turns=MAX_TURNS)

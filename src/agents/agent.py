@@ -10,20 +10,24 @@ from typing import TYPE_CHECKING, Any, Generic, TypeAlias
 
 from ..models.interface import Model
 from ..models.settings import ModelSettings
-from ..runners.context import RunContextWrapper, TContext
 from ..tools.charms import AgentCharms
 from ..tools.mcp import MCPServer
 from ..tools.orbs import Orb
 from ..tools.shields import InputShield, OutputShield
 from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
+from ..util.context import RunContextWrapper, TContext
 from ..util.errors import UserError
 from ..util.peer_names import hint_peer_keywords
+from .as_sword import agent_as_sword
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for
 
 if TYPE_CHECKING:
     from ..runners.result import RunResult
+
+__all__ = ["Agent", "Instructions"]
+
 
 Instructions: TypeAlias = (
     str | Callable[[RunContextWrapper[Any], "Agent[Any]"], str | Awaitable[str]] | None
@@ -150,9 +154,9 @@ class Agent(Generic[TContext]):
         The nested run shares the caller's context object and run config, runs inside the
         caller's trace, and its usage is added to the caller's.
         """
-        from .as_sword import agent_as_sword
-
-        return agent_as_sword(self, name, description, output_extractor)
+        sword = agent_as_sword(self, name, description, output_extractor)
+        sword.nested_agent = self  # so a saved run finds the agent again by name
+        return sword
 
 
 def _accepts_two_arguments(fn: Callable[..., Any]) -> bool:

@@ -1,21 +1,51 @@
-"""An agent used as a sword: the calling model sends `input`, a nested run answers."""
+"""An agent used as a sword: the calling model sends `input`, a nested run answers.
+
+The runner sits above the agents, so this module does not import it: the runner registers how
+to run a nested agent (`register_nested_run`, called by runners/run.py when it is imported).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from ..runners.context import SwordContext, resuming_runs
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
-from ..util.concurrency import maybe_await
+from ..util.context import SwordContext
 from ..util.errors import UserError
+from .structured_input import InputSchema
 
 if TYPE_CHECKING:
-    from ..models.usage import Usage
     from ..runners.result import RunResult
-    from .agent import Agent
+
+__all__ = ["NestedRun", "agent_as_sword", "register_nested_run"]
+
+NestedRun: TypeAlias = Callable[..., Awaitable[Any]]
+"""`(agent, ctx, read_input, output_extractor) -> the sword's output`: runs the agent (or resumes
+its saved run); `read_input()` parses the model's arguments (runners/nested.py)."""
+
+_nested_run: NestedRun | None = None
+
+
+class SwordAgent(Protocol):
+    """What an agent-sword reads of its `Agent` (agent.py imports this module, not the reverse)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def orb_description(self) -> str | None: ...
+
+    @property
+    def input_schema(self) -> InputSchema | None: ...
+
+
+def register_nested_run(run: NestedRun) -> None:
+    """Set how an agent-sword runs its agent (runners/run.py registers it)."""
+    global _nested_run
+    _nested_run = run
+
 
 _INPUT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -25,8 +55,15 @@ _INPUT_SCHEMA: dict[str, Any] = {
 }
 
 
+@dataclass(eq=False)
+class AgentSword(Sword):
+    """A sword whose call is a nested run of `nested_agent` (made by `Agent.as_sword`)."""
+
+    output_extractor: Callable[[RunResult], str | Awaitable[str]] | None = None
+
+
 def agent_as_sword(
-    agent: Agent[Any],
+    agent: SwordAgent,
     name: str | None,
     description: str | None,
     output_extractor: Callable[[RunResult], str | Awaitable[str]] | None,
@@ -37,58 +74,26 @@ def agent_as_sword(
     if typed is not None and typed.json_schema.get("type") != "object":
         typed = None  # a non-object input type: the model sends it as JSON text in "input"
 
-    async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
-        from ..runners.run import Runner
-        from ..runners.state import PendingRun
-
-        saved = (resuming_runs.get() or {}).pop(ctx.call_id, None)
-        if saved is not None:  # this call's nested run waited for approvals: continue it
-            before = dataclasses.replace(saved.usage)
-            resumed = await Runner.run(agent, saved, context=ctx.context, run_config=ctx.run_config)
-            _add_since(ctx.usage, resumed.usage, before)
-            if resumed.interruptions:
-                return PendingRun(resumed.to_state())
-            return await _output(resumed)
-
+    def read_input(arguments: str) -> Any:
         args = parse_arguments_json(arguments)
-        run_input: Any
         if typed is not None:
             try:
-                run_input = typed.items_for(agent.name, args)
+                return typed.items_for(agent.name, args)
             except UserError as exc:
                 raise SwordArgumentsError(str(exc)) from None
-        elif not isinstance(args, dict) or not isinstance(args.get("input"), str):
+        if not isinstance(args, dict) or not isinstance(args.get("input"), str):
             raise SwordArgumentsError('expected {"input": "<request for the agent>"}')
-        else:
-            run_input = args["input"]
-        result = await Runner.run(agent, run_input, context=ctx.context, run_config=ctx.run_config)
-        ctx.usage.add(result.usage)
-        if result.interruptions:
-            return PendingRun(result.to_state())
-        return await _output(result)
+        return args["input"]
 
-    async def _output(result: RunResult) -> Any:
-        if output_extractor is not None:
-            return await maybe_await(output_extractor(result))
-        return result.final_output
+    async def invoke(ctx: SwordContext[Any], arguments: str) -> Any:
+        if _nested_run is None:
+            raise UserError("An agent used as a sword runs inside a Runner run; use Runner.run.")
+        return await _nested_run(agent, ctx, lambda: read_input(arguments), output_extractor)
 
-    return Sword(
+    return AgentSword(
         name=name or snake_case(agent.name),
         description=description or agent.orb_description or f"Ask the {agent.name} agent.",
         params_json_schema=typed.json_schema if typed is not None else _INPUT_SCHEMA,
         on_invoke=invoke,
-        nested_agent=agent,
+        output_extractor=output_extractor,
     )
-
-
-def _add_since(total: Usage, now: Usage, before: Usage) -> None:
-    """Add to `total` what a resumed nested run used since `before` (the rest was counted)."""
-    for name in (
-        "requests",
-        "input_tokens",
-        "output_tokens",
-        "total_tokens",
-        "reasoning_tokens",
-        "cached_tokens",
-    ):
-        setattr(total, name, getattr(total, name) + getattr(now, name) - getattr(before, name))

@@ -17,13 +17,25 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..models.interface import OutputSpec, SwordSpec
 from ..models.reasoning import CLOSE_TAG, split_think_tags
-from ..util.errors import UserError, message
+from ..util.errors import UserError
 from ..util.json_schema import (
     StrictOutputSchema,
     apply_null_defaults,
     drop_titles,
     strict_output_schema,
 )
+from ..util.messages import message
+
+__all__ = [
+    "FINAL_OUTPUT_SWORD",
+    "WRAPPER_KEY",
+    "OutputSchema",
+    "OutputValidationError",
+    "json_from_text",
+    "json_schema_validator",
+    "output_schema_for",
+]
+
 
 WRAPPER_KEY = "response"
 FINAL_OUTPUT_SWORD = "final_result"

@@ -21,12 +21,16 @@ from ..models.profiles import model_profile
 from ..models.settings import OutputMode
 from .output import OutputSchema
 
+__all__ = ["AUTO_MODES", "OutputPlan", "ResolvedOutputMode", "plan_output", "resolve_output_mode"]
+
+
 ResolvedOutputMode: TypeAlias = Literal["json_schema", "sword", "json_instructions", "json_object"]
 
 AUTO_MODES: dict[str | None, ResolvedOutputMode] = {
     "openai": "json_schema",
     "ollama": "json_schema",
     "vllm": "json_schema",
+    "llama.cpp": "json_schema",  # sent as llama.cpp's json_object + schema (its dialect)
     "deepseek": "json_object",  # DeepSeek's API has JSON output but no json_schema
     "openai-compatible": "json_instructions",  # unknown server: the prompt works everywhere
     None: "json_schema",  # not an OpenAI-protocol client (ScriptedModel, your own Model)

@@ -18,6 +18,8 @@ from ..models.items import InputItem, user_message
 from ..util.errors import UserError
 from ..util.json_schema import drop_titles
 
+__all__ = ["InputSchema", "input_schema_for"]
+
 
 @dataclass(eq=False)
 class InputSchema:

@@ -25,6 +25,8 @@ from ..models.items import InputItem, reasoning_item
 from ..models.profiles import model_profile
 from ..models.settings import ModelSettings
 
+__all__ = ["ThinkingCall", "as_thinking", "thinks_natively"]
+
 
 def thinks_natively(model: Any, settings: ModelSettings) -> bool:
     """Whether one call suffices: the model reasons and its thinking is not switched off."""

@@ -2,8 +2,10 @@
 
     drusilla run FILE_OR_MODULE[:AGENT] "input"   [--model M] [--base-url URL] [--json]
     drusilla chat FILE_OR_MODULE[:AGENT]          [--session ID] [--db PATH]
+    drusilla batch FILE_OR_MODULE[:AGENT] IN.jsonl -o OUT.jsonl [--concurrency N] [--ray [ADDR]]
     drusilla demo [EXAMPLE ...]                   [--offline | --online] [--list]
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
+    drusilla runs list | approve RUN CALL | reject RUN CALL [--message M]   [--db URL]
 
 Exit codes: 0 done, 1 failed (one line on stderr says why), 2 the command line was wrong.
 Each command lives in its own module with an `add_<name>_command(commands)` function that builds
@@ -68,10 +70,12 @@ def _silence_stdout() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from ..util.version import __version__
+    from .batch import add_batch_command
     from .chat import add_chat_command
     from .demo import add_demo_command
     from .run import add_run_command
+    from .runs import add_runs_command
     from .trace import add_trace_command
 
     parser = argparse.ArgumentParser(
@@ -84,8 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     add_run_command(commands)
     add_chat_command(commands)
+    add_batch_command(commands)
     add_demo_command(commands)
     add_trace_command(commands)
+    add_runs_command(commands)
     return parser
 
 

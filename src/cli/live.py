@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from ..models.interface import ReasoningDelta, TextDelta
-from ..models.usage import Usage
 from ..runners.events import RawResponseEvent, RunItemStreamEvent, StreamEvent
 from ..runners.items import OrbOutputItem, SwordCallItem, SwordCallOutputItem
 from ..tracing.jsonable import known_secrets, to_jsonable
+from ..util.usage import Usage
 
 Block = Literal["text", "reasoning"]
 _ARGUMENTS_WIDTH = 100
@@ -158,9 +158,7 @@ class LiveView:
 
 def usage_line(usage: Usage, models: list[str], seconds: float) -> str:
     calls = f"{usage.requests} model call{'s' * (usage.requests != 1)}"
-    tokens = f"{usage.input_tokens} input + {usage.output_tokens} output tokens"
-    if usage.reasoning_tokens:
-        tokens += f" ({usage.reasoning_tokens} reasoning)"
+    tokens = usage.describe()
     who = f"{', '.join(models)}: " if models else ""
     return f"— {who}{calls}, {tokens}, {seconds:.1f} s"
 

@@ -181,7 +181,7 @@ def _run_json(
         if details is not None:
             document.update(
                 last_agent=details.last_agent.name,
-                usage=details.usage,
+                usage=details.usage.as_dict(),
                 items=[item.to_input_item() for item in details.new_items],
             )
         _print_json(document)
@@ -193,7 +193,7 @@ def _run_json(
             "final_output": result.final_output,
             "reasoning": result.reasoning,
             "last_agent": result.last_agent.name,
-            "usage": result.usage,
+            "usage": result.usage.as_dict(),
             "models": models_used(result.model_responses),
             "seconds": round(time.monotonic() - started, 3),
             "items": result.to_input_list(),

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..util.errors import UserError
+from ..util.settings import SERVER_KINDS, ServerKind
+from ..util.usage import Usage
 from .interface import (
     ModelRequest,
     ModelResponse,
@@ -23,7 +25,6 @@ from .interface import (
 from .items import InputItem, assistant_message, reasoning_item
 from .openai_clients import OPENAI_BASE_URL
 from .reasoning import ThinkTagParser, reasoning_field, split_think_tags
-from .usage import Usage
 from .wire import (
     IncompleteStream,
     UnexpectedReply,
@@ -37,9 +38,6 @@ from .wire import (
 from .wire import (
     field as get,
 )
-
-ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "openai-compatible"]
-SERVER_KINDS: tuple[ServerKind, ...] = ("openai", "ollama", "deepseek", "vllm", "openai-compatible")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +58,17 @@ class ChatDialect:
     separates_reasoning: bool = False
     """The server always reports reasoning in a field, so a reply never starts inside an
     unopened `<think>` whatever the model family (Ollama parses the tags itself)."""
+    tool_call_content: str | None = ""
+    """`content` of an assistant message that only calls swords: "" for servers whose chat
+    templates read `message.content` (llama.cpp's jinja templates fail without it); None
+    leaves the key out (OpenAI)."""
+    named_sword_choice: Literal["object", "required"] = "object"
+    """How a named `sword_choice` is sent: OpenAI's `{"type": "function", "function": {...}}`,
+    or `"required"` with only that sword offered (llama-server takes tool_choice as a string
+    only and ignores the object)."""
+    schema_format: Literal["json_schema", "json_object_schema"] = "json_schema"
+    """How `response_format` carries a JSON schema: OpenAI's `json_schema`, or llama.cpp's
+    `{"type": "json_object", "schema": ...}` (llama-cpp-python takes only that one)."""
 
 
 def server_kind(base_url: str) -> ServerKind:
@@ -81,6 +90,7 @@ _DIALECTS: dict[ServerKind, ChatDialect] = {
         max_tokens_field="max_completion_tokens",
         thinking="none",
         separates_reasoning=True,
+        tool_call_content=None,
     ),
     "ollama": ChatDialect(
         "ollama", thinking="reasoning_effort", reasoning_field="reasoning", separates_reasoning=True
@@ -88,6 +98,10 @@ _DIALECTS: dict[ServerKind, ChatDialect] = {
     # DeepSeek's API has no thinking switch: the model name decides (deepseek-reasoner).
     "deepseek": ChatDialect("deepseek", thinking="none", separates_reasoning=True),
     "vllm": ChatDialect("vllm"),
+    # llama-server and llama-cpp-python: schema-constrained JSON as json_object + schema.
+    "llama.cpp": ChatDialect(
+        "llama.cpp", schema_format="json_object_schema", named_sword_choice="required"
+    ),
     "openai-compatible": ChatDialect(),
 }
 
@@ -96,7 +110,7 @@ def dialect_for(base_url: str, server: ServerKind | None = None) -> ChatDialect:
     """What the server at `base_url` (or the named `server`) wants: OpenAI
     `max_completion_tokens` and no thinking switch; Ollama `reasoning_effort` as its thinking
     switch and a `reasoning` field; DeepSeek no switch; others template kwargs (vLLM, SGLang,
-    llama.cpp)."""
+    llama.cpp); llama.cpp its own schema-in-`json_object`."""
     kind = server or server_kind(base_url)
     if kind not in _DIALECTS:
         raise UserError(
@@ -117,22 +131,22 @@ def chat_request(
     kwargs: dict[str, Any] = {
         "model": model,
         "messages": chat_messages(
-            request.instructions, request.input, include_reasoning, dialect.reasoning_field
+            request.instructions,
+            request.input,
+            include_reasoning,
+            dialect.reasoning_field,
+            dialect.tool_call_content,
         ),
     }
     if request.swords:
         kwargs["tools"] = [chat_tool(spec) for spec in request.swords]
         choice = checked_sword_choice(settings.sword_choice, request.swords)
         if choice is not None:
-            kwargs["tool_choice"] = (
-                choice
-                if choice in ("auto", "required", "none")
-                else {"type": "function", "function": {"name": choice}}
-            )
+            kwargs["tool_choice"] = _tool_choice(choice, kwargs, dialect)
         if settings.parallel_sword_calls is not None:
             kwargs["parallel_tool_calls"] = settings.parallel_sword_calls
     if request.output is not None:
-        kwargs["response_format"] = chat_response_format(request.output)
+        kwargs["response_format"] = chat_response_format(request.output, dialect.schema_format)
     for name in ("temperature", "top_p", "seed", "stop", "frequency_penalty", "presence_penalty"):
         value = getattr(settings, name)
         if value is not None:
@@ -162,6 +176,15 @@ def chat_request(
     return kwargs
 
 
+def _tool_choice(choice: str, kwargs: dict[str, Any], dialect: ChatDialect) -> Any:
+    if choice in ("auto", "required", "none"):
+        return choice
+    if dialect.named_sword_choice == "required":
+        kwargs["tools"] = [t for t in kwargs["tools"] if t["function"]["name"] == choice]
+        return "required"
+    return {"type": "function", "function": {"name": choice}}
+
+
 def chat_tool(spec: SwordSpec) -> dict[str, Any]:
     function: dict[str, Any] = {
         "name": spec.name,
@@ -173,9 +196,13 @@ def chat_tool(spec: SwordSpec) -> dict[str, Any]:
     return {"type": "function", "function": function}
 
 
-def chat_response_format(output: OutputSpec) -> dict[str, Any]:
+def chat_response_format(
+    output: OutputSpec, schema_format: Literal["json_schema", "json_object_schema"] = "json_schema"
+) -> dict[str, Any]:
     if output.mode == "json_object":
         return {"type": "json_object"}
+    if schema_format == "json_object_schema":
+        return {"type": "json_object", "schema": output.schema}
     return {
         "type": "json_schema",
         "json_schema": {"name": output.name, "schema": output.schema, "strict": output.strict},
@@ -187,13 +214,15 @@ def chat_messages(
     items: list[InputItem],
     include_reasoning: bool = False,
     reasoning_field_name: str = "reasoning_content",
+    tool_call_content: str | None = "",
 ) -> list[dict[str, Any]]:
     """Our conversation items as Chat Completions messages.
 
     An assistant's text and the sword calls after it become one assistant message with
     `tool_calls`; sword results become `tool` messages; reasoning is left out unless
     `include_reasoning`, then it rides on the next assistant message. Tool messages carry text
-    only, so images in sword results follow the results in one user message.
+    only, so images in sword results follow the results in one user message. An assistant
+    message with sword calls and no text gets `content` = `tool_call_content` (None: no key).
     """
     messages: list[dict[str, Any]] = []
     if instructions:
@@ -211,6 +240,8 @@ def chat_messages(
     def flush() -> None:
         nonlocal assistant
         if assistant is not None:
+            if tool_call_content is not None and "content" not in assistant:
+                assistant["content"] = tool_call_content
             messages.append(assistant)
             assistant = None
 
@@ -335,7 +366,7 @@ def _chat_part(part: dict[str, Any]) -> dict[str, Any]:
 def chat_usage(usage: Any) -> Usage:
     """Token counts of a Chat Completions reply, including the fields some servers add."""
     if usage is None:
-        return Usage(requests=1)
+        return Usage.unreported()
     prompt = get(usage, "prompt_tokens") or 0
     completion = get(usage, "completion_tokens") or 0
     cached = (

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
+from ..util.usage import Usage
 from .items import FunctionCallItem, InputItem, MessageItem, ReasoningInputItem, message_text
 from .settings import ModelSettings
-from .usage import Usage
 
 
 @dataclass(frozen=True, slots=True)

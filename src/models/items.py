@@ -15,6 +15,20 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
+__all__ = [
+    "FunctionCallItem",
+    "FunctionCallOutputItem",
+    "InputItem",
+    "MessageItem",
+    "ReasoningInputItem",
+    "assistant_message",
+    "function_call",
+    "function_call_output",
+    "message_text",
+    "reasoning_item",
+    "user_message",
+]
+
 
 class MessageItem(TypedDict):
     role: Literal["user", "assistant", "system", "developer"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import socket
 import time
 from collections.abc import Mapping
@@ -111,7 +112,7 @@ def _unknown_prefix_hint(model: str) -> str:
     prefix, slash, _ = model.partition("/")
     if not slash:
         return ""
-    from .provider import known_prefixes
+    from .known_providers import known_prefixes
 
     return (
         f" {prefix + '/'!r} is no known provider prefix, so the whole name went to this "
@@ -135,14 +136,81 @@ def _status_failure(exc: openai.APIStatusError, where: str) -> Failure:
     label = f"HTTP {status}" + (f" ({code})" if code else "")
     said = server_message or "no message"
     text = f"{where} answered {label}: {said}" + ("" if said.endswith((".", "!", "?")) else ".")
-    hint = _HINTS.get(status)
+    rejected_request = _rejects_the_request(server_message)
+    hint = _hint(exc, status, server_message, rejected_request)
     if hint:
         text += " " + hint
     return Failure(
         ModelError(text, status=status, code=code, server_message=server_message),
-        retryable=status in _RETRYABLE_STATUS or status >= 500,
+        retryable=(status in _RETRYABLE_STATUS or status >= 500) and not rejected_request,
         retry_after=retry_after(exc.response.headers),
     )
+
+
+# A 5xx whose body says the request itself was wrong: retrying sends the same request again.
+# (llama-cpp-python answers request-validation errors and chat-template errors with 500.)
+_REQUEST_REJECTED = re.compile(
+    r"validation error|Input should be|Field required|Extra inputs are not permitted"
+    r"|'loc': \(|has no attribute|is not supported|not supported",
+    re.IGNORECASE,
+)
+
+
+def _rejects_the_request(server_message: str | None) -> bool:
+    return bool(server_message and _REQUEST_REJECTED.search(server_message))
+
+
+def _hint(
+    exc: openai.APIStatusError, status: int, server_message: str | None, rejected: bool
+) -> str | None:
+    """What to do, from the status, the server's words and what was sent."""
+    path = exc.request.url.path.rstrip("/")
+    sent = _sent_body(exc)
+    if status == 404 and path.endswith("/responses"):
+        return (
+            "This server has no Responses API (POST /responses is not found): use "
+            "OpenAIChatModel (Chat Completions), e.g. an Endpoint with api='chat'."
+        )
+    if status == 404 and "/v1" not in str(exc.request.url.copy_with(query=None)):
+        return (
+            "The base URL has no /v1; OpenAI-compatible servers serve their API under /v1 "
+            "(e.g. http://localhost:8080/v1): check DRUSILLA_BASE_URL or base_url=."
+        )
+    choice = sent.get("tool_choice")
+    if choice is not None and (
+        _mentions_tool_choice(server_message)
+        or (status >= 500 and (rejected or not server_message))
+    ):
+        shown = choice if isinstance(choice, str) else json.dumps(choice)
+        return (
+            f"The server may not support sword_choice ({shown!s} was sent as tool_choice): "
+            "name one sword, ModelSettings(sword_choice='<sword name>'), or leave "
+            "sword_choice unset."
+        )
+    if "has no attribute" in (server_message or ""):
+        return (
+            "The server's chat template could not render the conversation; if it is a "
+            "llama.cpp server, say so with server='llama.cpp' (or DRUSILLA_SERVER=llama.cpp)."
+        )
+    if status >= 500 and rejected and "response_format" in sent:
+        return (
+            "The server rejected the structured-output request; choose another "
+            "ModelSettings(output_mode=...) or name the server (server='llama.cpp', "
+            "DRUSILLA_SERVER) so that 'auto' picks what it supports."
+        )
+    return _HINTS.get(status)
+
+
+def _mentions_tool_choice(message: str | None) -> bool:
+    return bool(message and re.search(r"tool[_ ]choice", message, re.IGNORECASE))
+
+
+def _sent_body(exc: openai.APIStatusError) -> dict[str, Any]:
+    try:
+        body = json.loads(exc.request.content or b"{}")
+    except (ValueError, RuntimeError):  # not JSON, or a streamed body not read
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _server_message(body: Any) -> str | None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .chat_wire import ChatDialect, ServerKind, dialect_for
+from ..util.settings import ServerKind
+from .chat_wire import ChatDialect, dialect_for
 from .interface import ModelRequest, ModelResponse, ModelStreamEvent
 from .openai_calls import Connection, StreamState, complete, connection_for, post_json, stream
 from .profiles import ModelProfile, profile_for

@@ -1,6 +1,7 @@
 """`OpenAIProvider`: model strings to OpenAI-protocol models.
 
-- ``"<prefix>/<model>"`` for the providers of `provider.KNOWN_PROVIDERS`: ``"openai/gpt-4.1"``
+- ``"<prefix>/<model>"`` for the providers of `known_providers.KNOWN_PROVIDERS`:
+  ``"openai/gpt-4.1"``
   (key from DRUSILLA_API_KEY or OPENAI_API_KEY), ``"anthropic/claude-sonnet-4"``
   (ANTHROPIC_API_KEY), ``"ollama/deepseek-r1"`` (a local Ollama, no key) …;
 - ``"<name>/<model>"`` for endpoints you register: ``OpenAIProvider(endpoints={"groq":
@@ -21,14 +22,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast
 
 from ..util.errors import UserError
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL, env_value, get_settings
-from .chat_wire import ServerKind, server_kind
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
+from .chat_wire import server_kind
 from .interface import Model
+from .known_providers import KNOWN_PROVIDERS, KnownProvider
 from .openai_calls import Connection
 from .openai_chat import OpenAIChatModel
 from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
 from .openai_responses import OpenAIResponsesModel
-from .provider import KNOWN_PROVIDERS, KnownProvider
 
 if TYPE_CHECKING:
     from ..util.settings import Settings

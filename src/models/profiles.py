@@ -20,6 +20,15 @@ from typing import Any
 from .interface import ModelRequest
 from .settings import OutputMode
 
+__all__ = [
+    "DEFAULT_PROFILE",
+    "ModelProfile",
+    "model_profile",
+    "profile_for",
+    "register_profile",
+    "unregister_profiles",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ModelProfile:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..util.errors import ModelError
 from ..util.logging import get_logger
+from ..util.usage import Usage
 from .interface import (
     ModelRequest,
     ModelResponse,
@@ -23,7 +24,6 @@ from .interface import (
 )
 from .items import InputItem, ReasoningInputItem, assistant_message, reasoning_item
 from .reasoning import ThinkTagParser, split_think_tags
-from .usage import Usage
 from .wire import (
     IncompleteStream,
     UnexpectedReply,
@@ -212,7 +212,7 @@ def _responses_part(part: dict[str, Any], text_type: str) -> dict[str, Any]:
 
 def responses_usage(usage: Any) -> Usage:
     if usage is None:
-        return Usage(requests=1)
+        return Usage.unreported()
     input_tokens = get(usage, "input_tokens") or 0
     output_tokens = get(usage, "output_tokens") or 0
     return Usage(

@@ -18,6 +18,7 @@ import anyio
 from ..util.errors import ModelError
 from ..util.logging import get_logger
 from ..util.settings import get_settings
+from .rate_gate import note_retry, wait_for_gate
 from .settings import ModelSettings
 
 T = TypeVar("T")
@@ -102,6 +103,7 @@ async def call_with_retries(
     """`await attempt()`, again after each retryable failure, until it succeeds or may not."""
     retries = 0
     while True:
+        await wait_for_gate()  # a batch's shared rate-limit gate (models/rate_gate.py)
         try:
             return await attempt()
         except Exception as exc:
@@ -114,6 +116,7 @@ async def call_with_retries(
                 if final is exc:
                     raise
                 raise final from exc
+            note_retry(failure.error.status, delay)
         await anyio.sleep(delay)
         retries += 1
 

@@ -8,6 +8,9 @@ from typing import Any, Literal
 from ..util.errors import UserError
 from ..util.peer_names import hint_peer_keywords
 
+__all__ = ["ModelSettings", "OutputMode"]
+
+
 OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_object"]
 _OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
 

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from ..util.settings import Settings
 
 
+__all__ = ["RunConfig"]
+
+
 @hint_peer_keywords
 @dataclass
 class RunConfig:

@@ -11,6 +11,15 @@ from .items import RunItem
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
+__all__ = [
+    "AgentUpdatedStreamEvent",
+    "RawResponseEvent",
+    "RunItemEventName",
+    "RunItemStreamEvent",
+    "StreamEvent",
+]
+
+
 RunItemEventName: TypeAlias = Literal[
     "message_output_created",
     "sword_called",

@@ -23,6 +23,18 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 
+__all__ = [
+    "MessageOutputItem",
+    "OrbCallItem",
+    "OrbOutputItem",
+    "ReasoningItem",
+    "RunItem",
+    "SwordApprovalItem",
+    "SwordCallItem",
+    "SwordCallOutputItem",
+]
+
+
 @dataclass(slots=True, eq=False)
 class MessageOutputItem:
     agent: Agent[Any]
@@ -106,8 +118,6 @@ RunItem: TypeAlias = (
     | OrbOutputItem
     | ReasoningItem
 )
-
-SWORD_RUN_ITEM_TYPES = (SwordCallItem, SwordCallOutputItem, OrbCallItem, OrbOutputItem)
 
 
 @dataclass(slots=True, eq=False)

@@ -17,7 +17,10 @@ from ..agents.thinking import thinks_natively
 from ..models.interface import Model, ModelRequest, SwordSpec
 from ..models.items import InputItem, assistant_message, user_message
 from ..models.settings import ModelSettings
-from ..util.errors import UserError, message
+from ..util.errors import UserError
+from ..util.messages import message
+
+__all__ = ["RequestPlan", "plan_requests"]
 
 
 @dataclass(frozen=True, slots=True)

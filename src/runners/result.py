@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..models.interface import ModelResponse
 from ..models.items import InputItem
-from ..models.usage import Usage
 from ..tools.shields import InputShieldResult, OutputShieldResult
+from ..util.context import RunContextWrapper
+from ..util.errors import UserError
+from ..util.usage import Usage
 from .config import RunConfig
-from .context import RunContextWrapper
 from .items import RunItem, SwordApprovalItem
 from .state import RunState
 
@@ -18,6 +19,38 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 T = TypeVar("T")
+
+
+@dataclass
+class RunErrorDetails:
+    """What a run had produced when it failed."""
+
+    input: str | list[Any]
+    new_items: list[RunItem]
+    model_responses: list[ModelResponse]
+    last_agent: Agent[Any]
+    context: RunContextWrapper[Any]
+    input_shield_results: list[InputShieldResult] = field(default_factory=list)
+    output_shield_results: list[OutputShieldResult] = field(default_factory=list)
+    state: RunState | None = field(default=None, repr=False)
+    """The run's `RunState`."""
+
+    @property
+    def usage(self) -> Usage:
+        return self.context.usage
+
+    def to_state(self) -> RunState:
+        """The failed run as a `RunState`; after `MaxTurnsError`, resume it with a higher
+        `max_turns`: `Runner.run(agent, error.run_data.to_state(), max_turns=...)`."""
+        if self.state is None:
+            raise UserError("This error's run data has no run state to resume.")
+        return self.state
+
+    def __str__(self) -> str:
+        return (
+            f"RunErrorDetails(last_agent={self.last_agent.name!r}, "
+            f"new_items={len(self.new_items)}, model_responses={len(self.model_responses)})"
+        )
 
 
 class _ResultMethods:
@@ -82,6 +115,12 @@ class _ResultMethods:
             else list(self.input)
         )
         return base + [item.to_input_item() for item in self.new_items]
+
+    @property
+    def output_truncated(self) -> bool:
+        """The final answer was cut off by the token limit (`finish_reason` "length"): raise
+        `max_tokens` to get all of it. (Logged as a warning, `output.truncated`, too.)"""
+        return bool(self.model_responses) and self.model_responses[-1].finish_reason == "length"
 
     @property
     def last_response_id(self) -> str | None:

@@ -15,13 +15,14 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import aclosing
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import anyio
 
 from ..agents.agent import Agent
+from ..agents.as_sword import register_nested_run
 from ..agents.output import OutputValidationError
 from ..agents.thinking import ThinkingCall
 from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
@@ -34,44 +35,53 @@ from ..models.items import (
 )
 from ..models.provider import resolve_model
 from ..sessions.base import Session
-from ..tools.charms import (
-    RunCharms,
+from ..tools.charms import RunCharms
+from ..tools.orbs import Orb, OrbInputData, as_orb
+from ..tools.shields import (
+    InputShield,
+    InputShieldTripwireTriggered,
+    OutputShieldTripwireTriggered,
+)
+from ..tools.swords import (
+    Sword,
+    SwordArgumentsError,
+    SwordResult,
+)
+from ..tracing.describe import describe_model_call, describe_run_end
+from ..tracing.inputs import InputTrail
+from ..tracing.processors import configure_from_settings
+from ..tracing.records import RunObserver, RunSetup, run_record
+from ..tracing.spans import span, tracing_options
+from ..util.concurrency import gather, maybe_await
+from ..util.context import (
+    RunContextWrapper,
+    current_run_id,
+    current_scope,
+    resuming_runs,
+    run_scope,
+)
+from ..util.errors import (
+    MaxTurnsError,
+    ModelBehaviorError,
+    ModelError,
+    RunnerError,
+    RunTimeoutError,
+    UserError,
+)
+from ..util.logging import get_logger
+from ..util.messages import message
+from ..util.settings import get_settings
+from .batch_agent import AgentSource
+from .batch_items import BatchItem, BatchResult
+from .batch_run import register_batch_runner
+from .charm_firing import (
     fire_agent_end,
     fire_agent_start,
     fire_llm_end,
     fire_llm_start,
     fire_orb,
 )
-from ..tools.orbs import Orb, OrbInputData, as_orb
-from ..tools.shields import InputShield, run_input_shields, run_output_shields
-from ..tools.swords import (
-    Sword,
-    SwordArgumentsError,
-    SwordResult,
-    final_output_from_swords,
-    run_sword_calls,
-)
-from ..tracing.describe import describe_model_call, describe_run_end
-from ..tracing.processors import configure_from_settings
-from ..tracing.records import RunObserver, RunSetup, run_record
-from ..tracing.spans import span, tracing_options
-from ..util.concurrency import gather, maybe_await
-from ..util.errors import (
-    InputShieldTripwireTriggered,
-    MaxTurnsError,
-    ModelBehaviorError,
-    ModelError,
-    OutputShieldTripwireTriggered,
-    RunErrorDetails,
-    RunnerError,
-    RunTimeoutError,
-    UserError,
-    message,
-)
-from ..util.logging import get_logger
-from ..util.settings import get_settings
 from .config import RunConfig
-from .context import RunContextWrapper, current_run_id, resuming_runs
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .items import (
     MessageOutputItem,
@@ -83,9 +93,10 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .nested import agent_sword_runner
 from .request_plan import RequestPlan, plan_requests
-from .result import RunResult, result_of
-from .scope import current_scope, run_scope
+from .result import RunErrorDetails, RunResult, result_of
+from .shield_checks import run_input_shields, run_output_shields
 from .state import PendingRun, RunState
 from .steps import (
     RUN_AGAIN,
@@ -102,6 +113,14 @@ from .steps import (
 )
 from .stream_start import StreamStart
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, start
+from .sword_calls import final_output_from_swords, run_sword_calls
+
+if TYPE_CHECKING:
+    from .ray_batch import RayCluster
+
+DEFAULT_CONCURRENCY = 64
+"""Runs at once in a batch, unless `concurrency=` says otherwise."""
+_T = TypeVar("_T")
 
 RunInput: TypeAlias = str | list[InputItem] | RunState | Any
 """A message, a conversation (list of items), a structured value for an agent's input_type,
@@ -156,11 +175,7 @@ class Runner:
             session=session,
             timeout=timeout,
         )
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(job())
-        return _run_in_thread(job)
+        return _blocking(job)
 
     @classmethod
     def run_streamed(
@@ -190,8 +205,100 @@ class Runner:
 
         return StreamStart(lambda: start(make_run, timeout, buffer_size))
 
+    @classmethod
+    async def run_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """One run per input, `concurrency` at a time; every input's result in input order.
+        A failing input never stops the batch. See docs/batch.md."""
+        from .batch import run_batch
+        from .batch_run import RunOptions
 
-def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
+        options = RunOptions(context, run_config, max_turns)
+        return await run_batch(
+            agent,
+            inputs,
+            concurrency=concurrency,
+            options=options,
+            progress=progress,
+            results_path=None if results_path is None else os.fspath(results_path),
+            on=on,
+        )
+
+    @classmethod
+    def run_batch_sync(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = True,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> BatchResult:
+        """`run_batch`, blocking (in a plain script and where a loop already runs)."""
+        job = functools.partial(
+            cls.run_batch,
+            agent,
+            inputs,
+            concurrency=concurrency,
+            context=context,
+            run_config=run_config,
+            max_turns=max_turns,
+            progress=progress,
+            results_path=results_path,
+            on=on,
+        )
+        return _blocking(job)
+
+    @classmethod
+    def iter_batch(
+        cls,
+        agent: AgentSource,
+        inputs: Iterable[RunInput],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        context: Any = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        progress: bool = False,
+        results_path: str | os.PathLike[str] | None = None,
+        on: RayCluster | None = None,
+    ) -> AsyncGenerator[BatchItem, None]:
+        """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
+        read back from `results_path` first). Leaving the loop early cancels the runs left."""
+        from .batch import iterate_batch
+        from .batch_run import RunOptions
+
+        options = RunOptions(context, run_config, max_turns)
+        path = None if results_path is None else os.fspath(results_path)
+        return iterate_batch(agent, inputs, concurrency, options, progress, path, on)
+
+
+def _blocking(job: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """`await job()` from sync code: on a new event loop, or in a worker thread when this
+    thread already runs one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(job())
+    return _run_in_thread(job)
+
+
+def _run_in_thread(job: Callable[[], Awaitable[_T]]) -> _T:
     """Run `job` on a fresh event loop in a worker thread and wait for it.
 
     Used by `run_sync` when the calling thread already runs a loop (Jupyter). Ctrl-C while
@@ -200,7 +307,7 @@ def _run_in_thread(job: Callable[[], Awaitable[RunResult]]) -> RunResult:
     box: dict[str, Any] = {}
     started = threading.Event()
 
-    async def main() -> RunResult:
+    async def main() -> _T:
         box["loop"] = asyncio.get_running_loop()
         box["task"] = asyncio.current_task()
         started.set()
@@ -282,6 +389,7 @@ class _Run:
         self._unsaved: list[InputItem] = []
         self._prepared: dict[int, tuple[Gear, RequestPlan]] = {}
         self._parallel_shields: list[InputShield[Any]] = []
+        self._trace_inputs = InputTrail()
         self._log = get_logger()
 
     def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
@@ -332,6 +440,7 @@ class _Run:
                 if run_span.recording:
                     state.trace_id = run_span.trace_id
                 run_span.set_data(input=state.input)
+                self._trace_inputs.start(run_span)
                 self._log.debug("run.start", agent=state.current_agent.name)
                 with anyio.move_on_after(timeout) as deadline:
                     async with run_scope():
@@ -636,7 +745,7 @@ class _Run:
             else:
                 response = await self._ask(model, request)
             if model_span.recording:
-                describe_model_call(model_span, request, response)
+                describe_model_call(model_span, request, response, self._trace_inputs)
         self.state.model_responses.append(response)
         self.state.usage.add(response.usage)
         for observer in self.observers:
@@ -852,37 +961,45 @@ _EVENT_NAMES: dict[type, Any] = {
 
 async def _collect_gear(agent: Agent[Any]) -> Gear:
     """The agent's swords (its own and its MCP servers') and orbs; a duplicate name is an error."""
-    swords: dict[str, Sword] = {}
-    owners: dict[str, str] = {}
-    all_swords = list(agent.swords)
+    all_swords: Sequence[Sword] = agent.swords
     if agent.mcp_servers:
         from ..tools.mcp import mcp_swords
 
-        all_swords.extend(await mcp_swords(agent.mcp_servers))
-    for sword in all_swords:
-        _claim(agent, owners, sword.name, _describe_sword(sword))
-        swords[sword.name] = sword
+        all_swords = [*agent.swords, *await mcp_swords(agent.mcp_servers)]
+    swords = {sword.name: sword for sword in all_swords}
+    if len(swords) < len(all_swords):  # described only when there is a clash to report
+        _raise_duplicate_sword(agent, all_swords)
     orbs: dict[str, Orb] = {}
     for target in agent.orbs:
         orb = as_orb(target)
-        _claim(agent, owners, orb.sword_name, f"the orb to agent {orb.agent.name!r}")
+        clash = swords.get(orb.sword_name) or orbs.get(orb.sword_name)
+        if clash is not None:
+            _raise_duplicate(agent, orb.sword_name, _describe(clash), _describe(orb))
         orbs[orb.sword_name] = orb
     specs = [sword.spec for sword in swords.values()] + [orb.spec for orb in orbs.values()]
     return Gear(swords, orbs, specs)
 
 
-def _describe_sword(sword: Sword) -> str:
-    origin = getattr(sword, "mcp_server_name", None)
-    return f"the sword from MCP server {origin!r}" if origin else f"the sword {sword.name!r}"
+def _raise_duplicate_sword(agent: Agent[Any], all_swords: Sequence[Sword]) -> None:
+    first: dict[str, Sword] = {}
+    for sword in all_swords:
+        if sword.name in first:
+            _raise_duplicate(agent, sword.name, _describe(first[sword.name]), _describe(sword))
+        first[sword.name] = sword
 
 
-def _claim(agent: Agent[Any], owners: dict[str, str], name: str, owner: str) -> None:
-    if name in owners:
-        raise UserError(
-            f"Agent {agent.name!r} offers two swords named {name!r}: {owners[name]} and {owner}. "
-            "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
-        )
-    owners[name] = owner
+def _describe(gear: Sword | Orb) -> str:
+    if isinstance(gear, Orb):
+        return f"the orb to agent {gear.agent.name!r}"
+    origin = getattr(gear, "mcp_server_name", None)
+    return f"the sword from MCP server {origin!r}" if origin else f"the sword {gear.name!r}"
+
+
+def _raise_duplicate(agent: Agent[Any], name: str, first: str, second: str) -> None:
+    raise UserError(
+        f"Agent {agent.name!r} offers two swords named {name!r}: {first} and {second}. "
+        "Rename one (sword(name=...), orb(name=...) or an MCP tool prefix)."
+    )
 
 
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
@@ -891,18 +1008,29 @@ def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
     if isinstance(input, str):
         return [user_message(input)]
     if isinstance(input, list):
-        for position, item in enumerate(input):
-            if not isinstance(item, dict) or not ("role" in item or "type" in item):
-                raise UserError(
-                    f"input[{position}]={item!r} is not a conversation item; pass a string, or "
-                    'a list of dicts such as {"role": "user", "content": "..."} '
-                    "(result.to_input_list() gives one)."
-                )
+        if not _all_items(input):
+            _raise_not_an_item(input)
         return list(input)
     raise UserError(
         f"input must be a string or a list of conversation items, got {type(input).__name__}. "
         "For structured input give the agent an input_type (Agent(input_type=...))."
     )
+
+
+def _all_items(values: list[Any]) -> bool:
+    """Every value a dict with a "role" or a "type" (one comprehension: long histories come
+    through here on every run, and the error message is built only when one is not)."""
+    return all([isinstance(v, dict) and ("role" in v or "type" in v) for v in values])
+
+
+def _raise_not_an_item(values: list[Any]) -> None:
+    for position, item in enumerate(values):
+        if not isinstance(item, dict) or not ("role" in item or "type" in item):
+            raise UserError(
+                f"input[{position}]={item!r} is not a conversation item; pass a string, or "
+                'a list of dicts such as {"role": "user", "content": "..."} '
+                "(result.to_input_list() gives one)."
+            )
 
 
 def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:
@@ -940,3 +1068,7 @@ def _check_max_turns(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise UserError(f"max_turns={value!r} must be a whole number of at least 1.")
     return value
+
+
+register_nested_run(agent_sword_runner(Runner.run))  # agents sit below the runner
+register_batch_runner(Runner.run)  # so do the batch modules

@@ -16,7 +16,6 @@ import pydantic_core
 
 from ..models.interface import ModelResponse
 from ..models.items import FunctionCallItem, InputItem
-from ..models.usage import Usage
 from ..tools.orbs import as_orb
 from ..tools.shields import (
     InputShield,
@@ -25,7 +24,9 @@ from ..tools.shields import (
     OutputShieldResult,
     ShieldResult,
 )
-from ..util.errors import UserError, message
+from ..util.errors import UserError
+from ..util.messages import message
+from ..util.usage import Usage
 from .items import (
     MessageOutputItem,
     OrbCallItem,

@@ -15,7 +15,9 @@ from ..models.interface import ModelResponse
 from ..models.items import FunctionCallItem, InputItem, function_call_output
 from ..tools.orbs import Orb
 from ..tools.swords import Sword
-from ..util.errors import message
+from ..util.errors import ModelBehaviorError
+from ..util.logging import get_logger
+from ..util.messages import message
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -157,14 +159,35 @@ def _final_or_retry(
 ) -> NextStep:
     """A turn without other calls: its final output, or another try with the validation error."""
     schema = agent.output_schema
+    cut_off = response.finish_reason == "length"
     if schema is None:
+        if cut_off:
+            get_logger().warning("output.truncated", agent=agent.name, finish_reason="length")
         return NextStepFinalOutput(response.text)
+    if cut_off:
+        _raise_if_cut_off(agent, schema, response, final_calls)
     if final_calls:
         return _final_from_sword(agent, schema, final_calls, items)
     try:
         return NextStepFinalOutput(schema.parse_text(response.text))
     except OutputValidationError as exc:
         return NextStepRunAgain(message("output_validation", error=str(exc)), exc)
+
+
+def _raise_if_cut_off(
+    agent: Agent[Any], schema: OutputSchema, response: ModelResponse, calls: list[FunctionCallItem]
+) -> None:
+    """Structured output cut off by max_tokens fails at once: a retry would be cut again."""
+    try:
+        schema.parse_text(calls[0]["arguments"] if calls else response.text)
+    except OutputValidationError as exc:
+        raise ModelBehaviorError(
+            f"Agent {agent.name!r}: the structured output ({schema.name}) was cut off by the "
+            "token limit (finish_reason 'length') before it was complete. Raise max_tokens "
+            "(ModelSettings(max_tokens=...)) or ask for a smaller output.",
+            raw_output=exc.raw_output,
+            errors=exc.errors,
+        ) from None
 
 
 def _final_from_sword(

@@ -6,6 +6,8 @@ from typing import Protocol, runtime_checkable
 
 from ..models.items import InputItem
 
+__all__ = ["Session"]
+
 
 @runtime_checkable
 class Session(Protocol):

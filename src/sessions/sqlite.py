@@ -1,9 +1,13 @@
 """`SQLiteSession`: conversation history in an SQLite file (or in memory), the embedded default.
 
-Every database call runs in a worker thread, so a slow disk or a lock held by another process
-never stalls the event loop. Files use WAL mode (readers never wait for a writer) and a busy
-timeout, so several runs, threads or processes can share one session; each `add_items` is one
-`BEGIN IMMEDIATE` transaction, so a crash or kill leaves whole turns only.
+A database call that would wait — for a lock held by another connection, or to open the file —
+runs in a worker thread, so it never stalls the event loop; one that would not (the usual case:
+a WAL append without fsync, a read of rows not yet seen) runs inline, which saves the thread
+hop that used to cost more than the rest of a turn. Files use WAL mode (readers never wait for
+a writer) and a busy timeout, so several runs, threads or processes can share one session;
+each `add_items` is one `BEGIN IMMEDIATE` transaction, so a crash or kill leaves whole turns
+only. Decoded items are kept, so each call decodes only rows it has not seen (see
+docs/sessions.md for what a power loss can cost at `synchronous=NORMAL`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from ..util.logging import get_logger
 if TYPE_CHECKING:
     import sqlite3
 
+__all__ = ["SQLiteSession"]
+
+
 T = TypeVar("T")
 _TABLE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -36,7 +43,9 @@ class SQLiteSession:
     `path` is a database file (created with its tables when missing) or ":memory:" (gone when
     the session is closed or garbage collected; a second `SQLiteSession(":memory:")` is a
     separate database). Many sessions can live in one file, told apart by `session_id`.
-    `timeout` is how long a write waits for another writer before failing.
+    `timeout` is how long a write waits for another writer before failing. `synchronous`:
+    "NORMAL" (default; a process crash loses no committed turn, a power loss may lose the
+    latest ones) or "FULL" (every turn fsynced; see docs/sessions.md).
     """
 
     def __init__(
@@ -47,6 +56,7 @@ class SQLiteSession:
         sessions_table: str = "drusilla_sessions",
         items_table: str = "drusilla_items",
         timeout: float = 30.0,
+        synchronous: str = "NORMAL",
     ) -> None:
         if not isinstance(session_id, str) or not session_id:
             raise UserError(f"SQLiteSession(session_id={session_id!r}) needs a non-empty string.")
@@ -55,6 +65,12 @@ class SQLiteSession:
                 raise UserError(
                     f"SQLiteSession table name {name!r} must be letters, digits and underscores."
                 )
+        if synchronous not in ("NORMAL", "FULL"):
+            raise UserError(
+                f"SQLiteSession(synchronous={synchronous!r}) must be 'NORMAL' (a power loss may "
+                "lose the latest turns) or 'FULL' (each turn fsynced: slower)."
+            )
+        self.synchronous = synchronous
         self.session_id = session_id
         self.path = str(path) if str(path) == ":memory:" else str(Path(path).expanduser())
         self.sessions_table = sessions_table
@@ -62,6 +78,8 @@ class SQLiteSession:
         self.timeout = timeout
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._seen = _SeenItems()
+        self._commits = 0
 
     def __repr__(self) -> str:
         return f"SQLiteSession(session_id={self.session_id!r}, path={self.path!r})"
@@ -79,7 +97,10 @@ class SQLiteSession:
         if not items:
             return
         rows = [(self.session_id, _encode(item, position)) for position, item in enumerate(items)]
-        await self._in_thread(self._add_rows, rows)
+        await self._in_thread(self._add_rows, rows, list(items))
+        self._commits += 1
+        if self.path != ":memory:" and self._commits % CHECKPOINT_EVERY == 0:
+            await anyio.to_thread.run_sync(self._locked, self._checkpoint)
 
     async def pop_item(self) -> InputItem | None:
         """Remove and return the latest item (None when the session is empty)."""
@@ -110,14 +131,38 @@ class SQLiteSession:
     # --- worker-thread side -------------------------------------------------------------------
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, *args)`: inline when it cannot wait, else in a worker thread."""
+        if self._connection is not None and self._lock.acquire(blocking=False):
+            try:
+                return self._without_waiting(self._connection, fn, *args)
+            except _WouldWait:
+                pass
+            finally:
+                self._lock.release()
         # Not abandoned on cancel: a started transaction always finishes (commit or rollback)
         # before the cancellation reaches the caller.
         return await anyio.to_thread.run_sync(self._locked, fn, *args)
 
+    def _without_waiting(
+        self, connection: sqlite3.Connection, fn: Callable[..., T], *args: Any
+    ) -> T:
+        import sqlite3
+
+        try:
+            return fn(connection, *args)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):  # someone else holds the lock: wait for it in a thread
+                raise _WouldWait from None
+            raise
+
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
         with self._lock:
             connection = self._connection or self._connect()
-            return fn(connection, *args)
+            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            try:
+                return fn(connection, *args)
+            finally:
+                connection.execute("PRAGMA busy_timeout=0")
 
     def _connect(self) -> sqlite3.Connection:
         import sqlite3
@@ -160,7 +205,10 @@ class SQLiteSession:
         """WAL mode, the busy timeout, and the tables (created when missing)."""
         if self.path != ":memory:":
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")  # a committed turn survives power loss
+            # Commits append to the WAL without fsync; the WAL is synced at checkpoints, which
+            # run in a worker thread (CHECKPOINT_EVERY commits) instead of inside a commit.
+            connection.execute(f"PRAGMA synchronous={self.synchronous}")
+            connection.execute("PRAGMA wal_autocheckpoint=0")
         connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
         with _transaction(connection):
             connection.execute(
@@ -179,23 +227,64 @@ class SQLiteSession:
             )
 
     def _get_items(self, connection: sqlite3.Connection, limit: int | None) -> list[InputItem]:
+        seen = self._seen
+        version = _data_version(connection)
+        if seen.complete and version != seen.version:
+            self._catch_up(connection)  # another connection wrote since we last looked
+        if not seen.complete:
+            if limit is not None:  # decode only what is asked for; keep nothing
+                return self._read_latest(connection, limit)
+            self._read_after(connection, 0)
+        seen.version = version
         if limit is None:
-            rows = connection.execute(
-                f"SELECT id, item FROM {self.items_table} WHERE session_id = ? ORDER BY id",
-                (self.session_id,),
-            ).fetchall()
-        else:
-            rows = connection.execute(
-                f"SELECT id, item FROM {self.items_table} WHERE session_id = ? "
-                "ORDER BY id DESC LIMIT ?",
-                (self.session_id, limit),
-            ).fetchall()
-            rows.reverse()
+            return list(seen.items)
+        return seen.items[len(seen.items) - limit :] if limit else []
+
+    def _catch_up(self, connection: sqlite3.Connection) -> None:
+        """Read the rows others added; start over when they removed some we had."""
+        seen = self._seen
+        (count,) = connection.execute(
+            f"SELECT count(*) FROM {self.items_table} WHERE session_id = ? AND id <= ?",
+            (self.session_id, seen.last_id),
+        ).fetchone()
+        if count != seen.rows:
+            seen.reset()
+            return
+        self._read_after(connection, seen.last_id)
+
+    def _read_after(self, connection: sqlite3.Connection, after_id: int) -> None:
+        seen = self._seen
+        if after_id == 0:
+            seen.reset()
+        rows = connection.execute(
+            f"SELECT id, item FROM {self.items_table} WHERE session_id = ? AND id > ? ORDER BY id",
+            (self.session_id, after_id),
+        ).fetchall()
+        for row_id, text in rows:
+            item = self._decode(row_id, text)
+            if item is not None:
+                seen.items.append(item)
+            seen.rows += 1
+            seen.last_id = row_id
+        seen.complete = True
+
+    def _read_latest(self, connection: sqlite3.Connection, limit: int) -> list[InputItem]:
+        rows = connection.execute(
+            f"SELECT id, item FROM {self.items_table} WHERE session_id = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (self.session_id, limit),
+        ).fetchall()
+        rows.reverse()
         return [item for row_id, text in rows if (item := self._decode(row_id, text)) is not None]
 
-    def _add_rows(self, connection: sqlite3.Connection, rows: list[tuple[str, str]]) -> None:
+    def _add_rows(
+        self, connection: sqlite3.Connection, rows: list[tuple[str, str]], items: list[InputItem]
+    ) -> None:
         now = time.time()
+        seen = self._seen
         with _transaction(connection):
+            if seen.complete and _data_version(connection) != seen.version:
+                self._catch_up(connection)
             connection.execute(
                 f"INSERT INTO {self.sessions_table} (session_id, created_at, updated_at) "
                 "VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET updated_at = ?",
@@ -205,6 +294,12 @@ class SQLiteSession:
                 f"INSERT INTO {self.items_table} (session_id, item, created_at) VALUES (?, ?, ?)",
                 [(session_id, text, now) for session_id, text in rows],
             )
+            (last_id,) = connection.execute("SELECT last_insert_rowid()").fetchone()
+        if seen.complete:  # committed: what we just wrote needs no decoding later
+            seen.items.extend(items)
+            seen.rows += len(items)
+            seen.last_id = last_id
+            seen.version = _data_version(connection)
 
     def _pop_item(self, connection: sqlite3.Connection) -> InputItem | None:
         with _transaction(connection):
@@ -216,6 +311,7 @@ class SQLiteSession:
             if row is None:
                 return None
             connection.execute(f"DELETE FROM {self.items_table} WHERE id = ?", (row[0],))
+        self._seen.reset()
         return self._decode(row[0], row[1])
 
     def _clear(self, connection: sqlite3.Connection) -> None:
@@ -226,6 +322,10 @@ class SQLiteSession:
             connection.execute(
                 f"DELETE FROM {self.sessions_table} WHERE session_id = ?", (self.session_id,)
             )
+        self._seen.reset()
+
+    def _checkpoint(self, connection: sqlite3.Connection) -> None:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _decode(self, row_id: int, text: str) -> InputItem | None:
         try:
@@ -238,6 +338,37 @@ class SQLiteSession:
             )
             return None
         return item  # type: ignore[return-value]
+
+
+CHECKPOINT_EVERY = 100
+"""Commits between WAL checkpoints (each one syncs the WAL and copies it into the database)."""
+
+
+class _WouldWait(Exception):
+    """The database is locked by another connection: do this in a worker thread instead."""
+
+
+class _SeenItems:
+    """The session's rows decoded so far, in order: only rows not seen yet are decoded."""
+
+    __slots__ = ("complete", "items", "last_id", "rows", "version")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.items: list[InputItem] = []
+        self.rows = 0
+        """Rows read, including ones that did not decode (skipped)."""
+        self.last_id = 0
+        self.version: int | None = None
+        """`PRAGMA data_version` when last read: it changes when another connection commits."""
+        self.complete = False
+
+
+def _data_version(connection: sqlite3.Connection) -> int:
+    (version,) = connection.execute("PRAGMA data_version").fetchone()
+    return int(version)
 
 
 class _transaction:

@@ -33,7 +33,7 @@ from ..models.interface import (
     TextDelta,
 )
 from ..models.items import FunctionCallItem, InputItem, assistant_message, reasoning_item
-from ..models.usage import Usage
+from ..util.usage import Usage
 
 _call_ids = itertools.count(1)
 

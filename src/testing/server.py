@@ -26,7 +26,7 @@ import json
 import os
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,6 +53,7 @@ from .faults import (
     SlowFirstByte,
     TruncatedStream,
 )
+from .request_check import InvalidRequest, check_request
 from .scripted import _response_for
 from .wire_render import (
     REASONING_SHAPES,
@@ -171,7 +172,11 @@ class OpenAIServer:
     `reasoning_shape`: how reasoning is sent (see `wire_render.ReasoningShape`);
     `chunk_size`: stream text this many characters at a time instead of word by word;
     `escape_html`: write `<`, `>`, `&` as `\\u003c` … in JSON, as Go servers (Ollama) do;
-    `stream_delay`: seconds between stream events.
+    `stream_delay`: seconds between stream events;
+    `check_requests`: validate every model request against the OpenAI API's own request types
+    (`request_check`) and answer one they reject with HTTP 400 (code `invalid_request_body`),
+    also kept in `invalid_requests`; `allow_fields`: further top-level body keys to accept (a
+    test's own `extra_body` fields).
     """
 
     def __init__(
@@ -183,6 +188,8 @@ class OpenAIServer:
         stream_delay: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        check_requests: bool = True,
+        allow_fields: Iterable[str] = (),
     ) -> None:
         if reasoning_shape not in REASONING_SHAPES:
             raise ValueError(f"reasoning_shape must be one of {REASONING_SHAPES}")
@@ -191,6 +198,10 @@ class OpenAIServer:
         self.escape_html = escape_html
         self.stream_delay = stream_delay
         self.requests: list[ReceivedRequest] = []
+        self.check_requests = check_requests
+        self.allow_fields = frozenset(allow_fields)
+        self.invalid_requests: list[tuple[ReceivedRequest, str]] = []
+        """Model requests OpenAI's request types reject, with what was wrong."""
         self.unanswered: list[ReceivedRequest] = []
         """Model requests that found no step left (they got an HTTP 400 saying so)."""
         self._host = host
@@ -394,6 +405,17 @@ class OpenAIServer:
             return await _write_json(
                 writer, 404, HTTPError(404, f"No route {request.method} {request.path}").body()
             )
+        if self.check_requests:
+            try:
+                check_request(request.api, request.body, allow=self.allow_fields)
+            except InvalidRequest as invalid:
+                self.invalid_requests.append((request, str(invalid)))
+                error = HTTPError(
+                    400,
+                    f"drusilla OpenAIServer: OpenAI's request types reject this body: {invalid}",
+                    code="invalid_request_body",
+                )
+                return await _write_json(writer, 400, error.body())
         found, step = self._next_step(request)
         if not found:
             self.unanswered.append(request)

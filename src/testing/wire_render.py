@@ -17,7 +17,7 @@ from ..models.interface import ModelRequest, ModelResponse, OutputSpec, SwordSpe
 from ..models.items import InputItem, message_text
 from ..models.reasoning import REASONING_FIELDS, split_think_tags
 from ..models.settings import ModelSettings
-from ..models.usage import Usage
+from ..util.usage import Usage
 
 ReasoningShape = Literal["reasoning_content", "reasoning", "think", "think_unopened", "summary"]
 """How reasoning is sent: a `reasoning_content` or `reasoning` field (Chat Completions),

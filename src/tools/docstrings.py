@@ -13,6 +13,9 @@ import inspect
 import re
 from dataclasses import dataclass, field
 
+__all__ = ["ParsedDocstring", "parse_docstring"]
+
+
 _GOOGLE_SECTION = re.compile(r"^(Args|Arguments|Parameters|Params)\s*:\s*$")
 _GOOGLE_OTHER_SECTION = re.compile(
     r"^(Returns?|Yields?|Raises?|Examples?|Notes?|Attributes|See Also|Warnings?|Todo)\s*:\s*$"

@@ -16,8 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..models.interface import SwordSpec
 from ..models.items import InputItem
-from ..runners.context import RunContextWrapper
 from ..util.concurrency import maybe_await
+from ..util.context import RunContextWrapper
 from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
 from .swords import SwordArgumentsError, format_validation_error
@@ -25,6 +25,19 @@ from .swords import SwordArgumentsError, format_validation_error
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..runners.items import RunItem
+
+
+__all__ = [
+    "Orb",
+    "OrbInputData",
+    "OrbInputFilter",
+    "as_orb",
+    "default_orb_description",
+    "default_orb_name",
+    "orb",
+    "remove_all_swords",
+    "snake_case",
+]
 
 
 @dataclass(frozen=True)
@@ -97,9 +110,8 @@ def orb(
     `on_orb(ctx)` — or `on_orb(ctx, input)` with `input_type` — runs when the model takes it;
     the model's arguments are validated against `input_type` first (errors go back to the model).
     """
-    from ..agents.agent import Agent
-
-    if not isinstance(agent, Agent):
+    # Checked by what orb() reads, not by class: the Agent class sits above the gear.
+    if not isinstance(getattr(agent, "name", None), str) or not hasattr(agent, "orb_description"):
         raise UserError(
             f"orb() needs an Agent to hand off to, got {type(agent).__name__} {agent!r}."
         )
@@ -161,20 +173,19 @@ def as_orb(target: Agent[Any] | Orb) -> Orb:
 # --- ready-made input filters ------------------------------------------------------------------
 
 _SWORD_ITEM_TYPES = frozenset({"function_call", "function_call_output"})
+_SWORD_RUN_ITEM_KINDS = frozenset(
+    {"sword_call_item", "sword_call_output_item", "orb_call_item", "orb_output_item"}
+)
 
 
 def remove_all_swords(data: OrbInputData) -> OrbInputData:
     """Drop every sword (and orb) call and result from the history handed over."""
-    from ..runners.items import SWORD_RUN_ITEM_TYPES
-
     return OrbInputData(
         input_history=tuple(
             item for item in data.input_history if item.get("type") not in _SWORD_ITEM_TYPES
         ),
         pre_orb_items=tuple(
-            item for item in data.pre_orb_items if not isinstance(item, SWORD_RUN_ITEM_TYPES)
+            item for item in data.pre_orb_items if item.type not in _SWORD_RUN_ITEM_KINDS
         ),
-        new_items=tuple(
-            item for item in data.new_items if not isinstance(item, SWORD_RUN_ITEM_TYPES)
-        ),
+        new_items=tuple(item for item in data.new_items if item.type not in _SWORD_RUN_ITEM_KINDS),
     )

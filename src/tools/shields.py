@@ -7,17 +7,29 @@ trips when `tripwire_triggered` is set or `success` is False, and the run raises
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, overload
 
-from ..runners.context import RunContextWrapper, TContext
-from ..tracing.spans import span
-from ..util.concurrency import gather, maybe_await
-from ..util.errors import UserError
+from ..util.context import RunContextWrapper, TContext
+from ..util.errors import RunnerError
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
+
+
+__all__ = [
+    "InputShield",
+    "InputShieldResult",
+    "InputShieldTripwireTriggered",
+    "OutputShield",
+    "OutputShieldResult",
+    "OutputShieldTripwireTriggered",
+    "ShieldFunction",
+    "ShieldResult",
+    "input_shield",
+    "output_shield",
+]
 
 
 @dataclass(frozen=True)
@@ -61,21 +73,6 @@ class OutputShieldResult:
         return self.output.tripped
 
 
-async def _check(
-    kind: str, name: str, fn: ShieldFunction, ctx: RunContextWrapper[Any], agent: Any, value: Any
-) -> ShieldResult:
-    with span("shield", name, checks=kind, agent=getattr(agent, "name", None)) as shield_span:
-        result = await maybe_await(fn(ctx, agent, value))
-        if not isinstance(result, ShieldResult):
-            raise UserError(
-                f"{kind} shield {name!r} returned {type(result).__name__}; a shield must return "
-                "ShieldResult(success=..., tripwire_triggered=...)."
-            )
-        shield_span.set(tripped=result.tripped)
-        shield_span.set_data(message=result.message)
-    return result
-
-
 @dataclass(eq=False)
 class InputShield(Generic[TContext]):
     shield_function: ShieldFunction
@@ -87,12 +84,6 @@ class InputShield(Generic[TContext]):
         if not self.name:
             self.name = getattr(self.shield_function, "__name__", "input_shield")
 
-    async def run(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], value: Any
-    ) -> InputShieldResult:
-        result = await _check("input", self.name, self.shield_function, ctx, agent, value)
-        return InputShieldResult(self, agent, value, result)
-
 
 @dataclass(eq=False)
 class OutputShield(Generic[TContext]):
@@ -102,12 +93,6 @@ class OutputShield(Generic[TContext]):
     def __post_init__(self) -> None:
         if not self.name:
             self.name = getattr(self.shield_function, "__name__", "output_shield")
-
-    async def run(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], value: Any
-    ) -> OutputShieldResult:
-        result = await _check("output", self.name, self.shield_function, ctx, agent, value)
-        return OutputShieldResult(self, agent, value, result)
 
 
 @overload
@@ -150,14 +135,23 @@ def output_shield(
     return build(fn) if fn is not None else build
 
 
-async def run_input_shields(
-    shields: Sequence[InputShield[Any]], ctx: RunContextWrapper[Any], agent: Agent[Any], value: Any
-) -> list[InputShieldResult]:
-    """Run shields concurrently; all results, in the order the shields were given."""
-    return await gather([lambda s=s: s.run(ctx, agent, value) for s in shields])  # type: ignore[misc]
+class InputShieldTripwireTriggered(RunnerError):
+    """An input shield tripped; `shield_result` says which and why."""
+
+    def __init__(self, shield_result: InputShieldResult) -> None:
+        name = shield_result.shield.name
+        reason = shield_result.output.message
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"Input shield {name!r} tripped{detail}")
+        self.shield_result = shield_result
 
 
-async def run_output_shields(
-    shields: Sequence[OutputShield[Any]], ctx: RunContextWrapper[Any], agent: Agent[Any], value: Any
-) -> list[OutputShieldResult]:
-    return await gather([lambda s=s: s.run(ctx, agent, value) for s in shields])  # type: ignore[misc]
+class OutputShieldTripwireTriggered(RunnerError):
+    """An output shield tripped; `shield_result` says which and why."""
+
+    def __init__(self, shield_result: OutputShieldResult) -> None:
+        name = shield_result.shield.name
+        reason = shield_result.output.message
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"Output shield {name!r} tripped{detail}")
+        self.shield_result = shield_result

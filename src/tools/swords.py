@@ -14,7 +14,7 @@ import functools
 import inspect
 import json
 import sys
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import (
@@ -29,24 +29,40 @@ from typing import (
     runtime_checkable,
 )
 
-import anyio
 import pydantic
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ..models.interface import SwordSpec
 from ..models.items import FunctionCallItem
-from ..runners.context import RunContextWrapper, SwordContext
-from ..tracing.spans import span
-from ..util.concurrency import gather, maybe_await
-from ..util.errors import SwordError, UserError, message
+from ..util.context import RunContextWrapper, SwordContext
+from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
-from .charms import fire_sword_end, fire_sword_start
+from ..util.messages import message
 from .docstrings import parse_docstring
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
-    from .charms import RunCharms
+
+__all__ = [
+    "SWORD_THREADS",
+    "FailureErrorFunction",
+    "FunctionSignature",
+    "PartsOutput",
+    "StopAtSwords",
+    "Sword",
+    "SwordArgumentsError",
+    "SwordResult",
+    "SwordUseBehavior",
+    "SwordsToFinalOutputResult",
+    "default_sword_error_function",
+    "format_validation_error",
+    "output_text",
+    "parse_arguments_json",
+    "run_in_worker_thread",
+    "sword",
+]
+
 
 FailureErrorFunction: TypeAlias = Callable[
     [RunContextWrapper[Any], Exception], str | Awaitable[str]
@@ -318,8 +334,8 @@ def output_text(value: Any) -> str:
     """How a sword's return value reads to the model."""
     if isinstance(value, str):
         return value
-    if isinstance(value, PartsOutput):
-        return value.text
+    if is_parts_output(value):
+        return str(value.text)
     if isinstance(value, BaseModel):
         return value.model_dump_json()
     try:
@@ -344,82 +360,10 @@ class SwordResult:
     """Content parts (text and images) the model is sent instead of `output_text`, if any."""
 
 
-async def run_sword_calls(
-    calls: Sequence[tuple[FunctionCallItem, Sword | None]],
-    ctx: RunContextWrapper[Any],
-    agent: Agent[Any],
-    run_charms: RunCharms[Any] | None,
-    *,
-    parallel: bool,
-    available: Collection[str],
-) -> list[SwordResult]:
-    """Run the turn's sword calls (concurrently unless `parallel` is False), in call order."""
-    jobs = [
-        functools.partial(_run_one, call, sword, ctx, agent, run_charms, available)
-        for call, sword in calls
-    ]
-    if parallel:
-        return await gather(jobs)
-    return [await job() for job in jobs]
-
-
-async def _run_one(
-    call: FunctionCallItem,
-    sword: Sword | None,
-    ctx: RunContextWrapper[Any],
-    agent: Agent[Any],
-    run_charms: RunCharms[Any] | None,
-    available: Collection[str],
-) -> SwordResult:
-    if sword is None:
-        text = message(
-            "unknown_sword",
-            sword=call["name"],
-            available=", ".join(available) or "(none)",
-            error="unknown sword",
-        )
-        # Traced too: the model asked for a sword that is not there.
-        with span("sword", call["name"], call_id=call["call_id"], agent=agent.name, error=text):
-            pass
-        return SwordResult(call, None, text, text, SwordArgumentsError(text))
-    sword_ctx = SwordContext.for_call(ctx, sword.name, call["call_id"], call["arguments"])
-    with span("sword", sword.name, call_id=call["call_id"], agent=agent.name) as sword_span:
-        sword_span.set_data(arguments=call["arguments"])
-        await fire_sword_start(run_charms, ctx, agent, sword)
-        result = await _invoke(sword, sword_ctx, call)
-        sword_span.set_data(output=result.output_text)
-        if result.error is not None:
-            sword_span.set(error=result.output_text)
-        await fire_sword_end(run_charms, ctx, agent, sword, result.output)
-    return result
-
-
-async def _invoke(
-    sword: Sword, sword_ctx: SwordContext[Any], call: FunctionCallItem
-) -> SwordResult:
-    try:
-        if sword.timeout is None:
-            output = await sword.on_invoke(sword_ctx, call["arguments"])
-        else:
-            with anyio.fail_after(sword.timeout):
-                output = await sword.on_invoke(sword_ctx, call["arguments"])
-    except SwordArgumentsError as exc:
-        text = message("invalid_sword_arguments", sword=sword.name, error=str(exc))
-        return SwordResult(call, sword, text, text, exc)
-    except Exception as exc:
-        if isinstance(exc, TimeoutError) and sword.timeout is not None:
-            exc.timeout = sword.timeout  # type: ignore[attr-defined]
-        if isinstance(exc, SwordError):
-            raise
-        if sword.failure_error_function is None:
-            raise SwordError(
-                f"Sword {sword.name!r} failed: {exc or type(exc).__name__}", sword_name=sword.name
-            ) from exc
-        text = await maybe_await(sword.failure_error_function(sword_ctx, exc))
-        return SwordResult(call, sword, text, str(text), exc)
-    if isinstance(output, PartsOutput):
-        return SwordResult(call, sword, output, output.text, parts=output.input_parts())
-    return SwordResult(call, sword, output, output_text(output))
+def is_parts_output(value: Any) -> bool:
+    """Whether a sword's output is a `PartsOutput`. Attribute checks, not isinstance: a
+    runtime-checkable Protocol's isinstance costs microseconds, paid on every sword call."""
+    return callable(getattr(value, "input_parts", None)) and hasattr(value, "text")
 
 
 # --- sword_use_behavior ------------------------------------------------------------------------
@@ -450,35 +394,6 @@ SwordUseBehavior: TypeAlias = (
         SwordsToFinalOutputResult | Awaitable[SwordsToFinalOutputResult],
     ]
 )
-
-NOT_FINAL = SwordsToFinalOutputResult(is_final_output=False)
-
-
-async def final_output_from_swords(
-    behavior: SwordUseBehavior, ctx: RunContextWrapper[Any], results: list[SwordResult]
-) -> SwordsToFinalOutputResult:
-    """Whether this turn's sword results end the run, per the agent's `sword_use_behavior`."""
-    if behavior == "run_llm_again" or not results:
-        return NOT_FINAL
-    if behavior == "stop_on_first_sword":
-        return SwordsToFinalOutputResult(True, results[0].output)
-    if isinstance(behavior, StopAtSwords):
-        for result in results:
-            if result.sword is not None and result.sword.name in behavior.sword_names:
-                return SwordsToFinalOutputResult(True, result.output)
-        return NOT_FINAL
-    if callable(behavior):
-        decided = await maybe_await(behavior(ctx, results))
-        if not isinstance(decided, SwordsToFinalOutputResult):
-            raise UserError(
-                f"sword_use_behavior {behavior!r} returned {decided!r}; it must return "
-                "SwordsToFinalOutputResult(is_final_output=..., final_output=...)."
-            )
-        return decided
-    raise UserError(
-        f"sword_use_behavior={behavior!r} is not valid; use 'run_llm_again', "
-        "'stop_on_first_sword', StopAtSwords([...]) or a function."
-    )
 
 
 def parse_arguments_json(arguments: str) -> Any:

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
-from ..models.usage import Usage
+from ..util.usage import Usage
+from .inputs import InputTrail
 from .spans import Span
 
-
-def usage_dict(usage: Usage) -> dict[str, int]:
-    return dataclasses.asdict(usage)
+__all__ = ["describe_model_call", "describe_run_end", "usage_dict"]
 
 
-def describe_model_call(span: Span, request: ModelRequest, response: ModelResponse) -> None:
-    """Model, usage, finish reason and settings; prompt and answer when data is included."""
+def usage_dict(usage: Usage) -> dict[str, Any]:
+    """Token counts are None when the server reported none (`Usage.as_dict`)."""
+    return usage.as_dict()
+
+
+def describe_model_call(
+    span: Span, request: ModelRequest, response: ModelResponse, trail: InputTrail
+) -> None:
+    """Model, usage, finish reason and settings; prompt and answer when data is included (the
+    prompt linked to the run's previous model call by `trail`, so only its new items are
+    exported)."""
     span.set(
         usage=usage_dict(response.usage),
         response_id=response.response_id,
@@ -26,6 +33,7 @@ def describe_model_call(span: Span, request: ModelRequest, response: ModelRespon
         output_type=request.output.name if request.output is not None else None,
     )
     span.set_data(instructions=request.instructions, input=request.input, output=response.output)
+    trail.add(span, request.input)
 
 
 def describe_run_end(span: Span, usage: Usage, turns: int, last_agent: str, output: Any) -> None:

@@ -78,12 +78,14 @@ class OpenTelemetryExporter:
             raise UserError(
                 "OpenTelemetryExporter needs the OpenTelemetry SDK: pip install 'drusilla[otel]'."
             ) from None
-        from .. import __version__
+        from ..util.version import __version__
 
         provider = tracer_provider or trace.get_tracer_provider()
         self._tracer: Tracer = provider.get_tracer("drusilla", __version__)
         self._capture_content = capture_content
         self._open: dict[str, OtelSpan] = {}
+        self._inputs: dict[str, dict[str, list[Any]]] = {}
+        """Per trace, per span: the masked full input, so a linked span masks only its new items."""
         self._lock = threading.Lock()
 
     def on_span_start(self, span: Span) -> None:
@@ -118,10 +120,13 @@ class OpenTelemetryExporter:
                 "error.type", text.split(":", 1)[0] if span.error else "tool_error"
             )
         opened.end(end_time=int((span.ended_at or span.started_at) * 1e9))
+        if span.parent_id is None:
+            with self._lock:
+                self._inputs.pop(span.trace_id, None)
 
     def attributes(self, span: Span) -> dict[str, Any]:
         """The OpenTelemetry attributes for `span` (GenAI conventions where they apply)."""
-        data: dict[str, Any] = to_jsonable(span.attributes, known_secrets())
+        data = self._masked(span)
         out: dict[str, Any] = {"drusilla.span.kind": span.kind}
         operation = _OPERATIONS.get(span.kind)
         if operation is not None:
@@ -138,6 +143,27 @@ class OpenTelemetryExporter:
                 out[f"drusilla.{key}"] = _attribute_value(value)
         getattr(self, f"_{span.kind}", _ignore)(span, data, out)
         return {key: value for key, value in out.items() if value is not None}
+
+    def _masked(self, span: Span) -> dict[str, Any]:
+        """The span's attributes as JSON, secrets masked; a full input list rebuilt from the
+        masked input of the span it continues (`Span.input_base`) plus its own new items."""
+        secrets = known_secrets()
+        items = span.attributes.get("input")
+        if not isinstance(items, list):
+            masked: dict[str, Any] = to_jsonable(span.attributes, secrets)
+            return masked
+        rest = {key: value for key, value in span.attributes.items() if key != "input"}
+        data: dict[str, Any] = to_jsonable(rest, secrets)
+        with self._lock:
+            known = self._inputs.setdefault(span.trace_id, {})
+            base = span.input_base
+            prefix = known.get(base[0]) if base is not None else None
+            if base is not None and prefix is not None:
+                data["input"] = prefix[: base[1]] + to_jsonable(items[base[1] :], secrets)
+            else:
+                data["input"] = to_jsonable(items, secrets)
+            known[span.span_id] = data["input"]
+        return data
 
     # --- per kind ---------------------------------------------------------------------------
 

@@ -6,14 +6,18 @@ user registers, or the JSONL exporter that `DRUSILLA_TRACE_DIR` switches on.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
 from ..util.errors import UserError
+from .jsonable import known_secrets, plain_json, to_jsonable
 from .spans import (
     Span,
     TraceProcessor,
@@ -22,6 +26,14 @@ from .spans import (
     trace_processors,
     trace_started_at,
 )
+
+__all__ = [
+    "InMemoryTraceProcessor",
+    "JSONLTraceExporter",
+    "configure_from_settings",
+    "format_tree",
+    "read_spans",
+]
 
 
 class InMemoryTraceProcessor:
@@ -92,29 +104,52 @@ class JSONLTraceExporter:
     """Writes each span, when it ends, as one JSON line.
 
     `path` is a directory (one file per trace, named `<start time>-<trace id>.jsonl`) or a
-    file ending in `.jsonl` (every trace appended to it). Each line goes out in a single
-    append-mode write of the whole line, so a crash can at worst leave the last line of a file
-    unfinished — never a garbled line in the middle — and readers (`drusilla trace view`) skip
-    such a line. Writes are synchronous: a span is on disk once it has ended.
+    file ending in `.jsonl` (every trace appended to it). Lines are kept in memory and written
+    in batches: when a model call, a turn or a root span (a run) ends, when a batch passes
+    `batch_bytes`, on `flush()` / `close()`, and at interpreter exit. A file stays open while
+    its trace runs (a directory's file is closed when its root span ends). Each batch goes out
+    in append-mode writes of whole lines, so a process crash loses at most the spans ended since
+    the last model call (the swords under way) and can at worst leave the last line of a file
+    unfinished — never a garbled line in the middle; readers (`drusilla trace view`) skip it.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, batch_bytes: int = 1 << 20) -> None:
         self.path = Path(path).expanduser()
+        self.batch_bytes = batch_bytes
         self._single_file = self.path.suffix == ".jsonl"
         self._ready_dirs: set[Path] = set()
+        self._pending: dict[Path, list[str]] = {}
+        self._pending_bytes = 0
+        self._files: dict[Path, int] = {}
         self._lock = threading.Lock()
+        _live_exporters.add(self)
 
     def on_span_start(self, span: Span) -> None:
         pass
 
     def on_span_end(self, span: Span) -> None:
-        line = json.dumps(span.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = span_line(span)
         target = self.file_for(span.trace_id)
+        root = span.parent_id is None
         with self._lock:
-            if target.parent not in self._ready_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._ready_dirs.add(target.parent)
-            _append_whole(target, line.encode("utf-8"))
+            self._pending.setdefault(target, []).append(line)
+            self._pending_bytes += len(line)
+            if root or span.kind in _BOUNDARIES or self._pending_bytes >= self.batch_bytes:
+                self._write_pending()
+            if root and not self._single_file:
+                self._close_file(target)
+
+    def flush(self) -> None:
+        """Write every span kept so far."""
+        with self._lock:
+            self._write_pending()
+
+    def close(self) -> None:
+        """Write what is kept and close the open files (they reopen if more spans come)."""
+        with self._lock:
+            self._write_pending()
+            for target in list(self._files):
+                self._close_file(target)
 
     def file_for(self, trace_id: str) -> Path:
         """The file a trace's spans go to."""
@@ -124,16 +159,107 @@ class JSONLTraceExporter:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
         return self.path / f"{stamp}-{trace_id}.jsonl"
 
+    def _write_pending(self) -> None:
+        pending, self._pending, self._pending_bytes = self._pending, {}, 0
+        for target, lines in pending.items():
+            _write_whole(self._file(target), "".join(lines).encode("utf-8"))
 
-def _append_whole(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-    finally:
-        os.close(fd)
+    def _file(self, target: Path) -> int:
+        fd = self._files.get(target)
+        if fd is None:
+            if target.parent not in self._ready_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._ready_dirs.add(target.parent)
+            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._files[target] = fd
+        return fd
+
+    def _close_file(self, target: Path) -> None:
+        fd = self._files.pop(target, None)
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+_INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
+_ENCODED_PLACEHOLDER = json.dumps(_INPUT_PLACEHOLDER)
+_ITEM_CACHE_SIZE = 100_000
+_encoded_items: dict[int, tuple[Any, tuple[str, ...], str]] = {}
+
+
+def span_line(span: Span) -> str:
+    """`span` as one JSON line, masked as `Span.to_dict` masks, its input items encoded (and
+    masked) once per process each.
+
+    Runs see the same item objects again and again — a history passed back in, a session's
+    items, the growing conversation of a run — so each item's JSON is kept (by identity, with
+    the item itself so the identity stays its own) and spliced into later lines.
+    """
+    secrets = known_secrets()
+    items = span.new_input_items()
+    attributes = span.attributes
+    if items is not None:
+        attributes = {**attributes, "input": _INPUT_PLACEHOLDER}
+        if span.input_base is not None:
+            base_id, count = span.input_base
+            attributes["input_base"] = {"span_id": base_id, "items": count}
+    record = {
+        "kind": span.kind,
+        "name": span.name,
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_id": span.parent_id,
+        "started_at": span.started_at,
+        "ended_at": span.ended_at,
+        "attributes": attributes,
+        "error": span.error,
+    }
+    line = plain_json(record, secrets)
+    if line is None:  # something to mask: the general path
+        placeholder = _INPUT_PLACEHOLDER if items is not None else None
+        line = _dumps(span.to_dict(input_placeholder=placeholder))
+    if items is not None:
+        encoded = ",".join([_item_json(item, secrets) for item in items])
+        line = line.replace(_ENCODED_PLACEHOLDER, f"[{encoded}]", 1)
+    return line + "\n"
+
+
+def _item_json(item: Any, secrets: tuple[str, ...]) -> str:
+    known = _encoded_items.get(id(item))
+    if known is not None and known[0] is item and known[1] == secrets:
+        return known[2]
+    text = plain_json(item, secrets) or _dumps(to_jsonable(item, secrets))
+    if len(_encoded_items) >= _ITEM_CACHE_SIZE:
+        _encoded_items.clear()
+    _encoded_items[id(item)] = (item, secrets, text)
+    return text
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_whole(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+_BOUNDARIES = frozenset({"model", "turn"})
+"""Spans whose end writes the batch: what the model said, and each whole turn."""
+
+_live_exporters: weakref.WeakSet[JSONLTraceExporter] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for exporter in list(_live_exporters):
+        with contextlib.suppress(Exception):
+            exporter.close()
 
 
 # --- DRUSILLA_TRACE_DIR -------------------------------------------------------------------------

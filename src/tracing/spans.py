@@ -10,6 +10,7 @@ into JSON (`Span.to_dict`) by the processors that export them.
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,24 @@ from types import TracebackType
 from typing import Any, ClassVar, Protocol
 
 from .jsonable import known_secrets, to_jsonable
+
+__all__ = [
+    "NOOP_SPAN",
+    "SPAN_KINDS",
+    "Span",
+    "TraceProcessor",
+    "add_trace_processor",
+    "current_span",
+    "new_trace_id",
+    "remove_trace_processor",
+    "set_trace_processors",
+    "span",
+    "trace_processors",
+    "trace_started_at",
+    "tracing_active",
+    "tracing_options",
+]
+
 
 SPAN_KINDS = ("run", "agent", "turn", "model", "sword", "orb", "shield")
 
@@ -37,6 +56,10 @@ class Span:
     attributes: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     """"ExceptionType: message" when the span's block raised."""
+    input_base: tuple[str, int] | None = None
+    """Set when this span's `input` list starts with the first `n` items of another span's full
+    input `(span_id, n)`: exported spans then carry only the items after those (see
+    `tracing.inputs`), so a traced turn costs what it adds, not the whole conversation."""
 
     recording: ClassVar[bool] = True
     """False for the shared no-op span: skip work that only feeds attributes."""
@@ -54,9 +77,25 @@ class Span:
     def duration(self) -> float | None:
         return None if self.ended_at is None else self.ended_at - self.started_at
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy; values under secret-looking keys and known API keys are masked."""
+    def to_dict(self, input_placeholder: str | None = None) -> dict[str, Any]:
+        """A JSON-ready copy; values under secret-looking keys and known API keys are masked.
+
+        A linked input (`input_base`) holds only its new items. With `input_placeholder`, a
+        list input is replaced by that string (exporters that encode the items themselves).
+        """
         secrets = known_secrets()
+        attributes = self.attributes
+        items = attributes.get("input")
+        if isinstance(items, list) and (
+            self.input_base is not None or input_placeholder is not None
+        ):
+            attributes = dict(attributes)
+            if self.input_base is not None:
+                base_id, count = self.input_base
+                attributes["input_base"] = {"span_id": base_id, "items": count}
+                attributes["input"] = items[count:]
+            if input_placeholder is not None:
+                attributes["input"] = input_placeholder
         return {
             "kind": self.kind,
             "name": self.name,
@@ -65,9 +104,16 @@ class Span:
             "parent_id": self.parent_id,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
-            "attributes": to_jsonable(self.attributes, secrets),
+            "attributes": to_jsonable(attributes, secrets),
             "error": to_jsonable(self.error, secrets),
         }
+
+    def new_input_items(self) -> list[Any] | None:
+        """The input items this span exports: all of them, or those after its `input_base`."""
+        items = self.attributes.get("input")
+        if not isinstance(items, list):
+            return None
+        return items[self.input_base[1] :] if self.input_base is not None else items
 
 
 class _NoopSpan(Span):
@@ -92,6 +138,10 @@ class TraceProcessor(Protocol):
     def on_span_end(self, span: Span) -> None: ...
 
 
+_span_ids = random.Random(os.urandom(16))
+"""Span ids need to be unique, not secret: a seeded generator, not a syscall per span."""
+if hasattr(os, "register_at_fork"):  # a forked child must not repeat its parent's ids
+    os.register_at_fork(after_in_child=lambda: _span_ids.seed(os.urandom(16)))
 _processors: list[TraceProcessor] = []
 _current: ContextVar[Span | None] = ContextVar("drusilla_current_span", default=None)
 _enabled: ContextVar[bool] = ContextVar("drusilla_tracing_enabled", default=True)
@@ -166,7 +216,7 @@ def span(kind: str, name: str, **attributes: Any) -> _SpanScope | _NoopScope:
         kind=kind,
         name=name,
         trace_id=parent.trace_id if parent is not None else new_trace_id(),
-        span_id=os.urandom(8).hex(),
+        span_id=f"{_span_ids.getrandbits(64):016x}",
         parent_id=parent.span_id if parent is not None else None,
         started_at=time.time(),
         attributes=attributes,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..util.errors import UserError
+from .inputs import full_inputs
 from .processors import read_spans
 
 
@@ -32,7 +33,7 @@ def render_trace_file(trace_file: str | os.PathLike[str], output: str | os.PathL
 
 def render_html(spans: list[dict[str, Any]], title: str = "trace", skipped_lines: int = 0) -> str:
     """The viewer page for `spans` (dicts as `Span.to_dict()` gives them)."""
-    data = {"spans": spans, "skipped": skipped_lines, "source": title}
+    data = {"spans": full_inputs(spans), "skipped": skipped_lines, "source": title}
     # "<" escaped so no string in the data can close the <script> element.
     payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
     return (
@@ -285,7 +286,8 @@ _SCRIPT = r"""
       var text = fmtIn(s.ended_at ? s.ended_at - s.started_at : null, unit);
       var u = usageOf(s);
       if (s.kind === "model" && u) {
-        text += " \u00B7 " + (u.input_tokens || 0) + " in / " + (u.output_tokens || 0) + " out";
+        text += u.input_tokens === null ? " \u00B7 usage not reported"
+          : " \u00B7 " + (u.input_tokens || 0) + " in / " + (u.output_tokens || 0) + " out";
         if (u.reasoning_tokens) text += " (" + u.reasoning_tokens + " reasoning)";
       }
       var barText = el("span", "bar-text", text);

@@ -8,6 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 # Keywords OpenAI's strict mode rejects (structured outputs "supported schemas").
+__all__ = [
+    "STRICT_INCOMPATIBLE_KEYWORDS",
+    "StrictOutputSchema",
+    "apply_null_defaults",
+    "drop_titles",
+    "resolve_ref",
+    "schema_allows_null",
+    "strict_json_schema",
+    "strict_output_schema",
+]
+
+
 STRICT_INCOMPATIBLE_KEYWORDS = frozenset(
     {
         "patternProperties",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from .errors import UserError
 
@@ -23,13 +23,24 @@ DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434/v1"
 SWORD_CHOICES = ("auto", "required", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+ServerKind = Literal["openai", "ollama", "deepseek", "vllm", "llama.cpp", "openai-compatible"]
+SERVER_KINDS: tuple[ServerKind, ...] = (
+    "openai",
+    "ollama",
+    "deepseek",
+    "vllm",
+    "llama.cpp",
+    "openai-compatible",
+)
+"""The one list of server kinds (DRUSILLA_SERVER and the Chat dialects read it)."""
+
 _dotenv_enabled = True
 
 # field name -> what a good value looks like, for the error message
 _HINTS: dict[str, str] = {
     "model": "a model name",
     "base_url": "a URL",
-    "server": "openai, ollama, deepseek, vllm or openai-compatible",
+    "server": "openai, ollama, deepseek, vllm, llama.cpp or openai-compatible",
     "api_key": "a key",
     "max_turns": "a whole number from 1 to 100000",
     "max_tokens": "a whole number, 1 or more",
@@ -87,8 +98,6 @@ def _settings_class() -> type[Any]:
         @field_validator("server")
         @classmethod
         def _known_server(cls, value: str | None) -> str | None:
-            from ..models.chat_wire import SERVER_KINDS  # the one list of server kinds
-
             if value is None:
                 return None
             kind = value.strip().lower()

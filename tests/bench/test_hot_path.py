@@ -98,7 +98,7 @@ async def test_openai_calls_send_our_json_as_built_and_read_replies_as_plain_dic
         "extra_body": {"top_k": 40},
         "extra_headers": {"X-Trace": "abc"},
     }
-    async with OpenAIServer("Hello there", "Streamed reply") as server:
+    async with OpenAIServer("Hello there", "Streamed reply", allow_fields={"top_k"}) as server:
         client = AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
         try:
             reply = await post_json(client, "/chat/completions", request, 5.0)

@@ -149,7 +149,7 @@ def test_a_bad_api_key_value_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> N
 def test_message_templates_come_from_dotenv_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from drusilla.util.errors import message
+    from drusilla.util.messages import message
 
     env_file = tmp_path / ".env"
     env_file.write_text('DRUSILLA_MAX_TURNS_MESSAGE="Stopped after {max_turns} turns"\n')

@@ -307,6 +307,7 @@ def test_the_auto_table() -> None:
         "openai": "json_schema",
         "ollama": "json_schema",
         "vllm": "json_schema",
+        "llama.cpp": "json_schema",
         "deepseek": "json_object",
         "openai-compatible": "json_instructions",
         None: "json_schema",

@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from drusilla import Agent, ModelRequest, ModelResponse, sword
+from drusilla import Agent, ModelRequest, ModelResponse, Usage, sword
 from drusilla.models.interface import ModelStreamEvent
-from drusilla.models.usage import Usage
 from drusilla.testing import ScriptedModel, Turn, call
 
 TREE = """\

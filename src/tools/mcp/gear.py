@@ -9,8 +9,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ...runners.context import SwordContext
 from ...util.concurrency import gather, maybe_await
+from ...util.context import SwordContext
 from ...util.errors import UserError
 from ...util.logging import get_logger
 from ..swords import Sword, SwordArgumentsError, parse_arguments_json

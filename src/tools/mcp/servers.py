@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from ...runners.scope import current_scope
+from ...util.context import current_scope
 from ...util.errors import RunnerError, UserError
 from ...util.logging import get_logger
 from ..swords import FailureErrorFunction, default_sword_error_function
@@ -292,7 +292,7 @@ class MCPServer:
         import mcp
         from mcp_types import Implementation
 
-        from ... import __version__
+        from ...util.version import __version__
 
         return mcp.Client(
             self._transport(),

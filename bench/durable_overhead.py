@@ -1,0 +1,132 @@
+"""Durable overhead per turn: drusilla on DBOS against plain drusilla, with DBOS's own cost.
+
+    python -m bench.durable_overhead [--runs 20] [--turns 10]
+
+All in one process, in rotating order: (1) plain `Runner.run` of a 10-turn run (a sword call in
+turns 1–9, an in-process model); (2) the same agent through `DurableRunner` (every model call
+and sword call a DBOS step, SQLite in WAL mode, synchronous=NORMAL); (3) a bare DBOS workflow of
+empty steps, as many as the durable run checkpoints. Reports medians per turn, in wall and CPU
+time, with the load average; the target is durable − plain ≤ 2 empty steps per turn (a turn
+here checkpoints 2 steps: its model call and its sword call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from typing import Any
+
+from dbos import DBOS
+
+from drusilla import Agent, Runner, sword
+from drusilla.durable import DurableRunner
+from drusilla.testing import ScriptedModel, Turn, call
+
+
+@sword
+async def noop(n: int) -> str:
+    """Do nothing."""
+    return "ok"
+
+
+def scripted(turns: int) -> ScriptedModel:
+    steps = [Turn(calls=[call("noop", n=i)]) for i in range(turns - 1)]
+    return ScriptedModel([*steps, Turn("done")])
+
+
+class Fresh:
+    """A model that scripts each run anew (the durable runner keeps one agent)."""
+
+    def __init__(self, turns: int) -> None:
+        self.turns = turns
+        self.current = scripted(turns)
+
+    model_name = "bench"
+    provider_name = "bench"
+
+    def reset(self) -> None:
+        self.current = scripted(self.turns)
+
+    async def get_response(self, request: Any) -> Any:
+        return await self.current.get_response(request)
+
+    def stream_response(self, request: Any) -> Any:
+        return self.current.stream_response(request)
+
+
+@DBOS.workflow(name="bench.empty_steps")
+async def empty_steps(count: int) -> int:
+    async def empty() -> int:
+        return 0
+
+    for _ in range(count):
+        await DBOS.run_step_async({"name": "empty"}, empty)
+    return count
+
+
+async def timed(job: Any) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    await job()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+async def main(runs: int, turns: int) -> None:
+    model = Fresh(turns)
+    agent = Agent("Bench", model=model, swords=[noop])  # type: ignore[arg-type]
+    steps_per_run = 2 * (turns - 1) + 1
+    with tempfile.TemporaryDirectory() as folder:
+        runner = DurableRunner([agent], database_url=f"sqlite:///{folder}/bench.sqlite")
+        await runner.launch()
+        samples: dict[str, list[tuple[float, float]]] = {"plain": [], "durable": [], "steps": []}
+
+        async def plain() -> None:
+            model.reset()
+            assert (await Runner.run(agent, "go")).final_output == "done"
+
+        async def durable() -> None:
+            model.reset()
+            assert await runner.run("Bench", "go") == "done"
+
+        async def steps() -> None:
+            handle = await DBOS.start_workflow_async(empty_steps, steps_per_run)
+            await handle.get_result()
+
+        jobs = {"plain": plain, "durable": durable, "steps": steps}
+        for name in jobs:  # warm-up
+            await jobs[name]()
+        for round_ in range(runs):
+            order = list(jobs)[round_ % 3 :] + list(jobs)[: round_ % 3]
+            for name in order:
+                samples[name].append(await timed(jobs[name]))
+        await runner.close()
+    report(samples, turns, steps_per_run)
+
+
+def report(samples: dict[str, list[tuple[float, float]]], turns: int, steps: int) -> None:
+    def median(name: str, index: int) -> float:
+        return statistics.median(sample[index] for sample in samples[name])
+
+    load = os.getloadavg()[0]
+    print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores; {turns} turns a run")
+    for index, unit in ((0, "wall"), (1, "cpu")):
+        plain = median("plain", index) / turns * 1e3
+        durable = median("durable", index) / turns * 1e3
+        step = median("steps", index) / steps * 1e3
+        added = durable - plain
+        print(
+            f"{unit}: plain {plain:.3f} ms/turn, durable {durable:.3f} ms/turn, "
+            f"added {added:.3f} ms/turn = {added / step:.2f} empty steps "
+            f"(empty step {step:.3f} ms; target ≤ 2)"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=10)
+    options = parser.parse_args()
+    asyncio.run(main(options.runs, options.turns))

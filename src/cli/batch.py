@@ -1,0 +1,120 @@
+"""`drusilla batch FILE_OR_MODULE[:AGENT] inputs.jsonl -o results.jsonl`: one run per input.
+
+Each line of the inputs file is one input as JSON: a string (the message), a list of items (a
+conversation), or an object (a structured input for an agent with `input_type`). Results go to
+the `-o` file as they complete (see runners/batch_results.py); the same command again resumes
+where an interrupted batch stopped. Exit code 0 when every input finished, 1 when any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandLineError,
+    Commands,
+    _positive_int,
+    add_model_options,
+    apply_environment_options,
+)
+
+
+def add_batch_command(commands: Commands) -> None:
+    batch = commands.add_parser(
+        "batch",
+        help="run an agent once per input of a JSONL file, many at once",
+        description="Run an agent on every input of a JSON Lines file (one JSON value per "
+        "line), many runs at once, with a progress bar on stderr. Each result is appended to "
+        "the -o file as it completes; running the same command again skips the inputs already "
+        "done. Exit code 0 when all finished, 1 when any failed, 2 for a wrong command line.",
+    )
+    batch.add_argument(
+        "target",
+        metavar="FILE_OR_MODULE[:AGENT]",
+        help="where the agent is: examples/summer_chaser.py:agent, mypackage.agents:triage",
+    )
+    batch.add_argument("inputs", metavar="INPUTS.jsonl", help="one input (JSON) per line")
+    batch.add_argument(
+        "-o", "--output", required=True, metavar="RESULTS.jsonl", help="results, one per line"
+    )
+    batch.add_argument(
+        "--concurrency", type=_positive_int, default=64, help="runs at once (default 64)"
+    )
+    batch.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on Ray actors: a cluster address (auto, ray://head:10001), or nothing to "
+        "start a local Ray (needs drusilla[ray])",
+    )
+    batch.add_argument("--no-progress", action="store_true", help="no progress output")
+    add_model_options(batch)
+    batch.set_defaults(handler=batch_command)
+
+
+def batch_command(args: argparse.Namespace) -> int:
+    from ..runners.config import RunConfig
+    from ..runners.ray_batch import RayCluster
+    from ..runners.run import Runner
+    from .target import load_target, split_target
+
+    inputs = read_inputs(Path(args.inputs))
+    apply_environment_options(args)
+    target = load_target(args.target)
+    agent: Any = target.agent
+    on = None
+    if args.ray is not None:
+        agent = _import_path(target.label, split_target)
+        on = RayCluster(address=None if args.ray == "local" else args.ray)
+    result = Runner.run_batch_sync(
+        agent,
+        inputs,
+        concurrency=args.concurrency,
+        run_config=RunConfig(model=args.model) if args.model else None,
+        max_turns=args.max_turns,
+        progress=not args.no_progress,
+        results_path=args.output,
+        on=on,
+    )
+    print(
+        f"drusilla: {len(result.results)} inputs, {result.done} done, {result.failed} failed, "
+        f"{result.usage.total_tokens} tokens, {result.seconds:.1f}s; results in {args.output}",
+        file=sys.stderr,
+    )
+    return EXIT_OK if result.failed == 0 else EXIT_FAILURE
+
+
+def read_inputs(path: Path) -> list[Any]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CommandLineError(f"Cannot read the inputs file {str(path)!r}: {exc}.") from None
+    inputs: list[Any] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            inputs.append(json.loads(line))
+        except ValueError as exc:
+            raise CommandLineError(
+                f"{str(path)!r}, line {number}, is not JSON ({exc}); write one JSON value per "
+                'line, e.g. "What is 2 + 3?" with the quotes.'
+            ) from None
+    if not inputs:
+        raise CommandLineError(f"The inputs file {str(path)!r} has no inputs.")
+    return inputs
+
+
+def _import_path(label: str, split: Any) -> str:
+    """The target as Ray actors can import it: a file by its absolute path."""
+    source, attribute = split(label)
+    if source.endswith(".py") or Path(source).is_file():
+        source = str(Path(source).resolve())
+    return f"{source}:{attribute}"

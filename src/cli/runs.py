@@ -1,0 +1,70 @@
+"""`drusilla runs`: list durable runs waiting for approval, and decide their sword calls.
+
+Works from any process that reaches the durable runs' database (`--db`, default the SQLite
+file `DurableRunner` uses in the working directory); the run's own process may be down: the
+decision waits in the database and the run picks it up when it is back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from .common import EXIT_OK, Commands
+
+_DB_HELP = "the durable runs' database URL (default: sqlite:///drusilla-durable.sqlite)"
+
+
+def add_runs_command(commands: Commands) -> None:
+    runs = commands.add_parser("runs", help="durable runs: pending approvals and decisions")
+    runs.set_defaults(command_parser=runs)
+    actions = runs.add_subparsers(title="runs commands", metavar="ACTION")
+
+    listing = actions.add_parser("list", help="sword calls waiting for a decision")
+    listing.add_argument("--db", help=_DB_HELP)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(handler=_list)
+
+    for action, verb in (("approve", "approve"), ("reject", "reject")):
+        decide = actions.add_parser(action, help=f"{verb} a pending sword call")
+        decide.add_argument("run", help="the run id (see `drusilla runs list`)")
+        decide.add_argument("call", help="the sword call's id")
+        decide.add_argument("--db", help=_DB_HELP)
+        if action == "reject":
+            decide.add_argument("--message", help="what the model is told instead of a result")
+        decide.set_defaults(handler=_approve if action == "approve" else _reject)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ..durable.database import DurableDatabase
+    from ..durable.runner import pending_approvals
+
+    pending = asyncio.run(pending_approvals(DurableDatabase(args.db).client()))
+    for call in pending:
+        if args.json:
+            print(json.dumps(call.__dict__))
+        else:
+            arguments = json.dumps(call.arguments, ensure_ascii=False)
+            print(f"{call.run_id}  {call.call_id}  {call.agent}: {call.sword}({arguments})")
+    if not pending and not args.json:
+        print("No sword calls are waiting for a decision.")
+    return EXIT_OK
+
+
+def _approve(args: argparse.Namespace) -> int:
+    return _decide(args, approve=True, message=None)
+
+
+def _reject(args: argparse.Namespace) -> int:
+    return _decide(args, approve=False, message=args.message)
+
+
+def _decide(args: argparse.Namespace, *, approve: bool, message: str | None) -> int:
+    from ..durable.database import DurableDatabase
+    from ..durable.runner import decide
+
+    client = DurableDatabase(args.db).client()
+    asyncio.run(decide(client, args.run, args.call, approve=approve, message=message))
+    print(f"{'approved' if approve else 'rejected'}: {args.call} in run {args.run}")
+    return EXIT_OK

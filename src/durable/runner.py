@@ -1,0 +1,353 @@
+"""`DurableRunner`: durable runs for users who do not write DBOS workflows themselves.
+
+Each run is one DBOS workflow (`drusilla.run`, its id the run id) over `dbos_agent` copies of
+the registered agents. A run that stops for approvals publishes its pending calls as a DBOS
+event and waits for decisions as DBOS messages, so a decision can come from any process (the
+`drusilla runs` command) and survives a restart of the run's own process.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dbos import DBOS
+
+from ..agents.agent import Agent
+from ..runners.config import RunConfig
+from ..runners.events import RawResponseEvent, RunItemStreamEvent, StreamEvent
+from ..runners.run import Runner
+from ..sessions.base import Session
+from ..util.errors import UserError
+from .agent import dbos_agent
+from .database import DurableDatabase
+from .steps import DurableSession
+
+WORKFLOW_NAME = "drusilla.run"
+WORKFLOW_VERSION = "drusilla-durable-1"
+"""Pinned by drusilla, not DBOS's hash of the source: a redeploy keeps pending runs alive."""
+PENDING_EVENT = "drusilla.pending"
+DECISION_TOPIC = "drusilla.decision"
+EVENTS_STREAM = "drusilla.events"
+DECISION_WAIT_SECONDS = 24 * 3600.0  # one durable wait; the run waits again after each
+RESULT_POLL_SECONDS = 0.1  # how often a handle to a run of another process looks for its end
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """A sword call waiting for a person's decision in a durable run."""
+
+    run_id: str
+    call_id: str
+    sword: str
+    arguments: Any
+    agent: str
+
+
+class DurableRunHandle:
+    """A started durable run: wait for its output, or follow its events."""
+
+    def __init__(self, run_id: str, started: Any = None) -> None:
+        self.run_id = run_id
+        self._started = started  # DBOS's handle when this process started the run
+
+    def __repr__(self) -> str:
+        return f"DurableRunHandle(run_id={self.run_id!r})"
+
+    async def result(self) -> Any:
+        """The run's final output, once it has one (waiting through approvals and restarts)."""
+        if self._started is not None:  # running here: wait for its task, no polling
+            return await self._started.get_result()
+        handle: Any = await DBOS.retrieve_workflow_async(self.run_id)
+        return await handle.get_result(polling_interval_sec=RESULT_POLL_SECONDS)
+
+    async def status(self) -> str:
+        """DBOS's status of the run: PENDING, SUCCESS, ERROR, CANCELLED, ..."""
+        handle: Any = await DBOS.retrieve_workflow_async(self.run_id)
+        return str((await handle.get_status()).status)
+
+    async def stream_events(self) -> AsyncIterator[dict[str, Any]]:
+        """The run's events as plain dicts (a run started with `stream=True`): text deltas and
+        run items, each once, even when the run was recovered after a crash."""
+        async for event in DBOS.read_stream_async(self.run_id, EVENTS_STREAM):
+            yield event
+
+
+class DurableRunner:
+    """Runs agents durably on DBOS: runs survive crashes and wait for approvals for days.
+
+    `agents`: every agent a run may start with, by name (a restarted process must find them
+    again). `database_url`: DBOS's system database, a SQLite file in the working directory by
+    default (`sqlite:///drusilla-durable.sqlite`) or Postgres (`postgresql://...`).
+    `context`: the context object of every run (not saved: a restarted process passes its own).
+    `session_factory(session_id) -> Session`: the session of a run started with `session_id`;
+    its reads and writes are steps, so a recovered run adds no item twice.
+    One `DurableRunner` per process: DBOS is a process-wide engine.
+    """
+
+    def __init__(
+        self,
+        agents: Sequence[Agent[Any]],
+        *,
+        database_url: str | None = None,
+        run_config: RunConfig | None = None,
+        max_turns: int | None = None,
+        context: Any = None,
+        session_factory: Callable[[str], Session] | None = None,
+        app_name: str = "drusilla",
+    ) -> None:
+        self.agents = _by_name(agents)
+        self.database = DurableDatabase(database_url)
+        self.run_config = run_config
+        self.max_turns = max_turns
+        self.context = context
+        self.session_factory = session_factory
+        self.app_name = app_name
+        self._durable: dict[str, Agent[Any]] = {}
+        self._launched = False
+
+    def __repr__(self) -> str:
+        return f"DurableRunner(agents={sorted(self.agents)}, database={self.database!r})"
+
+    async def __aenter__(self) -> DurableRunner:
+        await self.launch()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def launch(self) -> None:
+        """Start DBOS; runs left unfinished by an earlier process of this app resume now."""
+        global _active
+        if self._launched:
+            return
+        if _active is not None and _active is not self:
+            raise UserError(
+                "A DurableRunner is already running in this process; DBOS is one engine per "
+                "process, so use that one (or close() it first)."
+            )
+        _active = self
+        DBOS(
+            config={
+                "name": self.app_name,
+                "system_database_engine": self.database.engine(),
+                "system_database_url": self.database.url,
+                "application_version": WORKFLOW_VERSION,
+                "log_level": "WARNING",
+                # SQLite has no LISTEN/NOTIFY: how often a waiting run looks for a decision.
+                "notification_listener_polling_interval_sec": 0.2,
+            }
+        )
+        DBOS.launch()
+        self._launched = True
+
+    async def close(self) -> None:
+        global _active
+        if self._launched:
+            DBOS.destroy(destroy_registry=False)
+            self._launched = False
+        if _active is self:
+            _active = None
+
+    async def start(
+        self,
+        agent: Agent[Any] | str,
+        input: Any,
+        *,
+        run_id: str | None = None,
+        session_id: str | None = None,
+        stream: bool = False,
+    ) -> DurableRunHandle:
+        """Start a durable run of `agent` (registered, or its name); returns at once.
+
+        `run_id`: the run's id (default a new UUID); starting an id that exists already
+        returns that run instead of starting another. `stream=True`: publish the run's events
+        for `handle.stream_events()`.
+        """
+        await self.launch()
+        name = agent if isinstance(agent, str) else agent.name
+        self._agent(name)  # an unknown agent fails here, not in the workflow
+        if session_id is not None and self.session_factory is None:
+            raise UserError(
+                "start(session_id=...) needs DurableRunner(session_factory=...) to open it."
+            )
+        run_id = run_id or str(uuid.uuid4())
+        with _workflow_id(run_id):
+            started = await DBOS.start_workflow_async(_durable_run, name, input, session_id, stream)
+        return DurableRunHandle(run_id, started)
+
+    async def run(
+        self,
+        agent: Agent[Any] | str,
+        input: Any,
+        *,
+        run_id: str | None = None,
+        session_id: str | None = None,
+    ) -> Any:
+        """`start` and wait for the final output."""
+        handle = await self.start(agent, input, run_id=run_id, session_id=session_id)
+        return await handle.result()
+
+    def handle(self, run_id: str) -> DurableRunHandle:
+        return DurableRunHandle(run_id)
+
+    async def pending_approvals(self) -> list[PendingApproval]:
+        """Every sword call waiting for a decision, across all runs in the database."""
+        await self.launch()
+        return await pending_approvals(self.database.client())
+
+    async def approve(self, run_id: str, call_id: str) -> None:
+        await self.launch()
+        await decide(self.database.client(), run_id, call_id, approve=True)
+
+    async def reject(self, run_id: str, call_id: str, message: str | None = None) -> None:
+        await self.launch()
+        await decide(self.database.client(), run_id, call_id, approve=False, message=message)
+
+    # --- inside the workflow -----------------------------------------------------------------
+
+    def _agent(self, name: str) -> Agent[Any]:
+        if name not in self.agents:
+            known = ", ".join(sorted(self.agents)) or "(none)"
+            raise UserError(
+                f"No agent named {name!r} is registered with this DurableRunner (known: {known}). "
+                "Pass it in DurableRunner(agents=[...])."
+            )
+        durable = self._durable.get(name)
+        if durable is None:
+            durable = self._durable[name] = dbos_agent(self.agents[name])
+        return durable
+
+
+_active: DurableRunner | None = None
+
+
+def _runner() -> DurableRunner:
+    if _active is None:
+        raise UserError("A durable run needs a launched DurableRunner in this process.")
+    return _active
+
+
+@DBOS.workflow(name=WORKFLOW_NAME)
+async def _durable_run(agent_name: str, input: Any, session_id: str | None, stream: bool) -> Any:
+    runner = _runner()
+    agent = runner._agent(agent_name)
+    options: dict[str, Any] = {
+        "max_turns": runner.max_turns,
+        "run_config": runner.run_config,
+        "context": runner.context,
+    }
+    if session_id is not None and runner.session_factory is not None:
+        options["session"] = DurableSession(runner.session_factory(session_id))
+    result = await _run_once(agent, input, options, stream)
+    while result.interruptions:
+        state = result.to_state()
+        await _wait_for_decisions(state, result.interruptions)
+        result = await _run_once(agent, state, options, stream)
+    if stream:
+        await DBOS.close_stream_async(EVENTS_STREAM)
+    return result.final_output
+
+
+async def _run_once(agent: Agent[Any], input: Any, options: dict[str, Any], stream: bool) -> Any:
+    if not stream:
+        return await Runner.run(agent, input, **options)
+    streamed = await Runner.run_streamed(agent, input, **options)
+    async for event in streamed.stream_events():
+        published = _plain_event(event)
+        if published is not None:
+            await DBOS.write_stream_async(EVENTS_STREAM, published)
+    return streamed
+
+
+def _plain_event(event: StreamEvent) -> dict[str, Any] | None:
+    if isinstance(event, RawResponseEvent):
+        delta = getattr(event.data, "delta", None)
+        return {"type": event.data.type, "delta": delta} if delta else None
+    if isinstance(event, RunItemStreamEvent):
+        return {"type": event.name, "item": event.item.to_input_item()}
+    return {"type": "agent_updated", "agent": event.new_agent.name}
+
+
+async def _wait_for_decisions(state: Any, interruptions: Sequence[Any]) -> None:
+    waiting = {item.call_id: item for item in interruptions}
+    await DBOS.set_event_async(PENDING_EVENT, [_pending_dict(item) for item in interruptions])
+    while waiting:
+        decision = await DBOS.recv_async(DECISION_TOPIC, timeout_seconds=DECISION_WAIT_SECONDS)
+        if not isinstance(decision, dict) or decision.get("call_id") not in waiting:
+            continue  # no decision yet (the wait timed out), or one for a call already decided
+        item = waiting.pop(decision["call_id"])
+        if decision.get("approve"):
+            state.approve(item)
+        else:
+            state.reject(item, decision.get("message"))
+    await DBOS.set_event_async(PENDING_EVENT, [])
+
+
+def _pending_dict(item: Any) -> dict[str, Any]:
+    return {
+        "call_id": item.call_id,
+        "sword": item.sword_name,
+        "arguments": item.arguments,
+        "agent": item.agent_name,
+    }
+
+
+# --- from any process ------------------------------------------------------------------------
+
+
+async def pending_approvals(client: Any) -> list[PendingApproval]:
+    """Pending sword calls of every waiting run, read through a `DBOSClient`."""
+    runs = await client.list_workflows_async(
+        status="PENDING", name=WORKFLOW_NAME, load_input=False, load_output=False
+    )
+    found: list[PendingApproval] = []
+    for run in runs:
+        pending = await client.get_event_async(run.workflow_id, PENDING_EVENT, timeout_seconds=0)
+        for call in pending or []:
+            found.append(PendingApproval(run_id=run.workflow_id, **call))
+    return found
+
+
+async def decide(
+    client: Any, run_id: str, call_id: str, *, approve: bool, message: str | None = None
+) -> None:
+    """Send a decision to a waiting run; a call that is not pending is a `UserError`.
+
+    The decision is a plain dict, so any process (and any later drusilla) can send it; sending
+    the same decision twice delivers it once.
+    """
+    pending = await client.get_event_async(run_id, PENDING_EVENT, timeout_seconds=0)
+    call_ids = [call["call_id"] for call in pending or []]
+    if call_id not in call_ids:
+        waiting = ", ".join(call_ids) or "none"
+        raise UserError(
+            f"Sword call {call_id!r} is not waiting for a decision in run {run_id!r} "
+            f"(pending there: {waiting}). `drusilla runs list` shows what is pending."
+        )
+    decision = {"call_id": call_id, "approve": approve, "message": message}
+    await client.send_async(run_id, decision, DECISION_TOPIC, idempotency_key=f"{run_id}:{call_id}")
+
+
+def _by_name(agents: Sequence[Agent[Any]]) -> dict[str, Agent[Any]]:
+    named: dict[str, Agent[Any]] = {}
+    for agent in agents:
+        if not isinstance(agent, Agent):
+            raise UserError(f"DurableRunner(agents=...) takes Agents, got {agent!r}.")
+        if agent.name in named and named[agent.name] is not agent:
+            raise UserError(
+                f"DurableRunner(agents=...) has two agents named {agent.name!r}; durable runs "
+                "find their agent by name, so names must be unique."
+            )
+        named[agent.name] = agent
+    if not named:
+        raise UserError("DurableRunner(agents=[...]) needs at least one agent.")
+    return named
+
+
+def _workflow_id(run_id: str) -> Any:
+    from dbos import SetWorkflowID
+
+    return SetWorkflowID(run_id)

@@ -1,0 +1,146 @@
+"""The two seams a durable run checkpoints: a model call and a sword call, each a DBOS step.
+
+Inside a DBOS workflow, a step that finished before a crash is read back from the database when
+the workflow is recovered, not run again; outside a workflow these wrappers call straight
+through, so a `dbos_agent` also runs as a plain agent. Step names are stable and documented in
+docs/durable.md: `<agent>.model`, `<agent>.<sword>`, `<agent>.mcp.<server>.<tool>`,
+`session.<operation>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from dbos import DBOS
+
+from ..models.interface import Model, ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
+from ..models.items import InputItem
+from ..sessions.base import Session
+from ..tools.swords import Sword
+from ..util.errors import ModelError
+
+T = TypeVar("T")
+
+
+def in_workflow() -> bool:
+    """True in workflow code (not inside a step, where a nested step would not be recorded)."""
+    return DBOS.workflow_id is not None and DBOS.step_id is None
+
+
+async def as_step(name: str, call: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Run `call(*args)` as the DBOS step `name` inside a workflow, or plainly outside one."""
+    if not in_workflow():
+        return await call(*args)
+
+    async def step() -> T:
+        return await call(*args)
+
+    result: T = await DBOS.run_step_async({"name": name}, step)
+    return result
+
+
+class DurableModel:
+    """A `Model` whose requests are DBOS steps named `step_name`.
+
+    A streamed request streams live to the run while its step runs; a request read back after a
+    crash yields only its final `ResponseDone`, so nothing already shown is shown again.
+    """
+
+    def __init__(self, model: Model, step_name: str) -> None:
+        self.wrapped = model
+        self.step_name = step_name
+
+    @property
+    def model_name(self) -> str:
+        return self.wrapped.model_name
+
+    @property
+    def provider_name(self) -> str:
+        return self.wrapped.provider_name
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped model's profile and other traits
+        return getattr(self.wrapped, name)
+
+    def __repr__(self) -> str:
+        return f"DurableModel({self.wrapped!r}, step_name={self.step_name!r})"
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse:
+        return await as_step(self.step_name, self.wrapped.get_response, request)
+
+    async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
+        if not in_workflow():
+            async for event in self.wrapped.stream_response(request):
+                yield event
+            return
+        events: asyncio.Queue[ModelStreamEvent | None] = asyncio.Queue()
+
+        async def streamed() -> ModelResponse:
+            try:
+                async for event in self.wrapped.stream_response(request):
+                    if isinstance(event, ResponseDone):
+                        return event.response
+                    events.put_nowait(event)
+            finally:
+                events.put_nowait(None)
+            raise ModelError(f"The stream from {self.model_name} ended without a final response.")
+
+        step: asyncio.Future[ModelResponse] = asyncio.ensure_future(
+            DBOS.run_step_async({"name": self.step_name}, streamed)
+        )
+        try:
+            while (live := await _next_event(events, step)) is not None:
+                yield live
+            response = await step
+        finally:
+            if not step.done():
+                step.cancel()
+        yield ResponseDone(response)
+
+
+async def _next_event(
+    events: asyncio.Queue[ModelStreamEvent | None], step: asyncio.Future[ModelResponse]
+) -> ModelStreamEvent | None:
+    """The next live event, or None once the step has finished (or was read back)."""
+    getter: asyncio.Future[ModelStreamEvent | None] = asyncio.ensure_future(events.get())
+    waiting: set[asyncio.Future[Any]] = {getter, step}
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    if getter.done():
+        return getter.result()
+    getter.cancel()
+    return None if events.empty() else events.get_nowait()
+
+
+def durable_sword(sword: Sword, agent_name: str) -> Sword:
+    """The same sword, its call a DBOS step named `<agent>.<sword>`."""
+    step_name = f"{agent_name}.{sword.name}"
+    invoke = sword.on_invoke
+
+    async def on_invoke(ctx: Any, arguments: str) -> Any:
+        return await as_step(step_name, invoke, ctx, arguments)
+
+    return replace(sword, on_invoke=on_invoke)
+
+
+class DurableSession:
+    """A session whose reads and writes are DBOS steps, so a recovered run adds nothing twice."""
+
+    def __init__(self, session: Session) -> None:
+        self.wrapped = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    async def get_items(self, limit: int | None = None) -> list[InputItem]:
+        return await as_step("session.get_items", self.wrapped.get_items, limit)
+
+    async def add_items(self, items: list[InputItem]) -> None:
+        await as_step("session.add_items", self.wrapped.add_items, items)
+
+    async def pop_item(self) -> InputItem | None:
+        return await as_step("session.pop_item", self.wrapped.pop_item)
+
+    async def clear(self) -> None:
+        await as_step("session.clear", self.wrapped.clear)

@@ -1,0 +1,118 @@
+"""What a run hands to user code, and what it holds open: the run context and the run's scope.
+
+`RunContextWrapper` carries the user's context object and the run's usage to every sword, charm,
+shield and dynamic instruction. `RunScope` holds the resources a root run opens (MCP connections)
+until it ends; nested runs (an agent used as a sword) find it through a contextvar and share it.
+Both sit in util so the gear (tools/) can name them without importing the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVar
+
+from .logging import get_logger
+from .usage import Usage
+
+if TYPE_CHECKING:
+    from ..runners.config import RunConfig
+
+__all__ = [
+    "RunContextWrapper",
+    "RunScope",
+    "SwordContext",
+    "TContext",
+    "current_run_id",
+    "current_scope",
+    "resuming_runs",
+    "run_scope",
+]
+
+# The default lets `agent = Agent("a")` and `RunContextWrapper` type-check unannotated.
+TContext = TypeVar("TContext", default=Any)
+
+
+@dataclass(eq=False)
+class RunContextWrapper(Generic[TContext]):
+    """Reaches every sword, charm, shield and dynamic instruction of a run.
+
+    `context` is the object passed to `Runner.run(context=...)`, untouched by drusilla;
+    `usage` is the run's usage so far; `run_id` names this run, `parent_run_id` the run that
+    called it (an agent used as a sword), or None for a top-level run.
+    """
+
+    context: TContext
+    usage: Usage = field(default_factory=Usage)
+    run_config: RunConfig | None = field(default=None, repr=False)
+    run_id: str = ""
+    parent_run_id: str | None = None
+
+
+@dataclass(eq=False)
+class SwordContext(RunContextWrapper[TContext]):
+    """The context a sword receives: the run's, plus which call this is."""
+
+    sword_name: str = ""
+    call_id: str = ""
+    arguments: str = ""
+
+    @classmethod
+    def for_call(
+        cls, ctx: RunContextWrapper[Any], sword_name: str, call_id: str, arguments: str
+    ) -> SwordContext[Any]:
+        return cls(
+            ctx.context,
+            ctx.usage,
+            ctx.run_config,
+            ctx.run_id,
+            ctx.parent_run_id,
+            sword_name,
+            call_id,
+            arguments,
+        )
+
+
+current_run_id: ContextVar[str | None] = ContextVar("drusilla_run_id", default=None)
+"""The id of the run whose code is executing: a run started inside it is its child."""
+
+resuming_runs: ContextVar[dict[str, Any] | None] = ContextVar("drusilla_resuming", default=None)
+"""While a run resumes: the saved states of its nested runs, by the call id that ran them."""
+
+
+@dataclass(eq=False)
+class RunScope:
+    exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    """Closed (last opened, first closed) when the root run ends; close errors are logged."""
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """Per-run caches keyed by their owner (e.g. an MCP server's tool list)."""
+
+
+_current: ContextVar[RunScope | None] = ContextVar("drusilla_run_scope", default=None)
+
+
+def current_scope() -> RunScope | None:
+    return _current.get()
+
+
+@asynccontextmanager
+async def run_scope() -> AsyncIterator[RunScope]:
+    """The enclosing root run's scope, or a new one that this (root) run owns and closes."""
+    existing = _current.get()
+    if existing is not None:
+        yield existing
+        return
+    scope = RunScope()
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+        try:
+            await scope.exit_stack.aclose()
+        except Exception as exc:  # closing must never mask the run's own outcome
+            get_logger().warning("run.close_error", error=repr(exc))

@@ -1,0 +1,95 @@
+"""A batch on a local Ray (2 CPUs, 2 actors) gives the same results as in-process."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from drusilla import Agent, ModelError, RayCluster, Runner, UserError
+from drusilla.testing import OpenAIServer
+from drusilla.util.settings import forget_settings
+
+from .echo import echo_step
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENT = "tests.batch.ray_agent:agent"
+
+
+def descendants() -> set[int]:
+    """The processes started (directly or not) by this one, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def wait_until_gone(pids: set[int]) -> set[int]:
+    deadline = time.monotonic() + 60  # a backstop: Ray's processes exit within seconds
+    while (alive := pids & descendants()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
+def outcome(item: object) -> tuple[object, ...]:
+    error = getattr(item, "error", None)
+    return (
+        getattr(item, "index", None),
+        getattr(item, "final_output", None),
+        type(error).__name__ if error else None,
+        getattr(error, "status", None),
+        getattr(item, "usage", None),
+    )
+
+
+def test_a_200_input_batch_on_two_ray_actors_matches_the_in_process_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ray
+
+    inputs = [f"item {i}" for i in range(200)]
+    failing = {f"item {i}" for i in range(0, 200, 17)}
+    children_before = descendants()
+    with OpenAIServer(*[echo_step(0.01, failing)] * 400) as server:
+        # Ray's processes inherit this environment: the model, and the path to import the agent
+        monkeypatch.setenv("DRUSILLA_BASE_URL", server.base_url)
+        monkeypatch.setenv("DRUSILLA_MODEL", "test-model")
+        monkeypatch.setenv("DRUSILLA_API_KEY", "sk-test")
+        monkeypatch.setenv("PYTHONPATH", str(ROOT))
+        forget_settings()
+        here = Runner.run_batch_sync(AGENT, inputs, concurrency=20, progress=False)
+        try:
+            there = Runner.run_batch_sync(
+                AGENT,
+                inputs,
+                concurrency=20,
+                progress=False,
+                on=RayCluster(actors=2, chunk_size=25),
+            )
+        finally:
+            assert not ray.is_initialized()  # the batch started Ray, so it shut it down
+        assert len(server.model_requests) == 400
+
+    assert [outcome(item) for item in there.results] == [outcome(i) for i in here.results]
+    assert [item.input for item in there.results] == inputs
+    assert (there.done, there.failed) == (200 - len(failing), len(failing))
+    assert all(isinstance(item.error, ModelError) for item in there.failures)
+    assert there.usage == here.usage
+    assert wait_until_gone(descendants() - children_before) == set()
+
+
+def test_a_live_agent_cannot_go_to_ray() -> None:
+    with pytest.raises(UserError, match="import path"):
+        Runner.run_batch_sync(Agent("a"), ["x"], progress=False, on=RayCluster())

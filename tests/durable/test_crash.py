@@ -1,0 +1,166 @@
+"""Durable runs killed with SIGKILL mid-run and restarted: nothing done is done again.
+
+Each run is a real subprocess with a real SQLite database, talking over HTTP to the local
+OpenAI-protocol server of the test process, which counts the model requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drusilla.testing import Hold, OpenAIServer, Turn, call
+
+WORKER = Path(__file__).with_name("worker.py")
+READY_TIMEOUT = 120.0  # a backstop only: the tests wait for lines in the log, not for time
+
+
+@pytest.fixture
+def server() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as running:
+        yield running
+
+
+class Worker:
+    def __init__(self, tmp_path: Path, server: OpenAIServer) -> None:
+        self.db = tmp_path / "durable.sqlite"
+        self.log = tmp_path / "log.jsonl"
+        self.server = server
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *args: str, hang: bool = True) -> None:
+        """Start the worker; with `hang=False` its `hang` sword returns at once."""
+        command = [sys.executable, str(WORKER), str(self.db), self.server.base_url, str(self.log)]
+        env = {**os.environ, "WORKER_HANG": "1" if hang else "0"}
+        self.process = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, env=env)
+
+    def events(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def wait_for(self, check: Callable[[list[dict[str, Any]]], bool]) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not check(self.events()):
+            assert self.process is not None
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise AssertionError(f"the worker exited ({self.process.returncode}):\n{error}")
+            assert time.monotonic() < deadline, f"worker never got there: {self.events()}"
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def finish(self) -> Any:
+        self.wait_for(lambda events: any(e["event"] == "output" for e in events))
+        assert self.process is not None
+        assert self.process.wait(timeout=READY_TIMEOUT) == 0
+        return next(e["output"] for e in self.events() if e["event"] == "output")
+
+
+def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [event for event in events if event["event"] == name]
+
+
+@pytest.fixture
+def worker(tmp_path: Path, server: OpenAIServer) -> Iterator[Worker]:
+    running = Worker(tmp_path, server)
+    yield running
+    if running.process is not None and running.process.poll() is None:
+        running.kill()
+
+
+def test_kill_during_a_sword_reruns_only_that_sword(worker: Worker, server: OpenAIServer) -> None:
+    server.add(
+        Turn(calls=[call("record", note="first")]),
+        Turn(calls=[call("hang", note="forever")]),
+        model="durable",
+    )
+    worker.start("start", "run-sword", "Note things down.")
+    worker.wait_for(lambda events: bool(named(events, "hang")))
+    worker.kill()
+    assert len(server.requests_for("durable")) == 2
+
+    # After the restart the in-flight sword runs again; this time it returns.
+    server.add(Turn("All noted."), model="durable")
+    worker.start("resume", "run-sword", hang=False)
+    assert worker.finish() == "All noted."
+    events = worker.events()
+    assert [e["note"] for e in named(events, "record")] == ["first"]  # done once, not again
+    assert len(named(events, "hang")) == 2  # in flight at the kill, so run again
+    assert len(server.requests_for("durable")) == 3  # one per turn, none repeated
+    third_turn = server.requests_for("durable")[2]
+    assert third_turn.input[-1]["type"] == "function_call_output"  # hang's result, once
+
+
+def test_kill_during_a_model_call_repeats_only_that_call(
+    worker: Worker, server: OpenAIServer
+) -> None:
+    hold = Hold(Turn(calls=[call("record", note="never seen")]), after=0)
+    server.add(Turn(calls=[call("record", note="first")]), hold, model="durable")
+    worker.start("start", "run-model", "Note things down.")
+    assert hold.wait_reached(READY_TIMEOUT)
+    worker.kill()
+    hold.release()
+    assert len(server.requests_for("durable")) == 2
+
+    server.add(Turn(calls=[call("record", note="second")]), Turn("Done."), model="durable")
+    worker.start("resume", "run-model")
+    assert worker.finish() == "Done."
+    assert [e["note"] for e in named(worker.events(), "record")] == ["first", "second"]
+    requests = server.requests_for("durable")
+    assert len(requests) == 4  # turn 1, turn 2 (killed in flight), turn 2 again, turn 3
+    assert requests[1].input == requests[2].input  # the repeated call is the same request
+
+
+def drusilla_runs(worker: Worker, *args: str) -> str:
+    """`drusilla runs ...` in a process of its own, on the worker's database."""
+    command = [
+        sys.executable,
+        "-m",
+        "drusilla.cli",
+        "runs",
+        *args,
+        "--db",
+        f"sqlite:///{worker.db}",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=READY_TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_an_approval_sent_while_the_run_is_down_is_picked_up(
+    worker: Worker, server: OpenAIServer
+) -> None:
+    server.add(Turn(calls=[call("send_money", amount=5)]), model="durable")
+    worker.start("start", "run-approval", "Send 5.")
+    worker.wait_for(lambda events: bool(named(events, "started")))
+    pending: list[dict[str, Any]] = []
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not pending:  # waiting for a decision: its call is listed from another process
+        assert time.monotonic() < deadline, "the run never asked for approval"
+        pending = [json.loads(line) for line in drusilla_runs(worker, "list", "--json").split()]
+    assert pending[0]["sword"] == "send_money" and pending[0]["arguments"] == {"amount": 5}
+    worker.kill()
+
+    drusilla_runs(worker, "approve", "run-approval", pending[0]["call_id"])
+    assert named(worker.events(), "send_money") == []  # nothing ran while it was down
+    server.add(Turn("Sent 5."), model="durable")
+    worker.start("resume", "run-approval")
+    assert worker.finish() == "Sent 5."
+    assert [e["amount"] for e in named(worker.events(), "send_money")] == [5]
+    requests = server.requests_for("durable")
+    assert len(requests) == 2  # the call that asked, and the one after the approval
+    assert dict(requests[1].input[-1])["output"] == "sent 5"

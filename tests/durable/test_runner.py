@@ -1,0 +1,253 @@
+"""DurableRunner and dbos_agent in one process: steps, names, streaming, sessions, bad input.
+
+Real DBOS on a real SQLite file per test; the model over real HTTP (the local server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from dbos import DBOS
+
+from drusilla import Agent, Runner, SQLiteSession, UserError, sword
+from drusilla.durable import DurableRunner, dbos_agent
+from drusilla.testing import OpenAIServer, ServedModel, Turn, call
+
+SWORD_LOG: list[str] = []
+
+
+@sword
+def record(note: str) -> str:
+    """Write a note down."""
+    SWORD_LOG.append(note)
+    return f"noted {note}"
+
+
+@pytest.fixture
+def server() -> Iterator[OpenAIServer]:
+    SWORD_LOG.clear()
+    with OpenAIServer() as running:
+        yield running
+
+
+@pytest.fixture(params=["chat", "responses"])
+def api(request: pytest.FixtureRequest) -> Literal["chat", "responses"]:
+    kind: Literal["chat", "responses"] = request.param
+    return kind
+
+
+@pytest.fixture
+async def durable(tmp_path: Path) -> AsyncIterator[Any]:
+    """A factory for the test's DurableRunner, closed (DBOS destroyed) at the end."""
+    made: list[DurableRunner] = []
+
+    def make(agents: list[Agent[Any]], **options: Any) -> DurableRunner:
+        runner = DurableRunner(agents, database_url=f"sqlite:///{tmp_path / 'd.sqlite'}", **options)
+        made.append(runner)
+        return runner
+
+    yield make
+    for runner in made:
+        await runner.close()
+
+
+async def step_names(run_id: str) -> list[str]:
+    return [step["function_name"] for step in await DBOS.list_workflow_steps_async(run_id)]
+
+
+async def test_a_run_checkpoints_each_model_call_and_sword(
+    server: OpenAIServer, api: Literal["chat", "responses"], durable: Any
+) -> None:
+    model = server.model(Turn(calls=[call("record", note="a")]), Turn("Noted."), api=api)
+    clerk = Agent("Clerk", model=model, swords=[record])
+    runner = durable([clerk])
+    handle = await runner.start(clerk, "Note a.", run_id="run-1")
+    assert await handle.result() == "Noted."
+    assert await handle.status() == "SUCCESS"
+    assert await step_names("run-1") == ["Clerk.model", "Clerk.record", "Clerk.model"]
+    assert SWORD_LOG == ["a"]
+
+
+async def test_sqlite_is_in_wal_mode(server: OpenAIServer, durable: Any, tmp_path: Path) -> None:
+    runner = durable([Agent("Clerk", model=server.model(Turn("Hi.")))])
+    assert await runner.run("Clerk", "Hi") == "Hi."
+    mode = sqlite3.connect(tmp_path / "d.sqlite").execute("PRAGMA journal_mode").fetchone()
+    assert mode == ("wal",)
+
+
+async def test_starting_a_finished_run_again_runs_nothing(
+    server: OpenAIServer, durable: Any
+) -> None:
+    model = server.model(Turn("Once."))
+    runner = durable([Agent("Clerk", model=model)])
+    assert await runner.run("Clerk", "Hi", run_id="same") == "Once."
+    assert await runner.run("Clerk", "Hi", run_id="same") == "Once."
+    assert len(model.requests) == 1
+
+
+async def test_orbs_and_agents_as_swords_checkpoint_their_own_steps(
+    server: OpenAIServer, durable: Any
+) -> None:
+    helper = Agent("Helper", model=server.model(Turn("42")))
+    billing = Agent(
+        "Billing",
+        model=server.model(Turn(calls=[call("ask_helper", input="6*7?")]), Turn("It is 42.")),
+        swords=[helper.as_sword(name="ask_helper")],
+    )
+    triage = Agent(
+        "Triage", model=server.model(Turn(calls=[call("transfer_to_billing")])), orbs=[billing]
+    )
+    runner = durable([triage])
+    assert await runner.run(triage, "What is 6*7?", run_id="graph") == "It is 42."
+    assert await step_names("graph") == [
+        "Triage.model",
+        "Triage.transfer_to_billing",
+        "Billing.model",
+        "Helper.model",
+        "Billing.model",
+    ]
+
+
+async def test_streamed_run_publishes_each_event_once(server: OpenAIServer, durable: Any) -> None:
+    model = server.model(Turn(calls=[call("record", note="s")]), Turn("Streamed answer."))
+    runner = durable([Agent("Clerk", model=model, swords=[record])])
+    handle = await runner.start("Clerk", "Go", run_id="streamed", stream=True)
+    events = [event async for event in handle.stream_events()]
+    assert await handle.result() == "Streamed answer."
+    kinds = [event["type"] for event in events]
+    assert kinds[0] == "agent_updated"
+    assert kinds.count("sword_called") == 1 and kinds.count("sword_output") == 1
+    text = "".join(event["delta"] for event in events if event["type"] == "text_delta")
+    assert text == "Streamed answer."
+
+
+async def test_a_session_gets_each_item_once(
+    server: OpenAIServer, durable: Any, tmp_path: Path
+) -> None:
+    model = server.model(Turn(calls=[call("record", note="x")]), Turn("First."), Turn("Second."))
+    path = tmp_path / "sessions.sqlite"
+    runner = durable(
+        [Agent("Clerk", model=model, swords=[record])],
+        session_factory=lambda session_id: SQLiteSession(session_id, path),
+    )
+    assert await runner.run("Clerk", "One", session_id="s1") == "First."
+    assert await runner.run("Clerk", "Two", session_id="s1") == "Second."
+    items = await SQLiteSession("s1", path).get_items()
+    assert [item.get("role") or item.get("type") for item in items] == [
+        "user",
+        "function_call",
+        "function_call_output",
+        "assistant",
+        "user",
+        "assistant",
+    ]
+    assert dict(model.requests[2].input[0])["content"] == "One"  # the second run saw the first
+
+
+async def test_dbos_agent_in_a_users_own_workflow(server: OpenAIServer, durable: Any) -> None:
+    model = server.model(Turn(calls=[call("record", note="w")]), Turn("Mine."))
+    USERS_AGENTS["clerk"] = dbos_agent(Agent("Clerk", model=model, swords=[record]))
+    await durable([Agent("Unused")]).launch()  # configures DBOS, as a user's app would
+    handle = await DBOS.start_workflow_async(users_workflow, "Note w.")
+    assert await handle.get_result() == "Mine."
+    steps = await step_names(handle.get_workflow_id())
+    assert steps == ["Clerk.model", "Clerk.record", "Clerk.model"]
+
+
+async def test_outside_a_workflow_a_dbos_agent_runs_plainly(server: OpenAIServer) -> None:
+    agent = dbos_agent(Agent("Clerk", model=server.model(Turn("Plain.")), swords=[record]))
+    assert (await Runner.run(agent, "Hi")).final_output == "Plain."
+
+
+USERS_AGENTS: dict[str, Agent[Any]] = {}
+
+
+@DBOS.workflow(name="tests.users_workflow")
+async def users_workflow(text: str) -> Any:
+    return (await Runner.run(USERS_AGENTS["clerk"], text)).final_output
+
+
+async def test_bad_input_is_a_user_error(server: OpenAIServer, durable: Any) -> None:
+    clerk = Agent("Clerk", model=server.model())
+    with pytest.raises(UserError, match="two agents named 'Clerk'"):
+        DurableRunner([clerk, Agent("Clerk")])
+    with pytest.raises(UserError, match="not a database URL"):
+        DurableRunner([clerk], database_url="mysql://x")
+    runner = durable([clerk])
+    with pytest.raises(UserError, match=r"No agent named 'Nobody'.*known: Clerk"):
+        await runner.start("Nobody", "hi")
+    with pytest.raises(UserError, match="is not waiting for a decision"):
+        await runner.approve("no-such-run", "call_1")
+    with pytest.raises(UserError, match="already running in this process"):
+        await durable([clerk]).launch()
+    assert isinstance(clerk.model, ServedModel)
+
+
+async def test_mcp_tool_calls_are_steps(server: OpenAIServer, durable: Any) -> None:
+    from tests.mcp.conftest import stdio_probe
+
+    model = server.model(Turn(calls=[call("add", a=2, b=3)]), Turn("5."))
+    agent = Agent("Maths", model=model, mcp_servers=[stdio_probe(name="probe")])
+    runner = durable([agent])
+    assert await runner.run("Maths", "2+3?", run_id="mcp") == "5."
+    assert await step_names("mcp") == [
+        "Maths.mcp.probe.list_tools",
+        "Maths.model",
+        "Maths.mcp.probe.add",
+        "Maths.model",
+    ]
+    assert dict(model.requests[1].input[-1])["output"] == "5"
+
+
+POSTGRES_URL = os.environ.get("DRUSILLA_TEST_POSTGRES_URL")
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="no Postgres server: set DRUSILLA_TEST_POSTGRES_URL=postgresql://... to run it",
+)
+async def test_postgres_database(server: OpenAIServer) -> None:
+    model = server.model(Turn(calls=[call("record", note="pg")]), Turn("Done on Postgres."))
+    async with DurableRunner(
+        [Agent("Clerk", model=model, swords=[record])], database_url=POSTGRES_URL
+    ) as runner:
+        assert await runner.run("Clerk", "Note pg.") == "Done on Postgres."
+
+
+async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any) -> None:
+    @sword(needs_approval=True)
+    def pay(amount: int) -> str:
+        """Pay (a person approves first)."""
+        SWORD_LOG.append(f"pay {amount}")
+        return f"paid {amount}"
+
+    model = server.model(
+        Turn(calls=[call("pay", amount=1), call("pay", amount=2), call("record", note="r")]),
+        Turn("Paid one."),
+    )
+    runner = durable([Agent("Clerk", model=model, swords=[pay, record])])
+    handle = await runner.start("Clerk", "Pay.", run_id="pay")
+    pending: list[Any] = []
+    while len(pending) < 2:  # the run publishes its pending calls once the turn is done
+        pending = await runner.pending_approvals()
+        await asyncio.sleep(0.05)
+    assert [(p.run_id, p.sword, p.arguments) for p in pending] == [
+        ("pay", "pay", {"amount": 1}),
+        ("pay", "pay", {"amount": 2}),
+    ]
+    assert SWORD_LOG == ["r"]  # the call needing no approval ran; the others wait
+    await runner.approve("pay", pending[0].call_id)
+    await runner.reject("pay", pending[1].call_id, "Only one payment today.")
+    assert await handle.result() == "Paid one."
+    assert SWORD_LOG == ["r", "pay 1"]
+    outputs = [str(dict(item)["output"]) for item in model.requests[1].input if "output" in item]
+    assert sorted(outputs) == ["Only one payment today.", "noted r", "paid 1"]
+    assert await runner.pending_approvals() == []
+    with pytest.raises(UserError, match="is not waiting for a decision"):
+        await runner.approve("pay", pending[0].call_id)

@@ -1,0 +1,107 @@
+"""SQLiteSession decodes no more rows than it returns, and never a row twice while nothing
+else changed them; other connections' writes are still seen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drusilla import SQLiteSession
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
+
+
+class DecodeCounter:
+    """Counts the JSON documents decoded while it is installed (a spy calling json.loads)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = json.loads
+
+        def counting(text: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return real(text, *args, **kwargs)
+
+        monkeypatch.setattr(json, "loads", counting)
+
+    def taken(self) -> int:
+        count, self.count = self.count, 0
+        return count
+
+
+async def test_the_session_decodes_no_more_than_it_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.db"
+    writer = SQLiteSession("chat", path)
+    await writer.add_items([user(f"m{n}") for n in range(1000)])
+    decoded = DecodeCounter(monkeypatch)
+
+    reader = SQLiteSession("chat", path)
+    assert [i["content"] for i in await reader.get_items(limit=5)] == [
+        f"m{n}" for n in range(995, 1000)
+    ]
+    assert decoded.taken() == 5
+    assert len(await reader.get_items()) == 1000
+    assert decoded.taken() == 1000
+    # Read again, and after its own writes: nothing decoded again.
+    assert len(await reader.get_items()) == 1000
+    await reader.add_items([user("mine 1"), user("mine 2")])
+    latest = await reader.get_items()
+    assert [i["content"] for i in latest[-3:]] == ["m999", "mine 1", "mine 2"]
+    assert await reader.get_items(limit=2) == latest[-2:]
+    assert decoded.taken() == 0
+
+    # Another connection appends: only its rows are decoded.
+    await writer.add_items([user("theirs")])
+    assert (await reader.get_items())[-1]["content"] == "theirs"
+    assert decoded.taken() == 1
+    # ... and when it removes rows, the reader starts over rather than show stale items.
+    assert (await writer.pop_item()) == user("theirs")
+    assert (await reader.get_items())[-1]["content"] == "mine 2"
+    assert len(await reader.get_items()) == 1002
+    assert decoded.taken() == 1002 + 1  # the reload, and the popped row writer returned
+    await writer.clear()
+    assert await reader.get_items() == []
+
+
+async def test_writes_from_two_sessions_interleave_in_commit_order(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    first, second = SQLiteSession("chat", path), SQLiteSession("chat", path)
+    await first.get_items()
+    await second.get_items()
+    for n in range(5):
+        await first.add_items([user(f"a{n}")])
+        await second.add_items([user(f"b{n}")])
+    expected = [f"{who}{n}" for n in range(5) for who in "ab"]
+    assert [i["content"] for i in await first.get_items()] == expected
+    assert [i["content"] for i in await second.get_items()] == expected
+    fresh = SQLiteSession("chat", path)
+    assert [i["content"] for i in await fresh.get_items()] == expected
+
+
+async def test_synchronous_level_is_normal_unless_asked(tmp_path: Path) -> None:
+    import sqlite3
+
+    from drusilla import UserError
+
+    levels = {}
+    for name, asked in (("normal", None), ("full", "FULL")):
+        session = (
+            SQLiteSession("s", tmp_path / f"{name}.db")
+            if asked is None
+            else SQLiteSession("s", tmp_path / f"{name}.db", synchronous=asked)
+        )
+        await session.add_items([user("hi")])
+        connection = session._connection
+        assert isinstance(connection, sqlite3.Connection)
+        (levels[name],) = connection.execute("PRAGMA synchronous").fetchone()
+        assert [i["content"] for i in await session.get_items()] == ["hi"]
+    assert levels == {"normal": 1, "full": 2}
+    with pytest.raises(UserError, match="synchronous='OFF'"):
+        SQLiteSession("s", tmp_path / "x.db", synchronous="OFF")

@@ -1,0 +1,182 @@
+"""The structure docs/architecture.md describes: an acyclic module graph, a pinned public API.
+
+The module graph is read with `ast` from every `import` in src/: at module level, inside
+functions and under `TYPE_CHECKING` alike. The only edges allowed to close a cycle are the
+type-only ones pyproject.toml's import contract lists (public types that name each other), and
+they must stay type-only. `lint-imports` (scripts/test) checks the layers themselves.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import drusilla
+import drusilla.testing
+import drusilla.tracing
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+
+
+def module_name(path: Path) -> str:
+    parts = ["drusilla", *path.relative_to(SRC).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in SRC.rglob("*.py")}
+
+
+def owning_module(dotted: str) -> str | None:
+    while dotted and dotted not in MODULES:
+        dotted = dotted.rpartition(".")[0]
+    return dotted or None
+
+
+def _is_type_checking_block(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def imports_of(module: str) -> Iterator[tuple[str, bool]]:
+    """(imported drusilla module, whether this import is under TYPE_CHECKING), for every import."""
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+    def walk(node: ast.AST, type_only: bool) -> Iterator[tuple[str, bool]]:
+        for child in ast.iter_child_nodes(node):
+            inner = type_only or _is_type_checking_block(child)
+            names: list[str] = []
+            if isinstance(child, ast.Import):
+                names = [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    anchor = package.split(".")[: len(package.split(".")) - child.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                names = [f"{base}.{alias.name}" for alias in child.names]
+            for name in names:
+                target = owning_module(name) if name.startswith("drusilla") else None
+                if target is not None and target != module:
+                    yield target, inner
+            yield from walk(child, inner)
+
+    yield from walk(ast.parse(path.read_text()), False)
+
+
+def import_graph() -> dict[str, dict[str, bool]]:
+    """importer -> {imported: True when every import of it is type-only}."""
+    graph: dict[str, dict[str, bool]] = {module: {} for module in MODULES}
+    for module in MODULES:
+        for target, type_only in imports_of(module):
+            graph[module][target] = graph[module].get(target, True) and type_only
+    return graph
+
+
+def contract_ignored_edges() -> set[tuple[str, str]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    edges = set()
+    for contract in config["tool"]["importlinter"]["contracts"]:
+        for line in contract.get("ignore_imports", []):
+            importer, _, imported = (part.strip() for part in line.partition("->"))
+            edges.add((importer, imported))
+    return edges
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)) is not None:
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)) is not None:
+            return found
+    return None
+
+
+def test_the_graph_reader_sees_every_kind_of_import() -> None:
+    graph = import_graph()
+    assert graph["drusilla.runners.run"]["drusilla.util.context"] is False  # module level
+    assert "drusilla.models.openai_provider" in graph["drusilla.models.provider"]  # in a function
+    assert graph["drusilla.tools.charms"]["drusilla.agents.agent"] is True  # TYPE_CHECKING
+
+
+def test_no_import_cycle_among_modules() -> None:
+    allowed = contract_ignored_edges()
+    graph = {
+        module: {target for target in targets if (module, target) not in allowed}
+        for module, targets in import_graph().items()
+    }
+    assert find_cycle(graph) is None
+
+
+def test_edges_the_contract_excuses_exist_and_annotations_stay_annotations() -> None:
+    graph = import_graph()
+    for importer, imported in contract_ignored_edges():
+        assert imported in graph[importer], f"{importer} -> {imported} is gone: drop the excuse"
+        if importer != "drusilla.tracing.records":  # records: see pyproject.toml
+            assert graph[importer][imported], f"{importer} -> {imported} must stay type-only"
+
+
+def test_the_runtime_never_imports_the_test_kit() -> None:
+    for module, targets in import_graph().items():
+        if not module.startswith(("drusilla.testing", "drusilla.cli")):
+            assert not any(t.startswith("drusilla.testing") for t in targets), module
+
+
+PUBLIC_NAMES = """
+    Agent AgentCharms AgentUpdatedStreamEvent BatchItem BatchResult Endpoint RayCluster
+    InputShield InputShieldResult
+    InputShieldTripwireTriggered MCPServer MCPServerError MCPServerStdio MCPServerStreamableHTTP
+    MCPToolError MCPToolFilter MCPToolResult MaxTurnsError MessageOutputItem Model
+    ModelBehaviorError ModelError ModelProfile ModelProvider ModelRequest ModelResponse
+    ModelSettings ModelStreamEvent OpenAIChatModel OpenAIProvider OpenAIResponsesModel Orb
+    OrbCallItem OrbInputData OrbOutputItem OutputShield OutputShieldResult
+    OutputShieldTripwireTriggered RawResponseEvent ReasoningDelta ReasoningItem ResponseDone
+    RunCharms RunConfig RunContextWrapper RunErrorDetails RunItem RunItemStreamEvent RunObserver
+    RunResult RunState STATE_VERSION SwordApprovalItem
+    RunResultStreaming RunTimeoutError Runner RunnerError SQLiteSession Session Settings
+    ShieldResult StopAtSwords StreamEvent Sword SwordArgumentsError SwordCallDelta SwordCallItem
+    SwordCallOutputItem SwordContext SwordError SwordResult SwordsToFinalOutputResult TextDelta
+    Usage UserError __version__ get_settings input_shield json_from_text orb output_shield
+    profile_for register_profile reload_settings remove_all_swords sword unregister_profiles
+"""
+
+
+def test_public_names_are_pinned_and_importable() -> None:
+    assert sorted(drusilla.__all__) == sorted(PUBLIC_NAMES.split())
+    for package in (drusilla, drusilla.testing, drusilla.tracing):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
+
+
+def test_import_drusilla_leaves_openai_for_first_use() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, drusilla; assert 'openai' not in sys.modules; drusilla.OpenAIChatModel"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_docs_and_examples_import_only_the_public_surface() -> None:
+    pages = [*ROOT.glob("docs/*.md"), ROOT / "README.md", *ROOT.glob("examples/*.py")]
+    internal = re.compile(r"from drusilla\.(?!testing\b|tracing\b|durable\b)[\w.]+ import")
+    offenders = [
+        f"{page.relative_to(ROOT)}: {match.group(0)}"
+        for page in pages
+        for match in internal.finditer(page.read_text())
+    ]
+    assert offenders == []

@@ -1,0 +1,209 @@
+"""What a traced turn costs: only its new items are encoded, the file is opened once, and the
+viewer and OpenTelemetry still see every model call's whole input."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drusilla import Agent, Runner, sword
+from drusilla.testing import ScriptedModel, call
+from drusilla.tracing import (
+    InMemoryTraceProcessor,
+    JSONLTraceExporter,
+    add_trace_processor,
+    read_spans,
+)
+from drusilla.tracing import jsonable as jsonable_module
+from drusilla.tracing.inputs import full_inputs
+from drusilla.tracing.jsonable import to_jsonable
+
+HISTORY = 1000
+TURNS = 5
+
+
+@sword
+def ping(n: int) -> str:
+    """Answer a ping."""
+    return f"pong {n}"
+
+
+def history() -> list[dict[str, Any]]:
+    return [
+        {"role": "user" if n % 2 == 0 else "assistant", "content": f"message {n}"}
+        for n in range(HISTORY)
+    ]
+
+
+def pinging_agent() -> Agent[Any]:
+    steps: list[Any] = [call("ping", n=n) for n in range(TURNS - 1)] + ["done"]
+    return Agent("pinger", model=ScriptedModel(steps), swords=[ping])
+
+
+def encoded_items(value: Any) -> int:
+    """How many conversation items (dicts with a role or a type) `value` holds."""
+    if isinstance(value, dict):
+        own = 1 if ("role" in value or "type" in value) else 0
+        return own + sum(encoded_items(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(encoded_items(v) for v in value)
+    return 0
+
+
+async def test_a_traced_turn_encodes_only_the_items_it_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "trace.jsonl"
+    add_trace_processor(JSONLTraceExporter(target))
+    memory = InMemoryTraceProcessor()
+    add_trace_processor(memory)
+    # Count the conversation items the exporter hands to the JSON encoder (to_jsonable is
+    # called with each span's attributes): a spy that calls through.
+    seen: list[int] = []
+
+    def counting(value: Any, secrets: tuple[str, ...] = (), _depth: int = 0) -> Any:
+        if _depth == 0:
+            seen.append(encoded_items(value))
+        return to_jsonable(value, secrets, _depth)
+
+    monkeypatch.setattr("drusilla.tracing.spans.to_jsonable", counting)
+    assert jsonable_module.to_jsonable is to_jsonable
+
+    result = await Runner.run(pinging_agent(), history())
+    assert result.final_output == "done"
+
+    spans, skipped = read_spans(target)
+    assert skipped == 0
+    models = [s for s in spans if s["kind"] == "model"]
+    assert len(models) == TURNS
+    # The first call carries the history; each later one only what the last turn added.
+    assert len(models[0]["attributes"]["input"]) == HISTORY
+    assert "input_base" not in models[0]["attributes"]
+    for previous, model in itertools.pairwise(models):
+        assert model["attributes"]["input_base"]["span_id"] == previous["span_id"]
+        assert len(model["attributes"]["input"]) == 2  # the sword call and its result
+    (run,) = [s for s in spans if s["kind"] == "run"]
+    assert run["attributes"]["input"] == []
+    assert run["attributes"]["input_base"] == {"span_id": models[0]["span_id"], "items": HISTORY}
+
+    # What went to the encoder in all: the history once, then each turn's own new items.
+    new_per_turn = 2 + 1  # the input's call + result, the output's call (or final message)
+    assert sum(seen) <= HISTORY + 1 + TURNS * new_per_turn + 2 * TURNS
+    assert sum(seen) < 2 * HISTORY
+
+    # Rebuilt, every model call shows its whole input, exactly as the run sent it.
+    rebuilt = {s["span_id"]: s for s in full_inputs(spans)}
+    in_memory = [s for s in memory.spans if s.kind == "model"]
+    for live in in_memory:
+        assert rebuilt[live.span_id]["attributes"]["input"] == to_jsonable(live.attributes["input"])
+    assert len(rebuilt[models[-1]["span_id"]]["attributes"]["input"]) == HISTORY + 2 * (TURNS - 1)
+    assert rebuilt[run["span_id"]]["attributes"]["input"] == history()
+
+
+async def test_the_trace_file_is_opened_once_not_per_span(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "trace.jsonl"
+    exporter = JSONLTraceExporter(target)
+    add_trace_processor(exporter)
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        if str(path) == str(target):
+            opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    for _ in range(3):
+        await Runner.run(pinging_agent(), "go")
+    spans, _ = read_spans(target)
+    assert len(spans) == 3 * (1 + 1 + TURNS * 2 + (TURNS - 1))  # run, agent, turns+models, swords
+    assert opened == [str(target)]
+    exporter.close()
+
+
+def open_files() -> set[str]:
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+            found.add(os.readlink(f"/proc/self/fd/{fd}"))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+async def test_a_directory_trace_file_is_closed_when_its_run_ends(tmp_path: Path) -> None:
+    exporter = JSONLTraceExporter(tmp_path / "traces")
+    add_trace_processor(exporter)
+    await Runner.run(pinging_agent(), "go")
+    (trace,) = (tmp_path / "traces").glob("*.jsonl")
+    assert str(trace) not in open_files()
+    assert json.loads(trace.read_text().splitlines()[-1])["kind"] == "run"
+
+
+def test_a_missing_base_leaves_the_items_it_has_marked_incomplete() -> None:
+    spans = [
+        {
+            "span_id": "b",
+            "kind": "model",
+            "attributes": {
+                "input": [{"role": "user", "content": "new"}],
+                "input_base": {"span_id": "gone", "items": 3},
+            },
+        }
+    ]
+    (rebuilt,) = full_inputs(spans)
+    assert rebuilt["attributes"]["input"] == [{"role": "user", "content": "new"}]
+    assert rebuilt["attributes"]["input_incomplete"] is True
+
+
+async def test_opentelemetry_still_gets_each_model_calls_whole_input() -> None:
+    pytest.importorskip("opentelemetry.sdk", reason="the otel extra is not installed")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from drusilla.tracing import OpenTelemetryExporter
+
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    add_trace_processor(OpenTelemetryExporter(provider))
+    await Runner.run(pinging_agent(), history())
+    chats = [s for s in exported.get_finished_spans() if s.name.startswith("chat ")]
+    sizes = [len(json.loads(str((s.attributes or {})["gen_ai.input.messages"]))) for s in chats]
+    # the history's messages, then per earlier turn one tool call (the first joins the
+    # history's closing assistant message) and one tool result
+    assert sizes == [HISTORY] + [HISTORY - 1 + 2 * turn for turn in range(1, TURNS)]
+
+
+def test_the_jsonl_line_masks_what_to_dict_masks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drusilla.tracing import span
+    from drusilla.util.settings import reload_settings
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    reload_settings()
+    target = tmp_path / "trace.jsonl"
+    add_trace_processor(JSONLTraceExporter(target))
+    quoted = {"role": "user", "content": "my key is sk-test-0123456789"}
+    with span("run", "r") as root, span("model", "m") as model:
+        model.set(settings={"X-Api-Key": "abc", "temperature": 0.5}, plain={"tokens": 3})
+        model.set_data(input=[quoted, {"role": "user", "content": "fine"}])
+        root.set_data(input="sk-test-0123456789")
+    text = target.read_text()
+    assert "sk-test-0123456789" not in text and "abc" not in text
+    spans, _ = read_spans(target)
+    attributes = spans[0]["attributes"]
+    assert attributes["settings"] == {"X-Api-Key": "***", "temperature": 0.5}
+    assert attributes["plain"] == {"tokens": 3}
+    assert attributes["input"][0]["content"] == "my key is ***"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    reload_settings()
