@@ -151,7 +151,9 @@ def test_an_approval_sent_while_the_run_is_down_is_picked_up(
     deadline = time.monotonic() + READY_TIMEOUT
     while not pending:  # waiting for a decision: its call is listed from another process
         assert time.monotonic() < deadline, "the run never asked for approval"
-        pending = [json.loads(line) for line in drusilla_runs(worker, "list", "--json").split()]
+        pending = [
+            json.loads(line) for line in drusilla_runs(worker, "list", "--json").splitlines()
+        ]
     assert pending[0]["sword"] == "send_money" and pending[0]["arguments"] == {"amount": 5}
     worker.kill()
 
