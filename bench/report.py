@@ -116,7 +116,7 @@ def highest_load(document: Mapping[str, Any]) -> float:
     loads = [machine["load_average"][0], *machine.get("job_loads", [])]
     if machine.get("load_average_end"):
         loads.append(machine["load_average_end"][0])
-    return max(loads)
+    return float(max(loads))
 
 
 def refusal(document: Mapping[str, Any]) -> str | None:

@@ -106,7 +106,7 @@ from .util.errors import (
     UsageLimitExceeded,
     UserError,
 )
-from .util.settings import Settings, get_settings, reload_settings
+from .util.settings import get_settings, reload_settings
 from .util.usage import Usage
 from .util.version import __version__
 
@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from .models.openai_chat import OpenAIChatModel
     from .models.openai_provider import Endpoint, OpenAIProvider
     from .models.openai_responses import OpenAIResponsesModel
+    from .util.settings import Settings
 
 _LAZY = {
     "OpenAIChatModel": "openai_chat",
@@ -124,7 +125,12 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """The OpenAI models and provider, imported on first access (they import `openai`)."""
+    """The OpenAI models and provider, imported on first access (they import `openai`), and
+    `Settings` (pydantic-settings)."""
+    if name == "Settings":  # a pydantic-settings class, built on first use (util/settings.py)
+        from .util import settings
+
+        return settings.Settings
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'drusilla' has no attribute {name!r}")

@@ -13,6 +13,17 @@ from drusilla.testing.scripted import Step
 from drusilla.util.logging import reset_logger
 from drusilla.util.settings import forget_settings
 
+# drusilla's pytest plugin: the test guard, and the local servers it lets through
+KEEP = ("DRUSILLA_ALLOW_MODEL_REQUESTS", "DRUSILLA_TEST_SERVER_URLS")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """drusilla's own suite makes real requests on purpose in many places (refused ports,
+    unreachable hosts, the real llama.cpp servers of the conformance suite), so the test guard
+    the plugin turns on for every project is off here; tests/testing/ checks the guard in a
+    user's pytest session of its own."""
+    os.environ["DRUSILLA_ALLOW_MODEL_REQUESTS"] = "true"
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(
@@ -20,6 +31,8 @@ def clean_environment(
 ) -> Iterator[None]:
     """No developer .env, API key or DRUSILLA_* variable leaks into a test."""
     for name in list(os.environ):
+        if name in KEEP:
+            continue
         if name.startswith("DRUSILLA_") or name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DRUSILLA_ENV_FILE", str(tmp_path_factory.getbasetemp() / "no.env"))

@@ -18,6 +18,7 @@ from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
 from ..util.context import RunContextWrapper, TContext
 from ..util.errors import UserError
+from ..util.peer_names import hint_peer_keywords
 from .as_sword import agent_as_sword
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for
@@ -39,6 +40,7 @@ PrepareSwords: TypeAlias = Callable[
 OutputValidator: TypeAlias = Callable[[RunContextWrapper[Any], Any], Any]
 
 
+@hint_peer_keywords
 @dataclass(eq=False)
 class Agent(Generic[TContext]):
     name: str

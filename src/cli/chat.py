@@ -1,8 +1,13 @@
 """`drusilla chat FILE_OR_MODULE[:AGENT]`: a conversation kept in an SQLite session.
 
 The conversation is stored after every turn, so quitting (or a crash) and starting the same
-chat again carries on where it was. `/reset` forgets it, `/exit` (or Ctrl-D) leaves. Ctrl-C
-during an answer stops that answer; nothing of the unfinished turn is stored.
+chat again carries on where it was, showing the last exchanges. `/reset` forgets it, `/exit`
+(or Ctrl-D) leaves. Ctrl-C during an answer stops that answer; nothing of the unfinished turn
+is stored.
+
+On a terminal the prompt is prompt_toolkit's (line editing, history kept next to the session
+database), what is typed while an answer streams is held for the next prompt instead of
+landing inside the answer, and answers are rendered as Markdown with rich.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +36,7 @@ from .run import run_config_from
 
 DEFAULT_DB = Path(".drusilla") / "sessions.db"
 HELP = "/reset forgets this conversation, /exit (or Ctrl-D) leaves, /help shows this."
+SHOWN_ON_RESTART = 6  # messages of the earlier conversation shown when a chat starts again
 
 
 def add_chat_command(commands: Commands) -> None:
@@ -58,13 +67,15 @@ def add_chat_command(commands: Commands) -> None:
 
 
 def chat_command(args: argparse.Namespace) -> int:
-    from .target import load_target
+    from .target import load_context, load_target
 
     apply_environment_options(args)
     target = load_target(args.target)
+    context = load_context(args.context) if args.context else None
     session_id = args.session or _default_session_id(target.label)
     session = SQLiteSession(session_id, args.db)
-    chat = _Chat(target.agent, session, run_config_from(args), args.max_turns)
+    chat = _Chat(target.agent, session, run_config_from(args), args.max_turns, context)
+    chat.history_file = args.db.parent / "chat_history"
     with asyncio.Runner() as loop:
         try:
             chat.greet(loop.run(session.get_items()), args.db)
@@ -82,14 +93,26 @@ def _default_session_id(label: str) -> str:
 
 class _Chat:
     def __init__(
-        self, agent: Any, session: SQLiteSession, config: RunConfig, max_turns: int | None
+        self,
+        agent: Any,
+        session: SQLiteSession,
+        config: RunConfig,
+        max_turns: int | None,
+        context: Any = None,
     ) -> None:
         self.agent = agent
         self.session = session
         self.config = config
         self.max_turns = max_turns
+        self.context = context
         self.interactive = sys.stdin.isatty()
-        self.view = LiveView()
+        self.terminal = self.interactive and sys.stdout.isatty()
+        self.history_file: Path | None = None
+        self._prompt: Any = None
+        self.view = self._new_view()
+
+    def _new_view(self) -> LiveView:
+        return _MarkdownView() if self.terminal else LiveView()
 
     def greet(self, history: list[Any], db: Path) -> None:
         earlier = f", {len(history)} earlier items" if history else ""
@@ -98,6 +121,12 @@ class _Chat:
             f"{earlier}). {HELP}",
             "dim",
         )
+        shown = last_messages(history, SHOWN_ON_RESTART)
+        if shown:
+            self.view.note("Earlier in this conversation:", "dim")
+        for role, text in shown:
+            speaker = "you" if role == "user" else self.agent.name
+            self.view.note(f"{speaker}> {_abridged(text)}", "dim")
 
     def converse(self, loop: asyncio.Runner) -> None:
         while True:
@@ -120,7 +149,7 @@ class _Chat:
         """The next message, stripped; None at the end of input."""
         while True:
             try:
-                raw = input("you> ") if self.interactive else sys.stdin.readline()
+                raw = self._prompt_line() if self.interactive else sys.stdin.readline()
             except EOFError:
                 return None
             except KeyboardInterrupt:
@@ -135,9 +164,24 @@ class _Chat:
                 self.view.note(f"you> {raw.strip()}", "dim")
             return raw.strip()
 
+    def _prompt_line(self) -> str:
+        if not self.terminal:
+            return input("you> ")
+        if self._prompt is None:
+            from prompt_toolkit import PromptSession
+            from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+            history: Any = InMemoryHistory()
+            if self.history_file is not None:
+                self.history_file.parent.mkdir(parents=True, exist_ok=True)
+                history = FileHistory(str(self.history_file))
+            self._prompt = PromptSession(history=history)
+        return str(self._prompt.prompt("you> "))
+
     def _turn(self, loop: asyncio.Runner, text: str) -> None:
         try:
-            loop.run(self._answer(text))
+            with _typing_held_back(self.terminal):
+                loop.run(self._answer(text))
         except KeyboardInterrupt:
             self.view.end_line()
             self.view.note("(stopped; this turn was not kept)", "dim")
@@ -149,10 +193,11 @@ class _Chat:
         from ..runners.run import Runner
 
         started = time.monotonic()
-        self.view = LiveView()
+        self.view = self._new_view()
         result = await Runner.run_streamed(
             self.agent,
             text,
+            context=self.context,
             session=self.session,
             run_config=self.config,
             max_turns=self.max_turns,
@@ -165,3 +210,78 @@ class _Chat:
             models_used(result.model_responses),
             time.monotonic() - started,
         )
+
+
+def last_messages(items: list[Any], limit: int) -> list[tuple[str, str]]:
+    """The last `limit` user and assistant messages of a session's items, as (role, text)."""
+    messages = []
+    for item in items:
+        role = item.get("role") if isinstance(item, dict) else None
+        if role in ("user", "assistant"):
+            text = _text_of(item.get("content"))
+            if text.strip():
+                messages.append((str(role), text.strip()))
+    return messages[-limit:] if limit else []
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict)
+        ).strip()
+    return ""
+
+
+def _abridged(text: str, width: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+@contextmanager
+def _typing_held_back(terminal: bool) -> Iterator[None]:
+    """While an answer streams, keys typed are neither echoed into it nor lost: with echo and
+    line buffering off they wait in the terminal's input queue for the next prompt."""
+    if not terminal:
+        yield
+        return
+    import termios
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+@dataclass
+class _MarkdownView(LiveView):
+    """On a terminal: the answer's text rendered as Markdown by rich, redrawn as it streams."""
+
+    _live: Any = None
+    _markdown: str = ""
+
+    def _write_text(self, text: str) -> None:
+        from rich.console import Console
+        from rich.live import Live
+        from rich.markdown import Markdown
+
+        if self._live is None:
+            self._start_block("text")
+            self._markdown = ""
+            console = Console(file=self.out)
+            self._live = Live(console=console, auto_refresh=False, vertical_overflow="visible")
+            self._live.start()
+        self._markdown += text
+        self._live.update(Markdown(self._markdown), refresh=True)
+
+    def _end_block(self) -> None:
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.stop()
+        super()._end_block()

@@ -51,20 +51,24 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-turns", type=_positive_int, help="model calls allowed per run (DRUSILLA_MAX_TURNS)"
     )
+    parser.add_argument(
+        "--context",
+        metavar="FILE_OR_MODULE:FACTORY",
+        help="the run's context object (what ctx.context is for swords and dynamic "
+        "instructions): FACTORY is called with no arguments, e.g. myapp.context:make_context",
+    )
 
 
 def apply_environment_options(args: argparse.Namespace) -> None:
     """`--base-url` is DRUSILLA_BASE_URL for this process; and drusilla's own retry warnings
     stay quiet (the command reports the outcome) unless DRUSILLA_LOG_LEVEL asks for them."""
-    from ..util.logging import reset_logger
-    from ..util.settings import _lookup, forget_settings
+    from ..util.logging import install_cli_handler
+    from ..util.settings import forget_settings
 
     if getattr(args, "base_url", None):
         os.environ["DRUSILLA_BASE_URL"] = args.base_url
-    if _lookup("DRUSILLA_LOG_LEVEL") is None:
-        os.environ["DRUSILLA_LOG_LEVEL"] = "ERROR"
     forget_settings()
-    reset_logger()
+    install_cli_handler()
 
 
 def _positive_int(text: str) -> int:

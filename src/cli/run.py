@@ -70,16 +70,17 @@ def add_run_command(commands: Commands) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from .target import load_target
+    from .target import load_context, load_target
 
     text = None if args.resume else _input_text(args.input)
     apply_environment_options(args)
     target = load_target(args.target)
+    context = load_context(args.context) if args.context else None
     config = run_config_from(args)
     start: Any = load_state(target.agent, args.resume) if args.resume else text
     if args.json:
-        return _run_json(target.agent, start, config, args)
-    return asyncio.run(_run_live(target.agent, start, config, args))
+        return _run_json(target.agent, start, config, args, context)
+    return asyncio.run(_run_live(target.agent, start, config, args, context))
 
 
 def run_config_from(args: argparse.Namespace) -> RunConfig:
@@ -100,14 +101,16 @@ def _input_text(given: str | None) -> str:
     return text.strip()
 
 
-async def _run_live(agent: Any, start: Any, config: RunConfig, args: argparse.Namespace) -> int:
+async def _run_live(
+    agent: Any, start: Any, config: RunConfig, args: argparse.Namespace, context: Any = None
+) -> int:
     from ..runners.run import Runner
 
     view = LiveView()
     started = time.monotonic()
     while True:
         result = await Runner.run_streamed(
-            agent, start, run_config=config, max_turns=args.max_turns
+            agent, start, context=context, run_config=config, max_turns=args.max_turns
         )
         try:
             async for event in result.stream_events():
@@ -141,13 +144,17 @@ def _waiting(state: Any, state_file: str | None) -> int:
     return EXIT_APPROVAL_NEEDED
 
 
-def _run_json(agent: Any, start: Any, config: RunConfig, args: argparse.Namespace) -> int:
+def _run_json(
+    agent: Any, start: Any, config: RunConfig, args: argparse.Namespace, context: Any = None
+) -> int:
     from ..runners.run import Runner
     from ..util.errors import RunnerError
 
     started = time.monotonic()
     try:
-        result = Runner.run_sync(agent, start, run_config=config, max_turns=args.max_turns)
+        result = Runner.run_sync(
+            agent, start, context=context, run_config=config, max_turns=args.max_turns
+        )
         while result.interruptions:
             state = result.to_state()
             if not decide(state, args.yes):
@@ -162,7 +169,9 @@ def _run_json(agent: Any, start: Any, config: RunConfig, args: argparse.Namespac
                     }
                 )
                 return _waiting(state, args.state_file)
-            result = Runner.run_sync(agent, state, run_config=config, max_turns=args.max_turns)
+            result = Runner.run_sync(
+                agent, state, context=context, run_config=config, max_turns=args.max_turns
+            )
     except RunnerError as exc:
         details = exc.run_data
         document: dict[str, Any] = {

@@ -49,6 +49,29 @@ def load_target(spec: str) -> Target:
     return Target(module, agent, f"{source}:{name}")
 
 
+def load_context(spec: str) -> Any:
+    """`--context FILE_OR_MODULE:NAME`: NAME called with no arguments (a factory), or NAME itself
+    when it is not callable (a ready object)."""
+    source, attribute = split_target(spec)
+    if attribute is None:
+        raise CommandLineError(
+            f"--context {spec!r} names no factory; use FILE_OR_MODULE:NAME, e.g. "
+            "myapp.context:make_context (NAME is called with no arguments)."
+        )
+    module = _load_file(Path(source)) if _looks_like_file(source) else _load_module(source)
+    value = module
+    for part in attribute.split("."):
+        if not hasattr(value, part):
+            raise CommandLineError(f"--context: {source!r} has no {attribute!r}.")
+        value = getattr(value, part)
+    if not callable(value):
+        return value
+    try:
+        return value()
+    except Exception as exc:
+        raise ImportFailed(f"--context: {attribute}() failed: {_where(exc, None)}") from exc
+
+
 def split_target(spec: str) -> tuple[str, str | None]:
     """`"a/b.py:agent"` -> `("a/b.py", "agent")`; a drive letter is not an attribute."""
     spec = spec.strip()

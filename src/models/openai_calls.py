@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..util.errors import UserError
 from ..util.masking import mask_url, register_secret, register_url
 from ..util.settings import get_settings
+from .guard import check_model_request
 from .interface import ModelResponse, ModelStreamEvent
 from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
 from .openai_errors import classify
@@ -41,6 +42,7 @@ class Connection:
             register_secret(self.api_key)
 
     async def get_client(self) -> AsyncOpenAI:
+        check_model_request(self.base_url)
         if self.client is not None:
             return self.client
         return await self.pool.get(self.base_url, self.api_key)

@@ -133,6 +133,7 @@ def _connection_message(exc: openai.APIConnectionError, model: str, base_url: st
             "This is the local Ollama drusilla uses when nothing is configured: start it "
             f"(`ollama serve`, then `ollama pull {model}`), or set DRUSILLA_BASE_URL and "
             "DRUSILLA_MODEL (in the environment or .env) for another server."
+            + _unknown_prefix_hint(model)
         )
     else:
         hint = (
@@ -140,6 +141,18 @@ def _connection_message(exc: openai.APIConnectionError, model: str, base_url: st
             "or .env), or the base_url the model was given."
         )
     return f"Could not connect to {base_url} (model {model!r}): {detail}. {hint}"
+
+
+def _unknown_prefix_hint(model: str) -> str:
+    prefix, slash, _ = model.partition("/")
+    if not slash:
+        return ""
+    from .known_providers import known_prefixes
+
+    return (
+        f" {prefix + '/'!r} is no known provider prefix, so the whole name went to this "
+        f"server; the known prefixes are {known_prefixes()} (docs/models.md#providers)."
+    )
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

@@ -61,6 +61,12 @@ class OpenAIModelBase:
     def model_name(self) -> str:
         return self._model
 
+    async def warm_up(self) -> None:
+        """Import `openai` and create this loop's client now (the runner traces it as its own
+        span the first time in a process, so a slow first import is not charged to a model
+        call)."""
+        await self._connection.get_client()
+
     @property
     def provider_name(self) -> str:
         return self._provider_name

@@ -1,10 +1,12 @@
 """`OpenAIProvider`: model strings to OpenAI-protocol models.
 
-- ``"openai/gpt-4.1"``: OpenAI's API (key from DRUSILLA_API_KEY or OPENAI_API_KEY);
-- ``"ollama/deepseek-r1"``: a local Ollama at http://localhost:11434/v1;
+- ``"<prefix>/<model>"`` for the providers of `known_providers.KNOWN_PROVIDERS`:
+  ``"openai/gpt-4.1"``
+  (key from DRUSILLA_API_KEY or OPENAI_API_KEY), ``"anthropic/claude-sonnet-4"``
+  (ANTHROPIC_API_KEY), ``"ollama/deepseek-r1"`` (a local Ollama, no key) …;
 - ``"<name>/<model>"`` for endpoints you register: ``OpenAIProvider(endpoints={"groq":
   Endpoint("https://api.groq.com/openai/v1", api_key=...)})`` makes ``"groq/llama-3.3-70b"``;
-- a plain name (``"gpt-4.1"``, or one with a slash that is no registered prefix, such as
+- a plain name (``"gpt-4.1"``, or one with a slash that is no known or registered prefix, such as
   ``"deepseek-ai/DeepSeek-R1"``): DRUSILLA_BASE_URL when set, else OpenAI when a key is set,
   else the local Ollama;
 - no name: DRUSILLA_MODEL, default ``deepseek-r1`` — so with nothing configured drusilla talks
@@ -17,16 +19,20 @@ every OpenAI-compatible server has Chat Completions, few have Responses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from ..util.errors import UserError
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, Settings, get_settings
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
 from .chat_wire import server_kind
 from .interface import Model
+from .known_providers import KNOWN_PROVIDERS, KnownProvider
 from .openai_calls import Connection
 from .openai_chat import OpenAIChatModel
 from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
 from .openai_responses import OpenAIResponsesModel
+
+if TYPE_CHECKING:
+    from ..util.settings import Settings
 
 Api = Literal["chat", "responses"]
 
@@ -98,10 +104,11 @@ class OpenAIProvider:
             return self._model(
                 rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api, endpoint.server
             )
-        if slash and rest and prefix == "openai":
-            return self._model(rest, "openai", OPENAI_BASE_URL, self._openai_key(settings, name))
-        if slash and rest and prefix == "ollama":
-            return self._model(rest, "ollama", DEFAULT_OLLAMA_BASE_URL, None)
+        known = KNOWN_PROVIDERS.get(prefix) if slash and rest else None
+        if known is not None:
+            known_url = env_value(known.base_url_variable) or known.base_url
+            key = self._provider_key(known, settings, full_name)
+            return self._model(rest, prefix, known_url, key, server=known.server)
         base_url = self._base_url or settings.base_url
         api_key = self._api_key or settings.api_key
         if base_url:
@@ -112,12 +119,18 @@ class OpenAIProvider:
             return self._model(full_name, "openai", OPENAI_BASE_URL, api_key)
         return self._model(full_name, "ollama", DEFAULT_OLLAMA_BASE_URL, None)
 
-    def _openai_key(self, settings: Settings, name: str | None) -> str:
-        key = self._api_key or settings.api_key
+    def _provider_key(self, known: KnownProvider, settings: Settings, name: str) -> str | None:
+        if known.key_variable is None:
+            return None
+        key = env_value(known.key_variable)
+        if known.prefix == "openai":
+            key = self._api_key or settings.api_key
         if not key:
+            also = " (or DRUSILLA_API_KEY)" if known.prefix == "openai" else ""
             raise UserError(
-                f"The model {name!r} is served by OpenAI, which needs an API key: set "
-                "DRUSILLA_API_KEY (or OPENAI_API_KEY) in the environment or .env."
+                f"The model {name!r} is served by {known.label}, which needs an API key: set "
+                f"{known.key_variable}{also} in the environment or .env (and "
+                f"{known.base_url_variable} to reach it through another address)."
             )
         return key
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from ..util.errors import UserError
 from ..util.masking import mask_headers, mask_mapping, register_headers
+from ..util.peer_names import hint_peer_keywords
 
 __all__ = ["ModelSettings", "OutputMode"]
 
@@ -15,6 +16,7 @@ OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_
 _OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
 
 
+@hint_peer_keywords
 @dataclass(frozen=True)
 class ModelSettings:
     """Optional model parameters; None means "not set here, use the next layer's value".

@@ -10,17 +10,19 @@ from ..models.settings import ModelSettings
 from ..sessions.trim import SessionSettings
 from ..tools.orbs import OrbInputFilter
 from ..tools.shields import InputShield, OutputShield
-from ..util.settings import Settings
+from ..util.peer_names import hint_peer_keywords
 from .limits import UsageLimits
 from .model_input import ModelInputFilter
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
+    from ..util.settings import Settings
 
 
 __all__ = ["RunConfig"]
 
 
+@hint_peer_keywords
 @dataclass
 class RunConfig:
     """Per-run settings. Fields left None fall back to the agent's, then to the environment's.

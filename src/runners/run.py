@@ -13,6 +13,7 @@ import contextvars
 import functools
 import json
 import os
+import sys
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import aclosing
@@ -119,7 +120,8 @@ from .steps import (
     resume_step,
     unexpected_items,
 )
-from .streaming import DEFAULT_BUFFER_SIZE, Emit, RunResultStreaming, start
+from .stream_start import StreamStart
+from .streaming import DEFAULT_BUFFER_SIZE, Emit, start
 from .sword_calls import final_output_from_swords, run_sword_calls
 from .validators import check_reasoning, validate_final
 
@@ -192,7 +194,7 @@ class Runner:
         return _blocking(job)
 
     @classmethod
-    async def run_streamed(
+    def run_streamed(
         cls,
         starting_agent: Agent[Any],
         input: RunInput,
@@ -205,8 +207,9 @@ class Runner:
         timeout: float | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
         error_handlers: ErrorHandlers | None = None,
-    ) -> RunResultStreaming:
-        """Start the run in the background and return at once; follow it with `stream_events()`.
+    ) -> StreamStart:
+        """Awaited: start the run in the background and return at once; follow it with
+        `stream_events()`.
 
         `buffer_size`: events the run may get ahead of its consumer before it waits for it.
         See docs/streaming.md.
@@ -219,7 +222,7 @@ class Runner:
             run.error_handlers = handlers
             return run
 
-        return start(make_run, timeout, buffer_size)
+        return StreamStart(lambda: start(make_run, timeout, buffer_size))
 
     @classmethod
     async def run_batch(
@@ -446,7 +449,8 @@ class _Run:
                 tracing_options(self.config.tracing, self.config.trace_include_data),
                 span(
                     "run",
-                    self.config.workflow_name,
+                    # a nested run (an agent used as a sword) is named after its agent
+                    state.current_agent.name if nested else self.config.workflow_name,
                     agent=state.current_agent.name,
                     tags=self.config.tags,
                     metadata=self.config.metadata,
@@ -971,7 +975,7 @@ class _Run:
         prepared = self._prepared.get(id(agent))
         if prepared is None or gear_changed(prepared[0], agent):
             gear = await collect_gear(agent)
-            model = resolve_model(agent.model, self.config)
+            model = await self._resolve_model(agent)
             settings = self.config.settings_for(agent, self.settings)
             plan = plan_requests(agent, model, settings, gear.specs)
             if id(agent) in self._sword_users:  # it called swords before its gear changed
@@ -983,6 +987,20 @@ class _Run:
             gear = await offered_gear(gear, self.ctx, agent)
             plan = plan.with_swords(gear.specs)
         return gear, plan
+
+    async def _resolve_model(self, agent: Agent[Any]) -> Model:
+        """The agent's model. The first time in a process, importing `openai` and creating the
+        client take a while (seconds on a busy machine): a span of their own shows it."""
+        chosen = self.config.model if self.config.model is not None else agent.model
+        ready_model = not isinstance(chosen, str | None) and not hasattr(chosen, "warm_up")
+        if ready_model or "openai" in sys.modules:
+            return resolve_model(agent.model, self.config)
+        with span("setup", "import openai, create the client", agent=agent.name):
+            model = resolve_model(agent.model, self.config)
+            warm_up = getattr(model, "warm_up", None)
+            if warm_up is not None:
+                await warm_up()
+            return model
 
     def error_details(self) -> RunErrorDetails:
         state = self.state

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
@@ -32,6 +33,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from ..models.guard import TEST_SERVERS_VARIABLE
 from ..models.interface import (
     ModelRequest,
     ModelResponse,
@@ -308,12 +310,14 @@ class OpenAIServer:
             self._on_connection, self._host, self._port, limit=_MAX_HEADER_BYTES
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
+        _list_test_server(self.base_url, add=True)
         return self
 
     async def stop(self) -> None:
         if self._server is None:
             return
         server, self._server = self._server, None
+        _list_test_server(self.base_url, add=False)
         server.close()
         for task in list(self._connections):
             task.cancel()
@@ -743,3 +747,18 @@ class ServedModel:
 
     def __repr__(self) -> str:
         return f"ServedModel({self._name!r}, api={self.api!r}, server={self.server!r})"
+
+
+_listed_lock = threading.Lock()
+
+
+def _list_test_server(base_url: str, *, add: bool) -> None:
+    """Let the test guard (models/guard.py) allow requests to this server, here and in
+    subprocesses started while it runs."""
+    with _listed_lock:
+        urls = os.environ.get(TEST_SERVERS_VARIABLE, "").split()
+        urls = [url for url in urls if url != base_url] + ([base_url] if add else [])
+        if urls:
+            os.environ[TEST_SERVERS_VARIABLE] = " ".join(urls)
+        else:
+            os.environ.pop(TEST_SERVERS_VARIABLE, None)

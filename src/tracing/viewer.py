@@ -78,8 +78,8 @@ _PAGE = """<!doctype html>
 
 _STYLE = """
 :root { --run:#64748b; --agent:#7c3aed; --turn:#0891b2; --model:#d97706; --sword:#059669;
-  --orb:#db2777; --shield:#475569; --other:#94a3b8; --bg:#f8fafc; --line:#e2e8f0; --text:#0f172a;
-  --muted:#64748b; --error:#dc2626; }
+  --orb:#db2777; --shield:#475569; --setup:#a16207; --other:#94a3b8; --bg:#f8fafc;
+  --line:#e2e8f0; --text:#0f172a; --muted:#64748b; --error:#dc2626; }
 * { box-sizing: border-box; }
 body { margin:0; font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
   color:var(--text); background:var(--bg); }
@@ -114,12 +114,15 @@ main { display:grid; grid-template-columns:minmax(0,1fr) 380px; gap:12px; paddin
 .name { overflow:hidden; text-overflow:ellipsis; }
 .row.error .name { color:var(--error); font-weight:600; }
 .track { position:relative; height:100%; min-height:22px; margin-right:12px; }
+.row .track { overflow:hidden; }
 .bar { position:absolute; top:5px; height:14px; border-radius:3px; min-width:2px; opacity:.9; }
 .bar.open { background-image:repeating-linear-gradient(45deg,transparent 0 4px,
   rgba(255,255,255,.5) 4px 8px); }
 .row.error .bar { outline:2px solid var(--error); }
 .bar-text { position:absolute; top:4px; font-size:11px; color:var(--muted); white-space:nowrap;
   pointer-events:none; }
+.bar-text.inside { color:#fff; top:5px; line-height:14px; overflow:hidden; text-overflow:ellipsis;
+  padding-left:4px; }
 #details { background:#fff; border:1px solid var(--line); border-radius:6px; padding:10px 12px;
   align-self:start; position:sticky; top:12px; max-height:calc(100vh - 24px); overflow:auto; }
 #details h3 { margin:0 0 8px; font-size:14px; display:flex; gap:6px; align-items:center; }
@@ -138,7 +141,7 @@ main { display:grid; grid-template-columns:minmax(0,1fr) 380px; gap:12px; paddin
 _SCRIPT = r"""
 "use strict";
 (function () {
-  var KINDS = ["run", "agent", "turn", "model", "sword", "orb", "shield"];
+  var KINDS = ["run", "agent", "turn", "model", "sword", "orb", "shield", "setup"];
   var data = JSON.parse(document.getElementById("trace-data").textContent);
   var spans = data.spans;
   var byId = {};
@@ -151,6 +154,14 @@ _SCRIPT = r"""
     return node;
   }
   function color(kind) { return "var(--" + (KINDS.indexOf(kind) >= 0 ? kind : "other") + ")"; }
+  // One unit per trace (its axis and bars): ms under a second, s from a second on.
+  function unitFor(total) { return total >= 1 ? "s" : "ms"; }
+  function fmtIn(seconds, unit) {
+    if (seconds === null || seconds === undefined) return "unfinished";
+    if (unit === "s") return seconds.toFixed(seconds < 10 ? 2 : 1) + " s";
+    var ms = seconds * 1000;
+    return ms.toFixed(ms < 10 ? 1 : 0) + " ms";
+  }
   function fmtDuration(seconds) {
     if (seconds === null || seconds === undefined) return "unfinished";
     var ms = seconds * 1000;
@@ -215,6 +226,7 @@ _SCRIPT = r"""
     var t0 = minStart(list);
     var t1 = Math.max.apply(null, list.map(function (s) { return s.ended_at || s.started_at; }));
     var total = Math.max(t1 - t0, 1e-6);
+    var unit = unitFor(total);
     var tokens = 0, models = 0, errors = 0;
     list.forEach(function (s) {
       var u = usageOf(s);
@@ -228,7 +240,7 @@ _SCRIPT = r"""
     var root = roots[0];
     head.appendChild(el("h2", null, root ? root.name : traceId));
     [["started", new Date(t0 * 1000).toISOString().replace("T", " ").replace("Z", " UTC")],
-     ["duration", fmtDuration(t1 - t0)], ["spans", list.length], ["model calls", models],
+     ["duration", fmtIn(t1 - t0, unit)], ["spans", list.length], ["model calls", models],
      ["tokens", tokens], ["errors", errors], ["trace", traceId]].forEach(function (pair) {
       var stat = el("span", "stat", pair[0] + " ");
       stat.appendChild(el("b", null, pair[1]));
@@ -240,7 +252,7 @@ _SCRIPT = r"""
     axis.appendChild(el("div", "label"));
     var axisTrack = el("div", "track");
     [0, 0.25, 0.5, 0.75, 1].forEach(function (f) {
-      var tick = el("span", "tick", fmtDuration(total * f));
+      var tick = el("span", "tick", fmtIn(total * f, unit));
       tick.style.left = (f * 100) + "%";
       axisTrack.appendChild(tick);
     });
@@ -271,7 +283,7 @@ _SCRIPT = r"""
       bar.style.width = Math.max((end - start) * 100, 0.2) + "%";
       bar.style.background = color(s.kind);
       track.appendChild(bar);
-      var text = fmtDuration(s.ended_at ? s.ended_at - s.started_at : null);
+      var text = fmtIn(s.ended_at ? s.ended_at - s.started_at : null, unit);
       var u = usageOf(s);
       if (s.kind === "model" && u) {
         text += u.input_tokens === null ? " \u00B7 usage not reported"
@@ -279,8 +291,15 @@ _SCRIPT = r"""
         if (u.reasoning_tokens) text += " (" + u.reasoning_tokens + " reasoning)";
       }
       var barText = el("span", "bar-text", text);
-      if (end > 0.7) { barText.style.right = ((1 - start) * 100 + 0.5) + "%"; }
-      else { barText.style.left = (end * 100 + 0.5) + "%"; }
+      // After the bar when there is room; else before it; else (a bar from near 0 to past
+      // 70 %) inside it — never over the row labels.
+      if (end <= 0.7) { barText.style.left = (end * 100 + 0.5) + "%"; }
+      else if (start >= 0.3) { barText.style.right = ((1 - start) * 100 + 0.5) + "%"; }
+      else {
+        barText.classList.add("inside");
+        barText.style.left = (start * 100) + "%";
+        barText.style.width = Math.max((end - start) * 100, 0.2) + "%";
+      }
       track.appendChild(barText);
       row.appendChild(track);
 

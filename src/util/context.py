@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVar
 
 from .logging import get_logger
 from .usage import Usage
@@ -32,7 +34,8 @@ __all__ = [
     "run_scope",
 ]
 
-TContext = TypeVar("TContext")
+# The default lets `agent = Agent("a")` and `RunContextWrapper` type-check unannotated.
+TContext = TypeVar("TContext", default=Any)
 
 
 @dataclass(eq=False)

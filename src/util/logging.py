@@ -1,57 +1,147 @@
-"""structlog logging: key-value events (`run.start`, `turn`, `sword.call`, ...), never a secret.
+"""Logging through the standard library: key-value events on the `drusilla.*` loggers.
 
-drusilla's logger has its own processor chain and level (DRUSILLA_LOG_LEVEL, default WARNING),
-so it neither depends on nor changes the application's structlog configuration.
+drusilla is a library, so it only adds a `NullHandler` to the `drusilla` logger: the
+application's `logging` configuration decides what is shown and where (`logging.getLogger(
+"drusilla").setLevel(logging.ERROR)` silences retry warnings; a JSON or Sentry handler on the
+root receives them). Each event is one record whose message reads `model.retry attempt=1 ...`
+and whose `event` / `event_fields` attributes carry the parts for structured handlers.
+`DRUSILLA_LOG_LEVEL` sets the level of the `drusilla` logger and, when the application has not
+configured logging, prints to stderr. The CLI formats the lines with structlog
+(`install_cli_handler`). Never a secret: secret-named fields are masked.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping
 from typing import Any
 
 from .masking import MASK, is_secret_key, mask_text
 
-_logger: Any = None
+ROOT_LOGGER = "drusilla"
+
+logging.getLogger(ROOT_LOGGER).addHandler(logging.NullHandler())
+
+_loggers: dict[str, EventLogger] = {}
+_configured = False
+_stderr_handler: logging.Handler | None = None
 
 
-def _drop_secrets(
-    _logger: Any, _method: str, event: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
-    for key, value in event.items():
-        if is_secret_key(key):
-            event[key] = MASK
-        elif isinstance(value, str):
-            event[key] = mask_text(value)
-    return event
+def _mask(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The one masking rule (util/masking.py) on an event's fields."""
+    return {
+        k: MASK if is_secret_key(k) else mask_text(v) if isinstance(v, str) else v
+        for k, v in fields.items()
+    }
 
 
-def get_logger() -> Any:
-    """drusilla's structlog logger, built on first use."""
-    global _logger
-    if _logger is None:
-        import structlog
+class EventLogger:
+    """`log.warning("model.retry", attempt=2)`: an event name and fields, on a stdlib logger."""
 
-        from .settings import get_settings
+    __slots__ = ("logger",)
 
-        level = getattr(logging, get_settings().log_level)
-        _logger = structlog.wrap_logger(
-            structlog.PrintLogger(sys.stderr),
-            processors=[
-                structlog.contextvars.merge_contextvars,
-                structlog.processors.add_log_level,
-                structlog.processors.TimeStamper(fmt="iso"),
-                _drop_secrets,
-                structlog.dev.ConsoleRenderer(colors=False),
-            ],
-            wrapper_class=structlog.make_filtering_bound_logger(level),
-            logger_name="drusilla",
-        ).bind()  # bound now: on the lazy proxy, every call (even a dropped debug) rebinds
-    return _logger
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._log(logging.DEBUG, event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._log(logging.INFO, event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._log(logging.WARNING, event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._log(logging.ERROR, event, fields)
+
+    def _log(self, level: int, event: str, fields: dict[str, Any]) -> None:
+        if not self.logger.isEnabledFor(level):
+            return
+        masked = _mask(fields)
+        text = " ".join([event, *(f"{k}={v!r}" for k, v in masked.items())])
+        self.logger.log(
+            level, "%s", text, extra={"event": event, "event_fields": masked}, stacklevel=3
+        )
+
+
+def get_logger(name: str | None = None) -> EventLogger:
+    """The event logger of `name` (default: the calling module, e.g. `drusilla.models.retry`)."""
+    if name is None:
+        name = sys._getframe(1).f_globals.get("__name__", ROOT_LOGGER)
+        if not name.startswith(ROOT_LOGGER):
+            name = ROOT_LOGGER
+    logger = _loggers.get(name)
+    if logger is None:
+        _apply_log_level_setting()
+        logger = _loggers[name] = EventLogger(logging.getLogger(name))
+    return logger
+
+
+def _apply_log_level_setting() -> None:
+    """`DRUSILLA_LOG_LEVEL`, read once: the level, and stderr output if nothing else is set up."""
+    global _configured, _stderr_handler
+    if _configured:
+        return
+    _configured = True
+    from .settings import get_settings
+
+    level = get_settings().log_level
+    if level is None:
+        return
+    root = logging.getLogger(ROOT_LOGGER)
+    root.setLevel(level)
+    if not logging.getLogger().handlers and _stderr_handler is None:
+        _stderr_handler = logging.StreamHandler(sys.stderr)
+        _stderr_handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(message)s"))
+        root.addHandler(_stderr_handler)
 
 
 def reset_logger() -> None:
-    """Rebuild the logger on next use (after the log level changed)."""
-    global _logger
-    _logger = None
+    """Apply `DRUSILLA_LOG_LEVEL` again on next use (after settings were reloaded)."""
+    global _configured, _stderr_handler
+    _configured = False
+    _loggers.clear()
+    root = logging.getLogger(ROOT_LOGGER)
+    root.propagate = True
+    root.setLevel(logging.NOTSET)  # the level DRUSILLA_LOG_LEVEL or the CLI set, undone
+    if _stderr_handler is not None:
+        logging.getLogger(ROOT_LOGGER).removeHandler(_stderr_handler)
+        _stderr_handler = None
+
+
+class _StructlogFormatter(logging.Formatter):
+    """Renders drusilla's events as structlog's console lines (the CLI's terminal look)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import structlog
+
+        self._render = structlog.dev.ConsoleRenderer(colors=False)
+        self._stamp = structlog.processors.TimeStamper(fmt="iso")
+
+    def format(self, record: logging.LogRecord) -> str:
+        event: dict[str, Any] = {
+            "event": getattr(record, "event", record.getMessage()),
+            "level": record.levelname.lower(),
+            **getattr(record, "event_fields", {}),
+        }
+        event = dict(self._stamp(None, "", event))
+        return str(self._render(None, "", event))
+
+
+def install_cli_handler(default_level: str = "ERROR") -> None:
+    """For the `drusilla` command: drusilla's events on stderr, formatted by structlog, at
+    `DRUSILLA_LOG_LEVEL` or else `default_level` (the command reports outcomes itself)."""
+    global _stderr_handler, _configured
+    from .settings import get_settings
+
+    reset_logger()
+    _configured = True
+    root = logging.getLogger(ROOT_LOGGER)
+    root.setLevel(get_settings().log_level or default_level)
+    _stderr_handler = logging.StreamHandler(sys.stderr)
+    _stderr_handler.setFormatter(_StructlogFormatter())
+    root.addHandler(_stderr_handler)
+    root.propagate = False

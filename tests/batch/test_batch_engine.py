@@ -26,7 +26,7 @@ class CountingModel:
         self.five_waiting = asyncio.Event()
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
-        self.started.append(str(request.input[-1]["content"]))
+        self.started.append(str(dict(request.input[-1])["content"]))
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         if self.in_flight == 5:

@@ -19,7 +19,7 @@ def contents(request: object) -> list[str]:
     return [item["content"] for item in request.input]  # type: ignore[attr-defined]
 
 
-def test_history_survives_a_restart(tmp_path: Path):
+def test_history_survives_a_restart(tmp_path: Path) -> None:
     with OpenAIServer("Nice to meet you, Ada.", "You are Ada.", "Hello, stranger.") as server:
         env = cli_env(DRUSILLA_BASE_URL=server.base_url)
         first = run_cli("chat", TARGET, env=env, input="I am Ada.\n", cwd=tmp_path)
@@ -45,7 +45,7 @@ def test_history_survives_a_restart(tmp_path: Path):
     assert stored.fetchone() == (2,)  # "Hi" and its answer
 
 
-def test_a_failed_turn_is_reported_and_not_kept(tmp_path: Path):
+def test_a_failed_turn_is_reported_and_not_kept(tmp_path: Path) -> None:
     with OpenAIServer(HTTPError(400, "Context too long."), "Fine now.") as server:
         env = cli_env(DRUSILLA_BASE_URL=server.base_url)
         db = tmp_path / "chats.db"
@@ -68,13 +68,13 @@ def test_a_failed_turn_is_reported_and_not_kept(tmp_path: Path):
     assert contents(server.model_requests[1]) == ["second"]  # the failed turn was not stored
 
 
-def test_chat_usage_errors(tmp_path: Path):
+def test_chat_usage_errors(tmp_path: Path) -> None:
     assert run_cli("chat").returncode == 2
     missing = run_cli("chat", str(tmp_path / "nope.py"))
     assert missing.returncode == 2 and "No such file" in missing.stderr
 
 
-def test_ctrl_c_stops_the_answer_and_keeps_nothing_of_it(tmp_path: Path):
+def test_ctrl_c_stops_the_answer_and_keeps_nothing_of_it(tmp_path: Path) -> None:
     hold = Hold("This answer never finishes", after=2)
     db = tmp_path / "chats.db"
     with OpenAIServer(hold, "Second answer.") as server:

@@ -15,7 +15,7 @@ from .helpers import closed_port
 NO_RETRIES = ModelSettings(max_retries=0)
 
 
-async def test_refused_connection_names_the_url_and_the_setting():
+async def test_refused_connection_names_the_url_and_the_setting() -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     agent = Agent("a", model=OpenAIChatModel("m", base_url=url), model_settings=NO_RETRIES)
     with pytest.raises(ModelError) as caught:
@@ -34,7 +34,7 @@ def _ollama_port_is_free() -> bool:
 
 
 @pytest.mark.skipif(not _ollama_port_is_free(), reason="something listens on Ollama's port")
-async def test_the_unconfigured_default_says_how_to_start_ollama():
+async def test_the_unconfigured_default_says_how_to_start_ollama() -> None:
     agent = Agent("a", model_settings=NO_RETRIES)  # nothing configured: the local Ollama
     with pytest.raises(ModelError) as caught:
         await Runner.run(agent, "hi")
@@ -46,7 +46,7 @@ async def test_the_unconfigured_default_says_how_to_start_ollama():
     assert "set DRUSILLA_BASE_URL and DRUSILLA_MODEL" in message
 
 
-async def test_a_connection_that_breaks_says_so():
+async def test_a_connection_that_breaks_says_so() -> None:
     async with OpenAIServer(DropMidStream("Hello there", after=1)) as server:
         model = OpenAIChatModel("m", base_url=server.base_url)
         agent = Agent("a", model=model, model_settings=NO_RETRIES)

@@ -17,7 +17,7 @@ from .helpers import EXAMPLES, cli_env, closed_port, run_cli
 NAMES = [example.name for example in find_examples(EXAMPLES)]
 
 
-def test_demo_offline_runs_every_example(tmp_path: Path):
+def test_demo_offline_runs_every_example(tmp_path: Path) -> None:
     done = run_cli("demo", "--offline", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     first = done.stdout.splitlines()[0]
@@ -31,7 +31,7 @@ def test_demo_offline_runs_every_example(tmp_path: Path):
     assert "Traceback" not in done.stderr
 
 
-def test_demo_goes_offline_when_nothing_answers_and_says_why(tmp_path: Path):
+def test_demo_goes_offline_when_nothing_answers_and_says_why(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     env = cli_env(DRUSILLA_BASE_URL=url)
     done = run_cli("demo", "cypherpunk_love", env=env, cwd=tmp_path)
@@ -44,7 +44,7 @@ def test_demo_goes_offline_when_nothing_answers_and_says_why(tmp_path: Path):
     assert "love, end-to-end true." in done.stdout
 
 
-def test_demo_uses_the_configured_endpoint_when_it_answers(tmp_path: Path):
+def test_demo_uses_the_configured_endpoint_when_it_answers(tmp_path: Path) -> None:
     with OpenAIServer() as server:
         for name in NAMES:  # the "real" endpoint happens to answer like the replays
             server.add(*importlib.import_module(f"drusilla.examples.{name}").OFFLINE_REPLAY)
@@ -60,14 +60,14 @@ def test_demo_uses_the_configured_endpoint_when_it_answers(tmp_path: Path):
     assert f"✓ {len(NAMES)} examples ran against 'test-model'." in done.stdout
 
 
-def test_demo_online_fails_in_one_line_when_nothing_answers():
+def test_demo_online_fails_in_one_line_when_nothing_answers() -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     done = run_cli("demo", "--online", env=cli_env(DRUSILLA_BASE_URL=url))
     assert done.returncode == 1 and done.stderr.count("\n") == 1
     assert f"The model endpoint does not answer: nothing answers at {url}" in done.stderr
 
 
-def test_demo_reports_a_failing_example(tmp_path: Path):
+def test_demo_reports_a_failing_example(tmp_path: Path) -> None:
     with OpenAIServer(server_error(500)) as server:  # answers the probe, then fails the run
         env = cli_env(DRUSILLA_BASE_URL=server.base_url, DRUSILLA_MAX_RETRIES="0")
         done = run_cli("demo", "cypherpunk_love", env=env, cwd=tmp_path)
@@ -76,7 +76,7 @@ def test_demo_reports_a_failing_example(tmp_path: Path):
     assert "✗ 1 of 1 example failed" in done.stdout
 
 
-def test_demo_list_and_unknown_names():
+def test_demo_list_and_unknown_names() -> None:
     listed = run_cli("demo", "--list")
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.splitlines()] == NAMES
@@ -95,7 +95,7 @@ def settings_from(monkeypatch: pytest.MonkeyPatch):
     return apply
 
 
-def test_probe_knows_a_model_the_endpoint_does_not_serve(settings_from):
+def test_probe_knows_a_model_the_endpoint_does_not_serve(settings_from) -> None:
     with OpenAIServer() as server:
         server.model(name="llama3.3")  # GET /v1/models lists it
         settings_from(DRUSILLA_BASE_URL=server.base_url, DRUSILLA_MODEL="qwen3")
@@ -110,7 +110,7 @@ def test_probe_knows_a_model_the_endpoint_does_not_serve(settings_from):
     assert served.answers and served.base_url == server.base_url
 
 
-def test_probe_without_a_key_for_openai(settings_from):
+def test_probe_without_a_key_for_openai(settings_from) -> None:
     settings_from(DRUSILLA_MODEL="openai/gpt-4.1")
     probe = probe_endpoint()
     assert not probe.answers and "needs an API key" in probe.reason

@@ -48,7 +48,9 @@ def server() -> object:
     running.assert_all_used()
 
 
-def test_streamed_output_appears_before_the_run_ends(server: OpenAIServer, agents_file: Path):
+def test_streamed_output_appears_before_the_run_ends(
+    server: OpenAIServer, agents_file: Path
+) -> None:
     # role chunk, three reasoning chunks, "The" — then the server holds the rest back.
     hold = Hold(Turn("The answer is 42.", reasoning="Think about it"), after=5)
     server.add(hold)
@@ -69,7 +71,7 @@ def test_streamed_output_appears_before_the_run_ends(server: OpenAIServer, agent
     )
 
 
-def test_swords_and_orbs_are_shown_as_they_happen(server: OpenAIServer, agents_file: Path):
+def test_swords_and_orbs_are_shown_as_they_happen(server: OpenAIServer, agents_file: Path) -> None:
     server.add(
         Turn("Adding up.", calls=[call("add", a=2, b=3)]),
         call("transfer_to_accountant"),
@@ -84,7 +86,7 @@ def test_swords_and_orbs_are_shown_as_they_happen(server: OpenAIServer, agents_f
     assert lines[3].startswith("— test-model: 3 model calls")
 
 
-def test_model_and_base_url_options(agents_file: Path):
+def test_model_and_base_url_options(agents_file: Path) -> None:
     with OpenAIServer("Hi.") as server:
         done = run_cli(
             "run",
@@ -102,7 +104,7 @@ def test_model_and_base_url_options(agents_file: Path):
     assert server.model_requests[0].model == "qwen3:8b"
 
 
-def test_input_from_stdin(server: OpenAIServer, agents_file: Path):
+def test_input_from_stdin(server: OpenAIServer, agents_file: Path) -> None:
     server.add("Piped in.")
     env = cli_env(DRUSILLA_BASE_URL=server.base_url)
     done = run_cli("run", str(agents_file), env=env, input="a question on stdin\n")
@@ -110,7 +112,7 @@ def test_input_from_stdin(server: OpenAIServer, agents_file: Path):
     assert server.model_requests[0].input[-1]["content"] == "a question on stdin"
 
 
-def test_json_result(server: OpenAIServer, agents_file: Path):
+def test_json_result(server: OpenAIServer, agents_file: Path) -> None:
     server.add(call("add", a=1, b=1), Turn("2", reasoning="1 + 1"))
     env = cli_env(DRUSILLA_BASE_URL=server.base_url)
     done = run_cli("run", str(agents_file), "1 + 1?", "--json", env=env)
@@ -128,7 +130,7 @@ def test_json_result(server: OpenAIServer, agents_file: Path):
     ]
 
 
-def test_json_failure_is_json_too(server: OpenAIServer, agents_file: Path):
+def test_json_failure_is_json_too(server: OpenAIServer, agents_file: Path) -> None:
     server.add(HTTPError(400, "Unknown model.", code="model_not_found"))
     env = cli_env(DRUSILLA_BASE_URL=server.base_url)
     done = run_cli("run", str(agents_file), "hi", "--json", env=env)
@@ -137,7 +139,7 @@ def test_json_failure_is_json_too(server: OpenAIServer, agents_file: Path):
     assert done.stderr.count("\n") == 1 and "Unknown model." in done.stderr
 
 
-def test_a_failed_run_exits_1_with_one_line(server: OpenAIServer, agents_file: Path):
+def test_a_failed_run_exits_1_with_one_line(server: OpenAIServer, agents_file: Path) -> None:
     server.add(HTTPError(400, "This model does not support tools.", code="bad_request"))
     env = cli_env(DRUSILLA_BASE_URL=server.base_url)
     done = run_cli("run", str(agents_file), "hi", env=env)
@@ -148,7 +150,7 @@ def test_a_failed_run_exits_1_with_one_line(server: OpenAIServer, agents_file: P
     assert "HTTP 400 (bad_request): This model does not support tools." in done.stderr
 
 
-def test_an_unreachable_endpoint_is_one_line_naming_the_url(agents_file: Path):
+def test_an_unreachable_endpoint_is_one_line_naming_the_url(agents_file: Path) -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     done = run_cli("run", str(agents_file), "hi", env=cli_env(DRUSILLA_BASE_URL=url))
     assert done.returncode == 1
@@ -167,14 +169,14 @@ def test_an_unreachable_endpoint_is_one_line_naming_the_url(agents_file: Path):
         (":agent", "names no file or module"),
     ],
 )
-def test_a_wrong_target_is_a_usage_error(agents_file: Path, target: str, message: str):
+def test_a_wrong_target_is_a_usage_error(agents_file: Path, target: str, message: str) -> None:
     done = run_cli("run", target.format(file=agents_file), "hi", cwd=agents_file.parent)
     assert done.returncode == 2
     assert done.stderr.startswith("drusilla: error: ") and message in done.stderr
     assert done.stderr.count("\n") == 1
 
 
-def test_usage_errors_exit_2(agents_file: Path):
+def test_usage_errors_exit_2(agents_file: Path) -> None:
     assert run_cli("run").returncode == 2  # no target
     assert run_cli("run", str(agents_file), "hi", "--max-turns", "0").returncode == 2
     empty = run_cli("run", str(agents_file), input="  \n")
@@ -183,7 +185,7 @@ def test_usage_errors_exit_2(agents_file: Path):
     assert run_cli().returncode == 2
 
 
-def test_a_module_that_fails_to_import(tmp_path: Path):
+def test_a_module_that_fails_to_import(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("from drusilla import Agent\n\nagent = Agent('a', swords=[print])\n")
     done = run_cli("run", str(broken), "hi")
@@ -194,7 +196,7 @@ def test_a_module_that_fails_to_import(tmp_path: Path):
     assert "Traceback (most recent call last)" in traced.stderr
 
 
-def test_a_module_target_and_an_example(server: OpenAIServer, agents_file: Path):
+def test_a_module_target_and_an_example(server: OpenAIServer, agents_file: Path) -> None:
     server.add("From a module.", "Arr, sunny.")
     env = cli_env(DRUSILLA_BASE_URL=server.base_url)
     done = run_cli("run", "my_agents:make_agent", "hi", env=env, cwd=agents_file.parent)
@@ -204,7 +206,7 @@ def test_a_module_target_and_an_example(server: OpenAIServer, agents_file: Path)
     assert "pirate" in server.model_requests[1].instructions
 
 
-def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_file: Path):
+def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_file: Path) -> None:
     hold = Hold("Hello there, how are you?", after=2)
     server.add(hold)
     env = cli_env(DRUSILLA_BASE_URL=server.base_url)

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx2 as httpx
 
@@ -277,7 +277,9 @@ class Tap(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         path = request.url.path
-        api = "chat" if path.endswith("/chat/completions") else "responses"
+        api: Literal["chat", "responses"] = (
+            "chat" if path.endswith("/chat/completions") else "responses"
+        )
         if path.endswith(("/chat/completions", "/responses")):
             try:
                 check_request(api, body)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
@@ -185,7 +185,9 @@ async def test_orb(chat_model: ChatModel, stream: bool) -> None:
 
 @pytest.mark.parametrize("mode", ["auto", "json_schema", "sword"])
 @STREAMS
-async def test_structured_output(chat_model: ChatModel, mode: str, stream: bool) -> None:
+async def test_structured_output(
+    chat_model: ChatModel, mode: Literal["auto", "json_schema", "sword"], stream: bool
+) -> None:
     """Modes that constrain the output to the schema (a grammar on llama.cpp) always give a
     valid City."""
     settings = ModelSettings(max_tokens=96, temperature=0.0, output_mode=mode)
@@ -197,7 +199,9 @@ async def test_structured_output(chat_model: ChatModel, mode: str, stream: bool)
 
 
 @pytest.mark.parametrize("mode", ["json_object", "json_instructions"])
-async def test_structured_output_by_prompt(chat_model: ChatModel, mode: str) -> None:
+async def test_structured_output_by_prompt(
+    chat_model: ChatModel, mode: Literal["json_object", "json_instructions"]
+) -> None:
     """Modes that only ask: the server takes the request; the tiny model may or may not write
     a valid City, and drusilla either returns one or says it could not."""
     settings = ModelSettings(max_tokens=96, temperature=0.0, output_mode=mode)

@@ -181,5 +181,5 @@ async def test_a_bad_run_timeout_is_a_user_error(timeout: object) -> None:
 async def test_malformed_input_items_are_user_errors(items: list[object], problem: str) -> None:
     agent = Agent("a", model=ScriptedModel(["never asked"]))
     with pytest.raises(UserError, match="input\\[0\\]=") as caught:
-        await Runner.run(agent, items)  # type: ignore[arg-type]
+        await Runner.run(agent, items)
     assert problem in str(caught.value)

@@ -1,7 +1,11 @@
 """Every ```python block in docs/ and README.md runs, offline, as written.
 
-Blocks of one page run in order in one namespace (later blocks build on earlier ones) and may
-use top-level `await`. Blocks that cannot run offline are written as ```bash or ```text.
+Blocks of one page run in order in one namespace (later blocks build on earlier ones), each as
+a script would run it: no event loop running, so `asyncio.run(...)` and `Runner.run_sync(...)`
+work and a top-level `await` is a SyntaxError. A block whose first line says it runs where
+top-level await works (`# ... python -m asyncio ...`, see docs/README.md) runs as `python -m
+asyncio` runs it: on one event loop kept for the page in another thread. Blocks that cannot run
+offline are written as ```bash or ```text.
 
 A page can show code that uses a real model — no ScriptedModel in sight — by scripting the
 model's replies in HTML comments, which readers of the rendered page do not see:
@@ -18,8 +22,10 @@ to a configured model. The page fails if any step is left unplayed.
 from __future__ import annotations
 
 import ast
+import asyncio
 import re
 import sys
+import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,24 +73,58 @@ def replayed_model(page: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     server.assert_all_used()
 
 
+ASYNC_MARKER = "python -m asyncio"
+
+
+def needs_top_level_await(source: str) -> bool:
+    try:
+        compile(source, "<block>", "exec")
+    except SyntaxError:
+        return True
+    return False
+
+
+@contextmanager
+def asyncio_repl_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop in its own thread, as `python -m asyncio` keeps one for the whole session."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+def run_block(
+    source: str, name: str, namespace: dict[str, Any], loop: asyncio.AbstractEventLoop
+) -> None:
+    if not needs_top_level_await(source):
+        exec(compile(source, name, "exec"), namespace)  # as a script: no loop running
+        return
+    first_line = source.lstrip().splitlines()[0]
+    assert first_line.startswith("#") and ASYNC_MARKER in first_line, (
+        f"{name} uses top-level await: say where it runs on its first line "
+        f"('# ... {ASYNC_MARKER} ...') or show the asyncio.run form"
+    )
+    code = compile(source, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    outcome = eval(code, namespace)
+    if outcome is not None:  # a block with top-level await compiles to a coroutine
+        asyncio.run_coroutine_threadsafe(outcome, loop).result()
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if python_blocks(p)], ids=lambda p: p.name)
-async def test_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # pages may write files (sessions, traces): keep them here
     # A real module, so dataclasses and pickling defined in the page resolve their module.
     module = types.ModuleType(f"docs_{page.stem.replace('-', '_')}")
     monkeypatch.setitem(sys.modules, module.__name__, module)
     namespace: dict[str, Any] = module.__dict__
-    with replayed_model(page, monkeypatch):
+    with replayed_model(page, monkeypatch), asyncio_repl_loop() as loop:
         for number, source in enumerate(python_blocks(page), start=1):
-            code = compile(
-                source,
-                f"{page.name}[block {number}]",
-                "exec",
-                flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-            )
-            outcome = eval(code, namespace)
-            if outcome is not None:  # a block with top-level await compiles to a coroutine
-                await outcome
+            run_block(source, f"{page.name}[block {number}]", namespace, loop)
 
 
 def test_replay_comments_are_read_in_page_order(tmp_path: Path) -> None:

@@ -165,4 +165,4 @@ def test_an_approval_sent_while_the_run_is_down_is_picked_up(
     assert [e["amount"] for e in named(worker.events(), "send_money")] == [5]
     requests = server.requests_for("durable")
     assert len(requests) == 2  # the call that asked, and the one after the approval
-    assert requests[1].input[-1]["output"] == "sent 5"
+    assert dict(requests[1].input[-1])["output"] == "sent 5"

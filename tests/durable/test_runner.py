@@ -10,7 +10,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from dbos import DBOS
@@ -37,8 +37,9 @@ def server() -> Iterator[OpenAIServer]:
 
 
 @pytest.fixture(params=["chat", "responses"])
-def api(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def api(request: pytest.FixtureRequest) -> Literal["chat", "responses"]:
+    kind: Literal["chat", "responses"] = request.param
+    return kind
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ async def step_names(run_id: str) -> list[str]:
 
 
 async def test_a_run_checkpoints_each_model_call_and_sword(
-    server: OpenAIServer, api: str, durable: Any
+    server: OpenAIServer, api: Literal["chat", "responses"], durable: Any
 ) -> None:
     model = server.model(Turn(calls=[call("record", note="a")]), Turn("Noted."), api=api)
     clerk = Agent("Clerk", model=model, swords=[record])
@@ -146,7 +147,7 @@ async def test_a_session_gets_each_item_once(
         "user",
         "assistant",
     ]
-    assert model.requests[2].input[0]["content"] == "One"  # the second run saw the first
+    assert dict(model.requests[2].input[0])["content"] == "One"  # the second run saw the first
 
 
 async def test_dbos_agent_in_a_users_own_workflow(server: OpenAIServer, durable: Any) -> None:
@@ -201,7 +202,7 @@ async def test_mcp_tool_calls_are_steps(server: OpenAIServer, durable: Any) -> N
         "Maths.mcp.probe.add",
         "Maths.model",
     ]
-    assert model.requests[1].input[-1]["output"] == "5"
+    assert dict(model.requests[1].input[-1])["output"] == "5"
 
 
 POSTGRES_URL = os.environ.get("DRUSILLA_TEST_POSTGRES_URL")
@@ -245,7 +246,7 @@ async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any
     await runner.reject("pay", pending[1].call_id, "Only one payment today.")
     assert await handle.result() == "Paid one."
     assert SWORD_LOG == ["r", "pay 1"]
-    outputs = [item["output"] for item in model.requests[1].input if "output" in item]
+    outputs = [str(dict(item)["output"]) for item in model.requests[1].input if "output" in item]
     assert sorted(outputs) == ["Only one payment today.", "noted r", "paid 1"]
     assert await runner.pending_approvals() == []
     with pytest.raises(UserError, match="is not waiting for a decision"):

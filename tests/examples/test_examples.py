@@ -42,7 +42,7 @@ def run_offline(example: Example, *args: str) -> tuple[subprocess.CompletedProce
     return done, server
 
 
-def test_the_examples_are_all_here():
+def test_the_examples_are_all_here() -> None:
     names = {example.name for example in ALL}
     assert {
         "cypherpunk_love",
@@ -56,7 +56,7 @@ def test_the_examples_are_all_here():
 
 
 @pytest.mark.parametrize("example", ALL, ids=lambda example: example.name)
-def test_example_runs_offline(example: Example):
+def test_example_runs_offline(example: Example) -> None:
     done, server = run_offline(example)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
@@ -64,14 +64,14 @@ def test_example_runs_offline(example: Example):
     server.assert_all_used()  # the replay matches what the example asked, step for step
 
 
-def test_cypherpunk_love_keeps_reasoning_apart():
+def test_cypherpunk_love_keeps_reasoning_apart() -> None:
     done, server = run_offline(Example("cypherpunk_love", EXAMPLES / "cypherpunk_love.py", ""))
     assert "[Agent Dr. Love thought]\nA haiku: five, seven, five" in done.stdout
     assert "love, end-to-end true." in done.stdout
     assert server.model_requests[0].input[-1]["content"].startswith("Write a haiku")
 
 
-def test_dissociative_identity_voices_come_from_the_context():
+def test_dissociative_identity_voices_come_from_the_context() -> None:
     done, server = run_offline(
         Example("dissociative_identity", EXAMPLES / "dissociative_identity.py", "")
     )
@@ -80,7 +80,7 @@ def test_dissociative_identity_voices_come_from_the_context():
     assert "[pirate]\nArr matey" in done.stdout
 
 
-def test_summer_chaser_swords_answer_the_model():
+def test_summer_chaser_swords_answer_the_model() -> None:
     done, server = run_offline(Example("summer_chaser", EXAMPLES / "summer_chaser.py", ""))
     assert '  sword call: get_weather({"city": "Lisbon"})' in done.stdout
     assert "  sword result: True" in done.stdout
@@ -92,14 +92,14 @@ def test_summer_chaser_swords_answer_the_model():
     assert [sword.name for sword in server.model_requests[0].swords] == ["get_weather", "is_summer"]
 
 
-def test_world_traveler_translators_are_nested_runs():
+def test_world_traveler_translators_are_nested_runs() -> None:
     done, server = run_offline(Example("world_traveler", EXAMPLES / "world_traveler.py", ""))
     instructions = sorted(request.instructions for request in server.model_requests[1:3])
     assert "Japanese" in instructions[0] and "Portuguese" in instructions[1]
     assert "(4 model calls, translators included)" in done.stdout
 
 
-def test_friend_with_benefits_filter_shows_agent_three_only_the_sentence():
+def test_friend_with_benefits_filter_shows_agent_three_only_the_sentence() -> None:
     for _ in range(3):  # the number is random: the replay follows it
         done, server = run_offline(
             Example("friend_with_benefits", EXAMPLES / "friend_with_benefits.py", "")
@@ -114,13 +114,13 @@ def test_friend_with_benefits_filter_shows_agent_three_only_the_sentence():
         assert "The last word was Agent Three's: True" in done.stdout
 
 
-def test_friend_with_benefits_sentences_have_the_right_length():
+def test_friend_with_benefits_sentences_have_the_right_length() -> None:
     module = importlib.import_module("drusilla.examples.friend_with_benefits")
     for words, sentence in module.SENTENCES.items():
         assert len(sentence.split()) == words and "write" in sentence
 
 
-def test_cypherpunk_storyteller_passes_typed_output_along():
+def test_cypherpunk_storyteller_passes_typed_output_along() -> None:
     done, server = run_offline(
         Example("cypherpunk_storyteller", EXAMPLES / "cypherpunk_storyteller.py", "")
     )

@@ -135,7 +135,7 @@ class _FailingClose(MCPServerStdio):
 
 
 async def test_close_errors_are_logged_not_raised(
-    probe_log: Path, capsys: pytest.CaptureFixture[str]
+    probe_log: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from .conftest import PROBE
 
@@ -146,7 +146,7 @@ async def test_close_errors_are_logged_not_raised(
     model = ScriptedModel([[call("add", a=1), call("fine_add", a=2)], "Done."])
     result = await Runner.run(Agent("a", model=model, mcp_servers=[broken, fine]), "go")
     assert result.final_output == "Done."
-    assert "close went wrong" in capsys.readouterr().err
+    assert "close went wrong" in caplog.text
     assert [line.split()[0] for line in read_log(probe_log)].count("stop") == 2
 
 

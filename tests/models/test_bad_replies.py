@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,9 @@ def sse(*chunks: dict[str, object]) -> Recorded:
 USAGE_ONLY = {"id": "c1", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 0}}
 
 
-async def run_on(model: object, *, streamed: bool = False, settings: ModelSettings = NO_RETRIES):
+async def run_on(
+    model: object, *, streamed: bool = False, settings: ModelSettings = NO_RETRIES
+) -> Any:
     agent = Agent("a", model=model, model_settings=settings)  # type: ignore[arg-type]
     if not streamed:
         return await Runner.run(agent, "hi")

@@ -23,7 +23,7 @@ class City(BaseModel):
 
 def test_a_message_that_only_calls_swords_carries_empty_content_except_for_openai() -> None:
     for kind in ("llama.cpp", "openai-compatible", "vllm", "ollama"):
-        dialect = dialect_for("http://127.0.0.1:8080/v1", kind)  # type: ignore[arg-type]
+        dialect = dialect_for("http://127.0.0.1:8080/v1", kind)
         messages = chat_messages(None, CALL_ONLY, tool_call_content=dialect.tool_call_content)
         assert messages[1]["content"] == "" and messages[1]["tool_calls"], kind
     openai = dialect_for("https://api.openai.com/v1")

@@ -51,7 +51,7 @@ def model_for(cls: ModelClass, server: OpenAIServer) -> OpenAIChatModel | OpenAI
 
 @pytest.mark.parametrize("cls", APIS)
 async def test_429_then_success_retries_once_after_retry_after(
-    cls: ModelClass, openai_server: OpenAIServer, capsys: pytest.CaptureFixture[str]
+    cls: ModelClass, openai_server: OpenAIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     openai_server.add(rate_limited(retry_after=1), "Hello after waiting")
     agent = Agent("a", model=model_for(cls, openai_server))
@@ -64,7 +64,7 @@ async def test_429_then_success_retries_once_after_retry_after(
     assert len(openai_server.model_requests) == 2
     assert elapsed >= 1.0  # the server's Retry-After, not the 0.5 s backoff
     assert elapsed < 3.0
-    log = capsys.readouterr().err
+    log = caplog.text
     assert log.count("model.retry") == 1
     assert "status=429" in log and "delay=1" in log
     assert "sk-secret-key" not in log

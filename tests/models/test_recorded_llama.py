@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -31,7 +31,9 @@ def test_recorded_llama_cpp_exchange(path: Path) -> None:
     assert interactions
     for interaction in interactions:
         request, response = interaction["request"], interaction["response"]
-        api = "chat" if request["path"].endswith("/chat/completions") else "responses"
+        api: Literal["chat", "responses"] = (
+            "chat" if request["path"].endswith("/chat/completions") else "responses"
+        )
         check_request(api, request["body"])
         assert response["status"] < 400, response
         if "sse" in response:

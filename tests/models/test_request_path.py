@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -57,6 +58,7 @@ async def test_the_request_path_is_straight_and_short(model_class: type, streame
             http_client=httpx.AsyncClient(transport=transport),
         )
         agent = Agent("a", model=model_class("m", client=client))
+        result: Any
         if streamed:
             result = await Runner.run_streamed(agent, "hi")
             async for _ in result.stream_events():

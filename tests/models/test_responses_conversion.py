@@ -123,7 +123,7 @@ async def test_reasoning_goes_back_only_when_asked(openai_server: OpenAIServer) 
 
 
 async def test_settings_map_to_responses_parameters(
-    openai_server: OpenAIServer, capsys: pytest.CaptureFixture[str]
+    openai_server: OpenAIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     openai_server.add("Hi")
     await responses(openai_server).get_response(
@@ -151,7 +151,7 @@ async def test_settings_map_to_responses_parameters(
     assert body["store"] is False
     assert "seed" not in body and "stop" not in body
     assert received.headers["x-trace"] == "t"
-    log = capsys.readouterr().err
+    log = caplog.text
     assert "model.settings_ignored" in log and "seed" in log and "stop" in log
 
 

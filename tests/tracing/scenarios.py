@@ -20,7 +20,7 @@ run drusilla run
     turn 2
       model specialist-model
       sword researcher
-        run drusilla run
+        run researcher
           agent researcher
             turn 1
               model researcher-model

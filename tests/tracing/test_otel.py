@@ -106,7 +106,7 @@ async def test_spans_follow_the_genai_conventions(
         "input": "Population of Paris?"
     }
     assert attrs(tool)["gen_ai.tool.call.result"] == "Paris has about 2,100,000 inhabitants."
-    nested = [s for s in spans if s.name == "invoke_workflow census" and s is not run]
+    nested = [s for s in spans if s.name == "invoke_workflow researcher"]  # named after its agent
     assert [s.parent.span_id for s in nested] == [tool.context.span_id]  # type: ignore[union-attr]
 
     # A tool call in the model's output, in the conventions' message shape.

@@ -146,7 +146,7 @@ async def test_agents_as_swords_in_a_task_group_stay_in_their_parents_trace(
             f"model {name}-model",
             "turn turn 1",
             f"agent {name}",
-            "run drusilla run",
+            f"run {name}",
             f"sword {name}",
             "turn turn 1",
             "agent boss",

@@ -120,6 +120,25 @@ async def test_viewer_in_headless_chromium(tmp_path: Path) -> None:
             "model triage-model",
             "orb transfer_to_specialist",
         ]
+        # A nested run is named after its agent, not "drusilla run".
+        assert "run researcher" in labels
+        # Layout: no duration text reaches into the row labels (the root run spans 0-100 %),
+        # and one time unit across the axis and the bars.
+        assert (
+            browser.evaluate(
+                "[...document.querySelectorAll('.row')].filter(r => {"
+                " const track = r.querySelector('.track').getBoundingClientRect();"
+                " const text = r.querySelector('.bar-text').getBoundingClientRect();"
+                " return text.left < track.left - 0.5 || text.right > track.right + 0.5; }).length"
+            )
+            == 0
+        )
+        units = browser.evaluate(
+            "[...document.querySelectorAll('.tick, .bar-text')]"
+            ".map(t => t.textContent.split(' \u00b7 ')[0].split(' ')[1])"
+        )
+        assert len(set(units)) == 1 and units[0] in ("ms", "s")
+
         # Model bars show their tokens.
         research_text = browser.evaluate(
             "[...document.querySelectorAll('.row')].find(r => r.textContent.includes("
@@ -185,7 +204,9 @@ async def test_viewer_in_headless_chromium(tmp_path: Path) -> None:
 
 
 def rough_spans() -> list[dict[str, object]]:
-    def one(kind: str, name: str, span_id: str, parent: str | None, **extra: object) -> dict:
+    def one(
+        kind: str, name: str, span_id: str, parent: str | None, **extra: object
+    ) -> dict[str, object]:
         return {
             "kind": kind,
             "name": name,
