@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast
 
 from ..util.errors import UserError
+from ..util.masking import mask_url
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
 from .chat_wire import server_kind
 from .interface import Model
@@ -47,6 +48,10 @@ class Endpoint:
     """None: the provider's choice (Chat Completions by default)."""
     server: ServerKind | None = None
     """Which server this is ("vllm", "ollama", "deepseek" …) when the URL does not say."""
+
+    def __repr__(self) -> str:  # never the key; a password in the URL masked
+        url = mask_url(self.base_url)
+        return f"Endpoint(base_url={url!r}, api={self.api!r}, server={self.server!r})"
 
 
 class OpenAIProvider:

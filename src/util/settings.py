@@ -87,6 +87,12 @@ def _settings_class() -> type[Any]:
         )
         max_turns: Annotated[int, Field(ge=1, le=100_000)] = 10
         max_tokens: Annotated[int, Field(ge=1)] | None = None
+
+        def __repr__(self) -> str:  # a password in base_url is masked like everywhere else
+            from .masking import mask_text
+
+            return mask_text(super().__repr__())
+
         temperature: Annotated[float, Field(ge=0, le=2, **finite)] | None = None
         top_p: Annotated[float, Field(ge=0, le=1, **finite)] | None = None
         sword_choice: str | None = None
