@@ -313,6 +313,7 @@ def test_the_auto_table() -> None:
         "ollama": "json_schema",
         "vllm": "json_schema",
         "llama.cpp": "json_schema",
+        "llama-cpp-python": "json_schema",
         "deepseek": "json_object",
         "openai-compatible": "json_instructions",
     }

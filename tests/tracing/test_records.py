@@ -259,12 +259,12 @@ async def test_temporary_files_of_a_killed_writer_are_removed(
 
 
 async def test_an_unwritable_trace_directory_warns_once_naming_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     add_trace_processor(JSONLTraceExporter(blocker / "traces"))
     await Runner.run(three_agents(), "How many people live in Paris?")
-    warnings = [line for line in capsys.readouterr().err.splitlines() if "trace." in line]
+    warnings = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trace.")]
     assert len(warnings) == 1, warnings
     assert "trace.write_failed" in warnings[0] and str(blocker / "traces") in warnings[0]

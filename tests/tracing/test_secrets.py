@@ -47,7 +47,7 @@ def assert_clean(where: str, text: str, markers: tuple[str, ...] = MARKERS) -> N
 
 
 async def test_no_secret_reaches_any_exit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("DRUSILLA_RETRY_BASE_DELAY", "0.01")
     monkeypatch.setenv("DRUSILLA_RUNS_DIR", str(tmp_path / "runs"))
@@ -81,7 +81,7 @@ async def test_no_secret_reaches_any_exit(
         "repr(config)": repr(config),
         "repr(model)": repr(model),
         "repr(result)": repr(result),
-        "retry log": capsys.readouterr().err,
+        "retry log": caplog.text,  # drusilla's loggers at their default level (WARNING)
     }
     traces = list((tmp_path / "traces").glob("*.jsonl"))
     assert len(traces) == 2
