@@ -127,9 +127,15 @@ REQUIRED_IS_NOT_ENOUGH = (
     "llama-server's grammar for tool_choice='required' lets free text come before the call, "
     "and SmolLM2-135M writes text forever after a sword result instead of starting a new call"
 )
+UNPARSED_CALL = (
+    "where no sword is forced, SmolLM2 sometimes writes a tool call whose arguments are not "
+    "JSON, and llama-server answers HTTP 500 'Failed to parse tool call arguments as JSON' "
+    "instead of returning the text"
+)
 KNOWN_SERVER_FAILURES: dict[str, str] = {
     "test_two_swords_each_forced_in_turn[llama-server]": REQUIRED_IS_NOT_ENOUGH,
     "test_orb[llama-server-streamed]": REQUIRED_IS_NOT_ENOUGH,
+    "test_drusilla_run_on_an_example[llama-server]": UNPARSED_CALL,
 }
 
 
