@@ -3,7 +3,7 @@
 The module graph is read with `ast` from every `import` in src/: at module level, inside
 functions and under `TYPE_CHECKING` alike. The only edges allowed to close a cycle are the
 type-only ones pyproject.toml's import contract lists (public types that name each other), and
-they must stay type-only. `lint-imports` (scripts/test) checks the layers themselves.
+they must stay type-only. `lint-imports` (scripts/check) checks the layers themselves.
 """
 
 from __future__ import annotations
