@@ -56,6 +56,7 @@ from .runners.items import (
 from .runners.limits import UsageLimits
 from .runners.model_input import keep_last
 from .runners.ray_batch import RayCluster
+from .runners.records import RunObserver
 from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
 from .runners.state import STATE_VERSION, RunState
@@ -93,7 +94,6 @@ from .tools.swords import (
     SwordsToFinalOutputResult,
     sword,
 )
-from .tracing.records import RunObserver
 from .util.context import RunContextWrapper, SwordContext
 from .util.errors import (
     MaxTurnsError,

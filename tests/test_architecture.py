@@ -127,8 +127,7 @@ def test_edges_the_contract_excuses_exist_and_annotations_stay_annotations() -> 
     graph = import_graph()
     for importer, imported in contract_ignored_edges():
         assert imported in graph[importer], f"{importer} -> {imported} is gone: drop the excuse"
-        if importer != "drusilla.tracing.records":  # records: see pyproject.toml
-            assert graph[importer][imported], f"{importer} -> {imported} must stay type-only"
+        assert graph[importer][imported], f"{importer} -> {imported} must stay type-only"
 
 
 def test_the_runtime_never_imports_the_test_kit() -> None:

@@ -2,7 +2,7 @@
 
 A run: input shields, then turns until a final output. A turn is one model call, then acting
 on what the model returned — swords, an orb, or a final output. Helpers live next to the concept
-they belong to (sword execution in tools/swords.py, charm firing in tools/charms.py, ...), so the
+they belong to (sword execution in sword_calls.py, charm firing in charm_firing.py, ...), so the
 loop below reads top to bottom.
 """
 
@@ -53,7 +53,6 @@ from ..tools.swords import (
 from ..tracing.describe import describe_model_call, describe_run_end
 from ..tracing.inputs import InputTrail
 from ..tracing.processors import configure_from_settings
-from ..tracing.records import RunObserver, RunSetup, run_record
 from ..tracing.spans import span, tracing_options
 from ..util.blocking import on_background_loop, run_blocking
 from ..util.concurrency import gather, maybe_await
@@ -103,6 +102,7 @@ from .items import (
 from .limits import LimitGuard, limit_guard
 from .model_input import model_input
 from .nested import agent_sword_runner
+from .records import RunObserver, RunSetup, run_record
 from .request_plan import RequestPlan, plan_requests
 from .result import RunErrorDetails, RunResult, result_of
 from .shield_checks import run_input_shields, run_output_shields

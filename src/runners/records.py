@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models.provider import resolve_model
 from ..tools.orbs import as_orb
+from ..tracing.describe import usage_dict
+from ..tracing.jsonable import known_secrets, to_jsonable
 from ..util.errors import UserError
 from ..util.logging import get_logger
-from .describe import usage_dict
-from .jsonable import known_secrets, to_jsonable
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..models.interface import ModelResponse
-    from ..runners.config import RunConfig
-    from ..runners.state import RunState
     from ..util.settings import Settings
+    from .config import RunConfig
+    from .state import RunState
 
 RECORD_VERSION = 2
 DEFAULT_RUNS_DIR = ".drusilla/runs"
