@@ -6,7 +6,7 @@ import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias
+from typing import Any, Generic, TypeAlias
 
 from ..models.interface import Model, SwordSpec
 from ..models.settings import ModelSettings
@@ -19,12 +19,9 @@ from ..util.concurrency import maybe_await
 from ..util.context import RunContextWrapper, TContext
 from ..util.errors import UserError
 from ..util.peer_names import hint_peer_keywords
-from .as_sword import agent_as_sword
+from .as_sword import OutputExtractor, agent_as_sword
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for
-
-if TYPE_CHECKING:
-    from ..runners.result import RunResult
 
 __all__ = ["Agent", "Instructions"]
 
@@ -172,7 +169,7 @@ class Agent(Generic[TContext]):
         self,
         name: str | None = None,
         description: str | None = None,
-        output_extractor: Callable[[RunResult], str | Awaitable[str]] | None = None,
+        output_extractor: OutputExtractor | None = None,
         max_turns: int | None = None,
     ) -> Sword:
         """This agent as a sword: the caller's model sends `input`, a nested run answers.

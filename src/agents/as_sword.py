@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from ..tools.orbs import snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
@@ -16,10 +16,14 @@ from ..util.context import SwordContext
 from ..util.errors import UserError
 from .structured_input import InputSchema
 
-if TYPE_CHECKING:
-    from ..runners.result import RunResult
-
-__all__ = ["NestedRun", "agent_as_sword", "register_nested_run"]
+__all__ = [
+    "AgentSword",
+    "NestedRun",
+    "OutputExtractor",
+    "SwordAgent",
+    "agent_as_sword",
+    "register_nested_run",
+]
 
 NestedRun: TypeAlias = Callable[..., Awaitable[Any]]
 """`(agent, ctx, read_input, output_extractor, max_turns=...) -> the sword's output`: runs the
@@ -27,6 +31,11 @@ agent (or resumes its saved run); `read_input()` parses the model's arguments; `
 `as_sword(max_turns=...)` (None: the run config's or the default) (runners/nested.py)."""
 
 _nested_run: NestedRun | None = None
+
+OutputExtractor: TypeAlias = Callable[[Any], str | Awaitable[str]]
+"""`fn(result) -> str`: what an agent-sword answers, read from its nested run's `RunResult`.
+The parameter is `Any` because agents/ sits below runners/; annotate yours `result: RunResult`
+(a protocol here would reject that annotation: a callback's parameter is contravariant)."""
 
 
 class SwordAgent(Protocol):
@@ -60,14 +69,14 @@ _INPUT_SCHEMA: dict[str, Any] = {
 class AgentSword(Sword):
     """A sword whose call is a nested run of `nested_agent` (made by `Agent.as_sword`)."""
 
-    output_extractor: Callable[[RunResult], str | Awaitable[str]] | None = None
+    output_extractor: OutputExtractor | None = None
 
 
 def agent_as_sword(
     agent: SwordAgent,
     name: str | None,
     description: str | None,
-    output_extractor: Callable[[RunResult], str | Awaitable[str]] | None,
+    output_extractor: OutputExtractor | None,
     max_turns: int | None = None,
 ) -> Sword:
     """The sword takes `{"input": "..."}`, or — for an agent with an `input_type` whose schema

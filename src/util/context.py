@@ -13,15 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic
+from typing import Any, Generic
 
 from typing_extensions import TypeVar
 
 from .logging import get_logger
 from .usage import Usage
-
-if TYPE_CHECKING:
-    from ..runners.config import RunConfig
 
 __all__ = [
     "RunContextWrapper",
@@ -49,7 +46,9 @@ class RunContextWrapper(Generic[TContext]):
 
     context: TContext
     usage: Usage = field(default_factory=Usage)
-    run_config: RunConfig | None = field(default=None, repr=False)
+    run_config: Any = field(default=None, repr=False)
+    """The run's `RunConfig` (or None), which a nested run (an agent used as a sword) inherits.
+    Typed `Any`: this module sits below `runners/`, so it cannot name the class."""
     run_id: str = ""
     parent_run_id: str | None = None
     sword_retries: dict[str, int] = field(default_factory=dict, repr=False)
