@@ -59,6 +59,12 @@ from .runners.ray_batch import RayCluster
 from .runners.records import RunObserver
 from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
+from .runners.shield_results import (
+    InputShieldResult,
+    InputShieldTripwireTriggered,
+    OutputShieldResult,
+    OutputShieldTripwireTriggered,
+)
 from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
@@ -75,17 +81,7 @@ from .tools.mcp import (
     MCPToolResult,
 )
 from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
-from .tools.shields import (
-    InputShield,
-    InputShieldResult,
-    InputShieldTripwireTriggered,
-    OutputShield,
-    OutputShieldResult,
-    OutputShieldTripwireTriggered,
-    ShieldResult,
-    input_shield,
-    output_shield,
-)
+from .tools.shields import InputShield, OutputShield, ShieldResult, input_shield, output_shield
 from .tools.swords import (
     StopAtSwords,
     Sword,

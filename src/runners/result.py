@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..models.interface import ModelResponse
 from ..models.items import InputItem
-from ..tools.shields import InputShieldResult, OutputShieldResult
 from ..util.context import RunContextWrapper
 from ..util.errors import UserError
 from ..util.usage import Usage
 from .config import RunConfig
 from .items import RunItem, SwordApprovalItem
+from .shield_results import InputShieldResult, OutputShieldResult
 from .state import RunState
 
 if TYPE_CHECKING:

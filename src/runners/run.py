@@ -40,11 +40,7 @@ from ..sessions.base import Session
 from ..sessions.trim import read_session
 from ..tools.charms import RunCharms
 from ..tools.orbs import Orb, OrbInputData
-from ..tools.shields import (
-    InputShield,
-    InputShieldTripwireTriggered,
-    OutputShieldTripwireTriggered,
-)
+from ..tools.shields import InputShield
 from ..tools.swords import (
     Sword,
     SwordArgumentsError,
@@ -106,6 +102,7 @@ from .records import RunObserver, RunSetup, run_record
 from .request_plan import RequestPlan, plan_requests
 from .result import RunErrorDetails, RunResult, result_of
 from .shield_checks import run_input_shields, run_output_shields
+from .shield_results import InputShieldTripwireTriggered, OutputShieldTripwireTriggered
 from .state import PendingRun, RunState
 from .steps import (
     RUN_AGAIN,

@@ -5,18 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..tools.shields import (
-    InputShield,
-    InputShieldResult,
-    OutputShield,
-    OutputShieldResult,
-    ShieldFunction,
-    ShieldResult,
-)
+from ..tools.shields import InputShield, OutputShield, ShieldFunction, ShieldResult
 from ..tracing.spans import span
 from ..util.concurrency import gather, maybe_await
 from ..util.context import RunContextWrapper
 from ..util.errors import UserError
+from .shield_results import InputShieldResult, OutputShieldResult
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent

@@ -17,13 +17,7 @@ import pydantic_core
 from ..models.interface import ModelResponse
 from ..models.items import FunctionCallItem, InputItem
 from ..tools.orbs import as_orb
-from ..tools.shields import (
-    InputShield,
-    InputShieldResult,
-    OutputShield,
-    OutputShieldResult,
-    ShieldResult,
-)
+from ..tools.shields import InputShield, OutputShield, ShieldResult
 from ..util.errors import UserError
 from ..util.messages import message
 from ..util.usage import Usage
@@ -37,6 +31,7 @@ from .items import (
     SwordCallItem,
     SwordCallOutputItem,
 )
+from .shield_results import InputShieldResult, OutputShieldResult
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent

@@ -18,13 +18,13 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ..models.interface import ModelResponse, TextDelta
 from ..models.items import InputItem
-from ..tools.shields import InputShieldResult, OutputShieldResult
 from ..util.context import RunContextWrapper
 from ..util.errors import UserError
 from .config import RunConfig
 from .events import RawResponseEvent, StreamEvent
 from .items import RunItem
 from .result import _ResultMethods
+from .shield_results import InputShieldResult, OutputShieldResult
 from .state import RunState
 
 if TYPE_CHECKING:

@@ -2,29 +2,21 @@
 
 A shield function `fn(ctx, agent, value)` (sync or async) returns a `ShieldResult`; the shield
 trips when `tripwire_triggered` is set or `success` is False, and the run raises
-`InputShieldTripwireTriggered` / `OutputShieldTripwireTriggered`.
+`InputShieldTripwireTriggered` / `OutputShieldTripwireTriggered`. Running the checks, their
+results and those errors belong to the runner (runners/shield_checks.py, shield_results.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, overload
+from typing import Any, Generic, TypeAlias, overload
 
 from ..util.context import RunContextWrapper, TContext
-from ..util.errors import RunnerError
-
-if TYPE_CHECKING:
-    from ..agents.agent import Agent
-
 
 __all__ = [
     "InputShield",
-    "InputShieldResult",
-    "InputShieldTripwireTriggered",
     "OutputShield",
-    "OutputShieldResult",
-    "OutputShieldTripwireTriggered",
     "ShieldFunction",
     "ShieldResult",
     "input_shield",
@@ -45,32 +37,11 @@ class ShieldResult:
 
 
 ShieldFunction: TypeAlias = Callable[
-    [RunContextWrapper[Any], "Agent[Any]", Any], ShieldResult | Awaitable[ShieldResult]
+    [RunContextWrapper[Any], Any, Any], ShieldResult | Awaitable[ShieldResult]
 ]
-
-
-@dataclass(frozen=True)
-class InputShieldResult:
-    shield: InputShield[Any]
-    agent: Agent[Any]
-    input: Any
-    output: ShieldResult
-
-    @property
-    def tripped(self) -> bool:
-        return self.output.tripped
-
-
-@dataclass(frozen=True)
-class OutputShieldResult:
-    shield: OutputShield[Any]
-    agent: Agent[Any]
-    agent_output: Any
-    output: ShieldResult
-
-    @property
-    def tripped(self) -> bool:
-        return self.output.tripped
+"""`fn(ctx, agent, value)`. The agent parameter is `Any` because tools/ sits below agents/:
+annotate yours `agent: Agent[Any]` (a callback's parameter is contravariant, so a protocol
+here would reject that annotation)."""
 
 
 @dataclass(eq=False)
@@ -133,25 +104,3 @@ def output_shield(
         return OutputShield(func, name=name or "")
 
     return build(fn) if fn is not None else build
-
-
-class InputShieldTripwireTriggered(RunnerError):
-    """An input shield tripped; `shield_result` says which and why."""
-
-    def __init__(self, shield_result: InputShieldResult) -> None:
-        name = shield_result.shield.name
-        reason = shield_result.output.message
-        detail = f": {reason}" if reason else ""
-        super().__init__(f"Input shield {name!r} tripped{detail}")
-        self.shield_result = shield_result
-
-
-class OutputShieldTripwireTriggered(RunnerError):
-    """An output shield tripped; `shield_result` says which and why."""
-
-    def __init__(self, shield_result: OutputShieldResult) -> None:
-        name = shield_result.shield.name
-        reason = shield_result.output.message
-        detail = f": {reason}" if reason else ""
-        super().__init__(f"Output shield {name!r} tripped{detail}")
-        self.shield_result = shield_result

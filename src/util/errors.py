@@ -2,10 +2,10 @@
 
 Every error the runner raises derives from `RunnerError` and is raised as itself, never wrapped
 in another layer. Errors raised while a run is under way carry the partial run in `run_data` (a
-`RunErrorDetails`, runners/result.py). The shield tripwires live with the shields
-(tools/shields.py); the texts the model reads are in util/messages.py. This module imports
-only util/masking.py (which imports nothing from drusilla), so every layer can raise these and
-no error text carries a secret.
+`RunErrorDetails`, runners/result.py). The shield tripwires live with the shield results
+(runners/shield_results.py); the texts the model reads are in util/messages.py. This module
+imports only util/masking.py (which imports nothing from drusilla), so every layer can raise
+these and no error text carries a secret.
 """
 
 from __future__ import annotations
