@@ -15,7 +15,6 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import (
-    TYPE_CHECKING,
     Any,
     Literal,
     Protocol,
@@ -40,9 +39,6 @@ from ..util.messages import message
 from ..util.threads import sword_threads
 from .docstrings import parse_docstring
 
-if TYPE_CHECKING:
-    from ..agents.agent import Agent
-
 __all__ = [
     "FailureErrorFunction",
     "FunctionSignature",
@@ -64,8 +60,9 @@ __all__ = [
 FailureErrorFunction: TypeAlias = Callable[
     [RunContextWrapper[Any], Exception], str | Awaitable[str]
 ]
-IsEnabled: TypeAlias = bool | Callable[[RunContextWrapper[Any], "Agent[Any]"], Any]
-"""Whether gear is offered this turn: a bool, or `fn(ctx, agent) -> bool` (sync or async)."""
+IsEnabled: TypeAlias = bool | Callable[[RunContextWrapper[Any], Any], Any]
+"""Whether gear is offered this turn: a bool, or `fn(ctx, agent) -> bool` (sync or async). The
+agent parameter is `Any` because tools/ sits below agents/: annotate yours `agent: Agent[Any]`."""
 
 
 NeedsApproval: TypeAlias = bool | Callable[[RunContextWrapper[Any], Any], bool | Awaitable[bool]]
@@ -108,8 +105,8 @@ class Sword:
     """How often `ModelRetry` may send the model back per run; None: DRUSILLA_SWORD_MAX_RETRIES."""
     needs_approval: NeedsApproval = False
     """True, or `fn(ctx, arguments) -> bool`: the call waits for `state.approve(...)`."""
-    nested_agent: Agent[Any] | None = field(default=None, repr=False)
-    """The agent behind `Agent.as_sword()` (so a saved run finds it again by name)."""
+    nested_agent: Any = field(default=None, repr=False)
+    """The `Agent` behind `Agent.as_sword()` (so a saved run finds it again by name), or None."""
     spec: SwordSpec = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
