@@ -18,6 +18,7 @@ so `import drusilla` does not import `openai`.
 from typing import TYPE_CHECKING, Any
 
 from .agents.agent import Agent
+from .agents.charms import AgentCharms, RunCharms
 from .agents.output import json_from_text
 from .models.fallback import FallbackModel
 from .models.interface import (
@@ -70,7 +71,6 @@ from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
 from .sessions.trim import SessionSettings
-from .tools.charms import AgentCharms, RunCharms
 from .tools.mcp import (
     MCPServer,
     MCPServerError,

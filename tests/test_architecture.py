@@ -111,7 +111,7 @@ def test_the_graph_reader_sees_every_kind_of_import() -> None:
     graph = import_graph()
     assert graph["drusilla.runners.run"]["drusilla.util.context"] is False  # module level
     assert "drusilla.models.openai_provider" in graph["drusilla.models.provider"]  # in a function
-    assert graph["drusilla.tools.charms"]["drusilla.agents.agent"] is True  # TYPE_CHECKING
+    assert graph["drusilla.runners.records"]["drusilla.agents.agent"] is True  # TYPE_CHECKING
 
 
 def test_no_import_cycle_among_modules() -> None:

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeAlias
 
 from ..models.interface import Model, SwordSpec
 from ..models.settings import ModelSettings
-from ..tools.charms import AgentCharms
+from ..tools.charms import AgentCharmsBase
 from ..tools.mcp import MCPServer
 from ..tools.orbs import Orb
 from ..tools.shields import InputShield, OutputShield
@@ -53,7 +53,8 @@ class Agent(Generic[TContext]):
     input_shields: list[InputShield[Any]] = field(default_factory=list)
     output_shields: list[OutputShield[Any]] = field(default_factory=list)
     output_type: Any = None
-    charms: AgentCharms[Any] | None = None
+    charms: AgentCharmsBase[Any, Agent[Any]] | None = None
+    """An `AgentCharms` (its hooks receive this agent)."""
     sword_use_behavior: SwordUseBehavior = "run_llm_again"
     mcp_servers: list[MCPServer] = field(default_factory=list)
     """MCP servers whose tools the agent offers as swords; see docs/mcp.md."""
@@ -125,7 +126,7 @@ class Agent(Generic[TContext]):
                 f"Agent {self.name!r}: sword_use_behavior={behavior!r} is not valid; use "
                 "'run_llm_again', 'stop_on_first_sword', StopAtSwords([...]) or a function."
             )
-        if self.charms is not None and not isinstance(self.charms, AgentCharms):
+        if self.charms is not None and not isinstance(self.charms, AgentCharmsBase):
             raise UserError(
                 f"Agent {self.name!r}: charms= must be an AgentCharms instance "
                 "(RunCharms go to Runner.run(charms=...))."

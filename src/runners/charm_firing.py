@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..tools.charms import RunCharms
+from ..agents.charms import RunCharms
 from ..util.context import RunContextWrapper
 
 if TYPE_CHECKING:

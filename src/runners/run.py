@@ -23,6 +23,7 @@ import anyio
 
 from ..agents.agent import Agent
 from ..agents.as_sword import register_nested_run
+from ..agents.charms import RunCharms
 from ..agents.output import OutputValidationError
 from ..agents.structured_input import is_structured
 from ..agents.thinking import ThinkingCall
@@ -38,7 +39,6 @@ from ..models.items import (
 from ..models.provider import resolve_model
 from ..sessions.base import Session
 from ..sessions.trim import read_session
-from ..tools.charms import RunCharms
 from ..tools.orbs import Orb, OrbInputData
 from ..tools.shields import InputShield
 from ..tools.swords import (

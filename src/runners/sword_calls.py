@@ -34,7 +34,7 @@ from .charm_firing import fire_sword_end, fire_sword_start
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
-    from ..tools.charms import RunCharms
+    from ..agents.charms import RunCharms
 
 __all__ = ["NOT_FINAL", "final_output_from_swords", "retry_allowed", "run_sword_calls"]
 
