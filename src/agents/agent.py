@@ -47,7 +47,7 @@ class Agent(Generic[TContext]):
     """A name, a `Model`, or a list of them: a `FallbackModel` trying each in turn."""
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     swords: list[Sword] = field(default_factory=list)
-    orbs: list[Agent[Any] | Orb] = field(default_factory=list)
+    orbs: list[Agent[Any] | Orb[Agent[Any]]] = field(default_factory=list)
     orb_description: str | None = None
     """How other agents' orbs describe this agent to their model."""
     input_shields: list[InputShield[Any]] = field(default_factory=list)

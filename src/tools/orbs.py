@@ -2,6 +2,10 @@
 
 On the wire an orb is a sword named `transfer_to_<agent_name>`; when the model calls it, the run
 continues with the target agent, which sees the history (after the orb's `input_filter`).
+
+An `Orb` is generic over the agent it hands off to, and `OrbInputData` over the run items it
+carries, so that tools/ names neither `Agent` nor `RunItem` (both sit above it): `orb(agent)`
+gives an `Orb[Agent[...]]`, and the runner hands a filter an `OrbInputData[RunItem]`.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Generic, Protocol, TypeAlias
 
 from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypeVar
 
 from ..models.interface import SwordSpec
 from ..models.items import InputItem
@@ -22,15 +27,11 @@ from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
 from .swords import IsEnabled, SwordArgumentsError, format_validation_error
 
-if TYPE_CHECKING:
-    from ..agents.agent import Agent
-    from ..runners.items import RunItem
-
-
 __all__ = [
     "Orb",
     "OrbInputData",
     "OrbInputFilter",
+    "OrbTarget",
     "as_orb",
     "default_orb_description",
     "default_orb_name",
@@ -40,29 +41,49 @@ __all__ = [
 ]
 
 
+class OrbTarget(Protocol):
+    """What an orb reads of the agent it hands off to (an `Agent`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def orb_description(self) -> str | None: ...
+
+
+TItem = TypeVar("TItem", default=Any)
+"""The run items an `OrbInputData` carries: `RunItem` when the runner builds it."""
+TTarget = TypeVar("TTarget", bound=OrbTarget, default=Any)
+"""The agent an `Orb` hands off to: `Agent[...]` when `orb(agent)` builds it."""
+
+
 @dataclass(frozen=True)
-class OrbInputData:
-    """What the target agent will see; an `input_filter` returns a changed copy."""
+class OrbInputData(Generic[TItem]):
+    """What the target agent will see; an `input_filter` returns a changed copy.
+
+    Annotate a filter's argument `OrbInputData[RunItem]` to see the run items typed."""
 
     input_history: tuple[InputItem, ...]
     """The run's input (and session history) before any item the run produced."""
-    pre_orb_items: tuple[RunItem, ...]
-    """Items produced before the turn in which the orb was called."""
-    new_items: tuple[RunItem, ...]
-    """Items of the orb's turn, including the orb call and its output."""
+    pre_orb_items: tuple[TItem, ...]
+    """Run items produced before the turn in which the orb was called."""
+    new_items: tuple[TItem, ...]
+    """Run items of the orb's turn, including the orb call and its output."""
 
-    def clone(self, **changes: Any) -> OrbInputData:
+    def clone(self, **changes: Any) -> OrbInputData[TItem]:
         return replace(self, **changes)
 
 
-OrbInputFilter: TypeAlias = Callable[[OrbInputData], OrbInputData | Awaitable[OrbInputData]]
+OrbInputFilter: TypeAlias = Callable[
+    [OrbInputData[Any]], OrbInputData[Any] | Awaitable[OrbInputData[Any]]
+]
 
 
 @dataclass(eq=False)
-class Orb:
+class Orb(Generic[TTarget]):
     """A hand-off to `agent`, offered to the model as the sword `sword_name`."""
 
-    agent: Agent[Any]
+    agent: TTarget
     sword_name: str
     sword_description: str
     input_json_schema: dict[str, Any]
@@ -93,13 +114,13 @@ def default_orb_name(agent_name: str) -> str:
     return f"transfer_to_{snake_case(agent_name)}"
 
 
-def default_orb_description(agent: Agent[Any]) -> str:
+def default_orb_description(agent: OrbTarget) -> str:
     extra = f" {agent.orb_description}" if agent.orb_description else ""
     return f"Hand off to the {agent.name} agent to handle the request.{extra}"
 
 
 def orb(
-    agent: Agent[Any],
+    agent: TTarget,
     *,
     name: str | None = None,
     description: str | None = None,
@@ -107,7 +128,7 @@ def orb(
     input_type: Any = None,
     input_filter: OrbInputFilter | None = None,
     is_enabled: IsEnabled = True,
-) -> Orb:
+) -> Orb[TTarget]:
     """An orb to `agent`.
 
     `on_orb(ctx)` — or `on_orb(ctx, input)` with `input_type` — runs when the model takes it;
@@ -171,7 +192,7 @@ def _require_params(fn: Callable[..., Any], count: int, hint: str) -> None:
         pass
 
 
-def as_orb(target: Agent[Any] | Orb) -> Orb:
+def as_orb(target: TTarget | Orb[TTarget]) -> Orb[TTarget]:
     """An agent listed in `orbs=` means `orb(agent)`."""
     if isinstance(target, Orb):
         return target
@@ -186,7 +207,7 @@ _SWORD_RUN_ITEM_KINDS = frozenset(
 )
 
 
-def remove_all_swords(data: OrbInputData) -> OrbInputData:
+def remove_all_swords(data: OrbInputData[Any]) -> OrbInputData[Any]:
     """Drop every sword (and orb) call and result from the history handed over."""
     return OrbInputData(
         input_history=tuple(
