@@ -122,6 +122,39 @@ def test_the_import_contracts_excuse_no_import() -> None:
         assert contract.get("ignore_imports", []) == [], contract["name"]
 
 
+def top_level_names(tree: ast.Module) -> tuple[set[str], list[str] | None]:
+    """The names a module binds outside functions and classes, and its `__all__` (if any)."""
+    bound: set[str] = set()
+    declared: list[str] | None = None
+    statements: list[ast.stmt] = list(tree.body)
+    while statements:
+        node = statements.pop()
+        if isinstance(node, ast.If | ast.Try):
+            statements.extend([*node.body, *node.orelse])
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            bound.update(names)
+            if "__all__" in names and node.value is not None:
+                declared = ast.literal_eval(node.value)
+    return bound, declared
+
+
+def test_every_module_declares_all_and_it_names_what_the_module_binds() -> None:
+    for module, path in sorted(MODULES.items()):
+        bound, declared = top_level_names(ast.parse(path.read_text()))
+        assert declared is not None, f"{module} declares no __all__"
+        lazy = "__getattr__" in bound  # names a module __getattr__ provides (drusilla's openai)
+        missing = [name for name in declared if name not in bound and not lazy]
+        assert missing == [], f"{module}.__all__ names what it does not bind: {missing}"
+        assert len(set(declared)) == len(declared), f"{module}.__all__ repeats a name"
+
+
 def test_the_runtime_never_imports_the_test_kit() -> None:
     for module, targets in import_graph().items():
         if not module.startswith(("drusilla.testing", "drusilla.cli")):

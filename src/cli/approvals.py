@@ -9,6 +9,8 @@ from typing import Any
 
 from .common import CommandLineError
 
+__all__ = ["DEFAULT_STATES_DIR", "decide", "load_state", "save_state"]
+
 DEFAULT_STATES_DIR = Path(".drusilla/states")
 
 

@@ -24,6 +24,8 @@ from .common import (
     apply_environment_options,
 )
 
+__all__ = ["add_batch_command", "batch_command", "read_inputs"]
+
 
 def add_batch_command(commands: Commands) -> None:
     batch = commands.add_parser(

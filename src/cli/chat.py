@@ -34,6 +34,15 @@ from .common import (
 from .live import LiveView, models_used
 from .run import run_config_from
 
+__all__ = [
+    "DEFAULT_DB",
+    "HELP",
+    "SHOWN_ON_RESTART",
+    "add_chat_command",
+    "chat_command",
+    "last_messages",
+]
+
 DEFAULT_DB = Path(".drusilla") / "sessions.db"
 HELP = "/reset forgets this conversation, /exit (or Ctrl-D) leaves, /help shows this."
 SHOWN_ON_RESTART = 6  # messages of the earlier conversation shown when a chat starts again

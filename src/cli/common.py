@@ -7,6 +7,20 @@ import os
 from collections.abc import Callable
 from typing import TypeAlias
 
+__all__ = [
+    "EXIT_APPROVAL_NEEDED",
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CommandLineError",
+    "Commands",
+    "Handler",
+    "add_model_options",
+    "apply_environment_options",
+    "describe_error",
+    "one_line",
+]
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2

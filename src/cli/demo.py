@@ -38,6 +38,22 @@ from .common import (
     describe_error,
 )
 
+__all__ = [
+    "CONFIGURE_HINT",
+    "EXAMPLES_PACKAGE",
+    "OFFLINE_MODEL",
+    "REPLAY_ATTRIBUTE",
+    "Example",
+    "add_demo_command",
+    "choose",
+    "demo_command",
+    "examples_dir",
+    "find_examples",
+    "offline_environment",
+    "offline_replay",
+    "run_example",
+]
+
 EXAMPLES_PACKAGE = "drusilla.examples"
 REPLAY_ATTRIBUTE = "OFFLINE_REPLAY"
 OFFLINE_MODEL = "offline-replay"

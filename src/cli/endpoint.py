@@ -18,6 +18,8 @@ from ..util.errors import UserError
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL, get_settings
 from .common import one_line
 
+__all__ = ["PROBE_TIMEOUT", "Endpoint", "probe_endpoint"]
+
 PROBE_TIMEOUT = 3.0
 
 

@@ -22,6 +22,16 @@ from ..runners.items import OrbOutputItem, SwordCallItem, SwordCallOutputItem
 from ..tracing.jsonable import known_secrets, to_jsonable
 from ..util.usage import Usage
 
+__all__ = [
+    "Block",
+    "LiveView",
+    "inert",
+    "models_used",
+    "render_output",
+    "usage_line",
+    "wants_color",
+]
+
 Block = Literal["text", "reasoning"]
 _ARGUMENTS_WIDTH = 100
 _OUTPUT_WIDTH = 120

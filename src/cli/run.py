@@ -25,6 +25,8 @@ from .common import (
 )
 from .live import LiveView, models_used
 
+__all__ = ["add_run_command", "run_command", "run_config_from"]
+
 
 def add_run_command(commands: Commands) -> None:
     run = commands.add_parser(

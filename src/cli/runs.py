@@ -13,6 +13,8 @@ import json
 
 from .common import EXIT_OK, Commands
 
+__all__ = ["add_runs_command"]
+
 _DB_HELP = "the durable runs' database URL (default: sqlite:///drusilla-durable.sqlite)"
 
 

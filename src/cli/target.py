@@ -26,6 +26,15 @@ from ..agents.agent import Agent
 from ..util.errors import UserError
 from .common import CommandLineError
 
+__all__ = [
+    "DEFAULT_ATTRIBUTE",
+    "ImportFailed",
+    "Target",
+    "load_context",
+    "load_target",
+    "split_target",
+]
+
 DEFAULT_ATTRIBUTE = "agent"
 
 

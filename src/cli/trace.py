@@ -8,6 +8,8 @@ from pathlib import Path
 from ..util.errors import UserError
 from .common import EXIT_OK, Commands
 
+__all__ = ["add_trace_command"]
+
 
 def add_trace_command(commands: Commands) -> None:
     trace = commands.add_parser("trace", help="work with trace files (DRUSILLA_TRACE_DIR)")

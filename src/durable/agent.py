@@ -22,6 +22,8 @@ from ..tools.swords import Sword
 from ..util.errors import UserError
 from .steps import DurableModel, as_step, durable_sword
 
+__all__ = ["dbos_agent"]
+
 
 def dbos_agent(agent: Agent[Any]) -> Agent[Any]:
     """A copy of `agent` (and of every agent it reaches) for use inside a DBOS workflow.

@@ -11,6 +11,8 @@ from typing import Any
 
 from ..util.errors import UserError
 
+__all__ = ["DEFAULT_URL", "DurableDatabase"]
+
 DEFAULT_URL = "sqlite:///drusilla-durable.sqlite"
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",

@@ -25,6 +25,21 @@ from .agent import dbos_agent
 from .database import DurableDatabase
 from .steps import DurableSession
 
+__all__ = [
+    "DECISION_TOPIC",
+    "DECISION_WAIT_SECONDS",
+    "EVENTS_STREAM",
+    "PENDING_EVENT",
+    "RESULT_POLL_SECONDS",
+    "WORKFLOW_NAME",
+    "WORKFLOW_VERSION",
+    "DurableRunHandle",
+    "DurableRunner",
+    "PendingApproval",
+    "decide",
+    "pending_approvals",
+]
+
 WORKFLOW_NAME = "drusilla.run"
 WORKFLOW_VERSION = "drusilla-durable-1"
 """Pinned by drusilla, not DBOS's hash of the source: a redeploy keeps pending runs alive."""

@@ -22,6 +22,8 @@ from ..sessions.base import Session
 from ..tools.swords import Sword
 from ..util.errors import ModelError
 
+__all__ = ["DurableModel", "DurableSession", "as_step", "durable_sword", "in_workflow"]
+
 T = TypeVar("T")
 
 

@@ -2,3 +2,5 @@
 
 Nothing here imports `openai` at import time; the OpenAI models load it when first used.
 """
+
+__all__: list[str] = []

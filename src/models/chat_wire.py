@@ -40,6 +40,19 @@ from .wire import (
     field as get,
 )
 
+__all__ = [
+    "ChatDialect",
+    "ChatStream",
+    "chat_messages",
+    "chat_request",
+    "chat_response",
+    "chat_response_format",
+    "chat_tool",
+    "chat_usage",
+    "dialect_for",
+    "server_kind",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ChatDialect:

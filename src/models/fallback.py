@@ -17,6 +17,8 @@ from ..util.errors import ModelError, UserError
 from ..util.logging import get_logger
 from .interface import Model, ModelRequest, ModelResponse, ModelStreamEvent
 
+__all__ = ["FallbackModel", "FallbackOn", "server_or_connection_failure"]
+
 FallbackOn: TypeAlias = tuple[type[BaseException], ...] | Callable[[BaseException], bool]
 
 

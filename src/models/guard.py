@@ -14,6 +14,13 @@ import os
 
 from ..util.errors import UserError
 
+__all__ = [
+    "ALLOW_VARIABLE",
+    "TEST_SERVERS_VARIABLE",
+    "check_model_request",
+    "model_requests_allowed",
+]
+
 ALLOW_VARIABLE = "DRUSILLA_ALLOW_MODEL_REQUESTS"
 TEST_SERVERS_VARIABLE = "DRUSILLA_TEST_SERVER_URLS"
 

@@ -20,6 +20,8 @@ from .wire import UnexpectedReply
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, RequestOptions
 
+__all__ = ["Connection", "StreamState", "connection_for", "post_json"]
+
 
 @dataclass(frozen=True)
 class Connection:

@@ -9,6 +9,8 @@ from .chat_wire import ChatStream, chat_request, chat_response
 from .interface import ModelRequest, ModelResponse
 from .openai_model import OpenAIModelBase
 
+__all__ = ["OpenAIChatModel"]
+
 
 class OpenAIChatModel(OpenAIModelBase):
     """A model served over Chat Completions.

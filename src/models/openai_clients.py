@@ -22,6 +22,8 @@ from ..util.settings import get_settings
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
+__all__ = ["NO_KEY", "OPENAI_BASE_URL", "ClientPool", "default_pool", "http_timeout"]
+
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"
 """Sent to servers that need no key (the `openai` client insists on one)."""

@@ -20,6 +20,8 @@ from ..util.settings import DEFAULT_OLLAMA_BASE_URL
 from .retry import Failure
 from .wire import EmptyReply, IncompleteStream, UnexpectedReply
 
+__all__ = ["classify", "retry_after"]
+
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 _HINTS = {
     401: "Check the API key (DRUSILLA_API_KEY, or OPENAI_API_KEY).",

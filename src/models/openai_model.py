@@ -20,6 +20,8 @@ from .settings import ModelSettings
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
+__all__ = ["OpenAIModelBase"]
+
 
 class OpenAIModelBase:
     """A model behind an OpenAI-protocol server; see the subclasses for the parameters.

@@ -35,6 +35,8 @@ from .openai_responses import OpenAIResponsesModel
 if TYPE_CHECKING:
     from ..util.settings import Settings
 
+__all__ = ["Api", "Endpoint", "OpenAIProvider"]
+
 Api = Literal["chat", "responses"]
 
 

@@ -9,6 +9,8 @@ from .interface import ModelRequest, ModelResponse
 from .openai_model import OpenAIModelBase
 from .responses_wire import ResponsesStream, responses_request, responses_response
 
+__all__ = ["OpenAIResponsesModel"]
+
 
 class OpenAIResponsesModel(OpenAIModelBase):
     """A model served over the Responses API; constructed like `OpenAIChatModel` (of a

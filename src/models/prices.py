@@ -9,6 +9,8 @@ from __future__ import annotations
 from ..util.errors import UserError
 from ..util.usage import Usage
 
+__all__ = ["estimate_cost"]
+
 
 def estimate_cost(usage: Usage, model: str, *, provider: str | None = None) -> float | None:
     """What `usage` costs on `model` in US dollars, or None when the model's price is unknown.

@@ -16,6 +16,8 @@ from contextvars import ContextVar
 
 import anyio
 
+__all__ = ["RATE_LIMITED", "RateGate", "note_retry", "shared_rate_gate", "wait_for_gate"]
+
 RATE_LIMITED = 429
 
 

@@ -15,6 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "CLOSE_TAG",
+    "OPEN_TAG",
+    "REASONING_FIELDS",
+    "Segment",
+    "ThinkTagParser",
+    "reasoning_field",
+    "split_think_tags",
+]
+
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
 REASONING_FIELDS = ("reasoning_content", "reasoning")

@@ -39,6 +39,16 @@ from .wire import (
     field as get,
 )
 
+__all__ = [
+    "ResponsesStream",
+    "responses_input",
+    "responses_request",
+    "responses_response",
+    "responses_text_format",
+    "responses_tool",
+    "responses_usage",
+]
+
 # Chat Completions settings the Responses API has no parameter for.
 _NOT_IN_RESPONSES = ("seed", "stop", "frequency_penalty", "presence_penalty")
 

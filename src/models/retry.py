@@ -20,6 +20,8 @@ from ..util.settings import get_settings
 from .rate_gate import note_retry, wait_for_gate
 from .settings import ModelSettings
 
+__all__ = ["Classifier", "Failure", "RetryPolicy", "Retrying", "wait_before_retry"]
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:

@@ -14,6 +14,20 @@ from ..util.errors import UserError
 from .interface import SwordSpec
 from .items import InputItem
 
+__all__ = [
+    "EmptyReply",
+    "IncompleteStream",
+    "UnexpectedReply",
+    "arguments_text",
+    "as_dict",
+    "checked_sword_choice",
+    "describe_item",
+    "field",
+    "new_call_id",
+    "output_text",
+    "unsupported_item",
+]
+
 
 class UnexpectedReply(Exception):
     """The server's reply is not what the protocol promises (the model turns it into a

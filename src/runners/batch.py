@@ -28,6 +28,8 @@ from .batch_run import RunOptions, run_one
 if TYPE_CHECKING:
     from .ray_batch import RayCluster
 
+__all__ = ["iterate_batch", "run_batch", "run_in_process"]
+
 
 async def run_batch(
     agent: AgentSource,

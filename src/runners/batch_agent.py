@@ -22,6 +22,8 @@ from typing import Any, TypeAlias
 from ..agents.agent import Agent
 from ..util.errors import UserError
 
+__all__ = ["AgentSource", "load_agent"]
+
 AgentSource: TypeAlias = "Agent[Any] | str | Callable[[], Agent[Any]]"
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from ..util.usage import Usage
 
+__all__ = ["BatchItem", "BatchResult"]
+
 
 @dataclass(slots=True)
 class BatchItem:

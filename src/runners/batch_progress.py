@@ -14,6 +14,8 @@ from typing import Any, Protocol, TextIO
 
 from .batch_items import BatchItem
 
+__all__ = ["PLAIN_EVERY", "Progress", "progress_for"]
+
 PLAIN_EVERY = 30.0
 """Seconds between plain progress lines when a tenth of the batch takes longer."""
 

@@ -21,6 +21,8 @@ from ..util.errors import UserError
 from ..util.usage import Usage
 from .batch_items import BatchItem
 
+__all__ = ["ResultsFile"]
+
 
 class ResultsFile:
     """An open results file: what earlier runs finished, and where new lines go."""

@@ -14,6 +14,15 @@ from ..util.concurrency import maybe_await
 from ..util.errors import MaxTurnsError, UserError
 from .result import RunErrorDetails
 
+__all__ = [
+    "KINDS",
+    "ErrorHandler",
+    "ErrorHandlers",
+    "HandledRun",
+    "check_error_handlers",
+    "run_with_error_handlers",
+]
+
 ErrorHandler: TypeAlias = Callable[[RunErrorDetails], Any]
 ErrorHandlers: TypeAlias = dict[str, ErrorHandler]
 KINDS = ("max_turns",)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..util.context import RunContextWrapper
 
+__all__ = ["collect_gear", "gear_changed", "offered_gear"]
+
 
 def gear_changed(gear: Gear, agent: Agent[Any]) -> bool:
     """Whether the agent's sword, orb or MCP-server lists changed since `gear` was collected."""

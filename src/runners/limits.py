@@ -14,6 +14,8 @@ from ..util.context import current_scope
 from ..util.errors import UsageLimitExceeded, UserError
 from ..util.usage import Usage
 
+__all__ = ["LimitGuard", "TreeUsage", "UsageLimits", "limit_guard"]
+
 _TREE_COUNT = "drusilla.usage_limits"
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
     from .events import StreamEvent
 
+__all__ = ["StreamedRun", "partial_outputs"]
+
 
 class StreamedRun(Protocol):
     """What this reads of a `RunResultStreaming` (a protocol: streaming.py imports this module)."""

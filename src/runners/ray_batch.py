@@ -27,6 +27,8 @@ from ..util.usage import Usage
 from .batch_agent import AgentSource, load_agent
 from .batch_items import BatchItem
 
+__all__ = ["CHUNKS_IN_FLIGHT", "BatchActor", "Outcome", "RayCluster", "run_on_ray"]
+
 CHUNKS_IN_FLIGHT = 2
 """Chunks each actor holds at once: one running, one ready, so an actor never idles."""
 

@@ -37,6 +37,15 @@ if TYPE_CHECKING:
     from .config import RunConfig
     from .state import RunState
 
+__all__ = [
+    "DEFAULT_RUNS_DIR",
+    "RECORD_VERSION",
+    "RunObserver",
+    "RunSetup",
+    "run_record",
+    "runs_dir_for",
+]
+
 RECORD_VERSION = 2
 DEFAULT_RUNS_DIR = ".drusilla/runs"
 

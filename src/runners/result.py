@@ -18,6 +18,8 @@ from .state import RunState
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
+__all__ = ["RunErrorDetails", "RunResult", "result_of"]
+
 T = TypeVar("T")
 
 

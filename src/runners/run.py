@@ -125,6 +125,8 @@ from .validators import check_reasoning, validate_final
 if TYPE_CHECKING:
     from .ray_batch import RayCluster
 
+__all__ = ["DEFAULT_CONCURRENCY", "RunInput", "Runner", "new_run_id"]
+
 DEFAULT_CONCURRENCY = 64
 """Runs at once in a batch, unless `concurrency=` says otherwise."""
 _T = TypeVar("_T")

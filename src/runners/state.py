@@ -36,6 +36,8 @@ from .shield_results import InputShieldResult, OutputShieldResult
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
+__all__ = ["STATE_VERSION", "ApprovalDecision", "PendingRun", "RunState", "RunStatus"]
+
 STATE_VERSION = 1
 """The version of the JSON `to_json()` writes; `from_json()` reads this one and older ones."""
 

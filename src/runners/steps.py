@@ -31,6 +31,21 @@ from .items import (
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
+__all__ = [
+    "RUN_AGAIN",
+    "Gear",
+    "NextStep",
+    "NextStepFinalOutput",
+    "NextStepInterruption",
+    "NextStepOrb",
+    "NextStepRunAgain",
+    "NextStepRunSwords",
+    "TurnDecision",
+    "decide_turn",
+    "resume_step",
+    "unexpected_items",
+]
+
 
 @dataclass(slots=True)
 class Gear:

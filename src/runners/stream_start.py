@@ -15,6 +15,8 @@ from ..util.errors import UserError
 if TYPE_CHECKING:
     from .streaming import RunResultStreaming
 
+__all__ = ["StreamStart"]
+
 _HOW = (
     "Runner.run_streamed(...) must be awaited: `streamed = await Runner.run_streamed(agent, "
     "input)`, then `async for event in streamed.stream_events(): ...` (docs/streaming.md)."

@@ -30,6 +30,16 @@ from .state import RunState
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
+__all__ = [
+    "DEFAULT_BUFFER_SIZE",
+    "CancelMode",
+    "Emit",
+    "EventStream",
+    "LiveRun",
+    "RunResultStreaming",
+    "start",
+]
+
 
 class LiveRun(Protocol):
     """What a streamed result needs of the run it follows (the loop's `_Run` is one)."""

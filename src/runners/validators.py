@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from ..util.context import RunContextWrapper
     from .items import RunItem
 
+__all__ = ["check_reasoning", "validate_final", "validate_output"]
+
 
 async def validate_output(agent: Agent[Any], ctx: RunContextWrapper[Any], output: Any) -> Any:
     """`output` through the agent's `output_validators`, in order; each may change it or raise

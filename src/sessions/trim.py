@@ -10,6 +10,8 @@ from ..models.items import InputItem
 from ..util.errors import UserError
 from .base import Session
 
+__all__ = ["SessionSettings", "drop_orphan_results", "read_session"]
+
 
 @dataclass(frozen=True)
 class SessionSettings:

@@ -21,6 +21,18 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = [
+    "DropMidStream",
+    "HTTPError",
+    "Hold",
+    "NotJSON",
+    "Recorded",
+    "SlowFirstByte",
+    "TruncatedStream",
+    "rate_limited",
+    "server_error",
+]
+
 
 @dataclass
 class HTTPError:

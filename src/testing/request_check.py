@@ -19,6 +19,8 @@ import functools
 from collections.abc import Iterable
 from typing import Any, Literal
 
+__all__ = ["DIALECT_EXTENSIONS", "Api", "InvalidRequest", "check_request"]
+
 Api = Literal["chat", "responses"]
 
 DIALECT_EXTENSIONS: dict[str, str] = {

@@ -35,6 +35,8 @@ from ..models.interface import (
 from ..models.items import FunctionCallItem, InputItem, assistant_message, reasoning_item
 from ..util.usage import Usage
 
+__all__ = ["ScriptedModel", "Step", "Turn", "call", "stream_events_for"]
+
 _call_ids = itertools.count(1)
 
 

@@ -64,6 +64,8 @@ from .wire_render import (
     neutral_request,
 )
 
+__all__ = ["Api", "Headers", "OpenAIServer", "ReceivedRequest", "ServedModel"]
+
 Api = Literal["chat", "responses"]
 _connection: ContextVar[tuple[asyncio.StreamReader, ReceivedRequest]] = ContextVar(
     "drusilla_server_connection"

@@ -19,6 +19,18 @@ from ..models.reasoning import REASONING_FIELDS, split_think_tags
 from ..models.settings import ModelSettings
 from ..util.usage import Usage
 
+__all__ = [
+    "REASONING_SHAPES",
+    "ChatRenderer",
+    "ReasoningShape",
+    "ResponsesRenderer",
+    "chat_usage_json",
+    "dumps",
+    "neutral_request",
+    "responses_usage_json",
+    "split_pieces",
+]
+
 ReasoningShape = Literal["reasoning_content", "reasoning", "think", "think_unopened", "summary"]
 """How reasoning is sent: a `reasoning_content` or `reasoning` field (Chat Completions),
 `<think>…</think>` in the text, the text with only `</think>` (a template that opened the tag),

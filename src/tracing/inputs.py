@@ -18,6 +18,8 @@ from typing import Any
 
 from .spans import Span
 
+__all__ = ["InputTrail", "full_inputs"]
+
 
 class InputTrail:
     """The input of a run's last traced model call, for linking the next one to it."""

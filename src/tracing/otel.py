@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span as OtelSpan
     from opentelemetry.trace import Tracer, TracerProvider
 
+__all__ = ["OpenTelemetryExporter"]
+
 _OPERATIONS = {
     "run": "invoke_workflow",
     "agent": "invoke_agent",

@@ -15,6 +15,8 @@ from ..util.errors import UserError
 from .inputs import full_inputs
 from .processors import read_spans
 
+__all__ = ["render_html", "render_trace_file"]
+
 
 def render_trace_file(trace_file: str | os.PathLike[str], output: str | os.PathLike[str]) -> Path:
     """Render `trace_file` (JSONL spans) into the HTML page `output`; returns its path."""

@@ -18,6 +18,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+__all__ = ["on_background_loop", "run_blocking"]
+
 T = TypeVar("T")
 
 _lock = threading.Lock()

@@ -19,6 +19,8 @@ from typing import Any
 
 from .masking import MASK, is_secret_key, mask_text
 
+__all__ = ["ROOT_LOGGER", "EventLogger", "get_logger", "install_cli_handler", "reset_logger"]
+
 ROOT_LOGGER = "drusilla"
 
 logging.getLogger(ROOT_LOGGER).addHandler(logging.NullHandler())

@@ -21,6 +21,22 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+__all__ = [
+    "MASK",
+    "is_secret_header",
+    "is_secret_key",
+    "json_needs_masking",
+    "known_secrets",
+    "mask_headers",
+    "mask_mapping",
+    "mask_text",
+    "mask_url",
+    "register_headers",
+    "register_secret",
+    "register_url",
+    "set_settings_source",
+]
+
 MASK = "***"
 _SECRET_KEYS = frozenset(
     {

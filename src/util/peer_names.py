@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from .errors import UserError
 
+__all__ = ["PEER_KEYWORDS", "hint_peer_keywords"]
+
 PEER_KEYWORDS: dict[str, str] = {
     "tools": "swords=",
     "handoffs": "orbs=",

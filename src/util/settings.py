@@ -19,6 +19,21 @@ from .masking import set_settings_source
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+__all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_OLLAMA_BASE_URL",
+    "LOG_LEVELS",
+    "SERVER_KINDS",
+    "SWORD_CHOICES",
+    "ServerKind",
+    "dotenv_values_cached",
+    "env_file",
+    "env_value",
+    "forget_settings",
+    "get_settings",
+    "reload_settings",
+]
+
 DEFAULT_MODEL = "deepseek-r1"
 DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434/v1"
 SWORD_CHOICES = ("auto", "required", "none")

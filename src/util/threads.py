@@ -19,6 +19,8 @@ from typing import Any
 
 from .logging import get_logger
 
+__all__ = ["SWORD_THREADS", "WorkerThreads", "sword_threads"]
+
 SWORD_THREADS = 40
 """Sync sword calls running at once, process-wide (overdue calls not counted)."""
 _MAX_THREADS = 10_000

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from drusilla.testing.scripted import ScriptedModel, Step
     from drusilla.testing.server import OpenAIServer
 
+__all__ = ["ALLOW_VARIABLE", "MARKER", "openai_server", "pytest_configure", "scripted_model"]
+
 ALLOW_VARIABLE = "DRUSILLA_ALLOW_MODEL_REQUESTS"  # the same name as drusilla.models.guard's
 MARKER = "allow_model_requests"
 

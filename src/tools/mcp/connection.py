@@ -21,6 +21,8 @@ from ...util.logging import get_logger
 if TYPE_CHECKING:
     from mcp import Client
 
+__all__ = ["CLOSE_GRACE", "Connection", "ConnectionLost", "describe"]
+
 T = TypeVar("T")
 
 CLOSE_GRACE = 10.0

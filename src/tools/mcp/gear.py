@@ -20,6 +20,15 @@ from .servers import MCPServer, MCPServerError
 if TYPE_CHECKING:
     from mcp_types import Tool
 
+__all__ = [
+    "MCPSword",
+    "MCPToolFilter",
+    "function_name",
+    "mcp_swords",
+    "server_swords",
+    "tool_sword",
+]
+
 _INVALID_PARAMS = -32602
 _NOT_A_FUNCTION_NAME = re.compile(r"[^A-Za-z0-9_-]")
 _MAX_REPORTED_ERRORS = 5

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mcp_types import CallToolResult
 
+__all__ = ["MCPImage", "MCPToolError", "MCPToolResult", "tool_result"]
+
 
 @dataclass(frozen=True, slots=True)
 class MCPImage:

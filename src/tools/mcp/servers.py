@@ -39,6 +39,16 @@ if TYPE_CHECKING:
     from mcp.client.session import IncomingMessage
     from mcp_types import ListToolsResult, Tool
 
+__all__ = [
+    "SAFE_ENV_VARS",
+    "MCPServer",
+    "MCPServerError",
+    "MCPServerStdio",
+    "MCPServerStreamableHTTP",
+    "RequireApproval",
+    "ToolFilter",
+]
+
 T = TypeVar("T")
 
 ToolFilter: TypeAlias = Callable[["Tool"], bool | Awaitable[bool]]
