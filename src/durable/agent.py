@@ -59,7 +59,7 @@ class _Rewriter:
             return nested.as_sword(sword.name, sword.description, sword.output_extractor)
         return durable_sword(sword, agent_name)
 
-    def orb(self, orb: Orb, agent_name: str) -> Orb:
+    def orb(self, orb: Orb[Agent[Any]], agent_name: str) -> Orb[Agent[Any]]:
         on_invoke_orb = orb.on_invoke_orb
         step_name = f"{agent_name}.{orb.sword_name}"
 

@@ -41,7 +41,7 @@ async def collect_gear(agent: Agent[Any]) -> Gear:
     swords = {sword.name: sword for sword in all_swords}
     if len(swords) < len(all_swords):  # described only when there is a clash to report
         _raise_duplicate_sword(agent, all_swords)
-    orbs: dict[str, Orb] = {}
+    orbs: dict[str, Orb[Agent[Any]]] = {}
     for target in agent.orbs:
         orb = as_orb(target)
         clash = swords.get(orb.sword_name) or orbs.get(orb.sword_name)

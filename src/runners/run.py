@@ -869,9 +869,9 @@ class _Run:
     async def _take_orb(
         self,
         agent: Agent[Any],
-        orb_calls: list[tuple[FunctionCallItem, Orb]],
+        orb_calls: list[tuple[FunctionCallItem, Orb[Agent[Any]]]],
         outputs: dict[int, RunItem],
-    ) -> Orb | None:
+    ) -> Orb[Agent[Any]] | None:
         """Hand off through the first orb called; the others are told they were ignored."""
         if not orb_calls:
             return None
@@ -893,7 +893,7 @@ class _Run:
         self._log.debug("orb", from_agent=agent.name, to_agent=orb.agent.name)
         return orb
 
-    async def _apply_orb_filter(self, orb: Orb) -> None:
+    async def _apply_orb_filter(self, orb: Orb[Agent[Any]]) -> None:
         input_filter = orb.input_filter or self.config.orb_input_filter
         if input_filter is None:
             return

@@ -52,7 +52,7 @@ class Gear:
     """An agent's swords and orbs for this run, as the model is offered them."""
 
     swords: dict[str, Sword]
-    orbs: dict[str, Orb]
+    orbs: dict[str, Orb[Agent[Any]]]
     specs: list[Any]
     asks_approval: bool = False
     """Some sword may need approval: only then are a turn's calls checked for it."""
@@ -83,7 +83,7 @@ class NextStepRunSwords:
     """Run these sword calls (approvals permitting), then take the first orb, if any."""
 
     sword_calls: list[tuple[FunctionCallItem, Sword | None]]
-    orb_calls: list[tuple[FunctionCallItem, Orb]]
+    orb_calls: list[tuple[FunctionCallItem, Orb[Agent[Any]]]]
     order: list[FunctionCallItem]
     """Every call of the turn in the order the model made them: results go back in this order."""
     final_calls: list[FunctionCallItem]
@@ -94,7 +94,7 @@ class NextStepRunSwords:
 class NextStepOrb:
     """Hand the conversation to `orb.agent`."""
 
-    orb: Orb
+    orb: Orb[Agent[Any]]
 
 
 @dataclass(slots=True, frozen=True)
@@ -132,7 +132,7 @@ def decide_turn(
     """What the model's response means: its run items and the next step."""
     items: list[RunItem] = []
     sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
-    orb_calls: list[tuple[FunctionCallItem, Orb]] = []
+    orb_calls: list[tuple[FunctionCallItem, Orb[Agent[Any]]]] = []
     final_calls: list[FunctionCallItem] = []
     order: list[FunctionCallItem] = []
     for raw in response.output:
@@ -239,7 +239,7 @@ def resume_step(pending: list[FunctionCallItem], gear: Gear) -> NextStepRunSword
     """The interrupted turn's unanswered calls as a step again, or None when one of them no
     longer names a sword or orb of the agent (its gear changed since the state was saved)."""
     sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
-    orb_calls: list[tuple[FunctionCallItem, Orb]] = []
+    orb_calls: list[tuple[FunctionCallItem, Orb[Agent[Any]]]] = []
     for call in pending:
         orb = gear.orbs.get(call["name"])
         if orb is not None:
