@@ -47,14 +47,16 @@ class OutputShieldResult:
         return self.output.tripped
 
 
+def _tripped(kind: str, name: str, output: ShieldResult) -> str:
+    detail = f": {output.message}" if output.message else ""
+    return f"{kind} shield {name!r} tripped{detail}"
+
+
 class InputShieldTripwireTriggered(RunnerError):
     """An input shield tripped; `shield_result` says which and why."""
 
     def __init__(self, shield_result: InputShieldResult) -> None:
-        name = shield_result.shield.name
-        reason = shield_result.output.message
-        detail = f": {reason}" if reason else ""
-        super().__init__(f"Input shield {name!r} tripped{detail}")
+        super().__init__(_tripped("Input", shield_result.shield.name, shield_result.output))
         self.shield_result = shield_result
 
 
@@ -62,8 +64,5 @@ class OutputShieldTripwireTriggered(RunnerError):
     """An output shield tripped; `shield_result` says which and why."""
 
     def __init__(self, shield_result: OutputShieldResult) -> None:
-        name = shield_result.shield.name
-        reason = shield_result.output.message
-        detail = f": {reason}" if reason else ""
-        super().__init__(f"Output shield {name!r} tripped{detail}")
+        super().__init__(_tripped("Output", shield_result.shield.name, shield_result.output))
         self.shield_result = shield_result
