@@ -431,7 +431,7 @@ def test_misconfiguration_is_a_user_error_saying_what_to_change() -> None:
     with pytest.raises(UserError, match="not an Agent or an orb"):
         Agent("a", orbs=["billing"])  # type: ignore[list-item]
     with pytest.raises(UserError, match="orb\\(\\) needs an Agent"):
-        orb("billing")  # type: ignore[arg-type]
+        orb("billing")  # type: ignore[type-var]
 
     class Opaque:
         pass
