@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["AgentCharmsBase", "RunCharmsBase", "TAgent"]
 
 TAgent = TypeVar("TAgent", default=Any)
-"""The agent class a hook receives: `TAgent` in the public charms."""
+"""The agent class a hook receives: `Agent[TContext]` in the public charms."""
 
 
 class RunCharmsBase(Generic[TContext, TAgent]):
