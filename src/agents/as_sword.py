@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
-from ..tools.orbs import snake_case
+from ..tools.orbs import OrbTarget, snake_case
 from ..tools.swords import Sword, SwordArgumentsError, parse_arguments_json
 from ..util.context import SwordContext
 from ..util.errors import UserError
@@ -38,14 +38,9 @@ The parameter is `Any` because agents/ sits below runners/; annotate yours `resu
 (a protocol here would reject that annotation: a callback's parameter is contravariant)."""
 
 
-class SwordAgent(Protocol):
-    """What an agent-sword reads of its `Agent` (agent.py imports this module, not the reverse)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def orb_description(self) -> str | None: ...
+class SwordAgent(OrbTarget, Protocol):
+    """What an agent-sword reads of its `Agent` (agent.py imports this module, not the reverse):
+    what an orb reads (`name`, `orb_description`), and its input schema."""
 
     @property
     def input_schema(self) -> InputSchema | None: ...
