@@ -131,6 +131,7 @@ if TYPE_CHECKING:
 DEFAULT_CONCURRENCY = 64
 """Runs at once in a batch, unless `concurrency=` says otherwise."""
 _T = TypeVar("_T")
+_Out = TypeVar("_Out")  # the starting agent's output type: the result's
 
 RunInput: TypeAlias = str | list[InputItem] | RunState | Any
 """A message, a conversation (list of items), a structured value for an agent's input_type,
@@ -141,7 +142,7 @@ class Runner:
     @classmethod
     async def run(
         cls,
-        starting_agent: Agent[Any],
+        starting_agent: Agent[Any, _Out],
         input: RunInput,
         *,
         context: Any = None,
@@ -151,7 +152,7 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
         error_handlers: ErrorHandlers | None = None,
-    ) -> RunResult:
+    ) -> RunResult[_Out]:
         """Run `starting_agent` on `input` until a final output; see docs/runner.md.
 
         With a `RunState` as `input` (from `result.to_state()` or `RunState.from_json`), the
@@ -165,7 +166,7 @@ class Runner:
     @classmethod
     def run_sync(
         cls,
-        starting_agent: Agent[Any],
+        starting_agent: Agent[Any, _Out],
         input: RunInput,
         *,
         context: Any = None,
@@ -175,7 +176,7 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
         error_handlers: ErrorHandlers | None = None,
-    ) -> RunResult:
+    ) -> RunResult[_Out]:
         """`run`, blocking. Works in a plain script and where a loop already runs (notebooks).
 
         Every call runs on one background event loop, so pooled HTTP clients are reused."""
@@ -196,7 +197,7 @@ class Runner:
     @classmethod
     def run_streamed(
         cls,
-        starting_agent: Agent[Any],
+        starting_agent: Agent[Any, _Out],
         input: RunInput,
         *,
         context: Any = None,
@@ -207,7 +208,7 @@ class Runner:
         timeout: float | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
         error_handlers: ErrorHandlers | None = None,
-    ) -> StreamStart:
+    ) -> StreamStart[_Out]:
         """Awaited: start the run in the background and return at once; follow it with
         `stream_events()`.
 
@@ -1015,7 +1016,7 @@ class _Run:
             state=state,
         )
 
-    def result(self) -> RunResult:
+    def result(self) -> RunResult[Any]:
         return result_of(self.state, self.ctx, self.config)
 
 

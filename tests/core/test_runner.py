@@ -445,7 +445,7 @@ def test_misconfiguration_is_a_user_error_saying_what_to_change() -> None:
     with pytest.raises(UserError, match="non-empty name"):
         Agent("")
     with pytest.raises(UserError, match="sword_use_behavior"):
-        Agent("a", sword_use_behavior="sometimes")  # type: ignore[arg-type]
+        Agent("a", sword_use_behavior="sometimes")  # type: ignore[call-overload]  # deliberately
     with pytest.raises(UserError, match="instructions function must accept"):
         # deliberately wrong: an instructions function without (ctx, agent)
         Agent("a", instructions=lambda: "x")  # type: ignore[arg-type, misc]
