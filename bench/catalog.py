@@ -471,6 +471,43 @@ SCENARIOS = (
             "target is therefore the distance to the hand-written loop on the same client.",
         ),
     ),
+    Scenario(
+        14,
+        "blocking_calls",
+        "Blocking calls: run_sync",
+        "One-turn runs over HTTP against the local OpenAI-protocol server (its own process, "
+        "answering at once), from a plain script with no event loop running: through each "
+        "framework's blocking entry point (drusilla's and the Agents SDK's `Runner.run_sync`, "
+        "Pydantic AI's `agent.run_sync`) and through its `await`ed one on an `asyncio.run` "
+        "loop, per call, in ten alternating rounds after a warm-up; then the process's RSS "
+        "after every tenth of 10,000 blocking calls.",
+        (
+            Metric("blocking", "run_sync per call", "ms"),
+            Metric("awaited", "await run per call", "ms"),
+            Metric(
+                "blocking_ratio",
+                "run_sync ÷ await run",
+                "×",
+                (Target("within 1.2× of await", limit=lambda p: 1.2),),
+            ),
+            Metric("blocking_rss_growth", "RSS growth over the last 1,000 calls", "MiB"),
+            Metric(
+                "blocking_rss_total_growth",
+                "RSS growth over 10,000 calls",
+                "MiB",
+                summary=False,
+            ),
+        ),
+        full={"calls": 500, "rounds": 10, "memory_calls": 10000, "warmup": 20},
+        quick={"calls": 20, "rounds": 2, "memory_calls": 50, "warmup": 2},
+        rounds=1,
+        notes=(
+            SERVER_NOTE,
+            "Flat memory means the last tenth of the blocking calls grew RSS by next to "
+            "nothing: a `run_sync` that kept its event loop or client alive would grow it by "
+            "the same step every tenth.",
+        ),
+    ),
 )
 
 

@@ -697,7 +697,76 @@ async def scaling_parallel(
     return Outcome(samples, {})
 
 
-SCENARIOS: dict[str, Callable[..., Awaitable[Outcome]]] = {
+def blocking_calls(
+    framework: Framework, *, calls: int, rounds: int, memory_calls: int, warmup: int
+) -> Outcome:
+    """One-turn runs over HTTP through the framework's blocking entry point (`run_sync`) and
+    its `await`ed one, per call, in alternating rounds (each `await` round on a fresh
+    `asyncio.run` loop, as a script calling `asyncio.run` per request would); then RSS after
+    every tenth of `memory_calls` blocking calls. Runs outside any event loop (the worker calls
+    it directly), as a plain script would."""
+    per_round = calls // rounds
+    spec = {
+        "kind": "concurrent",
+        "turns": 1,
+        "latency": 0,
+        "requests": 2 * rounds * (per_round + warmup) + warmup + (memory_calls // 10) * 10,
+    }
+    with ServerProcess(spec) as server:
+        # A fresh agent (and so client) per round: a peer's client stays bound to the event
+        # loop it first ran on, and each round may run on another one. The first `warmup`
+        # calls of each round pay for the client and are not kept.
+
+        async def awaited(agent: Any, count: int) -> list[float]:
+            samples = []
+            for _ in range(count):
+                started = time.perf_counter()
+                _check_final(await framework.run(agent, PROMPT))
+                samples.append((time.perf_counter() - started) * 1000)
+            return samples
+
+        def blocking(agent: Any, count: int) -> list[float]:
+            samples = []
+            for _ in range(count):
+                started = time.perf_counter()
+                _check_final(framework.run_sync(agent, PROMPT))
+                samples.append((time.perf_counter() - started) * 1000)
+            return samples
+
+        samples: Samples = {"awaited": [], "blocking": []}
+        for _ in range(rounds):
+            agent = framework.http_agent(server.base_url, [])
+            samples["awaited"] += asyncio.run(awaited(agent, per_round + warmup))[warmup:]
+            agent = framework.http_agent(server.base_url, [])
+            samples["blocking"] += blocking(agent, per_round + warmup)[warmup:]
+        samples["blocking_ratio"] = [_median(samples["blocking"]) / _median(samples["awaited"])]
+
+        agent = framework.http_agent(server.base_url, [])
+        blocking(agent, warmup)
+        rss = [_rss_mib()]
+        for _ in range(10):
+            blocking(agent, memory_calls // 10)
+            rss.append(_rss_mib())
+    samples["blocking_rss_growth"] = [rss[-1] - rss[-2]]
+    samples["blocking_rss_total_growth"] = [rss[-1] - rss[0]]
+    return Outcome(
+        samples,
+        {
+            "memory_calls": (memory_calls // 10) * 10,
+            "rss_mib_every_tenth": [round(value, 1) for value in rss],
+        },
+    )
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+SCENARIOS: dict[str, Callable[..., Any]] = {
     "turn_overhead": turn_overhead,
     "parallel_tools": parallel_tools,
     "concurrent_runs": concurrent_runs,
@@ -710,4 +779,5 @@ SCENARIOS: dict[str, Callable[..., Awaitable[Outcome]]] = {
     "scaling_tracing": scaling_tracing,
     "scaling_streaming": scaling_streaming,
     "scaling_parallel": scaling_parallel,
+    "blocking_calls": blocking_calls,
 }

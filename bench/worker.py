@@ -1,6 +1,7 @@
 """One framework's worker process: `python -m bench.worker FRAMEWORK JOBS_JSON RESULT_PATH`.
 
-JOBS_JSON is a list of {"scenario": id, "params": {...}}. Each job runs on a fresh event loop;
+JOBS_JSON is a list of {"scenario": id, "params": {...}}. Each job runs on a fresh event loop
+(or none, for a scenario of blocking calls);
 the results (or the error of a job that failed) go to RESULT_PATH as JSON, so whatever the
 framework prints cannot get in the way. `--profile PATH` writes cProfile stats of the jobs.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import inspect
 import json
 import os
 import traceback
@@ -20,8 +22,15 @@ from .adapters.base import Framework
 from .scenarios import SCENARIOS, Outcome
 
 
-async def _measure(framework: Framework, job: dict[str, Any]) -> Outcome:
-    return await SCENARIOS[job["scenario"]](framework, **job["params"])
+def _measure(framework: Framework, job: dict[str, Any]) -> Outcome:
+    """A scenario on a fresh event loop; a plain function (one that measures blocking calls)
+    outside any loop, as a script would call it."""
+    scenario = SCENARIOS[job["scenario"]]
+    if inspect.iscoroutinefunction(scenario):
+        outcome: Outcome = asyncio.run(scenario(framework, **job["params"]))
+    else:
+        outcome = scenario(framework, **job["params"])
+    return outcome
 
 
 def run_jobs(framework_key: str, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -30,7 +39,7 @@ def run_jobs(framework_key: str, jobs: list[dict[str, Any]]) -> list[dict[str, A
     for job in jobs:
         load_start = os.getloadavg()[0]
         try:
-            outcome = asyncio.run(_measure(framework, job))
+            outcome = _measure(framework, job)
         except Exception as exc:
             results.append(
                 {

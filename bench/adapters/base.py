@@ -96,6 +96,11 @@ class Framework(Protocol):
         """Run `agent` on `prompt` to the end (after `history`, in `session`); its final text."""
         ...
 
+    def run_sync(self, agent: Any, prompt: str) -> str:
+        """The same through the framework's blocking entry point, from code with no event loop
+        running (scenario 14)."""
+        ...
+
     async def run_streamed(self, agent: Any, prompt: str) -> str:
         """The same through the framework's streaming API, with the in-process model streaming."""
         ...

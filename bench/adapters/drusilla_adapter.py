@@ -75,6 +75,9 @@ class Drusilla:
         result = await Runner.run(agent, given, max_turns=MAX_TURNS, session=session)
         return str(result.final_output)
 
+    def run_sync(self, agent: Any, prompt: str) -> str:
+        return str(Runner.run_sync(agent, prompt, max_turns=MAX_TURNS).final_output)
+
     async def batch(self, agent: Any, prompts: list[str], concurrency: int) -> list[str]:
         """Scenario 13: drusilla's own batch (peers have none; they get a semaphore loop)."""
         result = await Runner.run_batch(

@@ -180,6 +180,9 @@ class OpenAIAgents:
         result = await Runner.run(agent, given, max_turns=MAX_TURNS, session=session)
         return str(result.final_output)
 
+    def run_sync(self, agent: Any, prompt: str) -> str:
+        return str(Runner.run_sync(agent, prompt, max_turns=MAX_TURNS).final_output)
+
     async def run_streamed(self, agent: Any, prompt: str) -> str:
         result = Runner.run_streamed(agent, prompt, max_turns=MAX_TURNS)
         async for _ in result.stream_events():

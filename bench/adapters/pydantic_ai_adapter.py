@@ -119,6 +119,9 @@ class PydanticAI:
         )
         return str(result.output)
 
+    def run_sync(self, agent: Any, prompt: str) -> str:
+        return str(agent.run_sync(prompt, usage_limits=LIMITS).output)
+
     async def run_streamed(self, agent: Any, prompt: str) -> str:
         async with agent.run_stream(prompt, usage_limits=LIMITS) as result:
             return str(await result.get_output())

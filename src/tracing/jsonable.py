@@ -11,14 +11,39 @@ import dataclasses
 import json
 from typing import Any
 
+import orjson
+
 from ..util.masking import MASK, is_secret_key, json_needs_masking, known_secrets, mask_text
 
-__all__ = ["MASK", "is_secret_key", "known_secrets", "plain_json", "to_jsonable"]
+__all__ = [
+    "MASK",
+    "dumps_json",
+    "is_secret_key",
+    "known_secrets",
+    "plain_json",
+    "to_jsonable",
+]
 
 _MAX_DEPTH = 32
-_PLAIN_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), default=lambda value: to_jsonable(value)
-)
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+"""Dataclasses and datetimes go through `to_jsonable` like every other non-JSON value (a
+dataclass shows its repr'd fields only, as its repr does)."""
+
+
+def dumps_json(value: Any) -> str:
+    """`value` as compact JSON text (UTF-8, not ASCII-escaped); values JSON has no type for
+    pass through `to_jsonable`. Raises TypeError or ValueError for what cannot be encoded (a
+    cycle)."""
+    try:
+        return orjson.dumps(value, default=_jsonable_default, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # what orjson declines and json takes: non-string keys, huge integers
+        return json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), default=_jsonable_default
+        )
+
+
+def _jsonable_default(value: Any) -> Any:
+    return to_jsonable(value)
 
 
 def plain_json(value: Any, secrets: tuple[str, ...]) -> str | None:
@@ -26,11 +51,12 @@ def plain_json(value: Any, secrets: tuple[str, ...]) -> str | None:
     none of `secrets`, no URL password or bearer token (util/masking.py's rule, screened on
     the text) — else None (then encode `to_jsonable(value, secrets)`).
 
-    Encoding first and screening the text runs at C speed; most spans hold nothing to mask.
+    Encoding first (orjson, in C) and screening the text is quick; most spans hold nothing to
+    mask.
     """
     try:
-        text = _PLAIN_ENCODER.encode(value)
-    except (TypeError, ValueError):
+        text = dumps_json(value)
+    except (TypeError, ValueError, RecursionError):
         return None
     return None if json_needs_masking(text, secrets) else text
 

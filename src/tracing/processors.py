@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import operator
 import os
 import threading
 import time
@@ -18,7 +19,8 @@ from typing import Any
 
 from ..util.errors import UserError
 from ..util.logging import get_logger
-from .jsonable import known_secrets, plain_json, to_jsonable
+from ..util.masking import secrets_generation
+from .jsonable import dumps_json, known_secrets, plain_json, to_jsonable
 from .spans import (
     Span,
     TraceProcessor,
@@ -119,7 +121,10 @@ class JSONLTraceExporter:
         self.batch_bytes = batch_bytes
         self._single_file = self.path.suffix == ".jsonl"
         self._ready_dirs: set[Path] = set()
-        self._broken_dirs: set[Path] = set()
+        self._unwritable = False
+        """Set when the directory refused a write: warned once, spans dropped from then on."""
+        self._trace_files: dict[str, Path] = {}
+        self._trace_secrets: dict[str, tuple[int, tuple[str, ...]]] = {}
         self._pending: dict[Path, list[str]] = {}
         self._pending_bytes = 0
         self._files: dict[Path, int] = {}
@@ -127,14 +132,15 @@ class JSONLTraceExporter:
         _live_exporters.add(self)
 
     def on_span_start(self, span: Span) -> None:
-        pass
+        if span.parent_id is None:
+            self._trace_secrets[span.trace_id] = (secrets_generation(), known_secrets())
 
     def on_span_end(self, span: Span) -> None:
-        line = span_line(span)
-        target = self.file_for(span.trace_id)
         root = span.parent_id is None
+        line = span_line(span, self._secrets_for(span.trace_id, root))
+        target = self.file_for(span.trace_id)
         with self._lock:
-            if target.parent in self._broken_dirs:
+            if self._unwritable:
                 return
             self._pending.setdefault(target, []).append(line)
             self._pending_bytes += len(line)
@@ -142,6 +148,17 @@ class JSONLTraceExporter:
                 self._write_pending()
             if root and not self._single_file:
                 self._close_file(target)
+                self._trace_files.pop(span.trace_id, None)
+
+    def _secrets_for(self, trace_id: str, root: bool) -> tuple[str, ...]:
+        # Reading the environment and settings costs more than encoding a small span: the
+        # secrets are read when a trace starts and again only when one is registered since.
+        known = (
+            self._trace_secrets.pop(trace_id, None) if root else self._trace_secrets.get(trace_id)
+        )
+        if known is not None and known[0] == secrets_generation():
+            return known[1]
+        return known_secrets()
 
     def flush(self) -> None:
         """Write every span kept so far."""
@@ -159,14 +176,17 @@ class JSONLTraceExporter:
         """The file a trace's spans go to."""
         if self._single_file:
             return self.path
-        started = trace_started_at(trace_id) or time.time()
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
-        return self.path / f"{stamp}-{trace_id}.jsonl"
+        target = self._trace_files.get(trace_id)
+        if target is None:
+            started = trace_started_at(trace_id) or time.time()
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
+            target = self._trace_files[trace_id] = self.path / f"{stamp}-{trace_id}.jsonl"
+        return target
 
     def _write_pending(self) -> None:
         pending, self._pending, self._pending_bytes = self._pending, {}, 0
         for target, lines in pending.items():
-            if target.parent in self._broken_dirs:
+            if self._unwritable:
                 continue
             try:
                 _write_whole(self._file(target), "".join(lines).encode("utf-8"))
@@ -175,7 +195,7 @@ class JSONLTraceExporter:
 
     def _broken(self, target: Path, exc: OSError) -> None:
         """An unwritable directory: one warning naming the file, then its spans are dropped."""
-        self._broken_dirs.add(target.parent)
+        self._unwritable = True
         self._close_file(target)
         get_logger().warning(
             "trace.write_failed",
@@ -207,20 +227,14 @@ class JSONLTraceExporter:
 
 
 _INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
-_ENCODED_PLACEHOLDER = json.dumps(_INPUT_PLACEHOLDER)
-_ITEM_CACHE_SIZE = 100_000
-_encoded_items: dict[int, tuple[Any, tuple[str, ...], str]] = {}
+_ENCODED_PLACEHOLDER = dumps_json(_INPUT_PLACEHOLDER)
 
 
-def span_line(span: Span) -> str:
-    """`span` as one JSON line, masked as `Span.to_dict` masks, its input items encoded (and
-    masked) once per process each.
-
-    Runs see the same item objects again and again — a history passed back in, a session's
-    items, the growing conversation of a run — so each item's JSON is kept (by identity, with
-    the item itself so the identity stays its own) and spliced into later lines.
-    """
-    secrets = known_secrets()
+def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
+    """`span` as one JSON line, masked as `Span.to_dict` masks (with `secrets`, or the ones
+    known now), its input items encoded (and masked) once per process each."""
+    if secrets is None:
+        secrets = known_secrets()
     items = span.new_input_items()
     attributes = span.attributes
     if items is not None:
@@ -242,26 +256,49 @@ def span_line(span: Span) -> str:
     line = plain_json(record, secrets)
     if line is None:  # something to mask: the general path
         placeholder = _INPUT_PLACEHOLDER if items is not None else None
-        line = _dumps(span.to_dict(input_placeholder=placeholder))
+        line = dumps_json(span.to_dict(input_placeholder=placeholder))
     if items is not None:
-        encoded = ",".join([_item_json(item, secrets) for item in items])
-        line = line.replace(_ENCODED_PLACEHOLDER, f"[{encoded}]", 1)
+        line = line.replace(_ENCODED_PLACEHOLDER, f"[{_item_texts.join(items, secrets)}]", 1)
     return line + "\n"
 
 
-def _item_json(item: Any, secrets: tuple[str, ...]) -> str:
-    known = _encoded_items.get(id(item))
-    if known is not None and known[0] is item and known[1] == secrets:
-        return known[2]
-    text = plain_json(item, secrets) or _dumps(to_jsonable(item, secrets))
-    if len(_encoded_items) >= _ITEM_CACHE_SIZE:
-        _encoded_items.clear()
-    _encoded_items[id(item)] = (item, secrets, text)
-    return text
+class _ItemTexts:
+    """Each conversation item's JSON text, kept by identity for the whole process.
+
+    Runs see the same item objects again and again — a history passed back in, a session's
+    items, the growing conversation of a run — so each item is encoded (and masked) once and
+    its text spliced into later lines. An entry holds its item, so no other object can take
+    that id while the entry lives; a change of the known secrets empties the table. Looking up
+    a known list runs at C speed (`map`), which keeps a traced run with a long history cheap.
+    """
+
+    _LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Any, str]] = {}
+        self._secrets: tuple[str, ...] = ()
+
+    def join(self, items: list[Any], secrets: tuple[str, ...]) -> str:
+        """The items' JSON texts, comma-separated."""
+        if secrets != self._secrets or len(self._texts) > self._LIMIT:
+            self._texts = {}
+            self._secrets = secrets
+        texts = self._texts
+        found: list[Any] = list(map(texts.get, map(id, items)))
+        if None in found:
+            for index, entry in enumerate(found):
+                if entry is None:
+                    item = items[index]
+                    found[index] = texts[id(item)] = (item, _item_text(item, secrets))
+        return ",".join(map(_TEXT, found))
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_TEXT = operator.itemgetter(1)
+_item_texts = _ItemTexts()
+
+
+def _item_text(item: Any, secrets: tuple[str, ...]) -> str:
+    return plain_json(item, secrets) or dumps_json(to_jsonable(item, secrets))
 
 
 def _write_whole(fd: int, data: bytes) -> None:

@@ -87,6 +87,12 @@ def register_url(url: str | None) -> None:
     register_secret(_url_password(url))
 
 
+def secrets_generation() -> int:
+    """A number that grows each time a secret is registered: what a cached `known_secrets()`
+    compares to know it is still whole."""
+    return _generation
+
+
 def set_settings_source(source: Callable[[], tuple[str | None, str | None]]) -> None:
     """Where the configured API key and base URL come from (util/settings.py sets it, so this
     module imports nothing: every layer, util/errors.py too, may mask)."""
@@ -140,7 +146,11 @@ def mask_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
 
 
 _SECRET_KEY_ENDINGS = tuple(
-    sorted({f'{key.rsplit("_", 1)[-1]}"' for key in (*_SECRET_KEYS, *_SECRET_SUFFIXES)})
+    ending
+    for ending in sorted(
+        {f'{key.rsplit("_", 1)[-1]}"' for key in (*_SECRET_KEYS, *_SECRET_SUFFIXES)}
+    )
+    if not ending.endswith('key"') or ending == 'key"'  # "apikey" ends in "key" already
 )
 """How every secret-looking key ends in JSON text ("...token": ...), from `is_secret_key`'s
 rule: a quick screen, a few substring searches in C."""
@@ -150,8 +160,9 @@ def json_needs_masking(text: str, secrets: tuple[str, ...]) -> bool:
     """Whether masking could change the JSON `text`: it has a secret-looking key, one of
     `secrets`, a URL password or a bearer token. False means it may be written as it is."""
     lowered = text.lower()
-    if any(ending in lowered for ending in _SECRET_KEY_ENDINGS):
-        return True
+    for ending in _SECRET_KEY_ENDINGS:  # a plain loop: a generator costs more than the searches
+        if ending in lowered:
+            return True
     if any(secret in text or _in_json(secret) in text for secret in secrets):
         return True
     return mask_text(text, ()) != text

@@ -27,6 +27,9 @@ WORKER_SCENARIOS = [s for s in SCENARIOS if s.runner == "worker"]
 DIFFERENCES = {
     # (run(N calls) - run(1 call)) / ...: noise can make a tiny quick-mode difference negative
     "parallel_extra_call",
+    # Memory growth: flat memory is next to nothing, or nothing at all
+    "blocking_rss_growth",
+    "blocking_rss_total_growth",
     # Above a floor measured in the same round: negative when faster than the floor.
     "concurrent_own_cpu",
     "stream_delta",
@@ -84,6 +87,14 @@ def test_every_worker_scenario_runs_in_a_subprocess(
     sleep_ms = scenario("parallel_tools").quick["sleep_ms"]
     assert min(samples["parallel_async"] + samples["parallel_sync"]) >= sleep_ms
     assert entries["waiting_runs"]["facts"]["runs"] == [scenario("waiting_runs").quick["runs"]]
+    # The blocking calls ran outside any event loop, and memory was read every tenth.
+    blocking = entries["blocking_calls"]
+    assert len(blocking["facts"]["rss_mib_every_tenth"][0]) == 11
+    assert (
+        len(samples["blocking"])
+        == len(samples["awaited"])
+        == scenario("blocking_calls").quick["calls"]
+    )
 
 
 @pytest.mark.parametrize("key", list(FRAMEWORKS))

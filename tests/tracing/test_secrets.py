@@ -114,3 +114,30 @@ def test_no_secret_in_the_cli_error_line(tmp_path: Path) -> None:
     assert "drusilla: error:" in done.stderr and "bad request" in done.stderr
     # The CLI sends no extra header, so only the key and the password are secrets there.
     assert_clean("the CLI's stdout and stderr", done.stdout + done.stderr, (KEY, PASSWORD))
+
+
+async def test_a_secret_registered_mid_run_is_masked_in_the_trace_file(tmp_path: Path) -> None:
+    # The JSONL exporter reads the known secrets when a trace starts; a secret learnt later (a
+    # provider's key resolved by a model built during the run) must still be masked.
+    from drusilla import sword
+    from drusilla.testing import ScriptedModel, call
+    from drusilla.util.masking import register_secret
+
+    late = "sk-LATEMARKER-9876543210"
+
+    @sword
+    def fetch_key() -> str:
+        """Learn a key and echo it."""
+        register_secret(late)
+        return f"the key is {late}"
+
+    target = tmp_path / "trace.jsonl"
+    add_trace_processor(JSONLTraceExporter(target))
+    agent = Agent(
+        "keeper", model=ScriptedModel([call("fetch_key"), f"done {late}"]), swords=[fetch_key]
+    )
+    result = await Runner.run(agent, "go")
+    assert late in str(result.final_output)  # the run itself is untouched
+    spans, _ = read_spans(target)
+    assert {span["kind"] for span in spans} >= {"sword", "model", "run"}
+    assert_clean("the JSONL trace", target.read_text(), (late,))

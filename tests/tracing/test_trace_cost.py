@@ -18,11 +18,11 @@ from drusilla.tracing import (
     InMemoryTraceProcessor,
     JSONLTraceExporter,
     add_trace_processor,
+    processors,
     read_spans,
 )
-from drusilla.tracing import jsonable as jsonable_module
 from drusilla.tracing.inputs import full_inputs
-from drusilla.tracing.jsonable import to_jsonable
+from drusilla.tracing.jsonable import plain_json, to_jsonable
 
 HISTORY = 1000
 TURNS = 5
@@ -63,17 +63,15 @@ async def test_a_traced_turn_encodes_only_the_items_it_added(
     add_trace_processor(JSONLTraceExporter(target))
     memory = InMemoryTraceProcessor()
     add_trace_processor(memory)
-    # Count the conversation items the exporter hands to the JSON encoder (to_jsonable is
-    # called with each span's attributes): a spy that calls through.
+    # Count the conversation items the exporter hands to the JSON encoder: a spy that calls
+    # through on what the exporter encodes with (every span line and item goes through it).
     seen: list[int] = []
 
-    def counting(value: Any, secrets: tuple[str, ...] = (), _depth: int = 0) -> Any:
-        if _depth == 0:
-            seen.append(encoded_items(value))
-        return to_jsonable(value, secrets, _depth)
+    def counting(value: Any, secrets: tuple[str, ...]) -> str | None:
+        seen.append(encoded_items(value))
+        return plain_json(value, secrets)
 
-    monkeypatch.setattr("drusilla.tracing.spans.to_jsonable", counting)
-    assert jsonable_module.to_jsonable is to_jsonable
+    monkeypatch.setattr(processors, "plain_json", counting)
 
     result = await Runner.run(pinging_agent(), history())
     assert result.final_output == "done"
@@ -96,6 +94,7 @@ async def test_a_traced_turn_encodes_only_the_items_it_added(
     new_per_turn = 2 + 1  # the input's call + result, the output's call (or final message)
     assert sum(seen) <= HISTORY + 1 + TURNS * new_per_turn + 2 * TURNS
     assert sum(seen) < 2 * HISTORY
+    assert sum(seen) >= HISTORY  # the spy saw the history go out once
 
     # Rebuilt, every model call shows its whole input, exactly as the run sent it.
     rebuilt = {s["span_id"]: s for s in full_inputs(spans)}
