@@ -79,7 +79,7 @@ class Agent(Generic[TContext, TOutput]):
 
         @overload
         def __init__(
-            self: Agent[TContext, str],
+            self: Agent[Any, str],
             name: str,
             instructions: Instructions = None,
             model: ModelChoice = None,
@@ -91,7 +91,7 @@ class Agent(Generic[TContext, TOutput]):
 
         @overload
         def __init__(
-            self: Agent[TContext, _Output],
+            self: Agent[Any, _Output],
             name: str,
             instructions: Instructions = None,
             model: ModelChoice = None,
@@ -103,7 +103,7 @@ class Agent(Generic[TContext, TOutput]):
 
         @overload
         def __init__(
-            self: Agent[TContext, Any],
+            self: Agent[Any, Any],
             name: str,
             instructions: Instructions = None,
             model: ModelChoice = None,
