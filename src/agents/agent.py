@@ -119,7 +119,7 @@ class Agent(Generic[TContext, TOutput]):
     name: str
     instructions: Instructions = None
     """A system prompt, or `fn(ctx, agent)` (sync or async) returning one, called every turn."""
-    model: str | Model | list[str | Model] | None = None
+    model: ModelChoice = None
     """A name, a `Model`, or a list of them: a `FallbackModel` trying each in turn."""
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     swords: list[Sword] = field(default_factory=list)
