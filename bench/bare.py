@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .adapters.base import INSTRUCTIONS
 
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+
 PATH = "/chat/completions"
-PING_TOOL = {
+PING_TOOL: ChatCompletionToolParam = {
     "type": "function",
     "function": {
         "name": "ping",
@@ -36,7 +39,7 @@ PING_TOOL = {
 Ping = Callable[..., Awaitable[str]]
 
 
-def _start(prompt: str) -> list[dict[str, Any]]:
+def _start(prompt: str) -> list[ChatCompletionMessageParam]:
     return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": prompt}]
 
 
@@ -54,15 +57,19 @@ class BareClient:
         while True:
             completion = await self.client.chat.completions.create(
                 model="bench",
-                messages=messages,  # type: ignore[arg-type]
-                tools=[PING_TOOL],  # type: ignore[list-item]
+                messages=messages,
+                tools=[PING_TOOL],
             )
             message = completion.choices[0].message
             if not message.tool_calls:
                 return message.content or ""
-            messages.append(message.model_dump(exclude_none=True))
+            # the assistant message as the wire dict it came as
+            messages.append(
+                cast("ChatCompletionMessageParam", message.model_dump(exclude_none=True))
+            )
             for tool_call in message.tool_calls:
-                arguments = json.loads(tool_call.function.arguments)  # type: ignore[union-attr]
+                assert tool_call.type == "function"  # the only tool offered
+                arguments = json.loads(tool_call.function.arguments)
                 output = await ping(**arguments)
                 messages.append({"role": "tool", "tool_call_id": tool_call.id, "content": output})
 
@@ -86,10 +93,10 @@ class BareClient:
         """Read a streamed answer; its text deltas."""
         stream = await self.client.chat.completions.create(
             model="bench",
-            messages=_start(prompt),  # type: ignore[arg-type]
+            messages=_start(prompt),
             stream=True,
         )
-        deltas = []
+        deltas: list[str] = []
         async for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 deltas.append(chunk.choices[0].delta.content)
@@ -105,7 +112,7 @@ class BareClient:
         )
         deltas = []
         async for chunk in stream:
-            choices = chunk["choices"]  # type: ignore[index]
+            choices = cast("dict[str, Any]", chunk)["choices"]  # the wire dict, untyped
             if choices and choices[0]["delta"].get("content"):
                 deltas.append(choices[0]["delta"]["content"])
         return deltas

@@ -76,7 +76,7 @@ async def timed(job: Any) -> tuple[float, float]:
 
 async def main(runs: int, turns: int) -> None:
     model = Fresh(turns)
-    agent = Agent("Bench", model=model, swords=[noop])  # type: ignore[arg-type]
+    agent = Agent("Bench", model=model, swords=[noop])
     steps_per_run = 2 * (turns - 1) + 1
     with tempfile.TemporaryDirectory() as folder:
         runner = DurableRunner([agent], database_url=f"sqlite:///{folder}/bench.sqlite")

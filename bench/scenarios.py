@@ -9,6 +9,7 @@ a framework that silently skipped a tool could not look fast.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import resource
 import threading
@@ -146,7 +147,9 @@ async def turn_overhead(framework: Framework, *, turns: int, runs: int, warmup: 
     for kind in ("async", "sync"):
         counter = Counter()
         agent = framework.agent(Script(reply), [ping_tools(counter)[kind]])
-        measured = await cpu_and_wall(lambda a=agent: framework.run(a, PROMPT), runs, warmup, turns)
+        measured = await cpu_and_wall(
+            functools.partial(framework.run, agent, PROMPT), runs, warmup, turns
+        )
         _check_calls(counter, (runs + warmup) * (turns - 1), f"turn_overhead[{kind}]")
         samples[f"turn_{kind}"] = [t / 1000 for t in measured["wall"]]
         samples[f"turn_{kind}_cpu"] = [t / 1000 for t in measured["cpu"]]
@@ -529,7 +532,7 @@ async def scaling_history(
         agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
         earlier = history(size)
         measured = await cpu_and_wall(
-            lambda a=agent, e=earlier: framework.run(a, PROMPT, history=e), runs, warmup, turns
+            functools.partial(framework.run, agent, PROMPT, history=earlier), runs, warmup, turns
         )
         _check_calls(counter, (runs + warmup) * (turns - 1), f"history {size}")
         _put(samples, f"history_{size}", measured)
@@ -567,7 +570,9 @@ async def scaling_swords(
     for size in sizes:
         counter = Counter()
         agent = framework.agent(Script(reply), many_tools(counter, size))
-        measured = await cpu_and_wall(lambda a=agent: framework.run(a, PROMPT), runs, warmup, turns)
+        measured = await cpu_and_wall(
+            functools.partial(framework.run, agent, PROMPT), runs, warmup, turns
+        )
         _check_calls(counter, (runs + warmup) * (turns - 1), f"swords {size}")
         _put(samples, f"swords_{size}", measured)
     return Outcome(samples, {"turns": turns})
@@ -600,7 +605,10 @@ async def scaling_sessions(
                     facts["sessions"] = f"n/a: {exc}"
                     break
             measured = await cpu_and_wall(
-                lambda s=session: framework.run(agent, PROMPT, session=s), runs, warmup, turns
+                functools.partial(framework.run, agent, PROMPT, session=session),
+                runs,
+                warmup,
+                turns,
             )
             _put(samples, f"session_{kind}", measured)
     if "session_file_cpu" in samples:
@@ -628,7 +636,7 @@ async def scaling_tracing(
                 framework.trace_to(f"{tmp}/trace-{size}.jsonl" if traced else None)
                 try:
                     measured = await cpu_and_wall(
-                        lambda e=earlier: framework.run(agent, PROMPT, history=e),
+                        functools.partial(framework.run, agent, PROMPT, history=earlier),
                         runs,
                         warmup,
                         turns,
@@ -676,7 +684,9 @@ async def scaling_parallel(
 
         counter = Counter()
         agent = framework.agent(Script(reply), [ping_tools(counter)["async"]])
-        measured = await cpu_and_wall(lambda a=agent: framework.run(a, PROMPT), runs, warmup, 1)
+        measured = await cpu_and_wall(
+            functools.partial(framework.run, agent, PROMPT), runs, warmup, 1
+        )
         _check_calls(counter, (runs + warmup) * size, f"parallel {size}")
         _put(samples, f"parallel_{size}", measured)
     smallest, largest = min(sizes), max(sizes)

@@ -57,7 +57,7 @@ def steps_for(spec: dict[str, Any]) -> list[Any]:
     return [step] * spec["requests"]
 
 
-async def serve(spec: dict[str, Any]) -> dict[str, int]:
+async def serve(spec: dict[str, Any]) -> dict[str, float]:
     server = OpenAIServer(*steps_for(spec))
     async with server:
         print(server.base_url, flush=True)

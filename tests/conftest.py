@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import TypeAlias
 
 import pytest
 
-from drusilla import Model
 from drusilla.testing import OpenAIServer, ScriptedModel, ServedModel
 from drusilla.testing.scripted import Step
 from drusilla.util.logging import reset_logger
@@ -43,8 +43,12 @@ def clean_environment(
     reset_logger()
 
 
+Script: TypeAlias = Callable[..., ScriptedModel | ServedModel]
+"""The `script` fixture: `script(*steps)` makes a model that records its `.requests`."""
+
+
 @pytest.fixture(params=["scripted", "chat", "responses"])
-def script(request: pytest.FixtureRequest) -> Iterator[Callable[..., Model]]:
+def script(request: pytest.FixtureRequest) -> Iterator[Script]:
     """A factory `script(*steps) -> Model` playing ScriptedModel steps.
 
     Parametrized by transport: in-process ("scripted"), and over real HTTP with the real
@@ -55,7 +59,7 @@ def script(request: pytest.FixtureRequest) -> Iterator[Callable[..., Model]]:
     made: list[ScriptedModel | ServedModel] = []
     server = OpenAIServer() if request.param != "scripted" else None
 
-    def make(*steps: Step) -> Model:
+    def make(*steps: Step) -> ScriptedModel | ServedModel:
         model: ScriptedModel | ServedModel = (
             ScriptedModel(steps) if server is None else server.model(*steps, api=request.param)
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +43,14 @@ def call_id(results_seen: int, index: int) -> str:
     return f"call_{results_seen}_{index}"
 
 
-History: TypeAlias = Sequence[tuple[str, str]]
+Role: TypeAlias = Literal["user", "assistant"]
+History: TypeAlias = Sequence[tuple[Role, str]]
 """Earlier conversation, framework-neutral: (role, text) pairs, "user" and "assistant"."""
 
 
-def history(items: int) -> list[tuple[str, str]]:
+def history(items: int) -> list[tuple[Role, str]]:
     """`items` alternating user/assistant messages, ending with an assistant one."""
-    roles = ("user", "assistant") if items % 2 == 0 else ("assistant", "user")
+    roles: tuple[Role, Role] = ("user", "assistant") if items % 2 == 0 else ("assistant", "user")
     return [(roles[n % 2], f"earlier message {n}") for n in range(items)]
 
 

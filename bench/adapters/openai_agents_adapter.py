@@ -194,9 +194,7 @@ class OpenAIAgents:
 
         session = SQLiteSession("bench", ":memory:" if kind == "memory" else path)
         if items:
-            await session.add_items(
-                [{"role": role, "content": text} for role, text in items]  # type: ignore[misc]
-            )
+            await session.add_items([{"role": role, "content": text} for role, text in items])
         return session
 
     def trace_to(self, path: str | None) -> None:

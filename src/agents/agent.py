@@ -6,7 +6,9 @@ import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeAlias
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypedDict, TypeVar, overload
+
+from typing_extensions import Unpack
 
 from ..models.interface import Model, SwordSpec
 from ..models.settings import ModelSettings
@@ -16,14 +18,14 @@ from ..tools.orbs import Orb
 from ..tools.shields import InputShield, OutputShield
 from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
 from ..util.concurrency import maybe_await
-from ..util.context import RunContextWrapper, TContext
+from ..util.context import RunContextWrapper, TContext, TOutput
 from ..util.errors import UserError
 from ..util.peer_names import hint_peer_keywords
 from .as_sword import OutputExtractor, agent_as_sword
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for
 
-__all__ = ["Agent", "Instructions"]
+__all__ = ["Agent", "AgentOptions", "Instructions"]
 
 
 Instructions: TypeAlias = (
@@ -35,15 +37,86 @@ PrepareSwords: TypeAlias = Callable[
     list[SwordSpec] | Awaitable[list[SwordSpec]],
 ]
 OutputValidator: TypeAlias = Callable[[RunContextWrapper[Any], Any], Any]
+_Output = TypeVar("_Output")
+ModelChoice: TypeAlias = str | Model | list[str | Model] | None
+
+
+class AgentOptions(TypedDict, total=False):
+    """The keywords of `Agent(...)` that do not decide the type of its final output (the
+    `__init__` overloads below take the ones that do)."""
+
+    model_settings: ModelSettings
+    swords: list[Sword]
+    orb_description: str | None
+    input_shields: list[InputShield[Any]]
+    output_shields: list[OutputShield[Any]]
+    charms: AgentCharmsBase[Any, Agent[Any]] | None
+    mcp_servers: list[MCPServer]
+    input_type: Any
+    thinking_prompt: str | None
+    output_retries: int
+    prepare_swords: PrepareSwords | None
+    output_validators: list[OutputValidator]
+    require_reasoning: bool
 
 
 @hint_peer_keywords
 @dataclass(eq=False)
-class Agent(Generic[TContext]):
+class Agent(Generic[TContext, TOutput]):
+    """An agent; `Agent[Ctx, Out]`: its context type and the type of its final output.
+
+    The output type is inferred from `Agent(...)`: `str` without `output_type`, the class given
+    as `output_type=`, and `Any` when the final output may be something else — the agent has
+    `orbs` (the run can end on another agent), a `sword_use_behavior` other than the default
+    (a sword's result can be the output), or an `output_type` that is not a class (a JSON
+    schema, a union). See docs/structured-output.md, "The type of final_output".
+    """
+
+    if TYPE_CHECKING:  # the dataclass builds the real __init__; these give its output type
+
+        @overload
+        def __init__(
+            self: Agent[Any, str],
+            name: str,
+            instructions: Instructions = None,
+            model: ModelChoice = None,
+            *,
+            output_type: None = None,
+            sword_use_behavior: Literal["run_llm_again"] = "run_llm_again",
+            **options: Unpack[AgentOptions],
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self: Agent[Any, _Output],
+            name: str,
+            instructions: Instructions = None,
+            model: ModelChoice = None,
+            *,
+            output_type: type[_Output],
+            sword_use_behavior: Literal["run_llm_again"] = "run_llm_again",
+            **options: Unpack[AgentOptions],
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self: Agent[Any, Any],
+            name: str,
+            instructions: Instructions = None,
+            model: ModelChoice = None,
+            *,
+            orbs: list[Agent[Any] | Orb[Agent[Any]]] = ...,
+            output_type: Any = None,
+            sword_use_behavior: SwordUseBehavior = "run_llm_again",
+            **options: Unpack[AgentOptions],
+        ) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
     name: str
     instructions: Instructions = None
     """A system prompt, or `fn(ctx, agent)` (sync or async) returning one, called every turn."""
-    model: str | Model | list[str | Model] | None = None
+    model: ModelChoice = None
     """A name, a `Model`, or a list of them: a `FallbackModel` trying each in turn."""
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     swords: list[Sword] = field(default_factory=list)
@@ -146,8 +219,9 @@ class Agent(Generic[TContext]):
                     "function (ctx, output) -> output."
                 )
 
-    def clone(self, **changes: Any) -> Agent[TContext]:
-        """A copy with `changes` applied (lists are shared unless replaced)."""
+    def clone(self, **changes: Any) -> Agent[TContext, Any]:
+        """A copy with `changes` applied (lists are shared unless replaced). Its output type is
+        `Any`: the changes may give it orbs or another `output_type`."""
         return dataclasses.replace(self, **changes)
 
     async def get_instructions(self, ctx: RunContextWrapper[TContext]) -> str | None:

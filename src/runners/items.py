@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from ..models.items import (
     FunctionCallItem,
@@ -39,7 +39,7 @@ __all__ = [
 class MessageOutputItem:
     agent: Agent[Any]
     raw_item: MessageItem
-    type: ClassVar[str] = "message_output_item"
+    type: ClassVar[Literal["message_output_item"]] = "message_output_item"
 
     @property
     def text(self) -> str:
@@ -53,7 +53,7 @@ class MessageOutputItem:
 class SwordCallItem:
     agent: Agent[Any]
     raw_item: FunctionCallItem
-    type: ClassVar[str] = "sword_call_item"
+    type: ClassVar[Literal["sword_call_item"]] = "sword_call_item"
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -66,7 +66,7 @@ class SwordCallOutputItem:
     output: Any
     """What the sword returned (the model saw `raw_item["output"]`: its text form, or content
     parts when the output carries images)."""
-    type: ClassVar[str] = "sword_call_output_item"
+    type: ClassVar[Literal["sword_call_output_item"]] = "sword_call_output_item"
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -76,7 +76,7 @@ class SwordCallOutputItem:
 class OrbCallItem:
     agent: Agent[Any]
     raw_item: FunctionCallItem
-    type: ClassVar[str] = "orb_call_item"
+    type: ClassVar[Literal["orb_call_item"]] = "orb_call_item"
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -88,7 +88,7 @@ class OrbOutputItem:
     raw_item: FunctionCallOutputItem
     source_agent: Agent[Any]
     target_agent: Agent[Any]
-    type: ClassVar[str] = "orb_output_item"
+    type: ClassVar[Literal["orb_output_item"]] = "orb_output_item"
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -100,7 +100,7 @@ class ReasoningItem:
 
     agent: Agent[Any]
     raw_item: ReasoningInputItem
-    type: ClassVar[str] = "reasoning_item"
+    type: ClassVar[Literal["reasoning_item"]] = "reasoning_item"
 
     @property
     def text(self) -> str:
@@ -129,7 +129,7 @@ class SwordApprovalItem:
 
     agent: Agent[Any]
     raw_item: FunctionCallItem
-    type: ClassVar[str] = "sword_approval_item"
+    type: ClassVar[Literal["sword_approval_item"]] = "sword_approval_item"
 
     @property
     def call_id(self) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ..models.interface import ModelResponse
 from ..models.items import InputItem
-from ..util.context import RunContextWrapper
+from ..util.context import RunContextWrapper, TOutput
 from ..util.errors import UserError
 from ..util.usage import Usage
 from .config import RunConfig
@@ -55,12 +55,13 @@ class RunErrorDetails:
         )
 
 
-class _ResultMethods:
-    """What both results offer, computed from their fields."""
+class _ResultMethods(Generic[TOutput]):
+    """What both results offer, computed from their fields. `TOutput`: the type of
+    `final_output`, the starting agent's output type (docs/structured-output.md)."""
 
     input: str | list[InputItem]
     new_items: list[RunItem]
-    final_output: Any
+    final_output: TOutput
     context: RunContextWrapper[Any]
     model_responses: list[ModelResponse]
 
@@ -130,10 +131,10 @@ class _ResultMethods:
 
 
 @dataclass(eq=False)
-class RunResult(_ResultMethods):
+class RunResult(_ResultMethods[TOutput]):
     input: str | list[InputItem]
     new_items: list[RunItem]
-    final_output: Any
+    final_output: TOutput
     model_responses: list[ModelResponse]
     input_shield_results: list[InputShieldResult]
     output_shield_results: list[OutputShieldResult]
@@ -157,7 +158,9 @@ class RunResult(_ResultMethods):
         )
 
 
-def result_of(state: RunState, context: RunContextWrapper[Any], config: RunConfig) -> RunResult:
+def result_of(
+    state: RunState, context: RunContextWrapper[Any], config: RunConfig
+) -> RunResult[Any]:
     """The result of a run that ended (final output, interruption or stop). It shares the
     state's lists; a resumed run works on copies (see RunState.detach), so this result keeps
     what it had."""

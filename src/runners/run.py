@@ -130,6 +130,7 @@ __all__ = ["DEFAULT_CONCURRENCY", "RunInput", "Runner", "new_run_id"]
 DEFAULT_CONCURRENCY = 64
 """Runs at once in a batch, unless `concurrency=` says otherwise."""
 _T = TypeVar("_T")
+_Out = TypeVar("_Out")  # the starting agent's output type: the result's
 
 RunInput: TypeAlias = str | list[InputItem] | RunState | Any
 """A message, a conversation (list of items), a structured value for an agent's input_type,
@@ -140,7 +141,7 @@ class Runner:
     @classmethod
     async def run(
         cls,
-        starting_agent: Agent[Any],
+        starting_agent: Agent[Any, _Out],
         input: RunInput,
         *,
         context: Any = None,
@@ -150,7 +151,7 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
         error_handlers: ErrorHandlers | None = None,
-    ) -> RunResult:
+    ) -> RunResult[_Out]:
         """Run `starting_agent` on `input` until a final output; see docs/runner.md.
 
         With a `RunState` as `input` (from `result.to_state()` or `RunState.from_json`), the
@@ -164,7 +165,7 @@ class Runner:
     @classmethod
     def run_sync(
         cls,
-        starting_agent: Agent[Any],
+        starting_agent: Agent[Any, _Out],
         input: RunInput,
         *,
         context: Any = None,
@@ -174,7 +175,7 @@ class Runner:
         session: Session | None = None,
         timeout: float | None = None,
         error_handlers: ErrorHandlers | None = None,
-    ) -> RunResult:
+    ) -> RunResult[_Out]:
         """`run`, blocking. Works in a plain script and where a loop already runs (notebooks).
 
         Every call runs on one background event loop, so pooled HTTP clients are reused."""
@@ -195,7 +196,7 @@ class Runner:
     @classmethod
     def run_streamed(
         cls,
-        starting_agent: Agent[Any],
+        starting_agent: Agent[Any, _Out],
         input: RunInput,
         *,
         context: Any = None,
@@ -206,7 +207,7 @@ class Runner:
         timeout: float | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
         error_handlers: ErrorHandlers | None = None,
-    ) -> StreamStart:
+    ) -> StreamStart[_Out]:
         """Awaited: start the run in the background and return at once; follow it with
         `stream_events()`.
 
@@ -1014,7 +1015,7 @@ class _Run:
             state=state,
         )
 
-    def result(self) -> RunResult:
+    def result(self) -> RunResult[Any]:
         return result_of(self.state, self.ctx, self.config)
 
 

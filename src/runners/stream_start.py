@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ..util.context import TOutput
 from ..util.errors import UserError
 
 if TYPE_CHECKING:
@@ -23,16 +24,16 @@ _HOW = (
 )
 
 
-class StreamStart(Awaitable["RunResultStreaming"]):
+class StreamStart(Awaitable["RunResultStreaming[TOutput]"]):
     __slots__ = ("_begin",)
 
-    def __init__(self, begin: Callable[[], RunResultStreaming]) -> None:
+    def __init__(self, begin: Callable[[], RunResultStreaming[TOutput]]) -> None:
         self._begin = begin
 
-    def __await__(self) -> Generator[Any, None, RunResultStreaming]:
+    def __await__(self) -> Generator[Any, None, RunResultStreaming[TOutput]]:
         return self._started().__await__()
 
-    async def _started(self) -> RunResultStreaming:
+    async def _started(self) -> RunResultStreaming[TOutput]:
         return self._begin()
 
     def __aiter__(self) -> NoReturn:

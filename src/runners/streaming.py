@@ -18,7 +18,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ..models.interface import ModelResponse, TextDelta
 from ..models.items import InputItem
-from ..util.context import RunContextWrapper
+from ..util.context import RunContextWrapper, TOutput
 from ..util.errors import UserError
 from .config import RunConfig
 from .events import RawResponseEvent, StreamEvent
@@ -66,7 +66,7 @@ _running: set[asyncio.Task[Any]] = set()
 
 def start(
     make_run: Callable[[Emit], LiveRun], timeout: float | None, buffer_size: int
-) -> RunResultStreaming:
+) -> RunResultStreaming[Any]:
     """Start the run `make_run(emit)` in the background; its events go to the result."""
     size = _check_buffer_size(buffer_size)
     send, receive = anyio.create_memory_object_stream[StreamEvent](size)
@@ -125,7 +125,7 @@ async def _drive(run: LiveRun, timeout: float | None) -> Exception | None:
     return None
 
 
-class RunResultStreaming(_ResultMethods):
+class RunResultStreaming(_ResultMethods[TOutput]):
     """A run going on in the background; its fields fill as it goes (see docs/streaming.md).
 
     Follow it with `stream_events()` (every event) or `text_deltas()` (text only), or just
@@ -159,8 +159,10 @@ class RunResultStreaming(_ResultMethods):
         return self._live.new_items
 
     @property
-    def final_output(self) -> Any:
-        return self._live.final_output
+    def final_output(self) -> TOutput:  # type: ignore[override]
+        """None until the run has its final output."""
+        output: TOutput = self._live.final_output
+        return output
 
     @property
     def model_responses(self) -> list[ModelResponse]:  # type: ignore[override]
@@ -227,7 +229,7 @@ class RunResultStreaming(_ResultMethods):
         """Only the text as the model writes it (every turn's); otherwise like `stream_events()`."""
         return EventStream(self, text_only=True)
 
-    async def wait(self) -> Any:
+    async def wait(self) -> TOutput:
         """Wait for the run to end and return `final_output`, or raise the run's error.
 
         If nobody iterates the events, this consumes (and discards) them — and, being their

@@ -25,6 +25,7 @@ __all__ = [
     "RunScope",
     "SwordContext",
     "TContext",
+    "TOutput",
     "current_run_id",
     "current_scope",
     "resuming_runs",
@@ -33,6 +34,9 @@ __all__ = [
 
 # The default lets `agent = Agent("a")` and `RunContextWrapper` type-check unannotated.
 TContext = TypeVar("TContext", default=Any)
+# An agent's final output type, which `RunResult` carries (docs/structured-output.md, "The
+# type of final_output"). `Agent[Ctx]` means `Agent[Ctx, Any]`: any agent.
+TOutput = TypeVar("TOutput", default=Any, covariant=True)
 
 
 @dataclass(eq=False)

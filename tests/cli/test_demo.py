@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ def test_demo_list_and_unknown_names() -> None:
 
 
 @pytest.fixture
-def settings_from(monkeypatch: pytest.MonkeyPatch):
+def settings_from(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     def apply(**variables: str) -> None:
         for name, value in variables.items():
             monkeypatch.setenv(name, value)
@@ -95,7 +96,9 @@ def settings_from(monkeypatch: pytest.MonkeyPatch):
     return apply
 
 
-def test_probe_knows_a_model_the_endpoint_does_not_serve(settings_from) -> None:
+def test_probe_knows_a_model_the_endpoint_does_not_serve(
+    settings_from: Callable[..., None],
+) -> None:
     with OpenAIServer() as server:
         server.model(name="llama3.3")  # GET /v1/models lists it
         settings_from(DRUSILLA_BASE_URL=server.base_url, DRUSILLA_MODEL="qwen3")
@@ -110,7 +113,7 @@ def test_probe_knows_a_model_the_endpoint_does_not_serve(settings_from) -> None:
     assert served.answers and served.base_url == server.base_url
 
 
-def test_probe_without_a_key_for_openai(settings_from) -> None:
+def test_probe_without_a_key_for_openai(settings_from: Callable[..., None]) -> None:
     settings_from(DRUSILLA_MODEL="openai/gpt-4.1")
     probe = probe_endpoint()
     assert not probe.answers and "needs an API key" in probe.reason

@@ -10,6 +10,7 @@ import pytest
 
 from drusilla.testing import Hold, HTTPError, OpenAIServer, Turn, call
 
+from ..wire_items import content_text, function_output, output_text
 from .helpers import EXAMPLES, Watched, cli_env, closed_port, run_cli
 
 AGENTS = '''
@@ -109,7 +110,7 @@ def test_input_from_stdin(server: OpenAIServer, agents_file: Path) -> None:
     env = cli_env(DRUSILLA_BASE_URL=server.base_url)
     done = run_cli("run", str(agents_file), env=env, input="a question on stdin\n")
     assert done.returncode == 0, done.stderr
-    assert server.model_requests[0].input[-1]["content"] == "a question on stdin"
+    assert content_text(server.model_requests[0].input[-1]) == "a question on stdin"
 
 
 def test_json_result(server: OpenAIServer, agents_file: Path) -> None:
@@ -203,7 +204,7 @@ def test_a_module_target_and_an_example(server: OpenAIServer, agents_file: Path)
     assert (done.returncode, done.stdout) == (0, "From a module.\n"), done.stderr
     example = run_cli("run", str(EXAMPLES / "dissociative_identity.py"), "Weather?", env=env)
     assert (example.returncode, example.stdout) == (0, "Arr, sunny.\n"), example.stderr
-    assert "pirate" in server.model_requests[1].instructions
+    assert "pirate" in (server.model_requests[1].instructions or "")
 
 
 def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_file: Path) -> None:
@@ -226,7 +227,9 @@ def test_ctrl_c_ends_the_run_and_its_http_stream(server: OpenAIServer, agents_fi
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31m"
 
 
-def test_escape_sequences_from_the_model_and_swords_reach_the_terminal_inert(tmp_path: Path):
+def test_escape_sequences_from_the_model_and_swords_reach_the_terminal_inert(
+    tmp_path: Path,
+) -> None:
     """Text, reasoning, sword results and the error line never carry control characters to
     the terminal (issue 16, defect 6): they are shown as visible symbols."""
     agent_file = tmp_path / "echo_agent.py"
@@ -268,7 +271,7 @@ agent = Agent("Ops", instructions="Clean up.", swords=[delete])
 '''
 
 
-def test_a_call_needing_approval_without_a_terminal_saves_the_run(tmp_path: Path):
+def test_a_call_needing_approval_without_a_terminal_saves_the_run(tmp_path: Path) -> None:
     agents = tmp_path / "ops.py"
     agents.write_text(GATED)
     gated = call("delete", path="/tmp/x")
@@ -284,10 +287,13 @@ def test_a_call_needing_approval_without_a_terminal_saves_the_run(tmp_path: Path
         assert done.stdout == "Deleted it.\n"
         assert 'Ops wants to call delete({"path": "/tmp/x"}): approved (--yes)' in done.stderr
         answer = server.model_requests[1].input[-1]
-        assert (answer["call_id"], answer["output"]) == (gated["call_id"], "deleted /tmp/x")
+        assert (function_output(answer)["call_id"], output_text(answer)) == (
+            gated["call_id"],
+            "deleted /tmp/x",
+        )
 
 
-def test_yes_approves_in_json_mode(tmp_path: Path):
+def test_yes_approves_in_json_mode(tmp_path: Path) -> None:
     agents = tmp_path / "ops.py"
     agents.write_text(GATED)
     with OpenAIServer([call("delete", path="/a")], "Done.") as server:
@@ -297,7 +303,7 @@ def test_yes_approves_in_json_mode(tmp_path: Path):
     assert json.loads(done.stdout)["final_output"] == "Done."
 
 
-def test_at_a_terminal_each_call_is_asked_about(tmp_path: Path):
+def test_at_a_terminal_each_call_is_asked_about(tmp_path: Path) -> None:
     import os
     import pty
     import subprocess
@@ -328,7 +334,9 @@ def test_at_a_terminal_each_call_is_asked_about(tmp_path: Path):
     assert 'Ops wants to call delete({"path": "/a"}). Allow it? [y/N]' in err
     answers = server.model_requests[1].input
     outputs = {
-        i["call_id"]: i["output"] for i in answers if i.get("type") == "function_call_output"
+        function_output(i)["call_id"]: output_text(i)
+        for i in answers
+        if i.get("type") == "function_call_output"
     }
     assert outputs[first["call_id"]] == "deleted /a"
     assert "did not approve" in outputs[second["call_id"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,6 @@ import pytest
 from drusilla import (
     Agent,
     MaxTurnsError,
-    Model,
     RunContextWrapper,
     Runner,
     RunState,
@@ -19,23 +18,26 @@ from drusilla import (
     UserError,
     sword,
 )
+from drusilla.models.items import InputItem
 from drusilla.testing import call
 
-Script = Callable[..., Model]
+from ..conftest import Script
+from ..wire_items import function_call, function_output
 
 
-def outputs_of(items: list[dict[str, Any]]) -> dict[str, str]:
+def outputs_of(items: Sequence[InputItem]) -> dict[str, str]:
     """call_id -> output text of every function_call_output the model was sent."""
     found: dict[str, str] = {}
     for item in items:
         if item.get("type") == "function_call_output":
-            assert item["call_id"] not in found, f"{item['call_id']} answered twice"
-            found[item["call_id"]] = str(item["output"])
+            answer = function_output(item)
+            assert answer["call_id"] not in found, f"{answer['call_id']} answered twice"
+            found[answer["call_id"]] = str(answer["output"])
     return found
 
 
-def calls_of(items: list[dict[str, Any]]) -> list[str]:
-    return [item["call_id"] for item in items if item.get("type") == "function_call"]
+def calls_of(items: Sequence[InputItem]) -> list[str]:
+    return [function_call(item)["call_id"] for item in items if item.get("type") == "function_call"]
 
 
 def bank(ran: list[str], **options: Any) -> Agent[Any]:
@@ -77,7 +79,7 @@ async def test_approve_runs_the_call_once_and_the_conversation_continues(script:
     assert second.final_output == "Done."
     assert ran == ["balance", "transfer ann 5"]
     assert second.run_id == first.run_id
-    sent = model.requests[1].input  # type: ignore[attr-defined]
+    sent = model.requests[1].input
     assert calls_of(sent) == [gated["call_id"], free["call_id"]]
     assert outputs_of(sent) == {gated["call_id"]: "sent 5 to ann", free["call_id"]: "100"}
     assert [type(item).__name__ for item in second.new_items] == [
@@ -104,7 +106,7 @@ async def test_reject_tells_the_model_and_runs_nothing(script: Script) -> None:
     resumed = await Runner.run(agent, state)
     assert resumed.final_output == "Not sent."
     assert ran == []
-    sent = model.requests[1].input  # type: ignore[attr-defined]
+    sent = model.requests[1].input
     assert outputs_of(sent) == {gated["call_id"]: "Refused: Eve is not a known payee."}
 
 
@@ -133,7 +135,7 @@ async def test_a_mix_decided_by_a_callable_on_the_arguments(script: Script) -> N
     resumed = await Runner.run(agent, state)
     assert resumed.final_output == "Two sent."
     assert ran == ["transfer ann 5", "transfer bob 500"]
-    answers = outputs_of(model.requests[1].input)  # type: ignore[attr-defined]
+    answers = outputs_of(model.requests[1].input)
     assert answers[small["call_id"]] == "sent 5 to ann"
     assert answers[big["call_id"]] == "sent 500 to bob"
     assert "did not approve" in answers[huge["call_id"]]
@@ -220,7 +222,7 @@ async def test_max_turns_error_gives_a_state_that_resumes(script: Script) -> Non
     state = caught.value.run_data.to_state()
     result = await Runner.run(agent, state, max_turns=3)
     assert result.final_output == "Enough."
-    assert len(model.requests[2].input) == 5  # type: ignore[attr-defined]
+    assert len(model.requests[2].input) == 5
 
 
 async def test_a_stream_cancelled_after_its_turn_resumes(script: Script) -> None:
@@ -233,7 +235,7 @@ async def test_a_stream_cancelled_after_its_turn_resumes(script: Script) -> None
     assert streamed.is_cancelled and streamed.final_output is None
     resumed = await Runner.run(agent, RunState.from_json(agent, streamed.to_state().to_json()))
     assert resumed.final_output == "Done."
-    assert list(outputs_of(model.requests[1].input).values()) == ["100"]  # type: ignore[attr-defined]
+    assert list(outputs_of(model.requests[1].input).values()) == ["100"]
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -327,7 +329,7 @@ async def test_interruption_inside_an_agent_used_as_a_sword(script: Script) -> N
     assert done.final_output == "All paid."
     assert ran == ["note", "transfer ann 5"]
     assert done.usage.requests == 4  # each model call counted once
-    answers = outputs_of(boss_model.requests[1].input)  # type: ignore[attr-defined]
+    answers = outputs_of(boss_model.requests[1].input)
     assert answers[ask_bank["call_id"]] == "Paid Ann."
     nested_run = done.to_state().nested
     assert nested_run == {}

@@ -6,7 +6,6 @@ Every test takes `script` (in-process, Chat Completions and Responses over HTTP)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from pydantic import BaseModel, Field
 from drusilla import (
     Agent,
     MaxTurnsError,
-    Model,
     OutputShieldTripwireTriggered,
     RunContextWrapper,
     ShieldResult,
@@ -26,9 +24,9 @@ from drusilla import (
 )
 from drusilla.testing import call
 
+from ..conftest import Script
+from ..wire_items import content_text, output_text
 from .conftest import Run
-
-Script = Callable[..., Model]
 
 
 @sword
@@ -56,7 +54,7 @@ async def test_a_sword_added_during_the_run_is_offered_next_turn(script: Script,
     agent.model = model
     result = await run(agent, "go")
     assert [spec.name for spec in model.requests[1].swords] == ["unlock", "extra"]
-    assert model.requests[2].input[-1]["output"] == "extra ran"
+    assert output_text(model.requests[2].input[-1]) == "extra ran"
     assert result.final_output == "done"
 
 
@@ -75,7 +73,7 @@ async def test_field_defaults_keep_constraints_and_defaults(script: Script, run:
     assert schema["properties"]["factor"]["minimum"] == 0
     model = script(call("scale", count=3), call("scale", count=11), "done")
     await run(Agent("a", model=model, swords=[scale]), "go")
-    assert "greater than 10" in model.requests[1].input[-1]["output"]
+    assert "greater than 10" in output_text(model.requests[1].input[-1])
     assert got == [(5.0, 11)]
 
 
@@ -153,4 +151,4 @@ async def test_a_json_array_is_structured_input_for_a_list_input_type(
     agent = Agent("a", model=model, input_type=list[Task])
     result = await run(agent, [{"name": "a"}, {"name": "b"}])
     assert result.final_output == "two tasks"
-    assert '"name":"a"' in model.requests[0].input[-1]["content"].replace(" ", "")
+    assert '"name":"a"' in content_text(model.requests[0].input[-1]).replace(" ", "")

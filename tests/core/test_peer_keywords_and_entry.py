@@ -45,7 +45,7 @@ def test_a_peer_keyword_names_drusillas(make: Any, hint: str) -> None:
 
 def test_an_unknown_keyword_stays_a_type_error() -> None:
     with pytest.raises(TypeError, match="colour"):
-        Agent("a", colour="red")  # type: ignore[call-arg]
+        Agent("a", colour="red")  # type: ignore[call-overload]  # deliberately unknown
 
 
 async def test_run_streamed_without_await_says_how_to_call_it() -> None:

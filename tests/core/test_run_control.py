@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from pydantic import BaseModel
 from drusilla import (
     Agent,
     MaxTurnsError,
-    Model,
     ModelBehaviorError,
     ModelRetry,
     ModelSettings,
@@ -28,6 +26,7 @@ from drusilla import (
     Runner,
     SessionSettings,
     SQLiteSession,
+    SwordCallOutputItem,
     SwordContext,
     SwordSpec,
     Usage,
@@ -39,9 +38,9 @@ from drusilla import (
 )
 from drusilla.testing import Turn, call
 
+from ..conftest import Script
+from ..wire_items import content_text, output_text
 from .conftest import Run
-
-Script = Callable[..., Model]
 
 
 def offered(model: Any, request: int) -> list[str]:
@@ -96,7 +95,7 @@ async def test_a_hidden_sword_called_anyway_is_unknown(script: Script, run: Run)
 
     model = script(call("secret"), "ok")
     result = await run(Agent("a", model=model, swords=[secret]), "go")
-    assert "There is no sword named secret" in model.requests[1].input[-1]["output"]
+    assert "There is no sword named secret" in output_text(model.requests[1].input[-1])
     assert result.final_output == "ok"
 
 
@@ -120,7 +119,7 @@ async def test_prepare_swords_filters_and_changes_specs(script: Script, run: Run
     await run(agent, "go")
     assert offered(model, 0) == ["lookup"]
     assert model.requests[0].swords[0].description == "Look it up, carefully."
-    assert "There is no sword named other" in model.requests[1].input[-1]["output"]
+    assert "There is no sword named other" in output_text(model.requests[1].input[-1])
 
 
 # --- ModelRetry and output validators ----------------------------------------------------------
@@ -139,7 +138,7 @@ async def test_model_retry_in_a_sword_goes_back_then_fails_as_usual(
 
     model = script(call("book", day=1), call("book", day=2), "gave up")
     result = await run(Agent("a", model=model, swords=[book]), "go")
-    first, second = (model.requests[i].input[-1]["output"] for i in (1, 2))
+    first, second = (output_text(model.requests[i].input[-1]) for i in (1, 2))
     assert first.startswith("day 1 is full, pick another")  # the retry message
     assert "An error occurred while running the sword book: day 2 is full" in second
     assert tries == [1, 2] and result.final_output == "gave up"
@@ -160,7 +159,7 @@ async def test_sword_retries_default_from_settings(
 
     model = script(call("flaky"), "ok")
     await run(Agent("a", model=model, swords=[flaky]), "go")
-    told = model.requests[1].input[-1]["output"]
+    told = output_text(model.requests[1].input[-1])
     assert "An error occurred while running the sword flaky" in told
 
 
@@ -184,7 +183,7 @@ async def test_output_validator_retries_and_transforms(script: Script, run: Run)
     agent = Agent("a", model=model, output_type=Answer, output_validators=[known_city, shout])
     result = await run(agent, "where?")
     assert result.final_output == Answer(city="PARIS")
-    assert "Atlantis is not a city we serve" in model.requests[1].input[-1]["content"]
+    assert "Atlantis is not a city we serve" in content_text(model.requests[1].input[-1])
     assert len(seen) == 2
 
 
@@ -298,13 +297,11 @@ async def test_session_limit_reads_only_the_latest_items(
     script: Script, run: Run, tmp_path: Any
 ) -> None:
     session = SQLiteSession("s", tmp_path / "s.db")
-    await session.add_items(
-        [{"role": "user", "content": f"old {n}"} for n in range(5)]  # type: ignore[misc]
-    )
+    await session.add_items([{"role": "user", "content": f"old {n}"} for n in range(5)])
     model = script("ok")
     config = RunConfig(session_settings=SessionSettings(limit=2))
     await run(Agent("a", model=model), "new", session=session, run_config=config)
-    assert [item["content"] for item in model.requests[0].input] == ["old 3", "old 4", "new"]
+    assert [content_text(item) for item in model.requests[0].input] == ["old 3", "old 4", "new"]
     assert len(await session.get_items()) == 7
 
 
@@ -351,7 +348,9 @@ async def test_concurrent_runs_do_not_share_retries(script: Script) -> None:
     results = await asyncio.gather(*(Runner.run(agent(), "go") for _ in range(2)))
     assert all(r.final_output == "ok" for r in results)
     for result in results:
-        assert result.new_items[1].output.startswith("again")
+        retried = result.new_items[1]
+        assert isinstance(retried, SwordCallOutputItem)
+        assert retried.output.startswith("again")
 
 
 async def test_a_custom_model_input_filter_sees_the_agent_and_items(
@@ -388,7 +387,7 @@ async def test_model_retry_from_a_validator_answers_the_final_output_sword(
     )
     result = await run(agent, "where?")
     assert result.final_output == Answer(city="Rome")
-    assert model.requests[1].input[-1]["output"].startswith("Atlantis is a myth")
+    assert output_text(model.requests[1].input[-1]).startswith("Atlantis is a myth")
 
 
 def test_misuse_is_a_user_error() -> None:

@@ -36,6 +36,8 @@ from drusilla.models.interface import ModelResponse
 from drusilla.models.items import assistant_message, function_call_output, reasoning_item
 from drusilla.testing import OpenAIServer, call
 
+from ..wire_items import function_call, function_output, output_text
+
 
 @sword
 def lookup(q: str) -> str:
@@ -80,13 +82,13 @@ def run_items(draw: st.DrawFn) -> RunItem:
         "arguments": json.dumps(draw(json_values)),
     }
     if kind == "message":
-        return MessageOutputItem(agent, assistant_message(draw(texts)))  # type: ignore[arg-type]
+        return MessageOutputItem(agent, assistant_message(draw(texts)))
     if kind == "call":
         return SwordCallItem(agent, raw_call)
     if kind == "orb_call":
         return OrbCallItem(agent, raw_call)
     if kind == "reason":
-        return ReasoningItem(agent, reasoning_item(draw(texts)))  # type: ignore[arg-type]
+        return ReasoningItem(agent, reasoning_item(draw(texts)))
     output = function_call_output(call_id, draw(texts))
     if kind == "output":
         return SwordCallOutputItem(agent, output, draw(json_values))
@@ -119,7 +121,7 @@ def states(draw: st.DrawFn) -> RunState:
     state.input_shield_results = [
         InputShieldResult(polite, root, draw(texts), ShieldResult(message=draw(texts)))
     ]
-    if calls and draw(st.booleans()):
+    if len(calls) > 0 and draw(st.booleans()):
         state.reject(calls[0]["call_id"], draw(st.none() | texts))
     return state
 
@@ -184,8 +186,12 @@ def test_a_state_written_by_one_process_is_resumed_by_another(tmp_path: Path) ->
     (request,) = model.requests
     sent = [(item.get("role"), item.get("type")) for item in request.input]
     assert sent == [("user", None), (None, "function_call"), (None, "function_call_output")]
-    assert request.input[1]["call_id"] == request.input[2]["call_id"] == pending.call_id
-    assert request.input[2]["output"] == "deleted"
+    assert (
+        function_call(request.input[1])["call_id"]
+        == function_output(request.input[2])["call_id"]
+        == pending.call_id
+    )
+    assert output_text(request.input[2]) == "deleted"
 
 
 def test_a_state_keeps_ids_and_the_call_waiting() -> None:

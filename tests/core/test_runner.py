@@ -35,6 +35,8 @@ from drusilla import (
 )
 from drusilla.testing import ScriptedModel, Turn, call
 
+from ..wire_items import output_text
+
 Script = Callable[..., Model]
 
 
@@ -232,7 +234,9 @@ async def test_arguments_that_are_not_json_or_fail_validation_go_back_to_the_mod
         swords=[get_weather],
     )
     result = await Runner.run(agent, "Rome?")
-    outputs = [i.raw_item["output"] for i in result.new_items if isinstance(i, SwordCallOutputItem)]
+    outputs = [
+        output_text(i.raw_item) for i in result.new_items if isinstance(i, SwordCallOutputItem)
+    ]
     assert outputs[0].startswith("Invalid arguments for the sword get_weather:")
     assert "Invalid JSON" in outputs[0]
     assert "city: Field required" in outputs[1]
@@ -441,9 +445,10 @@ def test_misconfiguration_is_a_user_error_saying_what_to_change() -> None:
     with pytest.raises(UserError, match="non-empty name"):
         Agent("")
     with pytest.raises(UserError, match="sword_use_behavior"):
-        Agent("a", sword_use_behavior="sometimes")  # type: ignore[arg-type]
+        Agent("a", sword_use_behavior="sometimes")  # type: ignore[call-overload]  # deliberately
     with pytest.raises(UserError, match="instructions function must accept"):
-        Agent("a", instructions=lambda: "x")  # type: ignore[arg-type]
+        # deliberately wrong: an instructions function without (ctx, agent)
+        Agent("a", instructions=lambda: "x")  # type: ignore[arg-type, misc]
 
 
 async def test_duplicate_sword_names_are_a_user_error_naming_both() -> None:
@@ -475,9 +480,9 @@ async def test_bad_run_arguments_are_user_errors() -> None:
     with pytest.raises(UserError, match="max_turns=0"):
         await Runner.run(agent, "x", max_turns=0)
     with pytest.raises(UserError, match="not a conversation item"):
-        await Runner.run(agent, [42])  # type: ignore[list-item]
+        await Runner.run(agent, [42])
     with pytest.raises(UserError, match="must be a string or a list"):
-        await Runner.run(agent, 42)  # type: ignore[arg-type]
+        await Runner.run(agent, 42)
 
 
 async def test_model_errors_propagate_as_themselves_with_run_data() -> None:

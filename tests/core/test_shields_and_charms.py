@@ -256,6 +256,7 @@ async def test_charms_must_be_the_right_kind() -> None:
     from drusilla import UserError
 
     with pytest.raises(UserError, match="AgentCharms instance"):
-        Agent("a", charms=RecordingRunCharms())  # type: ignore[arg-type]
+        # deliberately wrong: RunCharms where AgentCharms belong
+        Agent("a", charms=RecordingRunCharms())  # type: ignore[call-overload]
     with pytest.raises(UserError, match="RunCharms instance"):
         await Runner.run(Agent("a"), "x", charms=RecordingAgentCharms())  # type: ignore[arg-type]

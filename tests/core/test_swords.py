@@ -21,6 +21,8 @@ from drusilla import (
 )
 from drusilla.testing import ScriptedModel, Turn, call
 
+from ..wire_items import output_text
+
 
 def test_google_docstring_gives_description_and_parameter_docs() -> None:
     @sword
@@ -172,7 +174,7 @@ async def test_sync_swords_run_in_worker_threads_and_async_swords_on_the_loop() 
     assert seen["sync"] != loop_thread
     assert seen["async"] == loop_thread
     outputs = [
-        item.raw_item["output"]
+        output_text(item.raw_item)
         for item in result.new_items
         if item.type == "sword_call_output_item"
     ]
@@ -198,7 +200,7 @@ async def test_structured_arguments_are_validated_and_passed_as_models() -> None
     )
     result = await Runner.run(Agent("a", model=model, swords=[plot]), "plot it")
     assert received == [Point(1, 2), Point(3, 4)]  # "3" coerced by validation
-    assert result.new_items[1].raw_item["output"] == "L: 2 points"
+    assert output_text(result.new_items[1].raw_item) == "L: 2 points"
 
 
 async def test_return_values_reach_the_model_as_text() -> None:
@@ -216,7 +218,9 @@ async def test_return_values_reach_the_model_as_text() -> None:
 
     model = ScriptedModel([[call("forecast"), call("numbers")], "ok"])
     result = await Runner.run(Agent("a", model=model, swords=[forecast, numbers]), "x")
-    outputs = [i.raw_item["output"] for i in result.new_items if i.type == "sword_call_output_item"]
+    outputs = [
+        output_text(i.raw_item) for i in result.new_items if i.type == "sword_call_output_item"
+    ]
     assert outputs == ['{"city":"Oslo","degrees":-3}', '{"n":[1,2]}']
     typed = [i.output for i in result.new_items if i.type == "sword_call_output_item"]
     assert typed[0] == Forecast(city="Oslo", degrees=-3)
@@ -231,7 +235,9 @@ async def test_timeout_turns_into_an_error_the_model_sees() -> None:
     model = ScriptedModel([call("slow"), "gave up"])
     result = await Runner.run(Agent("a", model=model, swords=[slow]), "x")
     assert result.final_output == "gave up"
-    assert result.new_items[1].raw_item["output"] == "The sword slow timed out after 0.05 seconds."
+    assert (
+        output_text(result.new_items[1].raw_item) == "The sword slow timed out after 0.05 seconds."
+    )
 
 
 async def test_custom_failure_function_and_sword_context() -> None:
@@ -247,7 +253,7 @@ async def test_custom_failure_function_and_sword_context() -> None:
     model = ScriptedModel([failing_call, "sorry"])
     result = await Runner.run(Agent("a", model=model, swords=[fragile]), "x")
     expected = f"fragile ({failing_call['call_id']}) broke: disk full"
-    assert result.new_items[1].raw_item["output"] == expected
+    assert output_text(result.new_items[1].raw_item) == expected
 
 
 async def test_failure_function_none_ends_the_run_with_sword_error() -> None:
@@ -293,7 +299,7 @@ async def test_failure_message_template_can_be_overridden_from_the_environment(
 
     model = ScriptedModel([call("boom"), "ok"])
     result = await Runner.run(Agent("a", model=model, swords=[boom]), "x")
-    assert result.new_items[1].raw_item["output"] == "Tool boom failed -> kaput"
+    assert output_text(result.new_items[1].raw_item) == "Tool boom failed -> kaput"
 
 
 async def test_two_sync_swords_sleeping_run_concurrently() -> None:
@@ -379,7 +385,7 @@ async def test_overdue_sync_swords_do_not_starve_other_runs() -> None:
         other_model = ScriptedModel([call("instant"), "done"])
         other = await Runner.run(Agent("b", model=other_model, swords=[instant]), "go")
         outputs = [
-            i.raw_item["output"] for i in other.new_items if i.type == "sword_call_output_item"
+            output_text(i.raw_item) for i in other.new_items if i.type == "sword_call_output_item"
         ]
         assert outputs == ["instant"]
     finally:

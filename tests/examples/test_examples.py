@@ -130,7 +130,7 @@ def test_cypherpunk_storyteller_passes_typed_output_along() -> None:
     assert "Title: The Last Clean Key" in check.input[-1]["content"]
 
 
-def test_careful_janitor_asks_before_deleting_outside_scratch():
+def test_careful_janitor_asks_before_deleting_outside_scratch() -> None:
     done, server = run_offline(Example("careful_janitor", EXAMPLES / "careful_janitor.py", ""))
     assert done.returncode == 0, done.stderr
     line = "Allow delete_file({'path': '/home/ada/notes.txt'})? approved automatically"

@@ -22,6 +22,7 @@ from drusilla import (
 )
 from drusilla.testing import ScriptedModel, call
 
+from ..wire_items import function_output
 from .probe_server import PNG
 
 
@@ -29,7 +30,7 @@ def outputs(model: ScriptedModel, request: int) -> list[Any]:
     """The sword outputs the model was sent for the first time in its `request`-th call."""
     seen = len(model.requests[request - 1].input) if request else 0
     return [
-        item["output"]
+        function_output(item)["output"]
         for item in model.requests[request].input[seen:]
         if item.get("type") == "function_call_output"
     ]
@@ -97,7 +98,9 @@ async def test_image_reaches_the_model_as_an_image_part(
     item = next(i for i in result.new_items if isinstance(i, SwordCallOutputItem))
     [image] = item.output.images
     assert base64.b64decode(image.data) == PNG and image.mime_type == "image/png"
-    assert result.to_input_list()[-2]["output"] == parts  # kept for the next run as well
+    assert (
+        function_output(result.to_input_list()[-2])["output"] == parts
+    )  # kept for the next run as well
 
 
 async def test_tool_error_is_shown_to_the_model(make_probe: Callable[..., MCPServer]) -> None:

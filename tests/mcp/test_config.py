@@ -160,11 +160,18 @@ async def test_collision_between_two_servers_and_the_prefix_fix(probe_log: Path)
     [
         (lambda: MCPServerStdio(""), "needs a command to run"),
         (lambda: MCPServerStdio("python", "server.py"), "args must be a list of strings"),
-        (lambda: MCPServerStdio("python", env={"A": 1}), "env must map names to string values"),
+        # deliberately wrong types (the type: ignores): each is a runtime UserError
+        (
+            lambda: MCPServerStdio("python", env={"A": 1}),  # type: ignore[dict-item]
+            "env must map names to string values",
+        ),
         (lambda: MCPServerStdio("python", inherit_env="PATH"), "inherit_env must be a list"),
         (lambda: MCPServerStdio("python", timeout=0), "timeout=0 must be a positive number"),
         (lambda: MCPServerStdio("python", tool_prefix="my tools"), "tool_prefix='my tools'"),
-        (lambda: MCPServerStdio("python", tool_filter=["add"]), "tool_filter=\\['add'\\]"),
+        (
+            lambda: MCPServerStdio("python", tool_filter=["add"]),  # type: ignore[arg-type]
+            "tool_filter=\\['add'\\]",
+        ),
         (lambda: MCPServerStreamableHTTP("localhost:8000"), "needs an http\\(s\\) URL"),
         (lambda: MCPToolFilter(allowed="add"), "needs a list of tool names"),
     ],

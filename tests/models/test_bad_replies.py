@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from drusilla import Agent, MaxTurnsError, ModelError, ModelSettings, Runner, UserError
+from drusilla import Agent, MaxTurnsError, Model, ModelError, ModelSettings, Runner, UserError
 from drusilla.models.openai_chat import OpenAIChatModel
 from drusilla.models.openai_responses import OpenAIResponsesModel
 from drusilla.testing import HTTPError, NotJSON, OpenAIServer, ScriptedModel, call
@@ -34,9 +34,9 @@ USAGE_ONLY = {"id": "c1", "choices": [], "usage": {"prompt_tokens": 3, "completi
 
 
 async def run_on(
-    model: object, *, streamed: bool = False, settings: ModelSettings = NO_RETRIES
+    model: Model, *, streamed: bool = False, settings: ModelSettings = NO_RETRIES
 ) -> Any:
-    agent = Agent("a", model=model, model_settings=settings)  # type: ignore[arg-type]
+    agent = Agent("a", model=model, model_settings=settings)
     if not streamed:
         return await Runner.run(agent, "hi")
     result = await Runner.run_streamed(agent, "hi")

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import aclosing
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def ask(text: str = "Hi", **settings: object) -> ModelRequest:
+def ask(text: str = "Hi", **settings: Any) -> ModelRequest:
     return ModelRequest(
         None, [{"role": "user", "content": text}], settings=ModelSettings(**settings)
     )

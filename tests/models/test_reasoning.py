@@ -6,13 +6,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drusilla import Agent, ModelSettings, RawResponseEvent, ReasoningItem, Runner
+from drusilla import (
+    Agent,
+    ModelSettings,
+    RawResponseEvent,
+    ReasoningItem,
+    RunItemStreamEvent,
+    Runner,
+)
 from drusilla.models.interface import ModelRequest, ReasoningDelta, ResponseDone, TextDelta
 from drusilla.models.openai_chat import OpenAIChatModel
 from drusilla.models.openai_responses import OpenAIResponsesModel
 from drusilla.models.profiles import profile_for
 from drusilla.models.reasoning import ThinkTagParser, split_think_tags
 from drusilla.testing import OpenAIServer, Turn
+from drusilla.testing.wire_render import ReasoningShape
 
 REASONING = 'The user wants <b> & "quotes"; 2 < 3 > 1.\nSo: answer briefly.'
 ANSWER = "Use <the crossing> & look left, then right."
@@ -88,7 +96,7 @@ def test_the_one_rule_for_an_unopened_think() -> None:
     assert not r1.starts_in_reasoning(ModelSettings(), False, told=False)
 
 
-SHAPES = ["reasoning_content", "reasoning", "think", "think_unopened"]
+SHAPES: list[ReasoningShape] = ["reasoning_content", "reasoning", "think", "think_unopened"]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -117,11 +125,13 @@ async def test_chat_stream_separates_reasoning_in_every_shape(
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("api", ["chat", "responses"])
-async def test_whole_replies_separate_reasoning_in_every_shape(shape: str, api: str) -> None:
+async def test_whole_replies_separate_reasoning_in_every_shape(
+    shape: ReasoningShape, api: str
+) -> None:
     async with OpenAIServer(
         Turn(ANSWER, reasoning=REASONING),
         reasoning_shape=shape,
-        escape_html=True,  # type: ignore[arg-type]
+        escape_html=True,
     ) as server:
         cls = OpenAIChatModel if api == "chat" else OpenAIResponsesModel
         agent = Agent("a", model=cls("any-model", base_url=server.base_url))
@@ -133,11 +143,11 @@ async def test_whole_replies_separate_reasoning_in_every_shape(shape: str, api: 
 
 
 @pytest.mark.parametrize("shape", ["reasoning_content", "summary", "think"])
-async def test_responses_stream_reasoning(shape: str) -> None:
+async def test_responses_stream_reasoning(shape: ReasoningShape) -> None:
     async with OpenAIServer(
         Turn(ANSWER, reasoning=REASONING),
         reasoning_shape=shape,
-        chunk_size=2,  # type: ignore[arg-type]
+        chunk_size=2,
     ) as server:
         model = OpenAIResponsesModel("any-model", base_url=server.base_url)
         events = [
@@ -222,8 +232,8 @@ async def test_streamed_run_reasoning_events(openai_server: OpenAIServer) -> Non
     async for event in result.stream_events():
         if isinstance(event, RawResponseEvent) and isinstance(event.data, ReasoningDelta):
             reasoning_deltas.append(event.data.delta)
-        elif getattr(event, "name", None):
-            names.append(event.name)  # type: ignore[attr-defined]
+        elif isinstance(event, RunItemStreamEvent) and event.name:
+            names.append(event.name)
     assert "".join(reasoning_deltas) == REASONING
     assert names == ["reasoning_item_created", "message_output_created"]
     assert result.reasoning == REASONING and result.final_output == ANSWER

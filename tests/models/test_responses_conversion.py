@@ -200,7 +200,7 @@ async def test_reply_items_usage_and_logprobs(stream: bool, openai_server: OpenA
     assert response.logprobs is not None
     assert [entry["token"] for entry in response.logprobs] == ["It", " is", " sunny"]
     reasoning = response.output[0]
-    assert reasoning["type"] == "reasoning" and reasoning["id"].startswith("rs_")  # type: ignore[typeddict-item]
+    assert reasoning["type"] == "reasoning" and reasoning["id"].startswith("rs_")
 
 
 async def test_a_failed_response_is_a_model_error(openai_server: OpenAIServer) -> None:

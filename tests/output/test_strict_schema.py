@@ -138,7 +138,8 @@ def field_specs(draw: st.DrawFn, depth: int = 0) -> tuple[Any, st.SearchStrategy
     kinds = ["leaf", "optional", "list"] + (["model"] if depth < 2 else [])
     kind = draw(st.sampled_from(kinds))
     if kind == "leaf":
-        return draw(st.sampled_from(_LEAF_TYPES))
+        leaf: tuple[Any, st.SearchStrategy[Any]] = draw(st.sampled_from(_LEAF_TYPES))
+        return leaf
     if kind == "optional":
         inner, values = draw(field_specs(depth + 1))
         return inner | None, st.none() | values

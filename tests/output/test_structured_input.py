@@ -90,7 +90,7 @@ async def test_a_schema_dict_input_type_names_the_errors() -> None:
 
 async def test_structured_input_without_input_type_says_what_to_do() -> None:
     with pytest.raises(UserError, match="input_type"):
-        await Runner.run(Agent("a", model=ScriptedModel([])), {"city": "Oslo"})  # type: ignore[arg-type]
+        await Runner.run(Agent("a", model=ScriptedModel([])), {"city": "Oslo"})
 
 
 async def test_a_later_run_can_continue_a_structured_one() -> None:

@@ -159,7 +159,7 @@ async def test_thinking_for_a_plain_text_agent() -> None:
 
 def test_thinking_prompt_must_be_text() -> None:
     with pytest.raises(UserError, match="thinking_prompt"):
-        Agent("a", thinking_prompt=["think"])  # type: ignore[arg-type]
+        Agent("a", thinking_prompt=["think"])  # type: ignore[call-overload]  # deliberately
 
 
 # --- profiles ------------------------------------------------------------------------------------

@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 
 from drusilla import SQLiteSession
+from drusilla.models.items import MessageItem
+
+from ..wire_items import content_text
 
 
-def user(text: str) -> dict[str, Any]:
+def user(text: str) -> MessageItem:
     return {"role": "user", "content": text}
 
 
@@ -43,7 +46,7 @@ async def test_the_session_decodes_no_more_than_it_returns(
     decoded = DecodeCounter(monkeypatch)
 
     reader = SQLiteSession("chat", path)
-    assert [i["content"] for i in await reader.get_items(limit=5)] == [
+    assert [content_text(i) for i in await reader.get_items(limit=5)] == [
         f"m{n}" for n in range(995, 1000)
     ]
     assert decoded.taken() == 5
@@ -53,17 +56,17 @@ async def test_the_session_decodes_no_more_than_it_returns(
     assert len(await reader.get_items()) == 1000
     await reader.add_items([user("mine 1"), user("mine 2")])
     latest = await reader.get_items()
-    assert [i["content"] for i in latest[-3:]] == ["m999", "mine 1", "mine 2"]
+    assert [content_text(i) for i in latest[-3:]] == ["m999", "mine 1", "mine 2"]
     assert await reader.get_items(limit=2) == latest[-2:]
     assert decoded.taken() == 0
 
     # Another connection appends: only its rows are decoded.
     await writer.add_items([user("theirs")])
-    assert (await reader.get_items())[-1]["content"] == "theirs"
+    assert content_text((await reader.get_items())[-1]) == "theirs"
     assert decoded.taken() == 1
     # ... and when it removes rows, the reader starts over rather than show stale items.
     assert (await writer.pop_item()) == user("theirs")
-    assert (await reader.get_items())[-1]["content"] == "mine 2"
+    assert content_text((await reader.get_items())[-1]) == "mine 2"
     assert len(await reader.get_items()) == 1002
     assert decoded.taken() == 1002 + 1  # the reload, and the popped row writer returned
     await writer.clear()
@@ -79,10 +82,10 @@ async def test_writes_from_two_sessions_interleave_in_commit_order(tmp_path: Pat
         await first.add_items([user(f"a{n}")])
         await second.add_items([user(f"b{n}")])
     expected = [f"{who}{n}" for n in range(5) for who in "ab"]
-    assert [i["content"] for i in await first.get_items()] == expected
-    assert [i["content"] for i in await second.get_items()] == expected
+    assert [content_text(i) for i in await first.get_items()] == expected
+    assert [content_text(i) for i in await second.get_items()] == expected
     fresh = SQLiteSession("chat", path)
-    assert [i["content"] for i in await fresh.get_items()] == expected
+    assert [content_text(i) for i in await fresh.get_items()] == expected
 
 
 async def test_synchronous_level_is_normal_unless_asked(tmp_path: Path) -> None:
@@ -101,7 +104,7 @@ async def test_synchronous_level_is_normal_unless_asked(tmp_path: Path) -> None:
         connection = session._connection
         assert isinstance(connection, sqlite3.Connection)
         (levels[name],) = connection.execute("PRAGMA synchronous").fetchone()
-        assert [i["content"] for i in await session.get_items()] == ["hi"]
+        assert [content_text(i) for i in await session.get_items()] == ["hi"]
     assert levels == {"normal": 1, "full": 2}
     with pytest.raises(UserError, match="synchronous='OFF'"):
         SQLiteSession("s", tmp_path / "x.db", synchronous="OFF")

@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from drusilla import Agent, Runner, Session, SQLiteSession, UserError, sword
+from drusilla.models.items import MessageItem
 from drusilla.testing import ScriptedModel, Turn, call
 from drusilla.util.errors import MaxTurnsError, ModelError, RunTimeoutError
 
+from ..wire_items import content_text, function_call, function_output
 
-def user(text: str) -> dict[str, Any]:
+
+def user(text: str) -> MessageItem:
     return {"role": "user", "content": text}
 
 
@@ -31,18 +34,25 @@ async def test_add_get_pop_clear_on_a_file(tmp_path: Path) -> None:
 
     await session.add_items([user("one"), {"role": "assistant", "content": "two"}])
     await session.add_items([user("three — ünïcode ✓")])
-    assert [i["content"] for i in await session.get_items()] == ["one", "two", "three — ünïcode ✓"]
-    assert [i["content"] for i in await session.get_items(limit=2)] == ["two", "three — ünïcode ✓"]
+    assert [content_text(i) for i in await session.get_items()] == [
+        "one",
+        "two",
+        "three — ünïcode ✓",
+    ]
+    assert [content_text(i) for i in await session.get_items(limit=2)] == [
+        "two",
+        "three — ünïcode ✓",
+    ]
     assert await session.get_items(limit=0) == []
 
     assert await session.pop_item() == user("three — ünïcode ✓")
-    assert [i["content"] for i in await session.get_items()] == ["one", "two"]
+    assert [content_text(i) for i in await session.get_items()] == ["one", "two"]
 
     # Another session id in the same file is separate; a second object sees the same data.
     bob = SQLiteSession("bob", path)
     await bob.add_items([user("bob's")])
     again = SQLiteSession("alice", path)
-    assert [i["content"] for i in await again.get_items()] == ["one", "two"]
+    assert [content_text(i) for i in await again.get_items()] == ["one", "two"]
 
     await session.clear()
     assert await again.get_items() == []
@@ -126,7 +136,7 @@ async def test_waiting_for_a_lock_never_blocks_the_event_loop(tmp_path: Path) ->
     await asyncio.wait_for(write, 5)
     ticking.cancel()
     other.close()
-    assert [i["content"] for i in await session.get_items()] == ["first", "second"]
+    assert [content_text(i) for i in await session.get_items()] == ["first", "second"]
 
 
 # --- the runner with a session ---------------------------------------------------------------
@@ -172,7 +182,7 @@ def test_run_sync_reuses_one_session_across_event_loops(tmp_path: Path) -> None:
     agent = Agent("a", model=ScriptedModel(["one", "two"]))
     Runner.run_sync(agent, "first", session=session)  # each run_sync has its own loop
     Runner.run_sync(agent, "second", session=session)
-    contents = [i["content"] for i in asyncio.run(session.get_items())]
+    contents = [content_text(i) for i in asyncio.run(session.get_items())]
     assert contents == ["first", "one", "second", "two"]
 
 
@@ -306,7 +316,7 @@ async def test_two_concurrent_runs_on_one_session(tmp_path: Path) -> None:
             if item.get("type") == "function_call":
                 following = items[position + 1]
                 assert following.get("type") == "function_call_output"
-                assert following["call_id"] == item["call_id"]
+                assert function_output(following)["call_id"] == function_call(item)["call_id"]
         # ... and each run's own items keep their order.
         for result in results:
             mine = [i for i in items if i in result.to_input_list()]

@@ -25,6 +25,7 @@ from drusilla import (
     RunItemStreamEvent,
     Runner,
     SQLiteSession,
+    StreamEvent,
     SwordCallItem,
     SwordCallOutputItem,
     TextDelta,
@@ -210,7 +211,7 @@ async def test_after_turn_on_an_orb_stops_before_the_new_agent_speaks() -> None:
     # buffer_size=0: the run waits for the consumer at every event, so it is still in its first
     # turn when the consumer reads the first event (with a buffer it could be further along).
     result = await Runner.run_streamed(triage, "Hi", charms=Log(), buffer_size=0)
-    events = []
+    events: list[StreamEvent] = []
     async for event in result.stream_events():
         if not events:
             result.cancel("after_turn")

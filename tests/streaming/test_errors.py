@@ -31,6 +31,7 @@ from drusilla import (
 )
 from drusilla.testing import DropMidStream, OpenAIServer, ScriptedModel, Turn, call
 
+from ..wire_items import output_text
 from .snapshot import describe
 
 
@@ -151,7 +152,7 @@ async def test_text_deltas_raises_the_error_too() -> None:
             deltas.append(delta)
     assert caught.value is failure
     assert deltas == ["Looking", " it", " up."]
-    assert result.new_items[-1].raw_item["output"] == "x: found"
+    assert output_text(result.new_items[-1].raw_item) == "x: found"
 
 
 async def test_the_timeout_counts_time_spent_waiting_for_the_consumer() -> None:

@@ -16,6 +16,7 @@ from drusilla import (
     Agent,
     RawResponseEvent,
     ReasoningDelta,
+    ReasoningItem,
     Runner,
     SwordCallDelta,
     TextDelta,
@@ -93,4 +94,6 @@ async def test_text_deltas_yields_text_as_it_arrives_across_turns() -> None:
         deltas = [delta async for delta in result.text_deltas()]
     assert deltas == ["Checking.", "Oslo", " is", " sunny", " today."]
     assert result.final_output == "Oslo is sunny today."
-    assert result.reasoning is None and result.new_items[0].raw_item["text"] == "Weather?"
+    first = result.new_items[0]
+    assert isinstance(first, ReasoningItem)
+    assert result.reasoning is None and first.raw_item["text"] == "Weather?"
