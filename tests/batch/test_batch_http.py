@@ -9,7 +9,7 @@ import time
 import pytest
 
 from drusilla import Agent, BatchResult, ModelError, Runner
-from drusilla.testing import OpenAIServer, ReceivedRequest, SlowFirstByte, rate_limited
+from drusilla.testing import Hold, OpenAIServer, ReceivedRequest, SlowFirstByte, rate_limited
 from drusilla.testing.faults import server_error
 
 from .echo import echo_step, last_user_text
@@ -42,15 +42,22 @@ async def test_two_thousand_inputs_finish_in_order_with_failures_recorded_per_it
 
 
 async def test_iter_batch_yields_every_input_once_as_runs_complete() -> None:
+    # The server holds q0's answer until the other nine have come out of iter_batch: it must
+    # come out last, not hold the others back (an event, not a delay: the machine may be busy).
+    hold = Hold("slow", after=0)
+
+    def answer(request: ReceivedRequest) -> object:
+        return hold if last_user_text(request) == "q0" else "fast"
+
     with OpenAIServer() as server:
-        # the first input is the slowest: it must come out last, not hold the others back
-        model = server.model(SlowFirstByte(0.5, "slow"), *["fast"] * 9)
-        seen = [
-            item.index
-            async for item in Runner.iter_batch(
-                Agent("a", model=model), [f"q{i}" for i in range(10)], concurrency=10
-            )
-        ]
+        model = server.model(*[answer] * 10)
+        seen = []
+        async for item in Runner.iter_batch(
+            Agent("a", model=model), [f"q{i}" for i in range(10)], concurrency=10
+        ):
+            seen.append(item.index)
+            if len(seen) == 9:
+                hold.release()
     assert sorted(seen) == list(range(10))
     assert seen[-1] == 0
 

@@ -14,6 +14,9 @@ from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
+BACKSTOP = 180.0
+"""Seconds a test waits for a CLI process's line or exit before failing: only a backstop (the
+tests wait for the event itself), generous because starting a CLI on a busy machine is slow."""
 
 
 def drusilla_command() -> list[str]:
@@ -76,7 +79,7 @@ class Watched:
         self.out = _Collector(self.process.stdout)
         self.err = _Collector(self.process.stderr)
 
-    def finish(self, timeout: float = 60) -> int:
+    def finish(self, timeout: float = BACKSTOP) -> int:
         code = self.process.wait(timeout)
         self.out.thread.join(timeout)
         self.err.thread.join(timeout)
@@ -100,7 +103,7 @@ class _Collector:
         for chunk in iter(lambda: stream.read(1), ""):
             self._chunks.put(chunk)
 
-    def wait_for(self, wanted: str, timeout: float = 30) -> str:
+    def wait_for(self, wanted: str, timeout: float = BACKSTOP) -> str:
         """Everything read so far, once it contains `wanted`; AssertionError after `timeout`."""
         deadline = time.monotonic() + timeout
         while wanted not in self.text:

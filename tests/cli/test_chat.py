@@ -10,7 +10,7 @@ from pathlib import Path
 
 from drusilla.testing import Hold, HTTPError, OpenAIServer
 
-from .helpers import EXAMPLES, cli_env, drusilla_command, run_cli
+from .helpers import BACKSTOP, EXAMPLES, cli_env, drusilla_command, run_cli
 
 TARGET = str(EXAMPLES / "cypherpunk_love.py")
 
@@ -94,7 +94,7 @@ def test_ctrl_c_stops_the_answer_and_keeps_nothing_of_it(tmp_path: Path) -> None
             chat.send_signal(signal.SIGINT)  # Ctrl-C while the answer streams
             chat.stdin.write("second\n/exit\n")
             chat.stdin.flush()
-            out, err = chat.communicate(timeout=60)
+            out, err = chat.communicate(timeout=BACKSTOP)
         finally:
             hold.release()
             if chat.poll() is None:
