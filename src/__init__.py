@@ -56,7 +56,6 @@ from .runners.items import (
 )
 from .runners.limits import UsageLimits
 from .runners.model_input import keep_last
-from .runners.ray_batch import RayCluster
 from .runners.records import RunObserver
 from .runners.result import RunErrorDetails, RunResult
 from .runners.run import Runner
@@ -71,15 +70,6 @@ from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
 from .sessions.sqlite import SQLiteSession
 from .sessions.trim import SessionSettings
-from .tools.mcp import (
-    MCPServer,
-    MCPServerError,
-    MCPServerStdio,
-    MCPServerStreamableHTTP,
-    MCPToolError,
-    MCPToolFilter,
-    MCPToolResult,
-)
 from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import InputShield, OutputShield, ShieldResult, input_shield, output_shield
 from .tools.swords import (
@@ -110,19 +100,43 @@ if TYPE_CHECKING:
     from .models.openai_chat import OpenAIChatModel
     from .models.openai_provider import Endpoint, OpenAIProvider
     from .models.openai_responses import OpenAIResponsesModel
+    from .runners.ray_batch import RayCluster
+    from .tools.mcp import (
+        MCPServer,
+        MCPServerError,
+        MCPServerStdio,
+        MCPServerStreamableHTTP,
+        MCPToolError,
+        MCPToolFilter,
+        MCPToolResult,
+    )
     from .util.settings import Settings
 
 _LAZY = {
-    "OpenAIChatModel": "openai_chat",
-    "OpenAIResponsesModel": "openai_responses",
-    "OpenAIProvider": "openai_provider",
-    "Endpoint": "openai_provider",
+    "OpenAIChatModel": ".models.openai_chat",
+    "OpenAIResponsesModel": ".models.openai_responses",
+    "OpenAIProvider": ".models.openai_provider",
+    "Endpoint": ".models.openai_provider",
+    "RayCluster": ".runners.ray_batch",
+    **dict.fromkeys(
+        (
+            "MCPServer",
+            "MCPServerError",
+            "MCPServerStdio",
+            "MCPServerStreamableHTTP",
+            "MCPToolError",
+            "MCPToolFilter",
+            "MCPToolResult",
+        ),
+        ".tools.mcp",
+    ),
 }
+"""Imported on first access: the OpenAI models and provider (they import `openai`), and what
+only some programs use (MCP servers, Ray clusters)."""
 
 
 def __getattr__(name: str) -> Any:
-    """The OpenAI models and provider, imported on first access (they import `openai`), and
-    `Settings` (pydantic-settings)."""
+    """The names of `_LAZY`, imported on first access, and `Settings` (pydantic-settings)."""
     if name == "Settings":  # a pydantic-settings class, built on first use (util/settings.py)
         from .util import settings
 
@@ -132,7 +146,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'drusilla' has no attribute {name!r}")
     from importlib import import_module
 
-    value = getattr(import_module(f".models.{module}", __name__), name)
+    value = getattr(import_module(module, __name__), name)
     globals()[name] = value
     return value
 

@@ -13,7 +13,6 @@ from typing_extensions import Unpack
 from ..models.interface import Model, SwordSpec
 from ..models.settings import ModelSettings
 from ..tools.charms import AgentCharmsBase
-from ..tools.mcp import MCPServer
 from ..tools.orbs import Orb
 from ..tools.shields import InputShield, OutputShield
 from ..tools.swords import StopAtSwords, Sword, SwordUseBehavior
@@ -24,6 +23,9 @@ from ..util.peer_names import hint_peer_keywords
 from .as_sword import OutputExtractor, agent_as_sword
 from .output import OutputSchema, output_schema_for
 from .structured_input import InputSchema, input_schema_for
+
+if TYPE_CHECKING:
+    from ..tools.mcp import MCPServer
 
 __all__ = ["Agent", "AgentOptions", "Instructions"]
 
@@ -185,12 +187,8 @@ class Agent(Generic[TContext, TOutput]):
                     "OutputShield; "
                     "decorate the function with @output_shield."
                 )
-        for server in self.mcp_servers:
-            if not isinstance(server, MCPServer):
-                raise UserError(
-                    f"Agent {self.name!r}: {server!r} in mcp_servers= is not an MCP server; "
-                    "use MCPServerStdio(...) or MCPServerStreamableHTTP(...)."
-                )
+        if self.mcp_servers:
+            self._check_mcp_servers()
         behavior = self.sword_use_behavior
         if not (
             behavior in _SWORD_USE_NAMES or isinstance(behavior, StopAtSwords) or callable(behavior)
@@ -217,6 +215,16 @@ class Agent(Generic[TContext, TOutput]):
                 raise UserError(
                     f"Agent {self.name!r}: {validator!r} in output_validators= is not a "
                     "function (ctx, output) -> output."
+                )
+
+    def _check_mcp_servers(self) -> None:
+        from ..tools.mcp import MCPServer  # the MCP modules load only for agents that use them
+
+        for server in self.mcp_servers:
+            if not isinstance(server, MCPServer):
+                raise UserError(
+                    f"Agent {self.name!r}: {server!r} in mcp_servers= is not an MCP server; "
+                    "use MCPServerStdio(...) or MCPServerStreamableHTTP(...)."
                 )
 
     def clone(self, **changes: Any) -> Agent[TContext, Any]:
