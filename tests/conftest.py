@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 from typing import TypeAlias
 
@@ -23,6 +24,11 @@ def pytest_configure(config: pytest.Config) -> None:
     the plugin turns on for every project is off here; tests/testing/ checks the guard in a
     user's pytest session of its own."""
     os.environ["DRUSILLA_ALLOW_MODEL_REQUESTS"] = "true"
+    # Tests press Ctrl-C on CLI processes they start. A shell that runs the suite in the
+    # background starts it with SIGINT ignored, and an ignored signal stays ignored in every
+    # child: give the suite (and so its children) the default disposition back.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
