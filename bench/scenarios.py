@@ -743,10 +743,10 @@ def blocking_calls(
 
         agent = framework.http_agent(server.base_url, [])
         blocking(agent, warmup)
-        rss = [_rss_mib()]
+        rss = [rss_kib() / 1024]
         for _ in range(10):
             blocking(agent, memory_calls // 10)
-            rss.append(_rss_mib())
+            rss.append(rss_kib() / 1024)
     samples["blocking_rss_growth"] = [rss[-1] - rss[-2]]
     samples["blocking_rss_total_growth"] = [rss[-1] - rss[0]]
     return Outcome(
@@ -756,14 +756,6 @@ def blocking_calls(
             "rss_mib_every_tenth": [round(value, 1) for value in rss],
         },
     )
-
-
-def _rss_mib() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 SCENARIOS: dict[str, Callable[..., Any]] = {
