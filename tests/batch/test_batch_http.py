@@ -52,12 +52,14 @@ async def test_iter_batch_yields_every_input_once_as_runs_complete() -> None:
     with OpenAIServer() as server:
         model = server.model(*[answer] * 10)
         seen = []
-        async for item in Runner.iter_batch(
-            Agent("a", model=model), [f"q{i}" for i in range(10)], concurrency=10
-        ):
-            seen.append(item.index)
-            if len(seen) == 9:
-                hold.release()
+        # A backstop only: an iter_batch that held items back would never release the hold.
+        async with asyncio.timeout(120):
+            async for item in Runner.iter_batch(
+                Agent("a", model=model), [f"q{i}" for i in range(10)], concurrency=10
+            ):
+                seen.append(item.index)
+                if len(seen) == 9:
+                    hold.release()
     assert sorted(seen) == list(range(10))
     assert seen[-1] == 0
 
