@@ -623,12 +623,7 @@ class _Run:
         if len(items) < len(response.output):
             for raw in unexpected_items(response):
                 self._log.warning("model.unexpected_item", item_type=raw.get("type"))
-        # What `_execute` does, inline: this is the hot path of every turn.
-        if isinstance(step, NextStepRunSwords):
-            step = await self._run_swords_step(agent, gear, plan, step)
-        if step is not RUN_AGAIN:
-            await self._conclude(agent, step)
-        return step
+        return await self._execute(agent, gear, plan, step)
 
     # --- executing a step ----------------------------------------------------------------------
 
