@@ -161,15 +161,17 @@ def mask_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
     return text
 
 
+_KEY_ENDINGS = {f'{key.rsplit("_", 1)[-1]}"' for key in (*_SECRET_KEYS, *_SECRET_SUFFIXES)}
 _SECRET_KEY_ENDINGS = tuple(
-    ending
-    for ending in sorted(
-        {f'{key.rsplit("_", 1)[-1]}"' for key in (*_SECRET_KEYS, *_SECRET_SUFFIXES)}
+    sorted(
+        ending
+        for ending in _KEY_ENDINGS
+        if not any(ending != other and ending.endswith(other) for other in _KEY_ENDINGS)
     )
-    if not ending.endswith('key"') or ending == 'key"'  # "apikey" ends in "key" already
 )
 """How every secret-looking key ends in JSON text ("...token": ...), from `is_secret_key`'s
-rule: a quick screen, a few substring searches in C."""
+rule: a quick screen, a few substring searches in C. An ending that ends with another one
+("apikey" with "key") is left out: the shorter one finds it."""
 
 
 def json_needs_masking(text: str, secrets: tuple[str, ...]) -> bool:
