@@ -36,7 +36,6 @@ from .models.interface import (
 from .models.prices import estimate_cost
 from .models.profiles import ModelProfile, profile_for, register_profile, unregister_profiles
 from .models.settings import ModelSettings
-from .runners.batch_items import BatchItem, BatchResult
 from .runners.config import RunConfig
 from .runners.events import (
     AgentUpdatedStreamEvent,
@@ -100,6 +99,7 @@ if TYPE_CHECKING:
     from .models.openai_chat import OpenAIChatModel
     from .models.openai_provider import Endpoint, OpenAIProvider
     from .models.openai_responses import OpenAIResponsesModel
+    from .runners.batch_items import BatchItem, BatchResult
     from .runners.ray_batch import RayCluster
     from .tools.mcp import (
         MCPServer,
@@ -117,6 +117,8 @@ _LAZY = {
     "OpenAIResponsesModel": ".models.openai_responses",
     "OpenAIProvider": ".models.openai_provider",
     "Endpoint": ".models.openai_provider",
+    "BatchItem": ".runners.batch_items",
+    "BatchResult": ".runners.batch_items",
     "RayCluster": ".runners.ray_batch",
     **dict.fromkeys(
         (
@@ -132,7 +134,7 @@ _LAZY = {
     ),
 }
 """Imported on first access: the OpenAI models and provider (they import `openai`), and what
-only some programs use (MCP servers, Ray clusters)."""
+only some programs use (batches, MCP servers, Ray clusters)."""
 
 
 def __getattr__(name: str) -> Any:

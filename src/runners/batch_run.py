@@ -1,7 +1,7 @@
 """One run of a batch, in process or in a Ray actor: its failure is kept in the item, never raised.
 
-The batch modules sit beside the runner, which registers how a run is started
-(`register_batch_runner`, at the end of run.py), so they never import it back.
+The batch modules sit below the runner, which hands them how a run is started (`RunOptions.run`,
+`Runner.run`), so they never import it back.
 """
 
 from __future__ import annotations
@@ -16,21 +16,15 @@ from ..util.usage import Usage
 from .batch_items import BatchItem
 from .config import RunConfig
 
-__all__ = ["RunOptions", "register_batch_runner", "run_one"]
-
-_run: Callable[..., Awaitable[Any]] | None = None
-
-
-def register_batch_runner(run: Callable[..., Awaitable[Any]]) -> None:
-    """Set how a batch starts a run (`Runner.run`; run.py registers it)."""
-    global _run
-    _run = run
+__all__ = ["RunOptions", "run_one"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    """What every run of a batch is started with (picklable: it travels to Ray actors)."""
+    """What every run of a batch is started with, and by (`Runner.run`). Picklable: it travels
+    to Ray actors, the runner by reference."""
 
+    run: Callable[..., Awaitable[Any]]
     context: Any = None
     run_config: RunConfig | None = None
     max_turns: int | None = None
@@ -38,9 +32,8 @@ class RunOptions:
 
 async def run_one(agent: Agent[Any], index: int, value: Any, options: RunOptions) -> BatchItem:
     """One input's run; its failure is recorded in the item, never raised."""
-    assert _run is not None, "drusilla.runners.run registers the batch runner on import"
     try:
-        result = await _run(
+        result = await options.run(
             agent,
             value,
             context=options.context,

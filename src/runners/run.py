@@ -71,9 +71,6 @@ from ..util.errors import (
 from ..util.logging import get_logger
 from ..util.messages import message
 from ..util.settings import get_settings
-from .batch_agent import AgentSource
-from .batch_items import BatchItem, BatchResult
-from .batch_run import register_batch_runner
 from .charm_firing import (
     fire_agent_end,
     fire_agent_start,
@@ -122,7 +119,9 @@ from .streaming import DEFAULT_BUFFER_SIZE, Emit, start
 from .sword_calls import final_output_from_swords, run_sword_calls
 from .validators import check_reasoning, validate_final
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the batch modules load when a batch starts, not with `import drusilla`
+    from .batch_agent import AgentSource
+    from .batch_items import BatchItem, BatchResult
     from .ray_batch import RayCluster
 
 __all__ = ["DEFAULT_CONCURRENCY", "RunInput", "Runner", "new_run_id"]
@@ -243,7 +242,7 @@ class Runner:
         from .batch import run_batch
         from .batch_run import RunOptions
 
-        options = RunOptions(context, run_config, max_turns)
+        options = RunOptions(cls.run, context, run_config, max_turns)
         return await run_batch(
             agent,
             inputs,
@@ -302,7 +301,7 @@ class Runner:
         from .batch import iterate_batch
         from .batch_run import RunOptions
 
-        options = RunOptions(context, run_config, max_turns)
+        options = RunOptions(cls.run, context, run_config, max_turns)
         path = None if results_path is None else os.fspath(results_path)
         return iterate_batch(agent, inputs, concurrency, options, progress, path, on)
 
@@ -1084,4 +1083,3 @@ def _check_max_turns(value: Any) -> int:
 
 
 register_nested_run(agent_sword_runner(Runner.run))  # agents sit below the runner
-register_batch_runner(Runner.run)  # so do the batch modules
