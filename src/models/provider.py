@@ -6,14 +6,10 @@ from typing import Any, Protocol
 
 from ..util.errors import UserError
 from .interface import Model, ModelProvider
-from .known_providers import KNOWN_PROVIDERS, KnownProvider, known_prefixes
 
 __all__ = [
-    "KNOWN_PROVIDERS",
-    "KnownProvider",
     "ModelChoice",
     "get_default_provider",
-    "known_prefixes",
     "resolve_model",
 ]
 
