@@ -23,6 +23,8 @@ __all__ = ["InputSchema", "input_schema_for"]
 
 @dataclass(eq=False)
 class InputSchema:
+    """How an agent's structured input (`input_type`) is validated and described."""
+
     input_type: Any
     adapter: TypeAdapter[Any] | None
     validator: Any = None

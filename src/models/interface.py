@@ -37,6 +37,8 @@ class OutputSpec:
 
 @dataclass(slots=True)
 class ModelRequest:
+    """One call's request as a `Model` receives it: instructions, input items, swords, settings."""
+
     instructions: str | None
     input: list[InputItem]
     swords: list[SwordSpec] = field(default_factory=list)
@@ -79,12 +81,16 @@ class ModelResponse:
 
 @dataclass(slots=True)
 class TextDelta:
+    """A piece of the answer's text, as it streams."""
+
     delta: str
     type: Literal["text_delta"] = "text_delta"
 
 
 @dataclass(slots=True)
 class ReasoningDelta:
+    """A piece of the model's reasoning (its thinking), as it streams."""
+
     delta: str
     type: Literal["reasoning_delta"] = "reasoning_delta"
 

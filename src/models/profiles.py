@@ -36,6 +36,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ModelProfile:
+    """What a model family needs from drusilla: reasoning, `<think>` handling, output mode."""
+
     reasoning: bool = False
     """The model thinks before it answers (DeepSeek-R1, QwQ, Qwen3, o-series …): a
     `thinking_prompt` is sent with the one call instead of a separate thinking call."""

@@ -40,6 +40,8 @@ class RawResponseEvent:
 
 @dataclass(slots=True)
 class RunItemStreamEvent:
+    """A run item as it is made (a message, a sword call, its output, an orb ...)."""
+
     name: RunItemEventName
     item: RunItem
     type: Literal["run_item_stream_event"] = "run_item_stream_event"
@@ -47,6 +49,8 @@ class RunItemStreamEvent:
 
 @dataclass(slots=True)
 class AgentUpdatedStreamEvent:
+    """The run moved to another agent (an orb was taken)."""
+
     new_agent: Agent[Any]
     type: Literal["agent_updated_stream_event"] = "agent_updated_stream_event"
 

@@ -37,6 +37,8 @@ __all__ = [
 
 @dataclass(slots=True, eq=False)
 class MessageOutputItem:
+    """A message the model answered with."""
+
     agent: Agent[Any]
     raw_item: MessageItem
     type: ClassVar[Literal["message_output_item"]] = "message_output_item"
@@ -51,6 +53,8 @@ class MessageOutputItem:
 
 @dataclass(slots=True, eq=False)
 class SwordCallItem:
+    """A sword call the model asked for."""
+
     agent: Agent[Any]
     raw_item: FunctionCallItem
     type: ClassVar[Literal["sword_call_item"]] = "sword_call_item"
@@ -61,6 +65,8 @@ class SwordCallItem:
 
 @dataclass(slots=True, eq=False)
 class SwordCallOutputItem:
+    """A sword call's result, as the model is shown it."""
+
     agent: Agent[Any]
     raw_item: FunctionCallOutputItem
     output: Any
@@ -74,6 +80,8 @@ class SwordCallOutputItem:
 
 @dataclass(slots=True, eq=False)
 class OrbCallItem:
+    """An orb (handoff) the model asked for."""
+
     agent: Agent[Any]
     raw_item: FunctionCallItem
     type: ClassVar[Literal["orb_call_item"]] = "orb_call_item"
@@ -84,6 +92,8 @@ class OrbCallItem:
 
 @dataclass(slots=True, eq=False)
 class OrbOutputItem:
+    """An orb taken: the run moved from `source_agent` to `target_agent`."""
+
     agent: Agent[Any]
     raw_item: FunctionCallOutputItem
     source_agent: Agent[Any]

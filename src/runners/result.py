@@ -132,6 +132,8 @@ class _ResultMethods(Generic[TOutput]):
 
 @dataclass(eq=False)
 class RunResult(_ResultMethods[TOutput]):
+    """A finished run: its final output, the items it made, usage, and the state to resume from."""
+
     input: str | list[InputItem]
     new_items: list[RunItem]
     final_output: TOutput

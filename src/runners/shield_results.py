@@ -25,6 +25,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class InputShieldResult:
+    """An input shield's verdict on a run's input."""
+
     shield: InputShield[Any]
     agent: Agent[Any]
     input: Any
@@ -37,6 +39,8 @@ class InputShieldResult:
 
 @dataclass(frozen=True)
 class OutputShieldResult:
+    """An output shield's verdict on the final output."""
+
     shield: OutputShield[Any]
     agent: Agent[Any]
     agent_output: Any

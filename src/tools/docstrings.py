@@ -30,6 +30,8 @@ _SPHINX_FIELD = re.compile(r"^:\w+")
 
 @dataclass
 class ParsedDocstring:
+    """A docstring's description and its parameters' descriptions, by parameter name."""
+
     description: str = ""
     params: dict[str, str] = field(default_factory=dict)
 

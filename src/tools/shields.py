@@ -26,6 +26,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ShieldResult:
+    """A shield's verdict: a tripwire (or `success=False`) stops the run."""
+
     success: bool = True
     message: str | None = None
     data: Any = None
@@ -46,6 +48,8 @@ here would reject that annotation)."""
 
 @dataclass(eq=False)
 class InputShield(Generic[TContext]):
+    """A check of the run's input; made by `@input_shield`."""
+
     shield_function: ShieldFunction
     name: str = ""
     run_in_parallel: bool = False
@@ -58,6 +62,8 @@ class InputShield(Generic[TContext]):
 
 @dataclass(eq=False)
 class OutputShield(Generic[TContext]):
+    """A check of the final output; made by `@output_shield`."""
+
     shield_function: ShieldFunction
     name: str = ""
 

@@ -387,6 +387,8 @@ class StopAtSwords:
 
 @dataclass(frozen=True)
 class SwordsToFinalOutputResult:
+    """What a `sword_use_behavior` function decides: stop with `final_output`, or ask again."""
+
     is_final_output: bool
     final_output: Any = None
 

@@ -44,6 +44,8 @@ SPAN_KINDS = ("run", "agent", "turn", "model", "sword", "orb", "shield")
 
 @dataclass(slots=True, eq=False)
 class Span:
+    """One timed step of a run (the run, an agent, a turn, a model call, a sword ...)."""
+
     kind: str
     """"run", "agent", "turn", "model", "sword", "orb" or "shield" (see SPAN_KINDS)."""
     name: str

@@ -102,6 +102,8 @@ resuming_runs: ContextVar[dict[str, Any] | None] = ContextVar("drusilla_resuming
 
 @dataclass(eq=False)
 class RunScope:
+    """What lives as long as the root run: resources to close at its end, and per-run caches."""
+
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     """Closed (last opened, first closed) when the root run ends; close errors are logged."""
     cache: dict[Any, Any] = field(default_factory=dict)

@@ -24,6 +24,8 @@ __all__ = ["Usage", "reported_cost"]
 
 @dataclass(slots=True)
 class Usage:
+    """Tokens and requests a run (or one model call) used; `+` adds two."""
+
     requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
