@@ -13,8 +13,7 @@ one, else the server's, `profiles.SERVER_OUTPUT_MODES`). See docs/structured-out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 from ..models.interface import OutputSpec, SwordSpec
 from ..models.profiles import model_profile
@@ -39,8 +38,7 @@ def resolve_output_mode(setting: OutputMode | None, model: Any) -> ResolvedOutpu
     return "json_schema"
 
 
-@dataclass(frozen=True, slots=True)
-class OutputPlan:
+class OutputPlan(NamedTuple):
     """What every request of one agent carries for its output type, in one mode."""
 
     mode: ResolvedOutputMode

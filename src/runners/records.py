@@ -19,9 +19,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..models.provider import resolve_model
 from ..tools.orbs import as_orb
@@ -72,8 +71,7 @@ class RunObserver(Protocol):
     ) -> None: ...
 
 
-@dataclass(frozen=True)
-class RunSetup:
+class RunSetup(NamedTuple):
     """What a record says about how a run was set up (besides its `RunState`)."""
 
     config: RunConfig

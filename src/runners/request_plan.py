@@ -8,8 +8,8 @@ the conversation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from ..agents.output import FINAL_OUTPUT_SWORD
 from ..agents.output_modes import OutputPlan, plan_output, resolve_output_mode
@@ -23,8 +23,9 @@ from ..util.messages import message
 __all__ = ["RequestPlan", "plan_requests"]
 
 
-@dataclass(frozen=True, slots=True)
-class RequestPlan:
+class RequestPlan(NamedTuple):
+    """How one turn asks its model: which model, swords, settings and output mode."""
+
     model: Model
     swords: list[SwordSpec]
     settings: ModelSettings
@@ -63,13 +64,13 @@ class RequestPlan:
             reset = None
         if reset == choice:
             return self
-        return replace(self, settings=replace(self.settings, sword_choice=reset))
+        return self._replace(settings=replace(self.settings, sword_choice=reset))
 
     def with_swords(self, swords: list[SwordSpec]) -> RequestPlan:
         """This plan offering `swords` this turn (gear hidden or changed per turn), keeping
         the final-output sword."""
         final = [spec for spec in self.swords if spec.name == self.final_sword]
-        return replace(self, swords=[*swords, *final])
+        return self._replace(swords=[*swords, *final])
 
     def thinking_request(self, instructions: str | None, input: list[InputItem]) -> ModelRequest:
         """The thinking call: the thinking prompt, no swords, no response format."""

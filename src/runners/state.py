@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pydantic_core
 
@@ -44,8 +44,9 @@ STATE_VERSION = 1
 RunStatus = Literal["running", "interrupted", "stopped", "failed", "completed"]
 
 
-@dataclass(slots=True, frozen=True)
-class ApprovalDecision:
+class ApprovalDecision(NamedTuple):
+    """A person's answer to a sword call waiting for approval."""
+
     approved: bool
     message: str | None = None
     """For a rejection: what the model is told instead of the sword's result."""

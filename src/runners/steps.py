@@ -8,7 +8,7 @@ docs/architecture.md, "the turn loop".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from ..agents.output import OutputSchema, OutputValidationError
 from ..models.interface import ModelResponse
@@ -71,15 +71,13 @@ class Gear:
                 self.runs_agents = True
 
 
-@dataclass(slots=True)
-class NextStepFinalOutput:
+class NextStepFinalOutput(NamedTuple):
     """The run's final output (output shields still to run)."""
 
     output: Any
 
 
-@dataclass(slots=True)
-class NextStepRunSwords:
+class NextStepRunSwords(NamedTuple):
     """Run these sword calls (approvals permitting), then take the first orb, if any."""
 
     sword_calls: list[tuple[FunctionCallItem, Sword | None]]
@@ -90,15 +88,13 @@ class NextStepRunSwords:
     """Final-output sword calls that lost to the other calls (answered "not taken")."""
 
 
-@dataclass(slots=True)
-class NextStepOrb:
+class NextStepOrb(NamedTuple):
     """Hand the conversation to `orb.agent`."""
 
     orb: Orb[Agent[Any]]
 
 
-@dataclass(slots=True, frozen=True)
-class NextStepRunAgain:
+class NextStepRunAgain(NamedTuple):
     """Another model call. `feedback`, if any, is a message the model sees first (why its
     output was not accepted); `output_error` counts against the agent's output retries."""
 
@@ -110,8 +106,7 @@ RUN_AGAIN = NextStepRunAgain()
 """The plain "go on" (after swords ran): nothing to do before the next model call."""
 
 
-@dataclass(slots=True)
-class NextStepInterruption:
+class NextStepInterruption(NamedTuple):
     """Sword calls wait for a person: the run returns with these `interruptions`."""
 
     interruptions: list[SwordApprovalItem]

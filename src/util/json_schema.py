@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # Keywords OpenAI's strict mode rejects (structured outputs "supported schemas").
 __all__ = [
@@ -133,8 +132,7 @@ _LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 _TYPED_KEYWORDS = ("type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const")
 
 
-@dataclass(frozen=True, slots=True)
-class StrictOutputSchema:
+class StrictOutputSchema(NamedTuple):
     """What structured output sends: a strict variant of the schema where one exists."""
 
     schema: dict[str, Any]
