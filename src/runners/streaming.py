@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ..models.interface import ModelResponse, TextDelta
 from ..models.items import InputItem
@@ -27,7 +26,9 @@ from .result import _ResultMethods
 from .shield_results import InputShieldResult, OutputShieldResult
 from .state import RunState
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # anyio loads its streams when a streamed run creates one, not at import
+    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
     from ..agents.agent import Agent
 
 __all__ = [
