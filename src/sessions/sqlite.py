@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio.to_thread
+import anyio
 
 from ..models.items import InputItem
 from ..util.errors import UserError
