@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
+import orjson
 
 from ..models.items import InputItem
 from ..util.errors import UserError
@@ -303,7 +304,10 @@ class SQLiteSession:
         now = time.time()
         seen = self._seen
         with _transaction(connection):
-            if seen.complete and _data_version(connection) != seen.version:
+            # Read inside the transaction: our own commit leaves data_version as it is, and a
+            # commit by another connection right after ours must still be caught up later.
+            version = _data_version(connection) if seen.complete else 0
+            if seen.complete and version != seen.version:
                 self._catch_up(connection)
             connection.execute(
                 f"INSERT INTO {self.sessions_table} (session_id, created_at, updated_at) "
@@ -319,7 +323,7 @@ class SQLiteSession:
             seen.items.extend(items)
             seen.rows += len(items)
             seen.last_id = last_id
-            seen.version = _data_version(connection)
+            seen.version = version
 
     def _pop_item(self, connection: sqlite3.Connection) -> InputItem | None:
         with _transaction(connection):
@@ -349,9 +353,12 @@ class SQLiteSession:
 
     def _decode(self, row_id: int, text: str) -> InputItem | None:
         try:
-            item = json.loads(text)
-        except json.JSONDecodeError:
-            item = None
+            item = orjson.loads(text)
+        except orjson.JSONDecodeError:  # NaN or Infinity (json writes them, orjson does not)
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError:
+                item = None
         if not isinstance(item, dict):
             get_logger().warning(
                 "session.bad_item", session_id=self.session_id, row=row_id, path=self.path
@@ -425,12 +432,21 @@ def _is_busy(exc: Exception) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+_ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+"""What the json module cannot store, orjson must not either: a dataclass or a datetime in an
+item is a UserError, not a string that reads back as something else."""
+
+
 def _encode(item: Any, position: int) -> str:
     if not isinstance(item, dict):
         raise UserError(
             f"Session items must be conversation item dicts; item {position} is "
             f"{type(item).__name__}: {item!r}."
         )
+    try:
+        return orjson.dumps(item, option=_ORJSON_STRICT).decode()
+    except TypeError:  # what orjson declines and json may take: non-string keys, huge integers
+        pass
     try:
         return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:

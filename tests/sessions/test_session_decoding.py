@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from drusilla import SQLiteSession
@@ -20,17 +21,20 @@ def user(text: str) -> MessageItem:
 
 
 class DecodeCounter:
-    """Counts the JSON documents decoded while it is installed (a spy calling json.loads)."""
+    """Counts the JSON documents decoded while it is installed (spies calling the session's
+    decoders: orjson, and json for what orjson does not read)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        real = json.loads
+        for module in (orjson, json):
+            monkeypatch.setattr(module, "loads", self._counting(module.loads))
 
+    def _counting(self, real: Any) -> Any:
         def counting(text: Any, *args: Any, **kwargs: Any) -> Any:
             self.count += 1
             return real(text, *args, **kwargs)
 
-        monkeypatch.setattr(json, "loads", counting)
+        return counting
 
     def taken(self) -> int:
         count, self.count = self.count, 0

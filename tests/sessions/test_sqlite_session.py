@@ -76,6 +76,38 @@ async def test_memory_session_and_reopening_after_close(tmp_path: Path) -> None:
     assert await session.get_items() == [user("kept")]  # used again: reopened
 
 
+async def test_what_json_stores_reads_back_as_json_stored_it(tmp_path: Path) -> None:
+    """Items are encoded by orjson; what it declines or would change goes the json module's
+    way: integer keys become strings, huge integers and rows holding NaN (written by json)
+    read back, and a datetime or a dataclass is an error, not a string."""
+    import dataclasses
+    import datetime
+
+    path = tmp_path / "s.db"
+    session = SQLiteSession("s", path)
+    odd: Any = {"role": "user", "content": "x", "meta": {1: "one", "big": 2**70}}
+    await session.add_items([odd, user("ünïcode ✓")])
+    expected = [{"role": "user", "content": "x", "meta": {"1": "one", "big": 2**70}}]
+    assert await SQLiteSession("s", path).get_items() == [*expected, user("ünïcode ✓")]
+
+    with sqlite3.connect(path) as raw:  # a row an earlier version wrote with json.dumps
+        raw.execute(
+            "INSERT INTO drusilla_items (session_id, item, created_at) VALUES (?, ?, 0)",
+            ("s", '{"role":"user","content":"n","score":NaN}'),
+        )
+    (last,) = await SQLiteSession("s", path).get_items(limit=1)
+    assert last["content"] == "n" and last["score"] != last["score"]  # type: ignore[typeddict-item]
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    for value in (datetime.datetime(2026, 1, 1), Point(1)):
+        unstorable: Any = {"role": "user", "content": "x", "v": value}
+        with pytest.raises(UserError, match="cannot be stored as JSON"):
+            await session.add_items([unstorable])
+
+
 async def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     session = SQLiteSession("s", tmp_path / "s.db")
     with pytest.raises(UserError, match="item 1 is str"):
