@@ -434,7 +434,8 @@ def _is_busy(exc: Exception) -> bool:
 
 _ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 """What the json module cannot store, orjson must not either: a dataclass or a datetime in an
-item is a UserError, not a string that reads back as something else."""
+item is a UserError, not a string that reads back as something else. (A float NaN or infinity,
+which JSON has no word for, is stored as null.)"""
 
 
 def _encode(item: Any, position: int) -> str:
