@@ -434,8 +434,7 @@ def _is_busy(exc: Exception) -> bool:
 
 _ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 """What the json module cannot store, orjson must not either: a dataclass or a datetime in an
-item is a UserError, not a string that reads back as something else. (A float NaN or infinity,
-which JSON has no word for, is stored as null.)"""
+item is a UserError, not a string that reads back as something else."""
 
 
 def _encode(item: Any, position: int) -> str:
@@ -445,9 +444,12 @@ def _encode(item: Any, position: int) -> str:
             f"{type(item).__name__}: {item!r}."
         )
     try:
-        return orjson.dumps(item, option=_ORJSON_STRICT).decode()
+        text = orjson.dumps(item, option=_ORJSON_STRICT)
     except TypeError:  # what orjson declines and json may take: non-string keys, huge integers
         pass
+    else:  # orjson writes a NaN or an infinity as null; json keeps them (and reads them back)
+        if b"null" not in text:
+            return text.decode()
     try:
         return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:

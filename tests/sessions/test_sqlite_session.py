@@ -78,8 +78,8 @@ async def test_memory_session_and_reopening_after_close(tmp_path: Path) -> None:
 
 async def test_what_json_stores_reads_back_as_json_stored_it(tmp_path: Path) -> None:
     """Items are encoded by orjson; what it declines or would change goes the json module's
-    way: integer keys become strings, huge integers and rows holding NaN (written by json)
-    read back, and a datetime or a dataclass is an error, not a string."""
+    way: integer keys become strings, huge integers, NaN and infinity read back (also from rows
+    an earlier version wrote), and a datetime or a dataclass is an error, not a string."""
     import dataclasses
     import datetime
 
@@ -97,6 +97,10 @@ async def test_what_json_stores_reads_back_as_json_stored_it(tmp_path: Path) -> 
         )
     (last,) = await SQLiteSession("s", path).get_items(limit=1)
     assert last["content"] == "n" and last["score"] != last["score"]  # type: ignore[typeddict-item]
+    odd = {"role": "user", "content": "x", "limits": [float("inf"), float("nan"), None]}
+    await session.add_items([odd])
+    (limits,) = [item["limits"] for item in await SQLiteSession("s", path).get_items(limit=1)]  # type: ignore[typeddict-item]
+    assert limits[0] == float("inf") and limits[1] != limits[1] and limits[2] is None
 
     @dataclasses.dataclass
     class Point:
