@@ -11,14 +11,15 @@ no terminal (or offline, under `drusilla demo`) every call is approved, and the 
 
 import os
 import sys
+from typing import Any
 
-from drusilla import Agent, Runner, sword
+from drusilla import Agent, RunContextWrapper, Runner, SwordApprovalItem, sword
 from drusilla.testing import call
 
 FILES = {"/scratch/old.log": 120, "/home/ada/notes.txt": 4, "/scratch/cache.bin": 900}
 
 
-def outside_scratch(ctx, arguments) -> bool:
+def outside_scratch(ctx: RunContextWrapper[Any], arguments: dict[str, Any]) -> bool:
     return not str(arguments.get("path", "")).startswith("/scratch/")
 
 
@@ -50,7 +51,7 @@ agent = Agent(
 REQUEST = "Delete old.log in /scratch and my notes.txt."
 
 
-def decide(interruption) -> bool:
+def decide(interruption: SwordApprovalItem) -> bool:
     """Ask the person at the terminal; without one, approve and say so."""
     question = f"Allow {interruption.sword_name}({interruption.arguments})?"
     offline = os.environ.get("DRUSILLA_MODEL") == "offline-replay"

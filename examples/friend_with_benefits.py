@@ -9,7 +9,7 @@ Agent Three sees only the sentence: not the request, not the number, no sword ca
 
 import random
 
-from drusilla import Agent, MessageOutputItem, OrbInputData, Runner, orb, sword
+from drusilla import Agent, MessageOutputItem, ModelRequest, OrbInputData, Runner, orb, sword
 from drusilla.testing import Turn, call
 
 
@@ -86,15 +86,17 @@ SENTENCES = {
 }
 
 
-def agent_two_reply(request):
+def agent_two_reply(request: ModelRequest) -> Turn:
     drawn = next(
-        int(item["output"]) for item in request.input if item.get("type") == "function_call_output"
+        int(str(item.get("output")))
+        for item in request.input
+        if item.get("type") == "function_call_output"
     )
     return Turn(SENTENCES[drawn], calls=[call("transfer_to_agent_three")])
 
 
-def agent_three_reply(request):
-    sentence = request.input[-1]["content"]
+def agent_three_reply(request: ModelRequest) -> str:
+    sentence = str(request.input[-1].get("content"))
     return sentence.replace("write", "love", 1)
 
 

@@ -9,7 +9,7 @@ of one turn run concurrently, and the translators' token usage adds up in the re
 
 import sys
 
-from drusilla import Agent, Runner
+from drusilla import Agent, ModelRequest, Runner
 from drusilla.testing import Turn, call
 
 LANGUAGES = {"pt": "Portuguese", "ja": "Japanese", "de": "German", "fr": "French"}
@@ -50,10 +50,11 @@ TRANSLATIONS = {
 }
 
 
-def translator_reply(request):
+def translator_reply(request: ModelRequest) -> str:
     """A translator's answer, by the language its instructions name: the two translators
     run concurrently, so their requests may reach the server in either order."""
-    return next(text for language, text in TRANSLATIONS.items() if language in request.instructions)
+    instructions = request.instructions or ""
+    return next(text for language, text in TRANSLATIONS.items() if language in instructions)
 
 
 OFFLINE_REPLAY = [
