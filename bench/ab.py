@@ -60,7 +60,6 @@ async def main(runs):
 
 asyncio.run(main(200))
 """
-MEASURES = {"import": IMPORT, "turn": TURN}
 
 
 def measured(package_parent: Path, snippet: str) -> list[float]:
@@ -124,8 +123,8 @@ def main() -> None:
                 args.revision: linked(other, Path(scratch) / "there"),
             }
             load_start = os.getloadavg()[0]
-            imports = compare(sides, MEASURES["import"], args.samples)
-            turns = compare(sides, MEASURES["turn"], args.samples)
+            imports = compare(sides, IMPORT, args.samples)
+            turns = compare(sides, TURN, args.samples)
             load_end = os.getloadavg()[0]
         finally:
             subprocess.run([*git, "worktree", "remove", "--force", str(other)], check=True)
