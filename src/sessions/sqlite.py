@@ -97,8 +97,8 @@ class SQLiteSession:
         """Append `items` in one transaction: all of them are stored, or none."""
         if not items:
             return
-        rows = [(self.session_id, _encode(item, position)) for position, item in enumerate(items)]
-        await self._in_thread(self._add_rows, rows, list(items))
+        texts = [_encode(item, position) for position, item in enumerate(items)]
+        await self._in_thread(self._add_rows, texts, list(items))
         self._commits += 1
         if self.path != ":memory:" and self._commits % CHECKPOINT_EVERY == 0:
             await anyio.to_thread.run_sync(self._locked, self._checkpoint)
@@ -299,15 +299,15 @@ class SQLiteSession:
         return [item for row_id, text in rows if (item := self._decode(row_id, text)) is not None]
 
     def _add_rows(
-        self, connection: sqlite3.Connection, rows: list[tuple[str, str]], items: list[InputItem]
+        self, connection: sqlite3.Connection, texts: list[str], items: list[InputItem]
     ) -> None:
         now = time.time()
         seen = self._seen
         with _transaction(connection):
             # Read inside the transaction: our own commit leaves data_version as it is, and a
             # commit by another connection right after ours must still be caught up later.
-            version = _data_version(connection) if seen.complete else 0
-            if seen.complete and version != seen.version:
+            version = _data_version(connection) if seen.complete else seen.version
+            if version != seen.version:
                 self._catch_up(connection)
             connection.execute(
                 f"INSERT INTO {self.sessions_table} (session_id, created_at, updated_at) "
@@ -316,7 +316,7 @@ class SQLiteSession:
             )
             connection.executemany(
                 f"INSERT INTO {self.items_table} (session_id, item, created_at) VALUES (?, ?, ?)",
-                [(session_id, text, now) for session_id, text in rows],
+                [(self.session_id, text, now) for text in texts],
             )
             (last_id,) = connection.execute("SELECT last_insert_rowid()").fetchone()
         if seen.complete:  # committed: what we just wrote needs no decoding later
@@ -352,13 +352,7 @@ class SQLiteSession:
         connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _decode(self, row_id: int, text: str) -> InputItem | None:
-        try:
-            item = orjson.loads(text)
-        except orjson.JSONDecodeError:  # NaN or Infinity (json writes them, orjson does not)
-            try:
-                item = json.loads(text)
-            except json.JSONDecodeError:
-                item = None
+        item = _loads(text)
         if not isinstance(item, dict):
             get_logger().warning(
                 "session.bad_item", session_id=self.session_id, row=row_id, path=self.path
@@ -435,6 +429,18 @@ def _is_busy(exc: Exception) -> bool:
 _ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 """What the json module cannot store, orjson must not either: a dataclass or a datetime in an
 item is a UserError, not a string that reads back as something else."""
+
+
+def _loads(text: str) -> Any:
+    """The JSON value of `text`, or None when it is not JSON."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN or Infinity: json writes them, orjson does not read them
+        pass
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
 
 
 def _encode(item: Any, position: int) -> str:

@@ -97,8 +97,8 @@ async def test_what_json_stores_reads_back_as_json_stored_it(tmp_path: Path) -> 
         )
     (last,) = await SQLiteSession("s", path).get_items(limit=1)
     assert last["content"] == "n" and last["score"] != last["score"]  # type: ignore[typeddict-item]
-    odd = {"role": "user", "content": "x", "limits": [float("inf"), float("nan"), None]}
-    await session.add_items([odd])
+    non_finite: Any = {"role": "user", "content": "x", "limits": [float("inf"), float("nan"), None]}
+    await session.add_items([non_finite])
     (limits,) = [item["limits"] for item in await SQLiteSession("s", path).get_items(limit=1)]  # type: ignore[typeddict-item]
     assert limits[0] == float("inf") and limits[1] != limits[1] and limits[2] is None
 
