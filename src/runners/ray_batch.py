@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import socket
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -37,9 +39,12 @@ CHUNKS_IN_FLIGHT = 2
 class RayCluster:
     """Where and how to run a batch on Ray.
 
-    `address`: an existing cluster ("auto", "ray://head:10001"); None starts a local Ray with
-    `num_cpus` CPUs for this batch and shuts it down after. A Ray already started in this
-    process (`ray.init()` by you) is used as it is, and left running.
+    `address`: an existing cluster ("auto", "host:6379", "ray://head:10001"); "local" always
+    starts a private Ray with `num_cpus` CPUs for this batch and shuts it down after. None
+    joins the Ray head running on this machine (`ray start --head`) when one answers, and
+    otherwise starts a private one as "local" does: a stale cluster file left by a Ray that
+    is gone is never joined. A Ray already started in this process (`ray.init()` by you) is
+    used as it is, and left running.
     `actors`: how many actors (default: the cluster's CPUs). `chunk_size`: inputs per task.
     """
 
@@ -110,10 +115,32 @@ def _import_ray() -> Any:
 
 
 def _start_ray(ray: Any, cluster: RayCluster) -> None:
-    if cluster.address is None:
-        ray.init(num_cpus=cluster.num_cpus, include_dashboard=False, log_to_driver=False)
+    address = cluster.address
+    if address is None:
+        address = "auto" if ray_head_answers(ray) else "local"
+    if address == "local":
+        ray.init(
+            address="local",
+            num_cpus=cluster.num_cpus,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
     else:
-        ray.init(address=cluster.address, log_to_driver=False)
+        ray.init(address=address, log_to_driver=False)
+
+
+def ray_head_answers(ray: Any) -> bool:
+    """Whether `RAY_ADDRESS` or the cluster file of the last `ray start` names a head that
+    accepts a connection now (Ray itself would join a dead one and fail)."""
+    address = os.environ.get("RAY_ADDRESS") or ray._private.utils.read_ray_address()
+    if not address or "://" in address:
+        return bool(address)
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=2):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _make_actors(ray: Any, cluster: RayCluster, agent: AgentSource, concurrency: int) -> list[Any]:

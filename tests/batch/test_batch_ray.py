@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_a_200_input_batch_on_two_ray_actors_matches_the_in_process_batch(
                 inputs,
                 concurrency=20,
                 progress=False,
-                on=RayCluster(actors=2, chunk_size=25),
+                on=RayCluster(address="local", actors=2, chunk_size=25),
             )
         finally:
             assert not ray.is_initialized()  # the batch started Ray, so it shut it down
@@ -93,3 +94,24 @@ def test_a_200_input_batch_on_two_ray_actors_matches_the_in_process_batch(
 def test_a_live_agent_cannot_go_to_ray() -> None:
     with pytest.raises(UserError, match="import path"):
         Runner.run_batch_sync(Agent("a"), ["x"], progress=False, on=RayCluster())
+
+
+def test_a_dead_head_named_by_the_environment_is_not_joined(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cluster file or RAY_ADDRESS left by a Ray that is gone: RayCluster() starts its own
+    (Ray would join the dead address and fail on num_cpus)."""
+    import ray
+
+    from drusilla.runners.ray_batch import ray_head_answers
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{dead}")
+    assert not ray_head_answers(ray)
+    with socket.socket() as head:
+        head.bind(("127.0.0.1", 0))
+        head.listen()
+        monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{head.getsockname()[1]}")
+        assert ray_head_answers(ray)
