@@ -118,15 +118,23 @@ def _start_ray(ray: Any, cluster: RayCluster) -> None:
     address = cluster.address
     if address is None:
         address = "auto" if ray_head_answers(ray) else "local"
-    if address == "local":
-        ray.init(
-            address="local",
-            num_cpus=cluster.num_cpus,
-            include_dashboard=False,
-            log_to_driver=False,
-        )
-    else:
-        ray.init(address=address, log_to_driver=False)
+    try:
+        if address == "local":
+            ray.init(
+                address="local",
+                num_cpus=cluster.num_cpus,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
+        else:
+            ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise UserError(
+            f"Could not connect to the Ray cluster at {address!r} ({_one_line(exc)}). Check "
+            "that its head is running (`ray status`) and the address: 'auto' for a head on "
+            "this machine, 'host:6379' inside the cluster, 'ray://host:10001' from outside; "
+            "RayCluster(address='local') starts a private Ray instead."
+        ) from exc
 
 
 def ray_head_answers(ray: Any) -> bool:
@@ -157,28 +165,28 @@ def _chunks(todo: list[tuple[int, Any]], size: int) -> list[list[tuple[int, Any]
 async def _dispatch(
     actors: list[Any], chunks: list[list[tuple[int, Any]]], options: Any
 ) -> AsyncGenerator[Outcome, None]:
-    """Feed `chunks` to `actors`, `CHUNKS_IN_FLIGHT` per actor; yield outcomes chunk by chunk."""
+    """Feed `chunks` to `actors`, `CHUNKS_IN_FLIGHT` per actor; yield each input's outcome as
+    soon as its run ends (an actor streams them back), so that a crash loses only the runs in
+    flight, not whole chunks."""
     pending = iter(chunks)
-    running: dict[asyncio.Future[list[Outcome]], Any] = {}
+    outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
 
-    def submit(actor: Any) -> None:
-        chunk = next(pending, None)
-        if chunk is not None:
-            running[asyncio.wrap_future(actor.run_chunk.remote(chunk, options).future())] = actor
+    async def feed(actor: Any) -> None:
+        while (chunk := next(pending, None)) is not None:
+            stream = actor.run_chunk.options(num_returns="streaming").remote(chunk, options)
+            async for ref in stream:
+                outcomes.put_nowait(await ref)
 
-    for actor in actors:
-        for _ in range(CHUNKS_IN_FLIGHT):
-            submit(actor)
+    feeders = [asyncio.ensure_future(feed(a)) for a in actors for _ in range(CHUNKS_IN_FLIGHT)]
+    all_fed = asyncio.gather(*feeders)
+    all_fed.add_done_callback(lambda _: outcomes.put_nowait(None))
     try:
-        while running:
-            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for future in finished:
-                submit(running.pop(future))
-                for outcome in future.result():
-                    yield outcome
+        while (outcome := await outcomes.get()) is not None:
+            yield outcome
+        all_fed.result()  # a feeder's error (an actor that died) ends the batch
     finally:
-        for future in running:
-            future.cancel()
+        for feeder in feeders:
+            feeder.cancel()
 
 
 class BatchActor:
@@ -190,7 +198,10 @@ class BatchActor:
         self.gate = RateGate()
         self.slots: asyncio.Semaphore | None = None
 
-    async def run_chunk(self, chunk: list[tuple[int, Any]], options: Any) -> list[Outcome]:
+    async def run_chunk(
+        self, chunk: list[tuple[int, Any]], options: Any
+    ) -> AsyncGenerator[Outcome, None]:
+        """The chunk's outcomes, each as its run ends (a Ray streaming generator)."""
         from .batch_run import run_one
 
         if self.slots is None:  # made here: it belongs to the actor's event loop
@@ -202,8 +213,14 @@ class BatchActor:
                 item = await run_one(self.agent, index, value, options)
             return (item.index, item.final_output, _portable(item.error), item.usage, item.run_id)
 
-        with shared_rate_gate(self.gate):
-            return list(await asyncio.gather(*(one(index, value) for index, value in chunk)))
+        with shared_rate_gate(self.gate):  # the runs' tasks take the gate when created
+            runs = [asyncio.ensure_future(one(index, value)) for index, value in chunk]
+        try:
+            for finished in asyncio.as_completed(runs):
+                yield await finished
+        finally:
+            for run in runs:
+                run.cancel()
 
 
 def _portable(error: Exception | None) -> Exception | None:

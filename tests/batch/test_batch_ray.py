@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import aclosing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from drusilla import Agent, ModelError, RayCluster, Runner, UserError
-from drusilla.testing import OpenAIServer
+from drusilla.testing import Hold, OpenAIServer, ReceivedRequest
 from drusilla.util.settings import forget_settings
 
-from .echo import echo_step
+from .echo import echo_step, last_user_text
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT = "tests.batch.ray_agent:agent"
@@ -115,3 +122,76 @@ def test_a_dead_head_named_by_the_environment_is_not_joined(
         head.listen()
         monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{head.getsockname()[1]}")
         assert ray_head_answers(ray)
+
+
+@contextmanager
+def ray_head(port: int) -> Iterator[str]:
+    """A Ray head started as a person would (`ray start --head`), stopped with its processes."""
+    command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", f"--port={port}"]
+    command += ["--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", "--block"]
+    head = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    assert head.stdout is not None
+    try:
+        for line in head.stdout:  # readiness: the line ray prints once the head is up
+            if "Ray runtime started" in line:
+                break
+        else:
+            pytest.fail(f"ray start --head ended (exit {head.wait()}) without starting")
+        yield f"127.0.0.1:{port}"
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        head.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_batches_join_a_running_head_and_stream_each_result_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `ray start --head` running, RayCluster() and RayCluster(address="auto") join it
+    (instead of failing on num_cpus), and a chunk's results come back one by one: nine of ten
+    arrive while the tenth is still held by the server."""
+    import ray
+
+    hold = Hold("echo: item 0")
+
+    def held_first(request: ReceivedRequest) -> Any:
+        return hold if last_user_text(request) == "item 0" else echo_step()(request)
+
+    inputs = [f"item {i}" for i in range(10)]
+    children_before = descendants()
+    with OpenAIServer(*[held_first] * 20) as server:
+        monkeypatch.setenv("DRUSILLA_BASE_URL", server.base_url)
+        monkeypatch.setenv("DRUSILLA_MODEL", "test-model")
+        monkeypatch.setenv("DRUSILLA_API_KEY", "sk-test")
+        monkeypatch.setenv("PYTHONPATH", str(ROOT))
+        forget_settings()
+        with ray_head(free_port()) as address:
+            monkeypatch.setenv("RAY_ADDRESS", address)
+            arrived = asyncio.run(asyncio.wait_for(first_nine_then_release(hold), 300))
+            again = Runner.run_batch_sync(
+                AGENT, inputs, progress=False, on=RayCluster(address="auto", actors=1)
+            )
+            assert not ray.is_initialized()
+    assert sorted(arrived) == [f"echo: item {i}" for i in range(10)]
+    assert arrived[-1] == "echo: item 0"  # the held one came last, after the other nine
+    assert [item.final_output for item in again.results] == [f"echo: {i}" for i in inputs]
+    assert wait_until_gone(descendants() - children_before) == set()
+
+
+async def first_nine_then_release(hold: Hold) -> list[str]:
+    outputs: list[str] = []
+    cluster = RayCluster(actors=1, chunk_size=10)
+    batch = Runner.iter_batch(AGENT, [f"item {i}" for i in range(10)], concurrency=10, on=cluster)
+    async with aclosing(batch) as items:
+        async for item in items:
+            outputs.append(str(item.final_output))
+            if len(outputs) == 9:
+                hold.release()
+    return outputs
