@@ -41,6 +41,11 @@ READY_TIMEOUT = 600.0  # a backstop only: readiness is polled
 TOOLS_TEMPLATE = Path(__file__).with_name("smollm2_tools.jinja")
 """SmolLM2's own chat template renders no tools; llama-server is given this one."""
 
+FORCED_CALL_TOKENS = 160
+"""max_tokens for a reply that must be a forced sword call: llama-server's grammar lets SmolLM2
+write a preamble before <tool_call> and bounded runs of whitespace inside the arguments (a
+hand-over took 45 tokens on one CPU; 48 ran out before the call on another)."""
+
 
 @dataclass(frozen=True)
 class ServerSpec:

@@ -32,7 +32,7 @@ from drusilla.sessions.sqlite import SQLiteSession
 from drusilla.tracing import InMemoryTraceProcessor, set_trace_processors
 
 from ..cli.helpers import EXAMPLES, cli_env, drusilla_command
-from .servers import MODEL_NAME, ServerSpec, Tap
+from .servers import FORCED_CALL_TOKENS, MODEL_NAME, ServerSpec, Tap
 
 ChatModel = Callable[..., OpenAIChatModel]
 SHORT = ModelSettings(max_tokens=24, temperature=0.0, seed=1)
@@ -108,7 +108,9 @@ async def test_sword_round_trip(chat_model: ChatModel, tap: Tap, stream: bool) -
     result go back to the server — the request llama.cpp used to fail — with the sword not
     forced, and the model answers."""
     cities_asked.clear()
-    forced = ModelSettings(max_tokens=48, temperature=0.0, sword_choice="get_weather")
+    forced = ModelSettings(
+        max_tokens=FORCED_CALL_TOKENS, temperature=0.0, sword_choice="get_weather"
+    )
     agent = Agent(
         "a",
         "Use the weather sword.",
@@ -139,7 +141,7 @@ async def test_two_swords_each_forced_in_turn(
     chat_model: ChatModel, chat_server: Any, tap: Tap
 ) -> None:
     """Two swords in the request; each forced in turn, in one conversation."""
-    settings = ModelSettings(max_tokens=48, temperature=0.0)
+    settings = ModelSettings(max_tokens=FORCED_CALL_TOKENS, temperature=0.0)
     agent = Agent(
         "a",
         "Use the swords.",
@@ -172,10 +174,9 @@ async def test_orb(chat_model: ChatModel, stream: bool) -> None:
     specialist = Agent(
         "specialist", "Answer in one sentence.", model=chat_model(), model_settings=SHORT
     )
-    # Room for what llama-server's grammar lets the tiny model write around a forced call: a
-    # preamble before <tool_call> and bounded runs of whitespace inside `{}` (45 tokens on one
-    # CPU, more on another: 48 stopped at `length` there without the call).
-    forced = ModelSettings(max_tokens=160, temperature=0.0, sword_choice="transfer_to_specialist")
+    forced = ModelSettings(
+        max_tokens=FORCED_CALL_TOKENS, temperature=0.0, sword_choice="transfer_to_specialist"
+    )
     triage = Agent(
         "triage", "Hand over.", model=chat_model(), orbs=[specialist], model_settings=forced
     )

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from drusilla import Agent, ModelSettings, RawResponseEvent, Runner, TextDelta, sword
 from drusilla.models.openai_responses import OpenAIResponsesModel
 
-from .servers import Tap
+from .servers import FORCED_CALL_TOKENS, Tap
 
 SHORT = ModelSettings(max_tokens=24, temperature=0.0)
 
@@ -33,7 +33,9 @@ def get_weather(city: str) -> str:
 
 def weather_agent(model: OpenAIResponsesModel) -> Agent[Any]:
     """Must call get_weather (named sword_choice); its result is the final output."""
-    settings = ModelSettings(max_tokens=48, temperature=0.0, sword_choice="get_weather")
+    settings = ModelSettings(
+        max_tokens=FORCED_CALL_TOKENS, temperature=0.0, sword_choice="get_weather"
+    )
     return Agent(
         "a",
         "Use the sword.",
