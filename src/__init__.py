@@ -42,6 +42,7 @@ from .runners.events import (
     RawResponseEvent,
     RunItemStreamEvent,
     StreamEvent,
+    SwordProgressEvent,
 )
 from .runners.items import (
     MessageOutputItem,
@@ -227,6 +228,7 @@ __all__ = [
     "SwordCallOutputItem",
     "SwordContext",
     "SwordError",
+    "SwordProgressEvent",
     "SwordResult",
     "SwordSpec",
     "SwordsToFinalOutputResult",
