@@ -313,5 +313,8 @@ async def test_server_logs_reach_the_drusilla_mcp_logger(everything: MakeServer)
         logger.setLevel(level)
     record = arrived.records[0]
     assert record.getMessage().startswith("everything: ")
-    assert "-level message" in record.getMessage()
+    said: str = record.mcp_level  # type: ignore[attr-defined]
+    assert said.lower() in record.getMessage().lower()  # "Alert level-message", "Info-level …"
+    expected = {"debug": 10, "info": 20, "notice": 20, "warning": 30, "error": 40}
+    assert record.levelno == expected.get(said, logging.CRITICAL)  # critical, alert, emergency
     assert record.mcp_server == "everything"  # type: ignore[attr-defined]
