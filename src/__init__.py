@@ -42,6 +42,7 @@ from .runners.events import (
     RawResponseEvent,
     RunItemStreamEvent,
     StreamEvent,
+    SwordProgressEvent,
 )
 from .runners.items import (
     MessageOutputItem,
@@ -102,6 +103,8 @@ if TYPE_CHECKING:
     from .runners.batch_items import BatchItem, BatchResult
     from .runners.ray_batch import RayCluster
     from .tools.mcp import (
+        ElicitationRequest,
+        ElicitationResult,
         MCPServer,
         MCPServerError,
         MCPServerStdio,
@@ -109,6 +112,7 @@ if TYPE_CHECKING:
         MCPToolError,
         MCPToolFilter,
         MCPToolResult,
+        is_destructive,
     )
     from .util.settings import Settings
 
@@ -122,6 +126,9 @@ _LAZY = {
     "RayCluster": ".runners.ray_batch",
     **dict.fromkeys(
         (
+            "ElicitationRequest",
+            "ElicitationResult",
+            "is_destructive",
             "MCPServer",
             "MCPServerError",
             "MCPServerStdio",
@@ -160,6 +167,8 @@ __all__ = [
     "AgentUpdatedStreamEvent",
     "BatchItem",
     "BatchResult",
+    "ElicitationRequest",
+    "ElicitationResult",
     "Endpoint",
     "FallbackModel",
     "InputShield",
@@ -227,6 +236,7 @@ __all__ = [
     "SwordCallOutputItem",
     "SwordContext",
     "SwordError",
+    "SwordProgressEvent",
     "SwordResult",
     "SwordSpec",
     "SwordsToFinalOutputResult",
@@ -239,6 +249,7 @@ __all__ = [
     "estimate_cost",
     "get_settings",
     "input_shield",
+    "is_destructive",
     "json_from_text",
     "keep_last",
     "orb",

@@ -164,7 +164,7 @@ def test_the_runtime_never_imports_the_test_kit() -> None:
 PUBLIC_NAMES = """
     Agent AgentCharms AgentUpdatedStreamEvent BatchItem BatchResult Endpoint RayCluster
     FallbackModel ModelRetry SessionSettings UsageLimitExceeded UsageLimits estimate_cost
-    SwordSpec keep_last
+    SwordSpec keep_last SwordProgressEvent ElicitationRequest ElicitationResult is_destructive
     InputShield InputShieldResult
     InputShieldTripwireTriggered MCPServer MCPServerError MCPServerStdio MCPServerStreamableHTTP
     MCPToolError MCPToolFilter MCPToolResult MaxTurnsError MessageOutputItem Model

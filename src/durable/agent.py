@@ -8,6 +8,7 @@ matched by identity, so a graph with cycles (two agents with orbs to each other)
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -92,9 +93,10 @@ class _DurableMCPCalls:
         return await as_step(f"{self._step_prefix}.list_tools", list_tools)
 
     async def call_tool(
-        self, tool_name: str, arguments: dict[str, Any] | None = None
+        self, tool_name: str, arguments: dict[str, Any] | None = None, **options: Any
     ) -> MCPToolResult:
-        parent = super().call_tool  # type: ignore[misc]
+        # options (on_progress) are bound here: a step's arguments are only the call's own
+        parent = functools.partial(super().call_tool, **options)  # type: ignore[misc]
         return await as_step(f"{self._step_prefix}.{tool_name}", parent, tool_name, arguments)
 
 

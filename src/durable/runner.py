@@ -17,7 +17,12 @@ from dbos import DBOS
 
 from ..agents.agent import Agent
 from ..runners.config import RunConfig
-from ..runners.events import RawResponseEvent, RunItemStreamEvent, StreamEvent
+from ..runners.events import (
+    RawResponseEvent,
+    RunItemStreamEvent,
+    StreamEvent,
+    SwordProgressEvent,
+)
 from ..runners.run import Runner
 from ..sessions.base import Session
 from ..util.errors import UserError
@@ -283,6 +288,15 @@ def _plain_event(event: StreamEvent) -> dict[str, Any] | None:
         return {"type": event.data.type, "delta": delta} if delta else None
     if isinstance(event, RunItemStreamEvent):
         return {"type": event.name, "item": event.item.to_input_item()}
+    if isinstance(event, SwordProgressEvent):
+        return {
+            "type": event.type,
+            "sword": event.sword_name,
+            "call_id": event.call_id,
+            "progress": event.progress,
+            "total": event.total,
+            "message": event.message,
+        }
     return {"type": "agent_updated", "agent": event.new_agent.name}
 
 

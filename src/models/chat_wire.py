@@ -308,7 +308,9 @@ def chat_messages(
             )
             if isinstance(output, list):
                 result_images.extend(
-                    _chat_part(part) for part in output if get(part, "type") == "input_image"
+                    _chat_part(part)
+                    for part in output
+                    if get(part, "type") in ("input_image", "input_audio")  # MCP tools' media
                 )
         elif kind == "reasoning":
             flush()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..models.interface import ModelStreamEvent
+from ..tools.sword_run import SwordProgressEvent
 from .items import RunItem
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ __all__ = [
     "RunItemEventName",
     "RunItemStreamEvent",
     "StreamEvent",
+    "SwordProgressEvent",
 ]
 
 
@@ -55,4 +57,7 @@ class AgentUpdatedStreamEvent:
     type: Literal["agent_updated_stream_event"] = "agent_updated_stream_event"
 
 
-StreamEvent: TypeAlias = RawResponseEvent | RunItemStreamEvent | AgentUpdatedStreamEvent
+StreamEvent: TypeAlias = (
+    RawResponseEvent | RunItemStreamEvent | AgentUpdatedStreamEvent | SwordProgressEvent
+)
+"""`SwordProgressEvent`: a sword (an MCP tool) reported progress while it runs."""

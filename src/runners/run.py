@@ -41,6 +41,7 @@ from ..sessions.base import Session
 from ..sessions.trim import read_session
 from ..tools.orbs import Orb, OrbInputData
 from ..tools.shields import InputShield
+from ..tools.sword_run import sword_run
 from ..tools.swords import (
     Sword,
     SwordArgumentsError,
@@ -685,7 +686,8 @@ class _Run:
             runnable, pending = await self._check_approvals(agent, runnable, outputs)
         self._swords_called(agent)
         parallel = plan.settings.parallel_sword_calls is not False
-        results = await self._run_swords(agent, gear, runnable, outputs, parallel)
+        with sword_run(plan.model, self.emit):  # what MCP sampling and progress reach
+            results = await self._run_swords(agent, gear, runnable, outputs, parallel)
         waiting = _waiting_runs(results) if gear.runs_agents else []
         if pending or waiting:
             return await self._interrupt(agent, step, pending, waiting, outputs)

@@ -96,6 +96,18 @@ async def hang() -> str:
 
 
 @app.tool()
+async def wait_for_cancel() -> str:
+    """Never answers; records `called`, then `cancelled` when the client cancels the call."""
+    log("called")
+    try:
+        await anyio.sleep_forever()
+    except anyio.get_cancelled_exc_class():
+        log("cancelled")
+        raise
+    return "never"
+
+
+@app.tool()
 def env(name: str) -> str:
     """The value of an environment variable of the server process, or <unset>."""
     return os.environ.get(name, "<unset>")

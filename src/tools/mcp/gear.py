@@ -13,17 +13,20 @@ from ...util.concurrency import gather, maybe_await
 from ...util.context import SwordContext
 from ...util.errors import UserError
 from ...util.logging import get_logger
+from ..sword_run import SwordProgressEvent, current_sword_run
 from ..swords import Sword, SwordArgumentsError, parse_arguments_json
 from .results import MCPToolError, MCPToolResult
 from .servers import MCPServer, MCPServerError
 
 if TYPE_CHECKING:
-    from mcp_types import Tool
+    from mcp.shared.dispatcher import ProgressFnT
+    from mcp_types import Tool, ToolAnnotations
 
 __all__ = [
     "MCPSword",
     "MCPToolFilter",
     "function_name",
+    "is_destructive",
     "mcp_swords",
     "server_swords",
     "tool_sword",
@@ -62,6 +65,18 @@ class MCPSword(Sword):
 
     mcp_server_name: str = ""
     mcp_tool_name: str = ""
+    annotations: ToolAnnotations | None = None
+    """The tool's hints (`read_only_hint`, `destructive_hint` ...), as the server sent them."""
+
+
+def is_destructive(tool: Tool) -> bool:
+    """An approval rule (`require_approval=is_destructive`): the tool may change or delete
+    things. Read as MCP defines the hints: a tool that is not read-only is destructive unless it
+    says `destructiveHint: false`. Hints come from the server: trust them as far as it."""
+    hints = tool.annotations
+    if hints is None:
+        return True
+    return not hints.read_only_hint and hints.destructive_hint is not False
 
 
 async def mcp_swords(servers: Sequence[Any]) -> list[Sword]:
@@ -100,9 +115,10 @@ def tool_sword(server: MCPServer, tool: Tool) -> MCPSword:
         params_json_schema=_parameters(tool.input_schema),
         on_invoke=functools.partial(_invoke, server, tool.name, _ArgumentsCheck(tool.input_schema)),
         failure_error_function=server.failure_error_function,
-        needs_approval=server.needs_approval(tool.name),
+        needs_approval=server.needs_approval(tool),
         mcp_server_name=server.name,
         mcp_tool_name=tool.name,
+        annotations=tool.annotations,
     )
 
 
@@ -118,7 +134,8 @@ async def _invoke(
         raise SwordArgumentsError("the arguments must be a JSON object")
     check(args)
     try:
-        result = await server.call_tool(tool_name, args)
+        with server._calls.during(ctx):
+            result = await server.call_tool(tool_name, args, on_progress=_progress(ctx))
     except MCPServerError as exc:
         if exc.code == _INVALID_PARAMS:
             raise SwordArgumentsError(exc.server_message or str(exc)) from None
@@ -126,6 +143,20 @@ async def _invoke(
     if result.is_error:
         raise MCPToolError(result)
     return result
+
+
+def _progress(ctx: SwordContext[Any]) -> ProgressFnT | None:
+    """Puts the tool's progress on the run's event stream (the callback runs in the
+    connection's task, so the run is captured here)."""
+    run = current_sword_run()
+    if run is None:
+        return None
+
+    async def report(progress: float, total: float | None, message: str | None) -> None:
+        event = SwordProgressEvent(ctx.sword_name, ctx.call_id, progress, total, message)
+        await run.progress(event)
+
+    return report
 
 
 def function_name(name: str) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mcp_types import CallToolResult
 
-__all__ = ["MCPImage", "MCPToolError", "MCPToolResult", "tool_result"]
+__all__ = ["MCPAudio", "MCPImage", "MCPToolError", "MCPToolResult", "tool_result"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +25,25 @@ class MCPImage:
 
 
 @dataclass(frozen=True, slots=True)
+class MCPAudio:
+    """Audio an MCP tool returned: base64 `data` and its MIME type."""
+
+    data: str
+    mime_type: str
+
+    def input_part(self) -> dict[str, Any]:
+        """An `input_audio` content part (format: the MIME subtype, e.g. wav or mp3)."""
+        audio_format = self.mime_type.split("/")[-1].removeprefix("x-").replace("mpeg", "mp3")
+        return {"type": "input_audio", "input_audio": {"data": self.data, "format": audio_format}}
+
+
+@dataclass(frozen=True, slots=True)
 class MCPToolResult:
     """The result of an MCP tool call.
 
-    The model reads `text` and is shown the `images`. Python code (charms, `stop_on_first_sword`,
-    `SwordCallOutputItem.output`) also gets `structured_content` and the raw MCP `content` blocks.
+    The model reads `text` and is given the `images` and `audio`. Python code (charms,
+    `stop_on_first_sword`, `SwordCallOutputItem.output`) also gets `structured_content` (also
+    as `data`) and the raw MCP `content` blocks.
     """
 
     server_name: str
@@ -40,16 +54,22 @@ class MCPToolResult:
     images: tuple[MCPImage, ...] = ()
     content: list[Any] = field(default_factory=list)
     is_error: bool = False
+    audio: tuple[MCPAudio, ...] = ()
+
+    @property
+    def data(self) -> Any:
+        """The structured content (checked against the tool's output schema), or None."""
+        return self.structured_content
 
     def input_parts(self) -> list[dict[str, Any]] | None:
-        """Responses-style content parts for the model when there are images, else None."""
-        if not self.images:
+        """Content parts for the model when there are images or audio, else None."""
+        if not self.images and not self.audio:
             return None
-        count = len(self.images)
-        text = self.text or ("(an image)" if count == 1 else f"({count} images)")
+        text = self.text or _media_note(len(self.images), len(self.audio))
         parts: list[dict[str, Any]] = [{"type": "input_text", "text": text}]
         for image in self.images:
             parts.append({"type": "input_image", "image_url": image.data_url, "detail": "auto"})
+        parts.extend(clip.input_part() for clip in self.audio)
         return parts
 
     def __str__(self) -> str:
@@ -69,8 +89,12 @@ def tool_result(
 ) -> MCPToolResult:
     texts: list[str] = []
     images: list[MCPImage] = []
+    audio: list[MCPAudio] = []
     for block in raw.content:
-        _read_block(block, texts, images)
+        if block.type == "audio":
+            audio.append(MCPAudio(block.data, block.mime_type))
+        else:
+            _read_block(block, texts, images)
     structured = raw.structured_content
     if structured is not None and (use_structured_content or not texts):
         text = json.dumps(structured, ensure_ascii=False)
@@ -84,7 +108,16 @@ def tool_result(
         images=tuple(images),
         content=list(raw.content),
         is_error=raw.is_error,
+        audio=tuple(audio),
     )
+
+
+def _media_note(images: int, clips: int) -> str:
+    def count(n: int, one: str, many: str) -> str:
+        return "" if n == 0 else (one if n == 1 else f"{n} {many}")
+
+    shown = [c for c in (count(images, "an image", "images"), count(clips, "audio", "clips")) if c]
+    return f"({' and '.join(shown)})"
 
 
 def _read_block(block: Any, texts: list[str], images: list[MCPImage]) -> None:
@@ -93,8 +126,6 @@ def _read_block(block: Any, texts: list[str], images: list[MCPImage]) -> None:
         texts.append(block.text)
     elif kind == "image":
         images.append(MCPImage(block.data, block.mime_type))
-    elif kind == "audio":
-        texts.append(f"[audio ({block.mime_type}, {_size(block.data)} bytes) not shown]")
     elif kind == "resource":
         resource = block.resource
         mime_type = resource.mime_type or "application/octet-stream"

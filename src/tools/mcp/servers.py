@@ -28,8 +28,12 @@ from ...util.context import current_scope
 from ...util.errors import RunnerError, UserError
 from ...util.logging import get_logger
 from ..swords import FailureErrorFunction, default_sword_error_function
+from .catalog import MCPCatalog
 from .connection import Connection, ConnectionLost, describe
+from .elicitation import ElicitationHandler, Elicitor, check_elicitation_handler
 from .results import MCPToolResult, tool_result
+from .sampling import CallsInFlight, Sampler, SamplingModel, check_sampling_model
+from .server_log import log_level_to_ask, log_server_message
 
 if TYPE_CHECKING:
     from typing import Self
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from mcp import Client
     from mcp.client._transport import TransportStreams
     from mcp.client.session import IncomingMessage
+    from mcp.shared.dispatcher import ProgressFnT
     from mcp_types import ListToolsResult, Tool
 
 __all__ = [
@@ -52,10 +57,13 @@ __all__ = [
 T = TypeVar("T")
 
 ToolFilter: TypeAlias = Callable[["Tool"], bool | Awaitable[bool]]
-RequireApproval: TypeAlias = Literal["always", "never"] | bool | Collection[str] | None
-"""Which tools of a server wait for approval: "always" (or True), "never" (None, False), or
-the names of those that do (the server's own tool names, before any tool_prefix)."""
 """Decides which of a server's tools the agent sees: `fn(tool) -> bool` (sync or async)."""
+RequireApproval: TypeAlias = (
+    Literal["always", "never"] | bool | Collection[str] | Callable[["Tool"], bool] | None
+)
+"""Which tools of a server wait for approval: "always" (or True), "never" (None, False), the
+names of those that do (the server's own tool names, before any tool_prefix), or a rule
+`fn(tool) -> bool` given the MCP `Tool` with its annotations (e.g. `is_destructive`)."""
 
 SAFE_ENV_VARS: tuple[str, ...] = (
     (
@@ -72,6 +80,7 @@ SAFE_ENV_VARS: tuple[str, ...] = (
 """What a stdio server inherits from this process's environment unless told otherwise: where
 things are, locale and CA bundles — no credentials. Pass more with `env=` or `inherit_env=`."""
 
+_CATALOG_NOTIFICATIONS = ("notifications/resources/", "notifications/prompts/")
 _HOLD = "drusilla.mcp.hold"
 _TOOLS = "drusilla.mcp.tools"
 _MAX_TOOL_PAGES = 100
@@ -104,8 +113,9 @@ class MCPServerError(RunnerError):
         self.server_message = server_message
 
 
-class MCPServer:
-    """What `MCPServerStdio` and `MCPServerStreamableHTTP` share: lifetime, tools, calls.
+class MCPServer(MCPCatalog):
+    """What `MCPServerStdio` and `MCPServerStreamableHTTP` share: lifetime, tools, calls,
+    resources and prompts (`MCPCatalog`), sampling and elicitation.
 
     Subclasses say how to reach the server (`_transport`); see docs/mcp.md for the options.
     """
@@ -122,6 +132,9 @@ class MCPServer:
         use_structured_content: bool,
         failure_error_function: FailureErrorFunction | None,
         require_approval: RequireApproval = None,
+        sampling_model: SamplingModel | None = None,
+        elicitation_handler: ElicitationHandler | None = None,
+        cache_resources: bool = False,
     ) -> None:
         if importlib.util.find_spec("mcp") is None:
             raise UserError(
@@ -150,6 +163,12 @@ class MCPServer:
         self.use_structured_content = use_structured_content
         self.failure_error_function = failure_error_function
         self._approval = _approval_rule(require_approval, name)
+        self.sampling_model = sampling_model
+        self._sampling = check_sampling_model(sampling_model, name)
+        self.elicitation_handler = check_elicitation_handler(elicitation_handler, name)
+        self.cache_resources = cache_resources
+        self._calls = CallsInFlight()
+        """Tool calls now running: a sampling request is answered for the newest one's run."""
         self._holders = 0
         """Who keeps the connection open: each root run using it, plus each `connect()`."""
         self._user_holds = 0
@@ -161,10 +180,20 @@ class MCPServer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
-    def needs_approval(self, tool_name: str) -> bool:
-        """Whether calls of this tool wait for a person's approval (`require_approval=`)."""
+    def needs_approval(self, tool: Tool | str) -> bool:
+        """Whether calls of this tool (an MCP `Tool`, or its name) wait for a person's approval
+        (`require_approval=`)."""
         rule = self._approval
-        return rule if isinstance(rule, bool) else tool_name in rule
+        if isinstance(rule, bool):
+            return rule
+        if isinstance(rule, frozenset):
+            return (tool if isinstance(tool, str) else tool.name) in rule
+        if isinstance(tool, str):
+            raise UserError(
+                f"MCP server {self.name!r}: require_approval is a rule on tools; pass the MCP "
+                f"Tool (from list_tools()), not the name {tool!r}."
+            )
+        return bool(rule(tool))
 
     # --- how to reach the server (subclasses) -------------------------------------------------
 
@@ -304,21 +333,34 @@ class MCPServer:
 
         from ...util.version import __version__
 
+        handler = self.elicitation_handler
         return mcp.Client(
             self._transport(),
             read_timeout_seconds=self.timeout,
             message_handler=self._on_message,
+            logging_callback=functools.partial(log_server_message, self.name, self._redact),
+            log_level=log_level_to_ask(),
+            # Without a sampling model or a handler the client does not offer the capability.
+            sampling_callback=None if self._sampling is None else self._sampler(),
+            elicitation_callback=None if handler is None else Elicitor(self.name, handler),
             client_info=Implementation(name="drusilla", version=__version__),
             cache=None,  # tool lists are cached per run (and per server with cache_tools_list)
         )
+
+    def _sampler(self) -> Sampler:
+        assert self._sampling is not None
+        return Sampler(self.name, self._sampling, self._calls)
 
     def _tools_changed(self) -> None:
         self._cached_tools = None
         get_logger().debug("mcp.tools_changed", server=self.name)
 
     async def _on_message(self, message: IncomingMessage) -> None:
-        if getattr(message, "method", None) == "notifications/tools/list_changed":
+        method = getattr(message, "method", None)
+        if method == "notifications/tools/list_changed":
             self._tools_changed()
+        elif isinstance(method, str) and method.startswith(_CATALOG_NOTIFICATIONS):
+            self._catalog_changed(method, getattr(message, "params", None))
         elif isinstance(message, Exception):
             get_logger().debug(
                 "mcp.transport_error", server=self.name, error=self._describe(message)
@@ -370,15 +412,39 @@ class MCPServer:
         return tools
 
     async def call_tool(
-        self, tool_name: str, arguments: dict[str, Any] | None = None
+        self,
+        tool_name: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        on_progress: ProgressFnT | None = None,
     ) -> MCPToolResult:
         """Call a tool by its name on the server. A tool's own failure comes back as a result
-        with `is_error=True`; an unreachable, failing or silent server raises MCPServerError."""
+        with `is_error=True`; an unreachable, failing or silent server raises MCPServerError.
+        `on_progress(progress, total, message)` receives the server's progress notifications.
+
+        Structured content is checked against the tool's output schema (by the `mcp` SDK); a
+        result that does not match raises MCPServerError."""
 
         async def send(client: Client) -> Any:
-            return await client.call_tool(tool_name, arguments, read_timeout_seconds=self.timeout)
+            try:
+                return await client.call_tool(
+                    tool_name,
+                    arguments,
+                    read_timeout_seconds=self.timeout,
+                    progress_callback=on_progress,
+                )
+            except RuntimeError as exc:  # the SDK's output-schema check; the connection is fine
+                raise _BadResult(str(exc)) from exc
 
-        raw = await self._request(f"tools/call {tool_name!r}", send)
+        what = f"tools/call {tool_name!r}"
+        try:
+            raw = await self._request(what, send)
+        except _BadResult as exc:
+            raise MCPServerError(
+                f"MCP server {self.name!r} answered {what} with a result that does not match "
+                f"the tool's output schema: {exc}",
+                server_name=self.name,
+            ) from None
         return tool_result(self.name, tool_name, raw, self.use_structured_content)
 
     async def _request(self, what: str, send: Callable[[Client], Awaitable[T]]) -> T:
@@ -416,7 +482,7 @@ class MCPServer:
                 f"{self._describe(exc.__cause__ or exc)}",
                 server_name=self.name,
             ) from exc
-        except RunnerError:
+        except (RunnerError, _BadResult):
             raise
         except Exception as exc:
             connection.broken = True  # the transport is in an unknown state: reconnect next time
@@ -463,6 +529,9 @@ class MCPServerStdio(MCPServer):
         use_structured_content: bool = False,
         failure_error_function: FailureErrorFunction | None = default_sword_error_function,
         require_approval: RequireApproval = None,
+        sampling_model: SamplingModel | None = None,
+        elicitation_handler: ElicitationHandler | None = None,
+        cache_resources: bool = False,
     ) -> None:
         if not isinstance(command, str) or not command.strip():
             raise UserError(f"MCPServerStdio needs a command to run, got command={command!r}.")
@@ -493,6 +562,9 @@ class MCPServerStdio(MCPServer):
             use_structured_content=use_structured_content,
             failure_error_function=failure_error_function,
             require_approval=require_approval,
+            sampling_model=sampling_model,
+            elicitation_handler=elicitation_handler,
+            cache_resources=cache_resources,
         )
 
     def environment(self) -> dict[str, str]:
@@ -563,6 +635,9 @@ class MCPServerStreamableHTTP(MCPServer):
         use_structured_content: bool = False,
         failure_error_function: FailureErrorFunction | None = default_sword_error_function,
         require_approval: RequireApproval = None,
+        sampling_model: SamplingModel | None = None,
+        elicitation_handler: ElicitationHandler | None = None,
+        cache_resources: bool = False,
     ) -> None:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
@@ -585,6 +660,9 @@ class MCPServerStreamableHTTP(MCPServer):
             use_structured_content=use_structured_content,
             failure_error_function=failure_error_function,
             require_approval=require_approval,
+            sampling_model=sampling_model,
+            elicitation_handler=elicitation_handler,
+            cache_resources=cache_resources,
         )
 
     def _transport(self) -> AbstractAsyncContextManager[TransportStreams]:
@@ -637,11 +715,17 @@ def _positive(value: Any, what: str, owner: str) -> float:
     return float(value)
 
 
-def _approval_rule(value: Any, server: str) -> bool | frozenset[str]:
+class _BadResult(Exception):
+    """A tool result the `mcp` SDK rejected (structured content against the output schema)."""
+
+
+def _approval_rule(value: Any, server: str) -> bool | frozenset[str] | Callable[[Tool], bool]:
     if value is None or value is False or value == "never":
         return False
     if value is True or value == "always":
         return True
+    if callable(value):
+        return value  # type: ignore[no-any-return]
     if isinstance(value, str) or not all(isinstance(name, str) for name in value):
         raise UserError(
             f"MCP server {server!r}: require_approval={value!r} must be 'always', 'never' or "
