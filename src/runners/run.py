@@ -120,9 +120,9 @@ from .sword_calls import final_output_from_swords, run_sword_calls
 from .validators import check_reasoning, validate_final
 
 if TYPE_CHECKING:  # the batch modules load when a batch starts, not with `import drusilla`
-    from .batch_agent import AgentSource
-    from .batch_items import BatchItem, BatchResult
-    from .ray_batch import RayCluster
+    from .batch.agent import AgentSource
+    from .batch.items import BatchItem, BatchResult
+    from .batch.ray_cluster import RayCluster
 
 __all__ = ["DEFAULT_CONCURRENCY", "RunInput", "Runner", "new_run_id"]
 
@@ -239,8 +239,8 @@ class Runner:
     ) -> BatchResult:
         """One run per input, `concurrency` at a time; every input's result in input order.
         A failing input never stops the batch. See docs/batch.md."""
-        from .batch import run_batch
-        from .batch_run import RunOptions
+        from .batch.engine import run_batch
+        from .batch.run_one import RunOptions
 
         options = RunOptions(cls.run, context, run_config, max_turns)
         return await run_batch(
@@ -298,8 +298,8 @@ class Runner:
     ) -> AsyncGenerator[BatchItem, None]:
         """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
         read back from `results_path` first). Leaving the loop early cancels the runs left."""
-        from .batch import iterate_batch
-        from .batch_run import RunOptions
+        from .batch.engine import iterate_batch
+        from .batch.run_one import RunOptions
 
         options = RunOptions(cls.run, context, run_config, max_turns)
         path = None if results_path is None else os.fspath(results_path)

@@ -3,7 +3,7 @@
 `iterate_batch` is the engine behind `Runner.run_batch` (all results at the end),
 `Runner.run_batch_sync` and `Runner.iter_batch` (results as they complete). In-process, a fixed
 pool of `concurrency` workers takes inputs in order; with `on=RayCluster(...)` chunks of inputs
-go to Ray actors (runners/ray_batch.py), each running this same in-process engine. Either way
+go to Ray actors (ray_cluster.py), each running this same in-process engine. Either way
 the runs of a batch share one rate-limit gate (models/rate_gate.py), and the caller gets the
 same `BatchItem`s, progress output and results file.
 """
@@ -16,17 +16,17 @@ from collections.abc import AsyncGenerator, Iterable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-from ..agents.agent import Agent
-from ..models.rate_gate import RateGate, shared_rate_gate
-from ..util.errors import UserError
-from .batch_agent import AgentSource, load_agent
-from .batch_items import BatchItem, BatchResult
-from .batch_progress import progress_for
-from .batch_results import ResultsFile
-from .batch_run import RunOptions, run_one
+from ...agents.agent import Agent
+from ...models.rate_gate import RateGate, shared_rate_gate
+from ...util.errors import UserError
+from .agent import AgentSource, load_agent
+from .items import BatchItem, BatchResult
+from .progress import progress_for
+from .results import ResultsFile
+from .run_one import RunOptions, run_one
 
 if TYPE_CHECKING:
-    from .ray_batch import RayCluster
+    from .ray_cluster import RayCluster
 
 __all__ = ["iterate_batch", "run_batch", "run_in_process"]
 
@@ -92,7 +92,7 @@ def _engine(
 ) -> AsyncGenerator[BatchItem, None]:
     if on is None:
         return run_in_process(load_agent(agent), todo, concurrency, options)
-    from .ray_batch import run_on_ray
+    from .ray_cluster import run_on_ray
 
     return run_on_ray(on, agent, todo, concurrency, options)
 

@@ -20,12 +20,12 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-from ..agents.agent import Agent
-from ..models.rate_gate import RateGate, shared_rate_gate
-from ..util.errors import RunnerError, UserError
-from ..util.usage import Usage
-from .batch_agent import AgentSource, load_agent
-from .batch_items import BatchItem
+from ...agents.agent import Agent
+from ...models.rate_gate import RateGate, shared_rate_gate
+from ...util.errors import RunnerError, UserError
+from ...util.usage import Usage
+from .agent import AgentSource, load_agent
+from .items import BatchItem
 
 __all__ = ["CHUNKS_IN_FLIGHT", "BatchActor", "Outcome", "RayCluster", "run_on_ray"]
 
@@ -164,7 +164,7 @@ class BatchActor:
         self.slots: asyncio.Semaphore | None = None
 
     async def run_chunk(self, chunk: list[tuple[int, Any]], options: Any) -> list[Outcome]:
-        from .batch_run import run_one
+        from .run_one import run_one
 
         if self.slots is None:  # made here: it belongs to the actor's event loop
             self.slots = asyncio.Semaphore(self.concurrency)

@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..agents.agent import Agent
-from ..util.errors import RunnerError
-from ..util.usage import Usage
-from .batch_items import BatchItem
-from .config import RunConfig
+from ...agents.agent import Agent
+from ...util.errors import RunnerError
+from ...util.usage import Usage
+from ..config import RunConfig
+from .items import BatchItem
 
 __all__ = ["RunOptions", "run_one"]
 
