@@ -83,13 +83,9 @@ from .error_handlers import ErrorHandlers, check_error_handlers, run_with_error_
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .gear import collect_gear, gear_changed, offered_gear
 from .items import (
-    MessageOutputItem,
-    OrbCallItem,
     OrbOutputItem,
-    ReasoningItem,
     RunItem,
     SwordApprovalItem,
-    SwordCallItem,
     SwordCallOutputItem,
 )
 from .limits import LimitGuard, limit_guard
@@ -956,7 +952,7 @@ class _Run:
         if self.session is not None:
             self._unsaved.append(raw)
         if self.emit is not None:
-            await self.emit(RunItemStreamEvent(_EVENT_NAMES[type(item)], item))
+            await self.emit(RunItemStreamEvent(item.event, item))
 
     async def _save_turn(self) -> None:
         if self._unsaved and self.session is not None:  # filled only when there is a session
@@ -1011,16 +1007,6 @@ class _Run:
 
     def result(self) -> RunResult[Any]:
         return result_of(self.state, self.ctx, self.config)
-
-
-_EVENT_NAMES: dict[type, Any] = {
-    MessageOutputItem: "message_output_created",
-    SwordCallItem: "sword_called",
-    SwordCallOutputItem: "sword_output",
-    OrbCallItem: "orb_requested",
-    OrbOutputItem: "orb_occurred",
-    ReasoningItem: "reasoning_item_created",
-}
 
 
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:
