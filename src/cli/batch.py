@@ -19,9 +19,9 @@ from .common import (
     EXIT_OK,
     CommandLineError,
     Commands,
-    _positive_int,
     add_model_options,
     apply_environment_options,
+    positive_int,
 )
 
 __all__ = ["add_batch_command", "batch_command", "read_inputs"]
@@ -46,7 +46,7 @@ def add_batch_command(commands: Commands) -> None:
         "-o", "--output", required=True, metavar="RESULTS.jsonl", help="results, one per line"
     )
     batch.add_argument(
-        "--concurrency", type=_positive_int, default=64, help="runs at once (default 64)"
+        "--concurrency", type=positive_int, default=64, help="runs at once (default 64)"
     )
     batch.add_argument(
         "--ray",
