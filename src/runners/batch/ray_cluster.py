@@ -18,7 +18,7 @@ import math
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...agents.agent import Agent
 from ...models.rate_gate import RateGate, shared_rate_gate
@@ -26,6 +26,9 @@ from ...util.errors import RunnerError, UserError
 from ...util.usage import Usage
 from .agent import AgentSource, load_agent
 from .items import BatchItem
+
+if TYPE_CHECKING:
+    from .run_one import StartRun
 
 __all__ = ["CHUNKS_IN_FLIGHT", "BatchActor", "Outcome", "RayCluster", "run_on_ray"]
 
@@ -58,7 +61,7 @@ async def run_on_ray(
     agent: AgentSource,
     todo: list[tuple[int, Any]],
     concurrency: int,
-    options: Any,
+    start_run: StartRun,
 ) -> AsyncGenerator[BatchItem, None]:
     """Yield each input's `BatchItem` as the chunk holding it comes back."""
     _check(cluster, agent)
@@ -70,7 +73,7 @@ async def run_on_ray(
         inputs = dict(todo)
         actors = _make_actors(ray, cluster, agent, concurrency)
         chunks = _chunks(todo, cluster.chunk_size)
-        async with aclosing(_dispatch(actors, chunks, options)) as outcomes:
+        async with aclosing(_dispatch(actors, chunks, start_run)) as outcomes:
             async for index, final_output, error, usage, run_id in outcomes:
                 yield BatchItem(index, inputs[index], final_output, error, usage, run_id)
     except ray.exceptions.RayError as exc:  # an actor could not start or died: not one input's
@@ -128,7 +131,7 @@ def _chunks(todo: list[tuple[int, Any]], size: int) -> list[list[tuple[int, Any]
 
 
 async def _dispatch(
-    actors: list[Any], chunks: list[list[tuple[int, Any]]], options: Any
+    actors: list[Any], chunks: list[list[tuple[int, Any]]], start_run: StartRun
 ) -> AsyncGenerator[Outcome, None]:
     """Feed `chunks` to `actors`, `CHUNKS_IN_FLIGHT` per actor; yield outcomes chunk by chunk."""
     pending = iter(chunks)
@@ -137,7 +140,7 @@ async def _dispatch(
     def submit(actor: Any) -> None:
         chunk = next(pending, None)
         if chunk is not None:
-            running[asyncio.wrap_future(actor.run_chunk.remote(chunk, options).future())] = actor
+            running[asyncio.wrap_future(actor.run_chunk.remote(chunk, start_run).future())] = actor
 
     for actor in actors:
         for _ in range(CHUNKS_IN_FLIGHT):
@@ -163,7 +166,7 @@ class BatchActor:
         self.gate = RateGate()
         self.slots: asyncio.Semaphore | None = None
 
-    async def run_chunk(self, chunk: list[tuple[int, Any]], options: Any) -> list[Outcome]:
+    async def run_chunk(self, chunk: list[tuple[int, Any]], start_run: StartRun) -> list[Outcome]:
         from .run_one import run_one
 
         if self.slots is None:  # made here: it belongs to the actor's event loop
@@ -172,7 +175,7 @@ class BatchActor:
 
         async def one(index: int, value: Any) -> Outcome:
             async with slots:
-                item = await run_one(self.agent, index, value, options)
+                item = await run_one(self.agent, index, value, start_run)
             return (item.index, item.final_output, _portable(item.error), item.usage, item.run_id)
 
         with shared_rate_gate(self.gate):

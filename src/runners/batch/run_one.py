@@ -1,45 +1,32 @@
 """One run of a batch, in process or in a Ray actor: its failure is kept in the item, never raised.
 
-The batch modules sit below the runner, which hands them how a run is started (`RunOptions.run`,
-`Runner.run`), so they never import it back.
+The batch modules sit below the runner, which hands them how a run is started (`StartRun`:
+`Runner.run` with the batch's options), so they never import it back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from ...agents.agent import Agent
 from ...util.errors import RunnerError
 from ...util.usage import Usage
-from ..config import RunConfig
 from .items import BatchItem
 
-__all__ = ["RunOptions", "run_one"]
+__all__ = ["StartRun", "run_one"]
 
 
-@dataclass(frozen=True, slots=True)
-class RunOptions:
-    """What every run of a batch is started with, and by (`Runner.run`). Picklable: it travels
-    to Ray actors, the runner by reference."""
-
-    run: Callable[..., Awaitable[Any]]
-    context: Any = None
-    run_config: RunConfig | None = None
-    max_turns: int | None = None
+StartRun: TypeAlias = Callable[[Agent[Any], Any], Awaitable[Any]]
+"""How each run of a batch starts: `start_run(agent, input)` is `Runner.run` with the batch's
+`BatchRunOptions` bound (a `functools.partial`: it pickles, so it travels to Ray actors, the
+runner by reference)."""
 
 
-async def run_one(agent: Agent[Any], index: int, value: Any, options: RunOptions) -> BatchItem:
+async def run_one(agent: Agent[Any], index: int, value: Any, start_run: StartRun) -> BatchItem:
     """One input's run; its failure is recorded in the item, never raised."""
     try:
-        result = await options.run(
-            agent,
-            value,
-            context=options.context,
-            run_config=options.run_config,
-            max_turns=options.max_turns,
-        )
+        result = await start_run(agent, value)
     except Exception as exc:
         details = exc.run_data if isinstance(exc, RunnerError) else None
         usage = details.usage if details is not None else Usage()
