@@ -100,8 +100,8 @@ if TYPE_CHECKING:
     from .models.openai_chat import OpenAIChatModel
     from .models.openai_provider import Endpoint, OpenAIProvider
     from .models.openai_responses import OpenAIResponsesModel
-    from .runners.batch_items import BatchItem, BatchResult
-    from .runners.ray_batch import RayCluster
+    from .runners.batch.items import BatchItem, BatchResult
+    from .runners.batch.ray_cluster import RayCluster
     from .tools.mcp import (
         ElicitationRequest,
         ElicitationResult,
@@ -121,9 +121,9 @@ _LAZY = {
     "OpenAIResponsesModel": ".models.openai_responses",
     "OpenAIProvider": ".models.openai_provider",
     "Endpoint": ".models.openai_provider",
-    "BatchItem": ".runners.batch_items",
-    "BatchResult": ".runners.batch_items",
-    "RayCluster": ".runners.ray_batch",
+    "BatchItem": ".runners.batch.items",
+    "BatchResult": ".runners.batch.items",
+    "RayCluster": ".runners.batch.ray_cluster",
     **dict.fromkeys(
         (
             "ElicitationRequest",

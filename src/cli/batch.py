@@ -2,7 +2,7 @@
 
 Each line of the inputs file is one input as JSON: a string (the message), a list of items (a
 conversation), or an object (a structured input for an agent with `input_type`). Results go to
-the `-o` file as they complete (see runners/batch_results.py); the same command again resumes
+the `-o` file as they complete (see runners/batch/results.py); the same command again resumes
 where an interrupted batch stopped. Exit code 0 when every input finished, 1 when any failed.
 """
 
@@ -19,9 +19,9 @@ from .common import (
     EXIT_OK,
     CommandLineError,
     Commands,
-    _positive_int,
     add_model_options,
     apply_environment_options,
+    positive_int,
 )
 
 __all__ = ["add_batch_command", "batch_command", "read_inputs"]
@@ -46,7 +46,7 @@ def add_batch_command(commands: Commands) -> None:
         "-o", "--output", required=True, metavar="RESULTS.jsonl", help="results, one per line"
     )
     batch.add_argument(
-        "--concurrency", type=_positive_int, default=64, help="runs at once (default 64)"
+        "--concurrency", type=positive_int, default=64, help="runs at once (default 64)"
     )
     batch.add_argument(
         "--ray",
@@ -62,8 +62,8 @@ def add_batch_command(commands: Commands) -> None:
 
 
 def batch_command(args: argparse.Namespace) -> int:
+    from ..runners.batch.ray_cluster import RayCluster
     from ..runners.config import RunConfig
-    from ..runners.ray_batch import RayCluster
     from ..runners.run import Runner
     from .target import load_target, split_target
 

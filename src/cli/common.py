@@ -19,6 +19,7 @@ __all__ = [
     "apply_environment_options",
     "describe_error",
     "one_line",
+    "positive_int",
 ]
 
 EXIT_OK = 0
@@ -63,7 +64,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "http://localhost:8000/v1 (default: DRUSILLA_BASE_URL)",
     )
     parser.add_argument(
-        "--max-turns", type=_positive_int, help="model calls allowed per run (DRUSILLA_MAX_TURNS)"
+        "--max-turns", type=positive_int, help="model calls allowed per run (DRUSILLA_MAX_TURNS)"
     )
     parser.add_argument(
         "--context",
@@ -85,7 +86,7 @@ def apply_environment_options(args: argparse.Namespace) -> None:
     install_cli_handler()
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:

@@ -7,8 +7,7 @@ matched by identity, so a graph with cycles (two agents with orbs to each other)
 
 from __future__ import annotations
 
-import copy
-import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +16,6 @@ from ..agents.as_sword import AgentSword
 from ..models.interface import Model
 from ..models.provider import get_default_provider, resolve_model
 from ..tools.mcp import MCPServer
-from ..tools.mcp.results import MCPToolResult
 from ..tools.orbs import Orb, as_orb
 from ..tools.swords import Sword
 from ..util.errors import UserError
@@ -83,29 +81,12 @@ def _durable_model(model: str | Model | list[str | Model] | None, agent_name: st
     return DurableModel(model, step_name)
 
 
-class _DurableMCPCalls:
-    """Mixed into a copy of an MCP server: listing and calling tools become DBOS steps."""
-
-    _step_prefix: str
-
-    async def list_tools(self) -> Any:
-        list_tools = super().list_tools  # type: ignore[misc]
-        return await as_step(f"{self._step_prefix}.list_tools", list_tools)
-
-    async def call_tool(
-        self, tool_name: str, arguments: dict[str, Any] | None = None, **options: Any
-    ) -> MCPToolResult:
-        # options (on_progress) are bound here: a step's arguments are only the call's own
-        parent = functools.partial(super().call_tool, **options)  # type: ignore[misc]
-        return await as_step(f"{self._step_prefix}.{tool_name}", parent, tool_name, arguments)
-
-
 def _durable_mcp_server(server: MCPServer, agent_name: str) -> MCPServer:
-    if isinstance(server, _DurableMCPCalls):
+    if server.step_runner is not None:
         return server
-    durable = copy.copy(server)  # a connection of its own, opened by the run as usual
-    durable.__class__ = type(
-        f"Durable{type(server).__name__}", (_DurableMCPCalls, type(server)), {}
-    )
-    durable._step_prefix = f"{agent_name}.mcp.{server.name}"  # type: ignore[attr-defined]
-    return durable
+    prefix = f"{agent_name}.mcp.{server.name}"
+
+    async def step(what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        return await as_step(f"{prefix}.{what}", call)
+
+    return server.through_steps(step)

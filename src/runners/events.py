@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..models.interface import ModelStreamEvent
 from ..tools.sword_run import SwordProgressEvent
-from .items import RunItem
+from .items import RunItem, RunItemEventName
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -22,16 +22,6 @@ __all__ = [
 ]
 
 
-RunItemEventName: TypeAlias = Literal[
-    "message_output_created",
-    "sword_called",
-    "sword_output",
-    "orb_requested",
-    "orb_occurred",
-    "reasoning_item_created",
-]
-
-
 @dataclass(slots=True)
 class RawResponseEvent:
     """A delta from the model as it arrives: `TextDelta`, `ReasoningDelta` or `SwordCallDelta`."""
@@ -42,7 +32,8 @@ class RawResponseEvent:
 
 @dataclass(slots=True)
 class RunItemStreamEvent:
-    """A run item as it is made (a message, a sword call, its output, an orb ...)."""
+    """A run item as it is made (a message, a sword call, its output, an orb ...); `name` is
+    the item class's `event`."""
 
     name: RunItemEventName
     item: RunItem

@@ -2,13 +2,25 @@
 
 `raw_item` is the conversation item (see `drusilla.models.items`); `to_input_item()` gives it
 back for the next run's input or a session.
+
+Each item class says what the rest of the runner needs to know about it, so nothing else keeps
+a table of item kinds:
+
+- `type`: its kind, the discriminator of the `RunItem` union (a saved `RunState` names it);
+- `event`: the `name` of the `RunItemStreamEvent` a streamed run sends when the item is made;
+- `agent_fields`: its fields that hold agents. A saved `RunState` writes those as the agent's
+  name (and finds the agent again by name); every other field is written as JSON.
+
+A new kind of run item is a class here, added to `RunItem` and its `event` to
+`RunItemEventName`; the stream, `RunState.to_json()` and `from_json()` then know it
+(docs/architecture.md, "How to add a run item").
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, get_args
 
 from ..models.items import (
     FunctionCallItem,
@@ -24,11 +36,13 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "RUN_ITEM_KINDS",
     "MessageOutputItem",
     "OrbCallItem",
     "OrbOutputItem",
     "ReasoningItem",
     "RunItem",
+    "RunItemEventName",
     "SwordApprovalItem",
     "SwordCallItem",
     "SwordCallOutputItem",
@@ -42,6 +56,8 @@ class MessageOutputItem:
     agent: Agent[Any]
     raw_item: MessageItem
     type: ClassVar[Literal["message_output_item"]] = "message_output_item"
+    event: ClassVar[Literal["message_output_created"]] = "message_output_created"
+    agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
     @property
     def text(self) -> str:
@@ -58,6 +74,8 @@ class SwordCallItem:
     agent: Agent[Any]
     raw_item: FunctionCallItem
     type: ClassVar[Literal["sword_call_item"]] = "sword_call_item"
+    event: ClassVar[Literal["sword_called"]] = "sword_called"
+    agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -73,6 +91,8 @@ class SwordCallOutputItem:
     """What the sword returned (the model saw `raw_item["output"]`: its text form, or content
     parts when the output carries images)."""
     type: ClassVar[Literal["sword_call_output_item"]] = "sword_call_output_item"
+    event: ClassVar[Literal["sword_output"]] = "sword_output"
+    agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -85,6 +105,8 @@ class OrbCallItem:
     agent: Agent[Any]
     raw_item: FunctionCallItem
     type: ClassVar[Literal["orb_call_item"]] = "orb_call_item"
+    event: ClassVar[Literal["orb_requested"]] = "orb_requested"
+    agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -99,6 +121,8 @@ class OrbOutputItem:
     source_agent: Agent[Any]
     target_agent: Agent[Any]
     type: ClassVar[Literal["orb_output_item"]] = "orb_output_item"
+    event: ClassVar[Literal["orb_occurred"]] = "orb_occurred"
+    agent_fields: ClassVar[tuple[str, ...]] = ("agent", "source_agent", "target_agent")
 
     def to_input_item(self) -> InputItem:
         return self.raw_item
@@ -111,6 +135,8 @@ class ReasoningItem:
     agent: Agent[Any]
     raw_item: ReasoningInputItem
     type: ClassVar[Literal["reasoning_item"]] = "reasoning_item"
+    event: ClassVar[Literal["reasoning_item_created"]] = "reasoning_item_created"
+    agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
     @property
     def text(self) -> str:
@@ -129,6 +155,20 @@ RunItem: TypeAlias = (
     | ReasoningItem
 )
 
+RunItemEventName: TypeAlias = Literal[
+    "message_output_created",
+    "sword_called",
+    "sword_output",
+    "orb_requested",
+    "orb_occurred",
+    "reasoning_item_created",
+]
+"""The `event` of every `RunItem` class: mypy checks the stream's events against it, a test
+that it names no event of a class no longer in the union."""
+
+RUN_ITEM_KINDS: dict[str, type[RunItem]] = {kind.type: kind for kind in get_args(RunItem)}
+"""Each `RunItem` class by its `type`: how a saved `RunState` finds the class of an item."""
+
 
 @dataclass(slots=True, eq=False)
 class SwordApprovalItem:
@@ -140,6 +180,7 @@ class SwordApprovalItem:
     agent: Agent[Any]
     raw_item: FunctionCallItem
     type: ClassVar[Literal["sword_approval_item"]] = "sword_approval_item"
+    agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
     @property
     def call_id(self) -> str:

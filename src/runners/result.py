@@ -18,7 +18,7 @@ from .state import RunState
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
-__all__ = ["RunErrorDetails", "RunResult", "result_of"]
+__all__ = ["RunErrorDetails", "RunResult", "RunResultBase", "result_of"]
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ class RunErrorDetails:
         )
 
 
-class _ResultMethods(Generic[TOutput]):
+class RunResultBase(Generic[TOutput]):
     """What both results offer, computed from their fields. `TOutput`: the type of
     `final_output`, the starting agent's output type (docs/structured-output.md)."""
 
@@ -131,7 +131,7 @@ class _ResultMethods(Generic[TOutput]):
 
 
 @dataclass(eq=False)
-class RunResult(_ResultMethods[TOutput]):
+class RunResult(RunResultBase[TOutput]):
     """A finished run: its final output, the items it made, usage, and the state to resume from."""
 
     input: str | list[InputItem]

@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, Unpack
 
 import anyio
 
@@ -84,18 +84,15 @@ from .error_handlers import ErrorHandlers, check_error_handlers, run_with_error_
 from .events import AgentUpdatedStreamEvent, RawResponseEvent, RunItemStreamEvent
 from .gear import collect_gear, gear_changed, offered_gear
 from .items import (
-    MessageOutputItem,
-    OrbCallItem,
     OrbOutputItem,
-    ReasoningItem,
     RunItem,
     SwordApprovalItem,
-    SwordCallItem,
     SwordCallOutputItem,
 )
 from .limits import LimitGuard, limit_guard
 from .model_input import model_input
 from .nested import agent_sword_runner
+from .options import BatchRunOptions, RunOptions, check_options
 from .records import RunObserver, RunSetup, run_record
 from .request_plan import RequestPlan, plan_requests
 from .result import RunErrorDetails, RunResult, result_of
@@ -121,9 +118,9 @@ from .sword_calls import final_output_from_swords, run_sword_calls
 from .validators import check_reasoning, validate_final
 
 if TYPE_CHECKING:  # the batch modules load when a batch starts, not with `import drusilla`
-    from .batch_agent import AgentSource
-    from .batch_items import BatchItem, BatchResult
-    from .ray_batch import RayCluster
+    from .batch.agent import AgentSource
+    from .batch.items import BatchItem, BatchResult
+    from .batch.ray_cluster import RayCluster
 
 __all__ = ["DEFAULT_CONCURRENCY", "RunInput", "Runner", "new_run_id"]
 
@@ -138,60 +135,32 @@ or a `RunState` to resume (see docs/approvals.md)."""
 
 
 class Runner:
+    """Runs agents: `run`, `run_sync` and `run_streamed` take the same keywords (`RunOptions`,
+    runners/options.py), the batch methods those that make sense per input (`BatchRunOptions`)."""
+
     @classmethod
     async def run(
-        cls,
-        starting_agent: Agent[Any, _Out],
-        input: RunInput,
-        *,
-        context: Any = None,
-        max_turns: int | None = None,
-        charms: RunCharms[Any] | None = None,
-        run_config: RunConfig | None = None,
-        session: Session | None = None,
-        timeout: float | None = None,
-        error_handlers: ErrorHandlers | None = None,
+        cls, starting_agent: Agent[Any, _Out], input: RunInput, **options: Unpack[RunOptions]
     ) -> RunResult[_Out]:
         """Run `starting_agent` on `input` until a final output; see docs/runner.md.
 
         With a `RunState` as `input` (from `result.to_state()` or `RunState.from_json`), the
         saved run continues: approved calls run, rejected ones are answered, and turns go on.
         """
-        run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, None)
-        run.error_handlers = check_error_handlers(error_handlers)
-        await run.execute(timeout)
+        check_options("Runner.run", options, RunOptions)
+        run = _new_run(starting_agent, input, options, None)
+        await run.execute(options.get("timeout"))
         return run.result()
 
     @classmethod
     def run_sync(
-        cls,
-        starting_agent: Agent[Any, _Out],
-        input: RunInput,
-        *,
-        context: Any = None,
-        max_turns: int | None = None,
-        charms: RunCharms[Any] | None = None,
-        run_config: RunConfig | None = None,
-        session: Session | None = None,
-        timeout: float | None = None,
-        error_handlers: ErrorHandlers | None = None,
+        cls, starting_agent: Agent[Any, _Out], input: RunInput, **options: Unpack[RunOptions]
     ) -> RunResult[_Out]:
         """`run`, blocking. Works in a plain script and where a loop already runs (notebooks).
 
         Every call runs on one background event loop, so pooled HTTP clients are reused."""
-        job = functools.partial(
-            cls.run,
-            starting_agent,
-            input,
-            context=context,
-            max_turns=max_turns,
-            charms=charms,
-            run_config=run_config,
-            session=session,
-            timeout=timeout,
-            error_handlers=error_handlers,
-        )
-        return _blocking(job)
+        check_options("Runner.run_sync", options, RunOptions)
+        return _blocking(functools.partial(cls.run, starting_agent, input, **options))
 
     @classmethod
     def run_streamed(
@@ -199,14 +168,8 @@ class Runner:
         starting_agent: Agent[Any, _Out],
         input: RunInput,
         *,
-        context: Any = None,
-        max_turns: int | None = None,
-        charms: RunCharms[Any] | None = None,
-        run_config: RunConfig | None = None,
-        session: Session | None = None,
-        timeout: float | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
-        error_handlers: ErrorHandlers | None = None,
+        **options: Unpack[RunOptions],
     ) -> StreamStart[_Out]:
         """Awaited: start the run in the background and return at once; follow it with
         `stream_events()`.
@@ -214,15 +177,13 @@ class Runner:
         `buffer_size`: events the run may get ahead of its consumer before it waits for it.
         See docs/streaming.md.
         """
-
-        handlers = check_error_handlers(error_handlers)
+        check_options("Runner.run_streamed", options, RunOptions, "buffer_size")
+        check_error_handlers(options.get("error_handlers"))  # before the run starts
 
         def make_run(emit: Emit) -> _Run:
-            run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, emit)
-            run.error_handlers = handlers
-            return run
+            return _new_run(starting_agent, input, options, emit)
 
-        return StreamStart(lambda: start(make_run, timeout, buffer_size))
+        return StreamStart(lambda: start(make_run, options.get("timeout"), buffer_size))
 
     @classmethod
     async def run_batch(
@@ -231,24 +192,21 @@ class Runner:
         inputs: Iterable[RunInput],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
-        context: Any = None,
-        run_config: RunConfig | None = None,
-        max_turns: int | None = None,
         progress: bool = True,
         results_path: str | os.PathLike[str] | None = None,
         on: RayCluster | None = None,
+        **options: Unpack[BatchRunOptions],
     ) -> BatchResult:
         """One run per input, `concurrency` at a time; every input's result in input order.
         A failing input never stops the batch. See docs/batch.md."""
-        from .batch import run_batch
-        from .batch_run import RunOptions
+        from .batch.engine import run_batch
 
-        options = RunOptions(cls.run, context, run_config, max_turns)
+        check_options("Runner.run_batch", options, BatchRunOptions, *_BATCH_KEYWORDS)
         return await run_batch(
             agent,
             inputs,
             concurrency=concurrency,
-            options=options,
+            start_run=functools.partial(cls.run, **options),
             progress=progress,
             results_path=None if results_path is None else os.fspath(results_path),
             on=on,
@@ -261,25 +219,22 @@ class Runner:
         inputs: Iterable[RunInput],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
-        context: Any = None,
-        run_config: RunConfig | None = None,
-        max_turns: int | None = None,
         progress: bool = True,
         results_path: str | os.PathLike[str] | None = None,
         on: RayCluster | None = None,
+        **options: Unpack[BatchRunOptions],
     ) -> BatchResult:
         """`run_batch`, blocking (in a plain script and where a loop already runs)."""
+        check_options("Runner.run_batch_sync", options, BatchRunOptions, *_BATCH_KEYWORDS)
         job = functools.partial(
             cls.run_batch,
             agent,
             inputs,
             concurrency=concurrency,
-            context=context,
-            run_config=run_config,
-            max_turns=max_turns,
             progress=progress,
             results_path=results_path,
             on=on,
+            **options,
         )
         return _blocking(job)
 
@@ -290,21 +245,40 @@ class Runner:
         inputs: Iterable[RunInput],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
-        context: Any = None,
-        run_config: RunConfig | None = None,
-        max_turns: int | None = None,
         progress: bool = False,
         results_path: str | os.PathLike[str] | None = None,
         on: RayCluster | None = None,
+        **options: Unpack[BatchRunOptions],
     ) -> AsyncGenerator[BatchItem, None]:
         """`run_batch` as an async iterator of `BatchItem`s in the order runs complete (inputs
         read back from `results_path` first). Leaving the loop early cancels the runs left."""
-        from .batch import iterate_batch
-        from .batch_run import RunOptions
+        from .batch.engine import iterate_batch
 
-        options = RunOptions(cls.run, context, run_config, max_turns)
+        check_options("Runner.iter_batch", options, BatchRunOptions, *_BATCH_KEYWORDS)
+        start_run = functools.partial(cls.run, **options)
         path = None if results_path is None else os.fspath(results_path)
-        return iterate_batch(agent, inputs, concurrency, options, progress, path, on)
+        return iterate_batch(agent, inputs, concurrency, start_run, progress, path, on)
+
+
+_BATCH_KEYWORDS = ("concurrency", "progress", "results_path", "on")
+
+
+def _new_run(
+    starting_agent: Agent[Any], input: RunInput, options: RunOptions, emit: Emit | None
+) -> _Run:
+    """The loop for one run, from `Runner.run`'s (or `run_streamed`'s) keywords."""
+    run = _Run(
+        starting_agent,
+        input,
+        options.get("context"),
+        options.get("max_turns"),
+        options.get("charms"),
+        options.get("run_config"),
+        options.get("session"),
+        emit,
+    )
+    run.error_handlers = check_error_handlers(options.get("error_handlers"))
+    return run
 
 
 def _blocking(job: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
@@ -958,7 +932,7 @@ class _Run:
         if self.session is not None:
             self._unsaved.append(raw)
         if self.emit is not None:
-            await self.emit(RunItemStreamEvent(_EVENT_NAMES[type(item)], item))
+            await self.emit(RunItemStreamEvent(item.event, item))
 
     async def _save_turn(self) -> None:
         if self._unsaved and self.session is not None:  # filled only when there is a session
@@ -1013,16 +987,6 @@ class _Run:
 
     def result(self) -> RunResult[Any]:
         return result_of(self.state, self.ctx, self.config)
-
-
-_EVENT_NAMES: dict[type, Any] = {
-    MessageOutputItem: "message_output_created",
-    SwordCallItem: "sword_called",
-    SwordCallOutputItem: "sword_output",
-    OrbCallItem: "orb_requested",
-    OrbOutputItem: "orb_occurred",
-    ReasoningItem: "reasoning_item_created",
-}
 
 
 def _input_items(input: Any, agent: Agent[Any]) -> list[InputItem]:

@@ -9,7 +9,7 @@ from `starting_agent`. See docs/approvals.md for the format and its versioning.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pydantic_core
@@ -21,16 +21,7 @@ from ..tools.shields import InputShield, OutputShield, ShieldResult
 from ..util.errors import UserError
 from ..util.messages import message
 from ..util.usage import Usage
-from .items import (
-    MessageOutputItem,
-    OrbCallItem,
-    OrbOutputItem,
-    ReasoningItem,
-    RunItem,
-    SwordApprovalItem,
-    SwordCallItem,
-    SwordCallOutputItem,
-)
+from .items import RUN_ITEM_KINDS, RunItem, SwordApprovalItem
 from .shield_results import InputShieldResult, OutputShieldResult
 
 if TYPE_CHECKING:
@@ -175,9 +166,7 @@ class RunState:
             "final_output": _jsonable(self.final_output),
             "turn_start": self.turn_start,
             "pending_calls": self.pending_calls,
-            "interruptions": [
-                {"agent": item.agent.name, "raw_item": item.raw_item} for item in self.interruptions
-            ],
+            "interruptions": [_item_to_dict(item) for item in self.interruptions],
             "decisions": {
                 call_id: {"approved": d.approved, "message": d.message}
                 for call_id, d in self.decisions.items()
@@ -248,8 +237,7 @@ def _decode(
         turn_start=int(data["turn_start"]),
         pending_calls=list(data["pending_calls"]),
         interruptions=[
-            SwordApprovalItem(agents.find(raw["agent"]), raw["raw_item"])
-            for raw in data["interruptions"]
+            _item_from_dict(raw, agents, SwordApprovalItem) for raw in data["interruptions"]
         ],
         decisions={
             str(call_id): ApprovalDecision(bool(d["approved"]), d["message"])
@@ -357,37 +345,34 @@ def _jsonable(value: Any) -> Any:
     return pydantic_core.to_jsonable_python(value, fallback=str)
 
 
-def _item_to_dict(item: RunItem) -> dict[str, Any]:
-    data: dict[str, Any] = {"type": item.type, "agent": item.agent.name, "raw_item": item.raw_item}
-    if isinstance(item, SwordCallOutputItem):
-        data["output"] = _jsonable(item.output)
-    elif isinstance(item, OrbOutputItem):
-        data["source_agent"] = item.source_agent.name
-        data["target_agent"] = item.target_agent.name
+def _item_to_dict(item: RunItem | SwordApprovalItem) -> dict[str, Any]:
+    """An item as its class says (items.py): its `type`, each of its `agent_fields` by the
+    agent's name, its wire item as it is, and any other field as JSON."""
+    data: dict[str, Any] = {"type": item.type}
+    for name in _field_names(item):
+        value = getattr(item, name)
+        if name in item.agent_fields:
+            data[name] = value.name
+        else:
+            data[name] = value if name == "raw_item" else _jsonable(value)
     return data
 
 
-def _item_from_dict(data: dict[str, Any], agents: _AgentIndex) -> RunItem:
-    kind, agent, raw = data["type"], agents.find(data["agent"]), data["raw_item"]
-    if not isinstance(raw, dict):
-        raise TypeError(f"raw_item of a {kind} is not an object")
-    if kind == SwordCallOutputItem.type:
-        return SwordCallOutputItem(agent, raw, data["output"])  # type: ignore[arg-type]
-    if kind == OrbOutputItem.type:
-        source, target = agents.find(data["source_agent"]), agents.find(data["target_agent"])
-        return OrbOutputItem(agent, raw, source, target)  # type: ignore[arg-type]
-    simple = _SIMPLE_ITEMS.get(kind)
-    if simple is None:
-        raise ValueError(f"unknown run item type {kind!r}")
-    return simple(agent, raw)  # type: ignore[no-any-return]
+def _item_from_dict(data: dict[str, Any], agents: _AgentIndex, kind: Any = None) -> Any:
+    """The item `_item_to_dict` wrote; its class from its `type` unless `kind` is given."""
+    kind = kind or RUN_ITEM_KINDS.get(data["type"])
+    if kind is None:
+        raise ValueError(f"unknown run item type {data['type']!r}")
+    if not isinstance(data["raw_item"], dict):
+        raise TypeError(f"raw_item of a {kind.type} is not an object")
+    saved = {name: data[name] for name in _field_names(kind) if name in data}
+    for name in kind.agent_fields:
+        saved[name] = agents.find(data[name])
+    return kind(**saved)  # a field added later, with a default, may be absent
 
 
-_SIMPLE_ITEMS: dict[str, Any] = {
-    MessageOutputItem.type: MessageOutputItem,
-    SwordCallItem.type: SwordCallItem,
-    OrbCallItem.type: OrbCallItem,
-    ReasoningItem.type: ReasoningItem,
-}
+def _field_names(item: Any) -> list[str]:
+    return [f.name for f in fields(item)]
 
 
 def _response_to_dict(response: ModelResponse) -> dict[str, Any]:

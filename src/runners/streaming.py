@@ -22,7 +22,7 @@ from ..util.errors import UserError
 from .config import RunConfig
 from .events import RawResponseEvent, StreamEvent
 from .items import RunItem
-from .result import _ResultMethods
+from .result import RunResultBase
 from .shield_results import InputShieldResult, OutputShieldResult
 from .state import RunState
 
@@ -126,7 +126,7 @@ async def _drive(run: LiveRun, timeout: float | None) -> Exception | None:
     return None
 
 
-class RunResultStreaming(_ResultMethods[TOutput]):
+class RunResultStreaming(RunResultBase[TOutput]):
     """A run going on in the background; its fields fill as it goes (see docs/streaming.md).
 
     Follow it with `stream_events()` (every event) or `text_deltas()` (text only), or just

@@ -154,11 +154,11 @@ class Hold:
         if not await asyncio.to_thread(self._reached.wait, timeout):
             raise TimeoutError(f"the server did not reach the hold within {timeout} s")
 
-    def _arrive(self) -> None:
+    def mark_reached(self) -> None:
         """Server side: the events before the hold are going out now."""
         self._reached.set()
 
-    async def _hold(self) -> None:
+    async def wait_for_release(self) -> None:
         """Server side: wait for `release()`."""
         event = asyncio.Event()
         with self._lock:

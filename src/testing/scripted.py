@@ -35,7 +35,7 @@ from ..models.interface import (
 from ..models.items import FunctionCallItem, InputItem, assistant_message, reasoning_item
 from ..util.usage import Usage
 
-__all__ = ["ScriptedModel", "Step", "Turn", "call", "stream_events_for"]
+__all__ = ["ScriptedModel", "Step", "Turn", "call", "response_for", "stream_events_for"]
 
 _call_ids = itertools.count(1)
 
@@ -155,10 +155,12 @@ class ScriptedModel:
             )
         step = self._steps[self._position]
         self._position += 1
-        return _response_for(step, request)
+        return response_for(step, request)
 
 
-def _response_for(step: Any, request: ModelRequest) -> ModelResponse:
+def response_for(step: Any, request: ModelRequest) -> ModelResponse:
+    """The reply a script step stands for (text, calls, a `Turn`, a function of the request),
+    or its exception raised: `ScriptedModel` and the local server play steps alike."""
     if isinstance(step, BaseException):
         raise step
     if isinstance(step, ModelResponse):
@@ -172,7 +174,7 @@ def _response_for(step: Any, request: ModelRequest) -> ModelResponse:
     if isinstance(step, list):
         return Turn(calls=step).to_response()
     if callable(step):
-        return _response_for(step(request), request)
+        return response_for(step(request), request)
     raise TypeError(f"ScriptedModel cannot play the step {step!r}")
 
 

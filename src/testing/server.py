@@ -54,7 +54,7 @@ from .faults import (
     TruncatedStream,
 )
 from .request_check import InvalidRequest, check_request
-from .scripted import _response_for
+from .scripted import response_for
 from .wire_render import (
     REASONING_SHAPES,
     ChatRenderer,
@@ -462,7 +462,7 @@ class OpenAIServer:
             return True
         if isinstance(step, Recorded):
             return await self._play_recorded(step, request, writer, cut)
-        response = _response_for(step, request.model_request)
+        response = response_for(step, request.model_request)
         return await self._play_response(response, request, writer, cut)
 
     async def _play_response(
@@ -541,7 +541,7 @@ class OpenAIServer:
             await _write_raw(writer, 200, "application/json", half)
             return True
         assert cut.hold is not None
-        cut.hold._arrive()
+        cut.hold.mark_reached()
         writer.write(_head(200, "application/json", {"Content-Length": str(len(body))}))
         await writer.drain()
         if not await _hold_unless_hung_up(cut.hold):
@@ -557,7 +557,7 @@ class OpenAIServer:
         writer.write(_head(status, "text/event-stream; charset=utf-8", headers))
         for position, event in enumerate(events):
             if cut is not None and cut.hold is not None and position == max(0, cut.after - 1):
-                cut.hold._arrive()
+                cut.hold.mark_reached()
             if cut is not None and position == cut.after:
                 if cut.kind == "drop":
                     await writer.drain()
@@ -587,7 +587,7 @@ async def _hold_unless_hung_up(hold: Hold) -> bool:
     """Wait for the hold's release; False (and the request marked hung up) if the client closes
     the connection first."""
     reader, request = _connection.get()
-    released = asyncio.ensure_future(hold._hold())
+    released = asyncio.ensure_future(hold.wait_for_release())
     hangup = asyncio.ensure_future(reader.read(1))
     done, _ = await asyncio.wait({released, hangup}, return_when=asyncio.FIRST_COMPLETED)
     for task in (released, hangup):

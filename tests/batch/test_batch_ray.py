@@ -110,7 +110,7 @@ def test_a_dead_head_named_by_the_environment_is_not_joined(
     (Ray would join the dead address and fail on num_cpus)."""
     import ray
 
-    from drusilla.runners.ray_batch import ray_head_answers
+    from drusilla.runners.batch.ray_cluster import ray_head_answers
 
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))

@@ -23,6 +23,8 @@ from bench.bare import BareClient
 from bench.catalog import SCENARIOS, Metric, scenario
 from bench.serving import ServerProcess
 
+pytestmark = pytest.mark.bench  # minutes: scripts/check runs it, `pytest -q` leaves it out
+
 WORKER_SCENARIOS = [s for s in SCENARIOS if s.runner == "worker"]
 DIFFERENCES = {
     # (run(N calls) - run(1 call)) / ...: noise can make a tiny quick-mode difference negative

@@ -3,8 +3,6 @@ only where the user lets it be."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -115,13 +113,3 @@ def test_load_dotenv_false_reads_the_environment_only(dotenv_in_cwd: Path) -> No
         assert get_settings().max_turns == 10
     finally:
         assert reload_settings(load_dotenv=True).max_turns == 7
-
-
-def test_import_drusilla_loads_no_settings_logging_or_chat_library() -> None:
-    code = (
-        "import sys, drusilla; "
-        "loaded = [m for m in ('pydantic_settings', 'dotenv', 'structlog', 'prompt_toolkit', "
-        "'rich') if m in sys.modules]; "
-        "assert not loaded, loaded"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

@@ -83,7 +83,7 @@ async def mcp_swords(servers: Sequence[Any]) -> list[Sword]:
     """The swords of these MCP servers, connecting them (for the root run) as needed."""
     checked = [_check_server(server) for server in servers]
     for server in checked:  # hold in the order given, so they close in reverse
-        server._hold_for_run()
+        server.hold_for_run()
     tool_lists = await gather([server.list_tools for server in checked])
     swords: list[Sword] = []
     for server, tools in zip(checked, tool_lists, strict=True):

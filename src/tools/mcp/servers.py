@@ -8,6 +8,7 @@ agent-as-sword runs share the root's hold. When the last holder lets go, it clos
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import importlib.util
 import os
@@ -51,6 +52,7 @@ __all__ = [
     "MCPServerStdio",
     "MCPServerStreamableHTTP",
     "RequireApproval",
+    "StepRunner",
     "ToolFilter",
 ]
 
@@ -64,6 +66,9 @@ RequireApproval: TypeAlias = (
 """Which tools of a server wait for approval: "always" (or True), "never" (None, False), the
 names of those that do (the server's own tool names, before any tool_prefix), or a rule
 `fn(tool) -> bool` given the MCP `Tool` with its annotations (e.g. `is_destructive`)."""
+StepRunner: TypeAlias = Callable[[str, Callable[[], Awaitable[Any]]], Awaitable[Any]]
+"""How a durable engine runs a server's requests: `step(what, call)` awaits `call()` as one
+step; `what` is "list_tools" or the tool's name (see `MCPServer.through_steps`)."""
 
 SAFE_ENV_VARS: tuple[str, ...] = (
     (
@@ -176,6 +181,8 @@ class MCPServer(MCPCatalog):
         self._cached_tools: list[Tool] | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._lock_obj: asyncio.Lock | None = None
+        self.step_runner: StepRunner | None = None
+        """Set by `through_steps()`: what listing and calling tools go through."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
@@ -249,8 +256,9 @@ class MCPServer(MCPCatalog):
             self._user_holds -= 1
             await self._let_go()
 
-    def _hold_for_run(self) -> None:
-        """Hold the server until the root run ends (once per root run)."""
+    def hold_for_run(self) -> None:
+        """Hold the server until the root run ends (once per root run): the runner calls it
+        when a run first uses the server; `connect()` is the hold for code outside a run."""
         scope = current_scope()
         if scope is None:
             if self._holders == 0:
@@ -375,8 +383,21 @@ class MCPServer(MCPCatalog):
 
     # --- tools ---------------------------------------------------------------------------------
 
+    def through_steps(self, step: StepRunner) -> Self:
+        """A copy of this server whose `list_tools()` and `call_tool()` go through
+        `step(what, call)`: how a durable engine (drusilla.durable) makes each one a step."""
+        stepped = copy.copy(self)  # a connection of its own, opened by the run as usual
+        stepped.step_runner = step
+        return stepped
+
     async def list_tools(self) -> list[Tool]:
         """The server's tools: listed once per run (or once, with cache_tools_list=True)."""
+        if self.step_runner is not None:
+            tools: list[Tool] = await self.step_runner("list_tools", self._listed_tools)
+            return tools
+        return await self._listed_tools()
+
+    async def _listed_tools(self) -> list[Tool]:
         scope = current_scope()
         key = (_TOOLS, self)
         if scope is not None and key in scope.cache:
@@ -424,7 +445,18 @@ class MCPServer(MCPCatalog):
 
         Structured content is checked against the tool's output schema (by the `mcp` SDK); a
         result that does not match raises MCPServerError."""
+        call = functools.partial(self._called_tool, tool_name, arguments, on_progress)
+        if self.step_runner is not None:
+            result: MCPToolResult = await self.step_runner(tool_name, call)
+            return result
+        return await call()
 
+    async def _called_tool(
+        self,
+        tool_name: str,
+        arguments: dict[str, Any] | None,
+        on_progress: ProgressFnT | None,
+    ) -> MCPToolResult:
         async def send(client: Client) -> Any:
             try:
                 return await client.call_tool(
@@ -452,7 +484,7 @@ class MCPServer(MCPCatalog):
         from mcp.shared.exceptions import MCPError
         from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
-        self._hold_for_run()
+        self.hold_for_run()
         connection = await self._open_connection()
         try:
             with anyio.fail_after(self.timeout + _BACKSTOP):

@@ -3,7 +3,7 @@
 `iterate_batch` is the engine behind `Runner.run_batch` (all results at the end),
 `Runner.run_batch_sync` and `Runner.iter_batch` (results as they complete). In-process, a fixed
 pool of `concurrency` workers takes inputs in order; with `on=RayCluster(...)` chunks of inputs
-go to Ray actors (runners/ray_batch.py), each running this same in-process engine. Either way
+go to Ray actors (ray_cluster.py), each running this same in-process engine. Either way
 the runs of a batch share one rate-limit gate (models/rate_gate.py), and the caller gets the
 same `BatchItem`s, progress output and results file.
 """
@@ -16,17 +16,17 @@ from collections.abc import AsyncGenerator, Iterable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-from ..agents.agent import Agent
-from ..models.rate_gate import RateGate, shared_rate_gate
-from ..util.errors import UserError
-from .batch_agent import AgentSource, load_agent
-from .batch_items import BatchItem, BatchResult
-from .batch_progress import progress_for
-from .batch_results import ResultsFile
-from .batch_run import RunOptions, run_one
+from ...agents.agent import Agent
+from ...models.rate_gate import RateGate, shared_rate_gate
+from ...util.errors import UserError
+from .agent import AgentSource, load_agent
+from .items import BatchItem, BatchResult
+from .progress import progress_for
+from .results import ResultsFile
+from .run_one import StartRun, run_one
 
 if TYPE_CHECKING:
-    from .ray_batch import RayCluster
+    from .ray_cluster import RayCluster
 
 __all__ = ["iterate_batch", "run_batch", "run_in_process"]
 
@@ -36,7 +36,7 @@ async def run_batch(
     inputs: Iterable[Any],
     *,
     concurrency: int,
-    options: RunOptions,
+    start_run: StartRun,
     progress: bool,
     results_path: str | None,
     on: RayCluster | None,
@@ -45,7 +45,7 @@ async def run_batch(
     listed = list(inputs)
     results: list[BatchItem | None] = [None] * len(listed)
     async for item in iterate_batch(
-        agent, listed, concurrency, options, progress, results_path, on
+        agent, listed, concurrency, start_run, progress, results_path, on
     ):
         results[item.index] = item
     return BatchResult([item for item in results if item is not None], time.monotonic() - started)
@@ -55,7 +55,7 @@ async def iterate_batch(
     agent: AgentSource,
     inputs: Iterable[Any],
     concurrency: int,
-    options: RunOptions,
+    start_run: StartRun,
     progress: bool,
     results_path: str | None,
     on: RayCluster | None,
@@ -71,7 +71,7 @@ async def iterate_batch(
     try:
         for index in sorted(finished):
             yield finished[index]
-        async with aclosing(_engine(agent, todo, concurrency, options, on)) as items:
+        async with aclosing(_engine(agent, todo, concurrency, start_run, on)) as items:
             async for item in items:
                 if store is not None:
                     store.append(item)
@@ -87,21 +87,21 @@ def _engine(
     agent: AgentSource,
     todo: list[tuple[int, Any]],
     concurrency: int,
-    options: RunOptions,
+    start_run: StartRun,
     on: RayCluster | None,
 ) -> AsyncGenerator[BatchItem, None]:
     if on is None:
-        return run_in_process(load_agent(agent), todo, concurrency, options)
-    from .ray_batch import run_on_ray
+        return run_in_process(load_agent(agent), todo, concurrency, start_run)
+    from .ray_cluster import run_on_ray
 
-    return run_on_ray(on, agent, todo, concurrency, options)
+    return run_on_ray(on, agent, todo, concurrency, start_run)
 
 
 async def run_in_process(
     agent: Agent[Any],
     todo: list[tuple[int, Any]],
     concurrency: int,
-    options: RunOptions,
+    start_run: StartRun,
 ) -> AsyncGenerator[BatchItem, None]:
     """Run `todo` with at most `concurrency` runs at once; yield each item as it completes."""
     done: asyncio.Queue[BatchItem | BaseException] = asyncio.Queue()
@@ -110,7 +110,7 @@ async def run_in_process(
     async def worker() -> None:
         try:
             for index, value in pending:  # one iterator shared by all workers: inputs in order
-                done.put_nowait(await run_one(agent, index, value, options))
+                done.put_nowait(await run_one(agent, index, value, start_run))
         except Exception as exc:  # a bug, not a run's failure (run_one records those)
             done.put_nowait(exc)
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from ..agents.agent import Agent
-from ..util.errors import UserError
+from ...agents.agent import Agent
+from ...util.errors import UserError
 
 __all__ = ["AgentSource", "load_agent"]
 

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any, Protocol, TextIO
 
-from .batch_items import BatchItem
+from .items import BatchItem
 
 __all__ = ["PLAIN_EVERY", "Progress", "progress_for"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..util.usage import Usage
+from ...util.usage import Usage
 
 __all__ = ["BatchItem", "BatchResult"]
 

@@ -16,10 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..tracing.jsonable import known_secrets, to_jsonable
-from ..util.errors import UserError
-from ..util.usage import Usage
-from .batch_items import BatchItem
+from ...tracing.jsonable import known_secrets, to_jsonable
+from ...util.errors import UserError
+from ...util.usage import Usage
+from .items import BatchItem
 
 __all__ = ["ResultsFile"]
 

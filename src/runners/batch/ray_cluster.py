@@ -20,14 +20,17 @@ import socket
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..agents.agent import Agent
-from ..models.rate_gate import RateGate, shared_rate_gate
-from ..util.errors import RunnerError, UserError
-from ..util.usage import Usage
-from .batch_agent import AgentSource, load_agent
-from .batch_items import BatchItem
+from ...agents.agent import Agent
+from ...models.rate_gate import RateGate, shared_rate_gate
+from ...util.errors import RunnerError, UserError
+from ...util.usage import Usage
+from .agent import AgentSource, load_agent
+from .items import BatchItem
+
+if TYPE_CHECKING:
+    from .run_one import StartRun
 
 __all__ = ["CHUNKS_IN_FLIGHT", "BatchActor", "Outcome", "RayCluster", "run_on_ray"]
 
@@ -63,7 +66,7 @@ async def run_on_ray(
     agent: AgentSource,
     todo: list[tuple[int, Any]],
     concurrency: int,
-    options: Any,
+    start_run: StartRun,
 ) -> AsyncGenerator[BatchItem, None]:
     """Yield each input's `BatchItem` as the chunk holding it comes back."""
     _check(cluster, agent)
@@ -75,7 +78,7 @@ async def run_on_ray(
         inputs = dict(todo)
         actors = _make_actors(ray, cluster, agent, concurrency)
         chunks = _chunks(todo, cluster.chunk_size)
-        async with aclosing(_dispatch(actors, chunks, options)) as outcomes:
+        async with aclosing(_dispatch(actors, chunks, start_run)) as outcomes:
             async for index, final_output, error, usage, run_id in outcomes:
                 yield BatchItem(index, inputs[index], final_output, error, usage, run_id)
     except ray.exceptions.RayError as exc:  # an actor could not start or died: not one input's
@@ -163,7 +166,7 @@ def _chunks(todo: list[tuple[int, Any]], size: int) -> list[list[tuple[int, Any]
 
 
 async def _dispatch(
-    actors: list[Any], chunks: list[list[tuple[int, Any]]], options: Any
+    actors: list[Any], chunks: list[list[tuple[int, Any]]], start_run: StartRun
 ) -> AsyncGenerator[Outcome, None]:
     """Feed `chunks` to `actors`, `CHUNKS_IN_FLIGHT` per actor; yield each input's outcome as
     soon as its run ends (an actor streams them back), so that a crash loses only the runs in
@@ -173,7 +176,7 @@ async def _dispatch(
 
     async def feed(actor: Any) -> None:
         while (chunk := next(pending, None)) is not None:
-            stream = actor.run_chunk.options(num_returns="streaming").remote(chunk, options)
+            stream = actor.run_chunk.options(num_returns="streaming").remote(chunk, start_run)
             async for ref in stream:
                 outcomes.put_nowait(await ref)
 
@@ -199,10 +202,10 @@ class BatchActor:
         self.slots: asyncio.Semaphore | None = None
 
     async def run_chunk(
-        self, chunk: list[tuple[int, Any]], options: Any
+        self, chunk: list[tuple[int, Any]], start_run: StartRun
     ) -> AsyncGenerator[Outcome, None]:
         """The chunk's outcomes, each as its run ends (a Ray streaming generator)."""
-        from .batch_run import run_one
+        from .run_one import run_one
 
         if self.slots is None:  # made here: it belongs to the actor's event loop
             self.slots = asyncio.Semaphore(self.concurrency)
@@ -210,7 +213,7 @@ class BatchActor:
 
         async def one(index: int, value: Any) -> Outcome:
             async with slots:
-                item = await run_one(self.agent, index, value, options)
+                item = await run_one(self.agent, index, value, start_run)
             return (item.index, item.final_output, _portable(item.error), item.usage, item.run_id)
 
         with shared_rate_gate(self.gate):  # the runs' tasks take the gate when created

@@ -1,0 +1,56 @@
+"""`import drusilla` loads only what defining agents and starting a run need; what a feature
+alone needs (its optional dependency, its modules) loads on first use. docs/architecture.md,
+"What `import drusilla` loads"."""
+
+from __future__ import annotations
+
+import pytest
+
+from .lean_import import loaded_by
+
+CORE_ONLY = [
+    "openai",  # the OpenAI models and provider: exported lazily
+    "opentelemetry",
+    "mcp",
+    "ray",
+    "tqdm",
+    "genai_prices",
+    "dbos",
+    "structlog",  # the logging setup, the settings and the chat's libraries load when used
+    "pydantic_settings",
+    "dotenv",
+    "prompt_toolkit",
+    "rich",
+    "jsonschema",
+    "anyio.streams.memory",  # a streamed run's queue
+    "drusilla.runners.batch",
+    "drusilla.models.known_providers",
+    "drusilla.testing",
+]
+
+CASES = [
+    pytest.param("import drusilla", CORE_ONLY, id="import drusilla"),
+    pytest.param(
+        "import drusilla.testing, drusilla.tracing",
+        ["openai", "opentelemetry"],
+        id="the test kit and tracing",
+    ),
+    pytest.param(
+        "import drusilla; drusilla.MCPServerStdio('python', ['server.py'])",
+        ["mcp", "mcp_types", "httpx2", "jsonschema", "openai"],
+        id="an MCP server defined, not yet connected",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "absent"), CASES)
+def test_what_a_program_does_not_use_is_not_loaded(code: str, absent: list[str]) -> None:
+    assert loaded_by(code, absent) == []
+
+
+def test_the_probe_sees_what_is_loaded() -> None:
+    code = "import drusilla; drusilla.OpenAIChatModel"  # a lazy export loads on first use
+    assert loaded_by(code, ["openai", "drusilla.runners.run", "ray"]) == [
+        "openai",
+        "drusilla.runners.run",
+    ]
