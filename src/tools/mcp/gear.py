@@ -134,7 +134,7 @@ async def _invoke(
         raise SwordArgumentsError("the arguments must be a JSON object")
     check(args)
     try:
-        with server._calls.during(ctx):
+        with server.calls_in_flight.during(ctx):
             result = await server.call_tool(tool_name, args, on_progress=_progress(ctx))
     except MCPServerError as exc:
         if exc.code == _INVALID_PARAMS:

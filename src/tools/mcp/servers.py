@@ -172,7 +172,7 @@ class MCPServer(MCPCatalog):
         self._sampling = check_sampling_model(sampling_model, name)
         self.elicitation_handler = check_elicitation_handler(elicitation_handler, name)
         self.cache_resources = cache_resources
-        self._calls = CallsInFlight()
+        self.calls_in_flight = CallsInFlight()
         """Tool calls now running: a sampling request is answered for the newest one's run."""
         self._holders = 0
         """Who keeps the connection open: each root run using it, plus each `connect()`."""
@@ -357,7 +357,7 @@ class MCPServer(MCPCatalog):
 
     def _sampler(self) -> Sampler:
         assert self._sampling is not None
-        return Sampler(self.name, self._sampling, self._calls)
+        return Sampler(self.name, self._sampling, self.calls_in_flight)
 
     def _tools_changed(self) -> None:
         self._cached_tools = None
