@@ -96,9 +96,9 @@ from .util.usage import Usage
 from .util.version import __version__
 
 if TYPE_CHECKING:
-    from .models.openai_chat import OpenAIChatModel
-    from .models.openai_provider import Endpoint, OpenAIProvider
-    from .models.openai_responses import OpenAIResponsesModel
+    from .models.openai.chat import OpenAIChatModel
+    from .models.openai.provider import Endpoint, OpenAIProvider
+    from .models.openai.responses import OpenAIResponsesModel
     from .runners.batch_items import BatchItem, BatchResult
     from .runners.ray_batch import RayCluster
     from .tools.mcp import (
@@ -113,10 +113,10 @@ if TYPE_CHECKING:
     from .util.settings import Settings
 
 _LAZY = {
-    "OpenAIChatModel": ".models.openai_chat",
-    "OpenAIResponsesModel": ".models.openai_responses",
-    "OpenAIProvider": ".models.openai_provider",
-    "Endpoint": ".models.openai_provider",
+    "OpenAIChatModel": ".models.openai.chat",
+    "OpenAIResponsesModel": ".models.openai.responses",
+    "OpenAIProvider": ".models.openai.provider",
+    "Endpoint": ".models.openai.provider",
     "BatchItem": ".runners.batch_items",
     "BatchResult": ".runners.batch_items",
     "RayCluster": ".runners.ray_batch",

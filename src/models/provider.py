@@ -30,7 +30,7 @@ def get_default_provider() -> ModelProvider:
     """The OpenAI-protocol provider (imports `openai` on first use, not before)."""
     global _default_provider
     if _default_provider is None:
-        from .openai_provider import OpenAIProvider
+        from .openai.provider import OpenAIProvider
 
         _default_provider = OpenAIProvider()
     return _default_provider

@@ -691,13 +691,13 @@ class ServedModel:
 
     def __init__(self, server: OpenAIServer, name: str, api: Api) -> None:
         if api == "responses":
-            from ..models.openai_responses import OpenAIResponsesModel
+            from ..models.openai.responses import OpenAIResponsesModel
 
             self.inner: Any = OpenAIResponsesModel(
                 name, base_url=server.base_url, api_key="sk-test", provider_name="test-server"
             )
         else:
-            from ..models.openai_chat import OpenAIChatModel
+            from ..models.openai.chat import OpenAIChatModel
 
             self.inner = OpenAIChatModel(
                 name, base_url=server.base_url, api_key="sk-test", provider_name="test-server"

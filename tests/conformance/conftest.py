@@ -16,8 +16,8 @@ import httpx2 as httpx
 import pytest
 from openai import AsyncOpenAI
 
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 
 from .servers import (
     CHAT_SERVERS,

@@ -8,9 +8,9 @@ import socket
 import pytest
 
 from drusilla import Agent, ModelError, Runner, UserError
-from drusilla.models.known_providers import KNOWN_PROVIDERS, KnownProvider
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_provider import OpenAIProvider
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.known_providers import KNOWN_PROVIDERS, KnownProvider
+from drusilla.models.openai.provider import OpenAIProvider
 from drusilla.testing import OpenAIServer
 from drusilla.util.settings import forget_settings
 

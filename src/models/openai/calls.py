@@ -7,15 +7,15 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..util.errors import UserError
-from ..util.masking import mask_url, register_secret, register_url
-from ..util.settings import get_settings
-from .guard import check_model_request
-from .interface import ModelResponse, ModelStreamEvent
-from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
-from .openai_errors import classify
-from .retry import Classifier
-from .wire import UnexpectedReply
+from ...util.errors import UserError
+from ...util.masking import mask_url, register_secret, register_url
+from ...util.settings import get_settings
+from ..guard import check_model_request
+from ..interface import ModelResponse, ModelStreamEvent
+from ..retry import Classifier
+from ..wire import UnexpectedReply
+from .clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
+from .errors import classify
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, RequestOptions

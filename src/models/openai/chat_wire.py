@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..util.errors import UserError
-from ..util.settings import SERVER_KINDS, ServerKind
-from ..util.usage import Usage, reported_cost
-from .interface import (
+from ...util.errors import UserError
+from ...util.settings import SERVER_KINDS, ServerKind
+from ...util.usage import Usage, reported_cost
+from ..interface import (
     ModelRequest,
     ModelResponse,
     ModelStreamEvent,
@@ -22,10 +22,9 @@ from .interface import (
     SwordSpec,
     TextDelta,
 )
-from .items import InputItem, assistant_message, reasoning_item
-from .openai_clients import OPENAI_BASE_URL
-from .reasoning import ThinkTagParser, reasoning_field, split_think_tags
-from .wire import (
+from ..items import InputItem, assistant_message, reasoning_item
+from ..reasoning import ThinkTagParser, reasoning_field, split_think_tags
+from ..wire import (
     EmptyReply,
     IncompleteStream,
     UnexpectedReply,
@@ -36,9 +35,10 @@ from .wire import (
     output_text,
     unsupported_item,
 )
-from .wire import (
+from ..wire import (
     field as get,
 )
+from .clients import OPENAI_BASE_URL
 
 __all__ = [
     "ChatDialect",

@@ -15,10 +15,10 @@ from typing import Any
 
 import openai
 
-from ..util.errors import ModelError
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL
-from .retry import Failure
-from .wire import EmptyReply, IncompleteStream, UnexpectedReply
+from ...util.errors import ModelError
+from ...util.settings import DEFAULT_OLLAMA_BASE_URL
+from ..retry import Failure
+from ..wire import EmptyReply, IncompleteStream, UnexpectedReply
 
 __all__ = ["classify", "retry_after"]
 

@@ -21,19 +21,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast
 
-from ..util.errors import UserError
-from ..util.masking import mask_url
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
+from ...util.errors import UserError
+from ...util.masking import mask_url
+from ...util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
+from ..interface import Model
+from .calls import Connection
+from .chat import OpenAIChatModel
 from .chat_wire import server_kind
-from .interface import Model
+from .clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
 from .known_providers import KNOWN_PROVIDERS, KnownProvider
-from .openai_calls import Connection
-from .openai_chat import OpenAIChatModel
-from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
-from .openai_responses import OpenAIResponsesModel
+from .responses import OpenAIResponsesModel
 
 if TYPE_CHECKING:
-    from ..util.settings import Settings
+    from ...util.settings import Settings
 
 __all__ = ["Api", "Endpoint", "OpenAIProvider"]
 

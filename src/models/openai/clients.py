@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..util.settings import get_settings
+from ...util.settings import get_settings
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI

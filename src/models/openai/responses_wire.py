@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..util.errors import ModelError
-from ..util.logging import get_logger
-from ..util.usage import Usage, reported_cost
-from .interface import (
+from ...util.errors import ModelError
+from ...util.logging import get_logger
+from ...util.usage import Usage, reported_cost
+from ..interface import (
     ModelRequest,
     ModelResponse,
     ModelStreamEvent,
@@ -22,9 +22,9 @@ from .interface import (
     SwordSpec,
     TextDelta,
 )
-from .items import InputItem, ReasoningInputItem, assistant_message, reasoning_item
-from .reasoning import ThinkTagParser, split_think_tags
-from .wire import (
+from ..items import InputItem, ReasoningInputItem, assistant_message, reasoning_item
+from ..reasoning import ThinkTagParser, split_think_tags
+from ..wire import (
     EmptyReply,
     IncompleteStream,
     UnexpectedReply,
@@ -35,7 +35,7 @@ from .wire import (
     output_text,
     unsupported_item,
 )
-from .wire import (
+from ..wire import (
     field as get,
 )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..util.settings import ServerKind
+from ...util.settings import ServerKind
 
 __all__ = ["KNOWN_PROVIDERS", "KnownProvider", "known_prefixes"]
 
