@@ -1,23 +1,15 @@
-"""Pooled `openai.AsyncOpenAI` clients: one per (event loop, base URL, API key).
+"""Pooled `openai.AsyncOpenAI` clients: one per (event loop, base URL, API key), in the
+wire-neutral pool of models/client_pool.py.
 
-An HTTP client's connections belong to the event loop that opened them, so clients are never
-shared across loops (`Runner.run_sync` runs every call on one background loop, so its calls
-share clients too). Each loop's clients
-are closed when the loop shuts down (`asyncio.run` and pytest-asyncio close async generators
-on the way out; a sentinel generator closes the clients then), or explicitly with `aclose()`.
 The `openai` client's own retries are off: drusilla's retry loop (retry.py) is the only one.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import weakref
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...util.settings import get_settings
+from .. import client_pool
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -29,67 +21,11 @@ NO_KEY = "not-needed"
 """Sent to servers that need no key (the `openai` client insists on one)."""
 
 
-@dataclass(eq=False)
-class _LoopClients:
-    clients: dict[tuple[str, str], AsyncOpenAI] = field(default_factory=dict)
-    sentinel: Any = None
-
-
-class ClientPool:
+class ClientPool(client_pool.ClientPool["AsyncOpenAI"]):
     """`AsyncOpenAI` clients per event loop, base URL and key, closed with their loop."""
 
     def __init__(self) -> None:
-        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._lock = threading.Lock()
-
-    async def get(self, base_url: str, api_key: str) -> AsyncOpenAI:
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            entry = self._loops.get(loop)
-            new_loop = entry is None
-            if entry is None:
-                entry = self._loops[loop] = _LoopClients()
-            client = entry.clients.get((base_url, api_key))
-            if client is None:
-                client = entry.clients[(base_url, api_key)] = _new_client(base_url, api_key)
-        if new_loop:
-            entry.sentinel = self._close_at_shutdown(loop, entry)
-            await entry.sentinel.asend(None)  # registered with the loop from its first step
-        return client
-
-    async def aclose(self) -> None:
-        """Close the clients of the running loop (the pool makes new ones when needed)."""
-        with self._lock:
-            entry = self._loops.pop(asyncio.get_running_loop(), None)
-        if entry is not None:
-            await _close_all(entry.clients)
-            if entry.sentinel is not None:
-                await entry.sentinel.aclose()
-
-    async def _close_at_shutdown(
-        self, loop: asyncio.AbstractEventLoop, entry: _LoopClients
-    ) -> AsyncIterator[None]:
-        """Closes the loop's clients when the loop shuts its async generators down, and forgets
-        the loop: the generator holds the loop (its finalizer is a loop method), so an entry left
-        in the table would keep every finished loop alive."""
-        try:
-            yield
-        finally:
-            with self._lock:
-                if self._loops.get(loop) is entry:
-                    del self._loops[loop]
-            await _close_all(entry.clients)
-
-    def loops(self) -> int:
-        """Event loops the pool holds clients for (diagnostics)."""
-        return len(self._loops)
-
-    def __len__(self) -> int:
-        """Open clients of the running loop (for tests and diagnostics)."""
-        entry = self._loops.get(asyncio.get_running_loop())
-        return len(entry.clients) if entry else 0
+        super().__init__(_new_client)
 
 
 def _new_client(base_url: str, api_key: str) -> AsyncOpenAI:
@@ -106,13 +42,6 @@ def http_timeout(seconds: float | None = None) -> Any:
     settings = get_settings()
     total = seconds if seconds is not None else settings.http_timeout
     return openai.Timeout(total, connect=min(total, settings.http_connect_timeout))
-
-
-async def _close_all(clients: dict[tuple[str, str], AsyncOpenAI]) -> None:
-    pending = list(clients.values())
-    clients.clear()
-    for client in pending:
-        await client.close()
 
 
 default_pool = ClientPool()
