@@ -96,6 +96,7 @@ from .util.usage import Usage
 from .util.version import __version__
 
 if TYPE_CHECKING:
+    from .models.anthropic import AnthropicModel
     from .models.openai.chat import OpenAIChatModel
     from .models.openai.provider import Endpoint, OpenAIProvider
     from .models.openai.responses import OpenAIResponsesModel
@@ -113,6 +114,7 @@ if TYPE_CHECKING:
     from .util.settings import Settings
 
 _LAZY = {
+    "AnthropicModel": ".models.anthropic",
     "OpenAIChatModel": ".models.openai.chat",
     "OpenAIResponsesModel": ".models.openai.responses",
     "OpenAIProvider": ".models.openai.provider",
@@ -133,7 +135,8 @@ _LAZY = {
         ".tools.mcp",
     ),
 }
-"""Imported on first access: the OpenAI models and provider (they import `openai`), and what
+"""Imported on first access: the models and the OpenAI provider (their SDKs load when a model
+is first used), and what
 only some programs use (batches, MCP servers, Ray clusters)."""
 
 
@@ -158,6 +161,7 @@ __all__ = [
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
+    "AnthropicModel",
     "BatchItem",
     "BatchResult",
     "Endpoint",

@@ -162,7 +162,8 @@ def test_the_runtime_never_imports_the_test_kit() -> None:
 
 
 PUBLIC_NAMES = """
-    Agent AgentCharms AgentUpdatedStreamEvent BatchItem BatchResult Endpoint RayCluster
+    Agent AgentCharms AgentUpdatedStreamEvent AnthropicModel BatchItem BatchResult Endpoint
+    RayCluster
     FallbackModel ModelRetry SessionSettings UsageLimitExceeded UsageLimits estimate_cost
     SwordSpec keep_last
     InputShield InputShieldResult
@@ -194,6 +195,17 @@ def test_import_drusilla_leaves_openai_for_first_use() -> None:
     import sys
 
     code = "import sys, drusilla; assert 'openai' not in sys.modules; drusilla.OpenAIChatModel"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_drusilla_leaves_anthropic_for_first_use() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drusilla; drusilla.AnthropicModel; drusilla.models.AnthropicModel; "
+        "assert 'anthropic' not in sys.modules, 'the SDK loaded before a model was used'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -33,6 +33,7 @@ from ..wire import (
     checked_sword_choice,
     new_call_id,
     output_text,
+    prompt_cache_key,
     unsupported_item,
 )
 from ..wire import (
@@ -170,6 +171,9 @@ def chat_request(
             kwargs[name] = value
     if settings.max_tokens is not None:
         kwargs[dialect.max_tokens_field] = settings.max_tokens
+    cache_key = prompt_cache_key(request)
+    if cache_key is not None:
+        kwargs["prompt_cache_key"] = cache_key
     if settings.top_logprobs is not None:
         kwargs["logprobs"] = True
         kwargs["top_logprobs"] = settings.top_logprobs
