@@ -422,9 +422,10 @@ class OpenAIServer:
                     check_request(request.api, request.body, allow=self.allow_fields)
             except InvalidRequest as invalid:
                 self.invalid_requests.append((request, str(invalid)))
+                vendor = "Anthropic" if request.api == "messages" else "OpenAI"
                 error = HTTPError(
                     400,
-                    f"drusilla OpenAIServer: OpenAI's request types reject this body: {invalid}",
+                    f"drusilla OpenAIServer: {vendor}'s request types reject this body: {invalid}",
                     code="invalid_request_body",
                 )
                 return await _write_json(writer, 400, error.body())
