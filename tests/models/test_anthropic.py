@@ -133,6 +133,34 @@ async def test_thinking_with_a_forced_sword_sends_auto_and_keeps_the_signature(
     assert assistant[0]["signature"]  # the signature the server gave, sent back
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_parallel_sword_calls_then_an_orb(
+    openai_server: OpenAIServer, streamed: bool
+) -> None:
+    support = openai_server.model("Support here.", api="messages")
+    triage = openai_server.model(
+        [call("add", a=1, b=2), call("add", a=3, b=4)], call("transfer_to_support"), api="messages"
+    )
+    helper = Agent("support", model=support)
+    front = Agent("triage", model=triage, swords=[add], orbs=[helper])
+
+    if streamed:
+        streaming = await Runner.run_streamed(front, "Add, then hand over.")
+        await streaming.wait()
+        output, last = streaming.final_output, streaming.last_agent
+    else:
+        result = await Runner.run(front, "Add, then hand over.")
+        output, last = result.final_output, result.last_agent
+
+    assert output == "Support here." and last is helper
+    results = triage.requests[1].body["messages"][-1]["content"]
+    assert [(block["type"], block["content"]) for block in results] == [
+        ("tool_result", "3"),
+        ("tool_result", "7"),
+    ]
+    assert openai_server.invalid_requests == []
+
+
 def test_sword_choice_and_parallel_calls() -> None:
     swords = [SwordSpec("add", "Add.", {"type": "object", "properties": {}})]
 
@@ -209,6 +237,17 @@ def test_a_sword_result_with_an_image_is_a_tool_result_with_blocks() -> None:
     result = body["messages"][1]["content"][0]
     assert result["type"] == "tool_result"
     assert [block["type"] for block in result["content"]] == ["text", "image"]
+
+
+def test_call_ids_another_model_made_are_sent_in_claudes_alphabet() -> None:
+    items: list[Any] = [
+        {"type": "function_call", "call_id": "fc:1.a", "name": "add", "arguments": "{"},
+        {"type": "function_call_output", "call_id": "fc:1.a", "output": "bad arguments"},
+    ]
+    body = messages_request(ModelRequest(None, items), "claude", stream=False)
+    call_block, result = body["messages"][0]["content"][0], body["messages"][1]["content"][0]
+    assert call_block["id"] == result["tool_use_id"] == "fc_1_a"
+    assert call_block["input"] == {}  # arguments that were no JSON object
 
 
 def _image_part() -> dict[str, Any]:

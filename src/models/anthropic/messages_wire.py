@@ -61,6 +61,7 @@ _ADAPTIVE = re.compile(r"claude-(opus|sonnet|haiku)-(4-[6-9]|[5-9])")
 """Models whose thinking is adaptive (Claude decides how much) when no budget is given."""
 _NOT_IN_MESSAGES = ("seed", "frequency_penalty", "presence_penalty", "top_logprobs")
 _CACHE = {"type": "ephemeral"}
+_NOT_IN_ID = re.compile(r"[^a-zA-Z0-9_-]")
 _FINISH = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -245,7 +246,7 @@ def _blocks(item: InputItem, include_reasoning: bool) -> tuple[str, list[dict[st
     if kind == "function_call":
         block = {
             "type": "tool_use",
-            "id": item["call_id"],  # type: ignore[typeddict-item]
+            "id": _tool_id(item["call_id"]),  # type: ignore[typeddict-item]
             "name": item["name"],  # type: ignore[typeddict-item]
             "input": _input_object(item["arguments"]),  # type: ignore[typeddict-item]
         }
@@ -253,13 +254,19 @@ def _blocks(item: InputItem, include_reasoning: bool) -> tuple[str, list[dict[st
     if kind == "function_call_output":
         block = {
             "type": "tool_result",
-            "tool_use_id": item["call_id"],  # type: ignore[typeddict-item]
+            "tool_use_id": _tool_id(item["call_id"]),  # type: ignore[typeddict-item]
             "content": result_blocks(item["output"]),  # type: ignore[typeddict-item]
         }
         return "user", [block]
     if kind == "reasoning":
         return "assistant", _thinking_blocks(item, include_reasoning)  # type: ignore[arg-type]
     raise unsupported_item(item)
+
+
+def _tool_id(call_id: str) -> str:
+    """A call id as Claude takes it (letters, digits, `_` and `-`): ids another model made
+    may hold other characters; a call and its result map alike."""
+    return _NOT_IN_ID.sub("_", call_id) or "call"
 
 
 def _input_object(arguments: str) -> dict[str, Any]:
