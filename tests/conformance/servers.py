@@ -372,11 +372,12 @@ SERVERS_TABLE: list[tuple[str, str, str, str]] = [
     (
         f"LiteLLM proxy (Anthropic Messages API over llama-server's /v1/responses) "
         f"{LITELLM.version}",
-        "`AnthropicModel(base_url=...)`: plain and streamed answers, a sword round trip "
-        "(the call and its result in the history, the model answers)",
-        "a forced `tool_choice` is not honoured (xfail); through chat completions "
-        "(`use_chat_completions_api`) the non-streamed answer comes back empty, so the suite "
-        "routes `/v1/messages` to llama-server's own `/v1/responses`",
+        "`AnthropicModel(base_url=...)`: plain and streamed answers, a sword result sent back "
+        "(a round trip from the history), a forced sword call (`tool_choice` "
+        '`{"type": "tool"}`)',
+        "(issue #25, by hand) through chat completions (`use_chat_completions_api`) the "
+        "non-streamed answer came back empty, so the suite routes `/v1/messages` to "
+        "llama-server's own `/v1/responses`",
         "none (Messages API as Anthropic specifies it)",
     ),
 ]

@@ -1,13 +1,10 @@
 """The Anthropic Messages API through a third party: LiteLLM's proxy serving `/v1/messages` in
 front of upstream llama-server (forwarded to its own `/v1/responses`), with `AnthropicModel`.
 
-What fails because of the proxy or its backend, not drusilla, is marked `xfail` with the
-reason and listed in docs/models.md; those tests still run, so a fixed proxy shows up as XPASS.
+The proxy's limits are listed in docs/models.md (servers table).
 """
 
 from __future__ import annotations
-
-import pytest
 
 from drusilla import (
     Agent,
@@ -21,7 +18,9 @@ from drusilla import (
 
 from .servers import Tap
 
-SHORT = ModelSettings(max_tokens=24, temperature=0.0)
+SHORT = ModelSettings(max_tokens=24)
+"""No temperature: the `anthropic` SDK's request types (which the tap checks) no longer have
+sampling parameters."""
 
 
 @sword
@@ -67,7 +66,7 @@ async def test_a_sword_round_trip_from_the_history(
         },
         {"type": "function_call_output", "call_id": "toolu_1", "output": "Sunny and 25 C."},
     ]
-    settings = ModelSettings(max_tokens=48, temperature=0.0, sword_choice="none")
+    settings = ModelSettings(max_tokens=48, sword_choice="none")
     agent = Agent("a", "Answer briefly.", model=anthropic_model, swords=[get_weather])
     result = await Runner.run(agent.clone(model_settings=settings), history)
     assert isinstance(result.final_output, str) and result.final_output.strip()
@@ -76,12 +75,10 @@ async def test_a_sword_round_trip_from_the_history(
     assert sent["messages"][2]["content"][0]["type"] == "tool_result"
 
 
-@pytest.mark.xfail(
-    reason="LiteLLM 1.108 does not carry a forced tool_choice from /v1/messages to its backend",
-    strict=False,
-)
-async def test_a_forced_sword_call(anthropic_model: AnthropicModel) -> None:
-    settings = ModelSettings(max_tokens=48, temperature=0.0, sword_choice="get_weather")
+async def test_a_forced_sword_call(anthropic_model: AnthropicModel, tap: Tap) -> None:
+    """A named `sword_choice` is `{"type": "tool", "name"}`; the proxy carries it on to
+    llama-server, whose grammar makes the call."""
+    settings = ModelSettings(max_tokens=48, sword_choice="get_weather")
     agent = Agent(
         "a",
         "Use the sword.",
@@ -92,3 +89,4 @@ async def test_a_forced_sword_call(anthropic_model: AnthropicModel) -> None:
     )
     result = await Runner.run(agent, "Weather in Paris?")
     assert str(result.final_output).startswith("Sunny and 25 C in")
+    assert tap.model_exchanges[0].body["tool_choice"] == {"type": "tool", "name": "get_weather"}
