@@ -111,7 +111,7 @@ def pending_sdk(chosen: Any) -> str | None:
 
 
 def _installed(module: str) -> bool:
-    if module in sys.modules:
+    if sys.modules.get(module) is not None:
         return True
     try:
         return importlib.util.find_spec(module) is not None

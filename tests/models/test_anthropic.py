@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,18 @@ def test_an_anthropic_name_without_a_key_says_which_variable() -> None:
 def test_a_gemini_name_without_the_extra_names_the_pip_install(prefix: str) -> None:
     with pytest.raises(UserError, match=r"pip install 'drusilla\[google\]'"):
         Runner.run_sync(Agent("a", model=f"{prefix}/gemini-2.5-flash"), "hi")
+
+
+def test_without_the_anthropic_package_the_error_names_the_pip_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "anthropic", None)  # as if it were not installed
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant")
+    forget_settings()
+    with pytest.raises(UserError, match=r"pip install 'drusilla\[anthropic\]'"):
+        Runner.run_sync(Agent("a", model="anthropic/claude-sonnet-4-5"), "hi")
+    with pytest.raises(UserError, match=r"pip install 'drusilla\[anthropic\]'"):
+        AnthropicModel("claude-sonnet-4-5")
 
 
 def test_the_openai_provider_hands_native_prefixes_to_their_wire(
