@@ -8,7 +8,7 @@ alongside each framework and in the same process, two hand-written clients:
   back as a pydantic object. The OpenAI Agents SDK and Pydantic AI both call this.
 - **transport**: `client.post("/chat/completions", body=..., cast_to=object)`, the same client
   (transport, auth, errors) without those typed layers: the reply comes back as the decoded
-  JSON dict. drusilla calls this (src/models/openai_calls.py). No framework on this client can
+  JSON dict. drusilla calls this (src/models/openai/calls.py). No framework on this client can
   go below it.
 """
 

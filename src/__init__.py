@@ -97,9 +97,10 @@ from .util.usage import Usage
 from .util.version import __version__
 
 if TYPE_CHECKING:
-    from .models.openai_chat import OpenAIChatModel
-    from .models.openai_provider import Endpoint, OpenAIProvider
-    from .models.openai_responses import OpenAIResponsesModel
+    from .models.anthropic import AnthropicModel
+    from .models.openai.chat import OpenAIChatModel
+    from .models.openai.provider import Endpoint, OpenAIProvider
+    from .models.openai.responses import OpenAIResponsesModel
     from .runners.batch.items import BatchItem, BatchResult
     from .runners.batch.ray_cluster import RayCluster
     from .tools.mcp import (
@@ -117,10 +118,11 @@ if TYPE_CHECKING:
     from .util.settings import Settings
 
 _LAZY = {
-    "OpenAIChatModel": ".models.openai_chat",
-    "OpenAIResponsesModel": ".models.openai_responses",
-    "OpenAIProvider": ".models.openai_provider",
-    "Endpoint": ".models.openai_provider",
+    "AnthropicModel": ".models.anthropic",
+    "OpenAIChatModel": ".models.openai.chat",
+    "OpenAIResponsesModel": ".models.openai.responses",
+    "OpenAIProvider": ".models.openai.provider",
+    "Endpoint": ".models.openai.provider",
     "BatchItem": ".runners.batch.items",
     "BatchResult": ".runners.batch.items",
     "RayCluster": ".runners.batch.ray_cluster",
@@ -140,7 +142,8 @@ _LAZY = {
         ".tools.mcp",
     ),
 }
-"""Imported on first access: the OpenAI models and provider (they import `openai`), and what
+"""Imported on first access: the models and the OpenAI provider (their SDKs load when a model
+is first used), and what
 only some programs use (batches, MCP servers, Ray clusters)."""
 
 
@@ -165,6 +168,7 @@ __all__ = [
     "Agent",
     "AgentCharms",
     "AgentUpdatedStreamEvent",
+    "AnthropicModel",
     "BatchItem",
     "BatchResult",
     "ElicitationRequest",

@@ -16,6 +16,7 @@ from drusilla.util.settings import forget_settings
 
 # drusilla's pytest plugin: the test guard, and the local servers it lets through
 KEEP = ("DRUSILLA_ALLOW_MODEL_REQUESTS", "DRUSILLA_TEST_SERVER_URLS")
+_VENDOR_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,7 +40,7 @@ def clean_environment(
     for name in list(os.environ):
         if name in KEEP:
             continue
-        if name.startswith("DRUSILLA_") or name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        if name.startswith("DRUSILLA_") or name in _VENDOR_VARIABLES:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DRUSILLA_ENV_FILE", str(tmp_path_factory.getbasetemp() / "no.env"))
     forget_settings()

@@ -26,6 +26,8 @@ CORE_ONLY = [
     "drusilla.runners.batch",
     "drusilla.models.known_providers",
     "drusilla.testing",
+    "anthropic",  # the native wires load their SDKs when a model is used
+    "google.genai",
 ]
 
 CASES = [
@@ -34,6 +36,11 @@ CASES = [
         "import drusilla.testing, drusilla.tracing",
         ["openai", "opentelemetry"],
         id="the test kit and tracing",
+    ),
+    pytest.param(
+        "import drusilla; drusilla.AnthropicModel; drusilla.models.AnthropicModel",
+        ["anthropic"],
+        id="AnthropicModel named, not yet used",
     ),
     pytest.param(
         "import drusilla; drusilla.MCPServerStdio('python', ['server.py'])",

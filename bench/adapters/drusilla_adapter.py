@@ -54,7 +54,7 @@ class Drusilla:
         return self._agent(ScriptModel(script), tools)
 
     def http_agent(self, base_url: str, tools: Sequence[Callable[..., Any]]) -> Any:
-        from drusilla.models.openai_chat import OpenAIChatModel
+        from drusilla.models.openai.chat import OpenAIChatModel
 
         return self._agent(OpenAIChatModel("bench", base_url=base_url, api_key="bench"), tools)
 

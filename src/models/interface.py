@@ -68,7 +68,11 @@ class ModelResponse:
 
     @property
     def reasoning(self) -> str | None:
-        texts = [item["text"] for item in self.output if item.get("type") == "reasoning"]  # type: ignore[typeddict-item]
+        texts = [
+            item["text"]  # type: ignore[typeddict-item]
+            for item in self.output
+            if item.get("type") == "reasoning" and item.get("text")  # not a redacted block
+        ]
         return "\n".join(texts) if texts else None
 
     @property

@@ -8,7 +8,9 @@ stored as JSON, fed back as the next run's input, and converted to any wire form
 - its result: ``{"type": "function_call_output", "call_id", "output"}``; ``output`` is text, or
   Responses-style content parts (``input_text``, ``input_image``) when a sword returns images
 - reasoning: ``{"type": "reasoning", "text": str}`` plus provider fields (``id``, ``summary``,
-  ``encrypted_content``) the Responses API needs to take it back.
+  ``encrypted_content``) the Responses API needs to take it back, and ``signature`` /
+  ``provider`` for reasoning a wire must get back unchanged (Claude's signed thinking; a
+  redacted thinking block is ``text: ""`` with its data in ``encrypted_content``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ class ReasoningInputItem(TypedDict):
     id: NotRequired[str]
     summary: NotRequired[list[dict[str, Any]]]
     encrypted_content: NotRequired[str]
+    """Opaque reasoning the provider encrypted (OpenAI's, or Claude's redacted thinking)."""
+    signature: NotRequired[str]
+    """The provider's proof that `text` is its own (Claude's thinking signature)."""
+    provider: NotRequired[str]
+    """The wire whose `signature` / `encrypted_content` these are ("anthropic"; absent:
+    OpenAI's); other wires send such reasoning as text, or not at all."""
 
 
 InputItem: TypeAlias = MessageItem | FunctionCallItem | FunctionCallOutputItem | ReasoningInputItem

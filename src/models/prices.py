@@ -27,6 +27,7 @@ def estimate_cost(usage: Usage, model: str, *, provider: str | None = None) -> f
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         cache_read_tokens=usage.cached_tokens or None,
+        cache_write_tokens=usage.cache_write_tokens or None,
     )
     try:
         price = genai_prices.calc_price(counted, model, provider_id=provider)

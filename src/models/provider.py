@@ -1,14 +1,22 @@
-"""Which `Model` answers an agent: its own, the run's override, or the default provider's."""
+"""Which `Model` answers an agent: its own, the run's override, or the default provider's
+(`ProviderRegistry`: the native wires of registry.py by prefix, the OpenAI-protocol provider for
+every other name)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..util.errors import UserError
+from ..util.settings import get_settings
 from .interface import Model, ModelProvider
+from .registry import native_model
+
+if TYPE_CHECKING:
+    from ..util.settings import Settings
 
 __all__ = [
     "ModelChoice",
+    "ProviderRegistry",
     "get_default_provider",
     "resolve_model",
 ]
@@ -27,13 +35,42 @@ def _one_model(item: Any, run_config: ModelChoice) -> Model:
 
 
 def get_default_provider() -> ModelProvider:
-    """The OpenAI-protocol provider (imports `openai` on first use, not before)."""
+    """The `ProviderRegistry`: native wires by prefix (registry.py), the OpenAI-protocol
+    provider for every other name (each wire's SDK imported on first use, not before)."""
     global _default_provider
     if _default_provider is None:
-        from .openai_provider import OpenAIProvider
-
-        _default_provider = OpenAIProvider()
+        _default_provider = ProviderRegistry()
     return _default_provider
+
+
+class ProviderRegistry:
+    """The default `ModelProvider`: native wires by prefix, else `fallback` (by default the
+    OpenAI-protocol provider, imported on first use). Models are built once per name, and
+    afresh after the settings are reloaded."""
+
+    def __init__(self, fallback: ModelProvider | None = None) -> None:
+        self._fallback = fallback
+        self._models: dict[str, Model] = {}
+        self._models_settings: Settings | None = None
+
+    def get_model(self, name: str | None) -> Model:
+        settings = get_settings()
+        if settings is not self._models_settings:  # settings were reloaded: resolve afresh
+            self._models = {}
+            self._models_settings = settings
+        full_name = name if name is not None else settings.model
+        model = self._models.get(full_name)
+        if model is None:
+            model = native_model(full_name) or self.fallback().get_model(name)
+            self._models[full_name] = model
+        return model
+
+    def fallback(self) -> ModelProvider:
+        if self._fallback is None:
+            from .openai.provider import OpenAIProvider
+
+            self._fallback = OpenAIProvider()
+        return self._fallback
 
 
 class ModelChoice(Protocol):

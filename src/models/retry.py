@@ -8,8 +8,10 @@ as given. Everything else fails at once. Limits come from settings (`DRUSILLA_MA
 
 from __future__ import annotations
 
+import email.utils
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import anyio
@@ -20,7 +22,14 @@ from ..util.settings import get_settings
 from .rate_gate import note_retry, wait_for_gate
 from .settings import ModelSettings
 
-__all__ = ["Classifier", "Failure", "RetryPolicy", "Retrying", "wait_before_retry"]
+__all__ = [
+    "Classifier",
+    "Failure",
+    "RetryPolicy",
+    "Retrying",
+    "retry_after",
+    "wait_before_retry",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +175,24 @@ def _with_note(error: ModelError, note: str) -> ModelError:
         code=error.code,
         server_message=error.server_message,
     )
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return float(millis) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    parsed = email.utils.parsedate_tz(value)
+    if parsed is None:
+        return None
+    return max(0.0, email.utils.mktime_tz(parsed) - time.time())

@@ -41,7 +41,16 @@ class ModelSettings:
     include_reasoning: bool | None = None
     """Send earlier reasoning back to the model (off by default: it costs tokens)."""
     thinking: bool | None = None
-    """Turn a hybrid model's thinking on or off where the model family allows it."""
+    """Turn a hybrid model's thinking on or off where the model family allows it (on Claude:
+    extended thinking, or adaptive thinking on the models that have it; docs/models.md)."""
+    thinking_budget: int | None = None
+    """Tokens the model may spend thinking, with `thinking=True` (Claude's `budget_tokens`,
+    at least 1024; Gemini's `thinking_budget`). None: the wire's default."""
+    prompt_cache: bool | str | None = None
+    """Ask the server to cache the prompt: on Claude, the instructions, swords and the
+    conversation so far are marked `cache_control`; on OpenAI-compatible servers it is sent as
+    `prompt_cache_key` (a string given here is the key; True derives one from the
+    instructions and swords)."""
     output_mode: OutputMode | None = None
     extra_body: dict[str, Any] | None = None
     extra_headers: dict[str, str] | None = None
@@ -66,7 +75,7 @@ class ModelSettings:
             value = getattr(self, name)
             if value is not None and not isinstance(value, int | float):
                 raise UserError(f"ModelSettings({name}={value!r}) must be a number.")
-        for name in ("max_tokens", "top_logprobs", "max_retries", "seed"):
+        for name in ("max_tokens", "top_logprobs", "max_retries", "seed", "thinking_budget"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise UserError(f"ModelSettings({name}={value!r}) must be a whole number.")

@@ -6,12 +6,13 @@ The conversions read the `openai` client's reply objects by attribute and plain 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from typing import Any
 
 from ..util.errors import UserError
-from .interface import SwordSpec
+from .interface import ModelRequest, SwordSpec
 from .items import InputItem
 
 __all__ = [
@@ -22,9 +23,11 @@ __all__ = [
     "as_dict",
     "checked_sword_choice",
     "describe_item",
+    "expect_event_stream",
     "field",
     "new_call_id",
     "output_text",
+    "prompt_cache_key",
     "unsupported_item",
 ]
 
@@ -113,4 +116,34 @@ def unsupported_item(item: Any) -> UserError:
         f"Cannot send the conversation item {describe_item(item)} to the model: items are "
         'messages ({"role", "content"}) or have type function_call, function_call_output '
         "or reasoning."
+    )
+
+
+def prompt_cache_key(request: ModelRequest) -> str | None:
+    """The `prompt_cache_key` of `ModelSettings(prompt_cache=...)` on OpenAI-compatible wires:
+    the key given, or for True one derived from the instructions and the swords, so requests
+    that share that prefix share a cache; None when prompt caching is not asked for."""
+    wanted = request.settings.prompt_cache
+    if isinstance(wanted, str):
+        return wanted
+    if not wanted:
+        return None
+    prefix = "\n".join([request.instructions or "", *(spec.name for spec in request.swords)])
+    return "drusilla-" + hashlib.sha256(prefix.encode()).hexdigest()[:16]
+
+
+async def expect_event_stream(wire: Any) -> None:
+    """A streamed request must be answered with an event stream. A proxy's HTML page or a JSON
+    object (an error, or a server that ignored `stream`) at HTTP 200 would otherwise read as
+    a stream that ended early."""
+    kind = wire.response.headers.get("content-type", "")
+    if not kind.startswith(("text/html", "application/json")):
+        return
+    try:
+        text = (await wire.response.aread()).decode("utf-8", "replace")
+    finally:
+        await wire.close()
+    raise UnexpectedReply(
+        f"a streamed request was answered with {kind.split(';')[0]} instead of an event stream: "
+        f"{' '.join(text.split())[:300]!r}"
     )

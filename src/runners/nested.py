@@ -71,6 +71,7 @@ def _add_since(total: Usage, now: Usage, before: Usage) -> None:
         "total_tokens",
         "reasoning_tokens",
         "cached_tokens",
+        "cache_write_tokens",
     ):
         setattr(total, name, getattr(total, name) + getattr(now, name) - getattr(before, name))
     if now.cost is not None:

@@ -13,7 +13,6 @@ import contextvars
 import functools
 import json
 import os
-import sys
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import aclosing
@@ -37,6 +36,7 @@ from ..models.items import (
     user_message,
 )
 from ..models.provider import resolve_model
+from ..models.registry import pending_sdk
 from ..sessions.base import Session
 from ..sessions.trim import read_session
 from ..tools.orbs import Orb, OrbInputData
@@ -959,13 +959,13 @@ class _Run:
         return gear, plan
 
     async def _resolve_model(self, agent: Agent[Any]) -> Model:
-        """The agent's model. The first time in a process, importing `openai` and creating the
-        client take a while (seconds on a busy machine): a span of their own shows it."""
+        """The agent's model. The first time in a process, importing its wire's SDK and creating
+        the client take a while (seconds on a busy machine): a span of their own shows it."""
         chosen = self.config.model if self.config.model is not None else agent.model
-        ready_model = not isinstance(chosen, str | None) and not hasattr(chosen, "warm_up")
-        if ready_model or "openai" in sys.modules:
+        sdk = pending_sdk(chosen)
+        if sdk is None:
             return resolve_model(agent.model, self.config)
-        with span("setup", "import openai, create the client", agent=agent.name):
+        with span("setup", f"import {sdk}, create the client", agent=agent.name):
             model = resolve_model(agent.model, self.config)
             warm_up = getattr(model, "warm_up", None)
             if warm_up is not None:

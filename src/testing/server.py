@@ -6,11 +6,12 @@
     with OpenAIServer(Turn("4", reasoning="2+2")) as server:  # its own thread and loop
         Runner.run_sync(Agent("a", model=OpenAIChatModel("any", base_url=server.base_url)), "?")
 
-It serves `/v1/chat/completions` and `/v1/responses` (any path ending so), JSON or SSE as the
-request asks, and `GET /v1/models`. Each model request plays the next *step*, in the same
-vocabulary as `ScriptedModel` — a string, `Turn(text, calls, reasoning, usage)`, `call(...)`,
-a list of calls, a `ModelResponse`, an exception (an error reply), a function of the request —
-plus the faults of `drusilla.testing.faults` and recorded replies (`replay`).
+It serves `/v1/chat/completions` and `/v1/responses` (any path ending so), Anthropic's
+`/v1/messages` (anthropic_render.py), JSON or SSE as the request asks, and `GET /v1/models`.
+Each model request plays the next *step*, in the same vocabulary as `ScriptedModel` — a
+string, `Turn(text, calls, reasoning, usage)`, `call(...)`, a list of calls, a
+`ModelResponse`, an exception (an error reply), a function of the request — plus the faults
+of `drusilla.testing.faults` and recorded replies (`replay`).
 
 Every request is kept in `requests` as a `ReceivedRequest` (parsed body, headers, and the
 request in drusilla's terms); its repr never shows the Authorization header.
@@ -44,6 +45,7 @@ from ..models.interface import (
 from ..models.items import InputItem
 from ..models.settings import ModelSettings
 from ..util.errors import ModelError
+from .anthropic_render import MessagesRenderer, check_messages_request, neutral_messages_request
 from .faults import (
     DropMidStream,
     Hold,
@@ -66,7 +68,7 @@ from .wire_render import (
 
 __all__ = ["Api", "Headers", "OpenAIServer", "ReceivedRequest", "ServedModel"]
 
-Api = Literal["chat", "responses"]
+Api = Literal["chat", "responses", "messages"]
 _connection: ContextVar[tuple[asyncio.StreamReader, ReceivedRequest]] = ContextVar(
     "drusilla_server_connection"
 )
@@ -117,6 +119,8 @@ class ReceivedRequest:
             return "chat"
         if path.endswith("/responses"):
             return "responses"
+        if path.endswith("/messages"):
+            return "messages"
         return None
 
     @property
@@ -129,7 +133,10 @@ class ReceivedRequest:
 
     @cached_property
     def model_request(self) -> ModelRequest:
-        neutral = neutral_request(self.api or "", self.body)
+        if self.api == "messages":
+            neutral = neutral_messages_request(self.body)
+        else:
+            neutral = neutral_request(self.api or "", self.body)
         return neutral if neutral is not None else ModelRequest(None, [])
 
     @property
@@ -409,12 +416,16 @@ class OpenAIServer:
             )
         if self.check_requests:
             try:
-                check_request(request.api, request.body, allow=self.allow_fields)
+                if request.api == "messages":
+                    check_messages_request(request.body, allow=self.allow_fields)
+                else:
+                    check_request(request.api, request.body, allow=self.allow_fields)
             except InvalidRequest as invalid:
                 self.invalid_requests.append((request, str(invalid)))
+                vendor = "Anthropic" if request.api == "messages" else "OpenAI"
                 error = HTTPError(
                     400,
-                    f"drusilla OpenAIServer: OpenAI's request types reject this body: {invalid}",
+                    f"drusilla OpenAIServer: {vendor}'s request types reject this body: {invalid}",
                     code="invalid_request_body",
                 )
                 return await _write_json(writer, 400, error.body())
@@ -481,6 +492,11 @@ class OpenAIServer:
             "top_logprobs": top,
         }
         body = request.body
+        if request.api == "messages":
+            messages = MessagesRenderer(response, model=model, chunk_size=self.chunk_size)
+            if not request.stream:
+                return await self._write_whole(writer, messages.whole(), cut)
+            return await self._write_events(writer, messages.events(), cut)
         if request.api == "chat":
             chat = ChatRenderer(response, **options)  # type: ignore[arg-type]
             if not request.stream:
@@ -690,14 +706,20 @@ class ServedModel:
     scripted like a `ScriptedModel` (see `OpenAIServer.model`)."""
 
     def __init__(self, server: OpenAIServer, name: str, api: Api) -> None:
-        if api == "responses":
-            from ..models.openai_responses import OpenAIResponsesModel
+        if api == "messages":
+            from ..models.anthropic import AnthropicModel
 
-            self.inner: Any = OpenAIResponsesModel(
+            self.inner: Any = AnthropicModel(
+                name, base_url=server.url, api_key="sk-test", provider_name="test-server"
+            )
+        elif api == "responses":
+            from ..models.openai.responses import OpenAIResponsesModel
+
+            self.inner = OpenAIResponsesModel(
                 name, base_url=server.base_url, api_key="sk-test", provider_name="test-server"
             )
         else:
-            from ..models.openai_chat import OpenAIChatModel
+            from ..models.openai.chat import OpenAIChatModel
 
             self.inner = OpenAIChatModel(
                 name, base_url=server.base_url, api_key="sk-test", provider_name="test-server"
@@ -716,7 +738,7 @@ class ServedModel:
 
     @property
     def server_kind(self) -> Any:
-        return self.inner.server_kind
+        return getattr(self.inner, "server_kind", "anthropic")
 
     @property
     def profile(self) -> Any:

@@ -64,6 +64,7 @@ _USAGE = {
     "output_tokens": "gen_ai.usage.output_tokens",
     "reasoning_tokens": "gen_ai.usage.reasoning.output_tokens",
     "cached_tokens": "gen_ai.usage.cache_read.input_tokens",
+    "cache_write_tokens": "gen_ai.usage.cache_creation.input_tokens",
 }
 _CONTENT = frozenset({"input", "output", "instructions", "arguments", "final_output", "message"})
 

@@ -17,6 +17,7 @@ _TOKEN_FIELDS = (
     "total_tokens",
     "reasoning_tokens",
     "cached_tokens",
+    "cache_write_tokens",
 )
 
 __all__ = ["Usage", "reported_cost"]
@@ -32,6 +33,9 @@ class Usage:
     total_tokens: int = 0
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    """Input tokens read from the server's prompt cache (part of `input_tokens`)."""
+    cache_write_tokens: int = 0
+    """Input tokens written to the prompt cache (part of `input_tokens`; Claude reports them)."""
     unreported_requests: int = 0
     """Requests whose reply reported no usage; their tokens are in none of the counts."""
     cost: float | None = None
@@ -55,6 +59,7 @@ class Usage:
         self.total_tokens += other.total_tokens
         self.reasoning_tokens += other.reasoning_tokens
         self.cached_tokens += other.cached_tokens
+        self.cache_write_tokens += other.cache_write_tokens
         self.unreported_requests += other.unreported_requests
         if other.cost is not None:
             self.cost = other.cost + (self.cost or 0.0)

@@ -90,7 +90,7 @@ async def test_buffered_stream_events_reach_the_consumer_without_a_loop_trip_eac
 async def test_openai_calls_send_our_json_as_built_and_read_replies_as_plain_dicts() -> None:
     from openai import AsyncOpenAI
 
-    from drusilla.models.openai_calls import post_json
+    from drusilla.models.openai.calls import post_json
 
     request = {
         "model": "m",

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from drusilla import Agent, ModelError, ModelSettings, Runner
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 from drusilla.testing import DropMidStream, OpenAIServer
 
 from .helpers import closed_port

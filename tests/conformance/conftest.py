@@ -16,14 +16,16 @@ import httpx2 as httpx
 import pytest
 from openai import AsyncOpenAI
 
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla import AnthropicModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 
 from .servers import (
     CHAT_SERVERS,
     LITELLM,
     LITELLM_KEY,
     LLAMA_SERVER,
+    MESSAGES_MODEL,
     MODEL_NAME,
     ROOT,
     RunningServer,
@@ -118,6 +120,21 @@ def chat_model(chat_server: tuple[ServerSpec, str], tap: Tap) -> Callable[..., O
 @pytest.fixture
 def responses_model(litellm_base_url: str, tap: Tap) -> OpenAIResponsesModel:
     return OpenAIResponsesModel(MODEL_NAME, client=_client(litellm_base_url, tap, LITELLM_KEY))
+
+
+@pytest.fixture
+def anthropic_model(litellm_base_url: str, tap: Tap) -> AnthropicModel:
+    """SmolLM2 behind LiteLLM's `/v1/messages`, through the official `anthropic` client."""
+    from anthropic import AsyncAnthropic
+
+    http = httpx.AsyncClient(transport=tap, timeout=httpx.Timeout(300.0))
+    client = AsyncAnthropic(
+        base_url=litellm_base_url.removesuffix("/v1"),
+        api_key=LITELLM_KEY,
+        http_client=http,
+        max_retries=0,
+    )
+    return AnthropicModel(MESSAGES_MODEL, client=client)
 
 
 # Failures that come from the server (or the tiny model under its grammar), not from drusilla:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import httpx2 as httpx
 
+from drusilla.testing.anthropic_render import check_messages_request
 from drusilla.testing.request_check import check_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,9 @@ MODEL_NAME = "SmolLM2-135M-Instruct"
 LLAMA_SERVER_VERSION = "11434.0.0"
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 LITELLM_VERSION = "1.108.0"
+MESSAGES_MODEL = f"{MODEL_NAME}-messages"
+"""The proxy's route for Anthropic's `/v1/messages`: forwarded to llama-server's own
+`/v1/responses` (through chat completions, the non-streamed answer came back empty)."""
 LITELLM_KEY = "sk-drusilla-conformance"  # the proxy refuses to start without one; loopback only
 READY_TIMEOUT = 600.0  # a backstop only: readiness is polled
 
@@ -214,7 +218,15 @@ def start_litellm(backend_base_url: str) -> tuple[RunningServer, str]:
                             "api_key": "none",
                             "use_chat_completions_api": True,
                         },
-                    }
+                    },
+                    {
+                        "model_name": MESSAGES_MODEL,
+                        "litellm_params": {
+                            "model": f"openai/{MODEL_NAME}",
+                            "api_base": backend_base_url,
+                            "api_key": "none",
+                        },
+                    },
                 ],
                 "litellm_settings": {"telemetry": False, "drop_params": False},
                 "general_settings": {"master_key": LITELLM_KEY},
@@ -273,7 +285,8 @@ class Exchange:
 @dataclass
 class Tap(httpx.AsyncBaseTransport):
     """Forwards drusilla's requests, keeps every exchange, and checks each model request body
-    against OpenAI's request types (dialect extensions aside: drusilla.testing.request_check)."""
+    against OpenAI's request types (dialect extensions aside: drusilla.testing.request_check),
+    or Anthropic's for `/v1/messages`."""
 
     exchanges: list[Exchange] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
@@ -285,11 +298,13 @@ class Tap(httpx.AsyncBaseTransport):
         api: Literal["chat", "responses"] = (
             "chat" if path.endswith("/chat/completions") else "responses"
         )
-        if path.endswith(("/chat/completions", "/responses")):
-            try:
+        try:
+            if path.endswith(("/chat/completions", "/responses")):
                 check_request(api, body)
-            except ValueError as exc:
-                self.invalid.append(f"{path}: {exc}")
+            elif path.endswith("/messages"):
+                check_messages_request(body)
+        except ValueError as exc:
+            self.invalid.append(f"{path}: {exc}")
         response = await self.inner.handle_async_request(request)
         raw = await response.aread()
         await response.aclose()
@@ -309,7 +324,8 @@ class Tap(httpx.AsyncBaseTransport):
 
     @property
     def model_exchanges(self) -> list[Exchange]:
-        return [e for e in self.exchanges if e.path.endswith(("/chat/completions", "/responses"))]
+        model_paths = ("/chat/completions", "/responses", "/messages")
+        return [e for e in self.exchanges if e.path.endswith(model_paths)]
 
     def rejected(self) -> list[str]:
         return [
@@ -357,6 +373,17 @@ SERVERS_TABLE: list[tuple[str, str, str, str]] = [
         "(issue #12, by hand) streamed sword calls and sword results sent back failed on "
         "llama-cpp-python's backend; the suite runs it in front of llama-server",
         "none (Responses API as OpenAI specifies it)",
+    ),
+    (
+        f"LiteLLM proxy (Anthropic Messages API over llama-server's /v1/responses) "
+        f"{LITELLM.version}",
+        "`AnthropicModel(base_url=...)`: plain and streamed answers, a sword result sent back "
+        "(a round trip from the history), a forced sword call (`tool_choice` "
+        '`{"type": "tool"}`)',
+        "(issue #25, by hand) through chat completions (`use_chat_completions_api`) the "
+        "non-streamed answer came back empty, so the suite routes `/v1/messages` to "
+        "llama-server's own `/v1/responses`",
+        "none (Messages API as Anthropic specifies it)",
     ),
 ]
 

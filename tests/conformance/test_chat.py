@@ -27,7 +27,7 @@ from drusilla import (
     TextDelta,
     sword,
 )
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 from drusilla.sessions.sqlite import SQLiteSession
 from drusilla.tracing import InMemoryTraceProcessor, set_trace_processors
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from drusilla import Agent, ModelSettings, RawResponseEvent, Runner, TextDelta, sword
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 
 from .servers import FORCED_CALL_TOKENS, Tap
 

@@ -7,8 +7,8 @@ import gc
 import weakref
 
 from drusilla import Agent, Runner, sword
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_clients import ClientPool, default_pool
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.clients import ClientPool, default_pool
 from drusilla.testing import OpenAIServer, ScriptedModel, call
 from drusilla.util.blocking import run_blocking
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from drusilla import Agent, sword
 from drusilla.durable import DurableRunner
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 
 DB, BASE_URL, LOG = sys.argv[1], sys.argv[2], sys.argv[3]
 

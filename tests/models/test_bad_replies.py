@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from drusilla import Agent, MaxTurnsError, Model, ModelError, ModelSettings, Runner, UserError
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.testing import HTTPError, NotJSON, OpenAIServer, ScriptedModel, call
 from drusilla.testing.faults import Recorded
 

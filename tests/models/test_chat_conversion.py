@@ -8,7 +8,6 @@ import pytest
 from pydantic import BaseModel
 
 from drusilla import Agent, ModelSettings, RawResponseEvent, Runner, Usage, UserError, sword
-from drusilla.models.chat_wire import ChatDialect
 from drusilla.models.interface import (
     ModelRequest,
     OutputSpec,
@@ -17,7 +16,8 @@ from drusilla.models.interface import (
     SwordSpec,
 )
 from drusilla.models.items import InputItem
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.chat_wire import ChatDialect
 from drusilla.testing import OpenAIServer, Recorded, Turn, call
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from drusilla import Agent, ModelSettings, Runner
-from drusilla.models.chat_wire import chat_messages, dialect_for
 from drusilla.models.items import InputItem
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.chat_wire import chat_messages, dialect_for
 from drusilla.testing import OpenAIServer, call
 
 CALL_ONLY: list[InputItem] = [
@@ -70,8 +70,8 @@ async def test_a_sword_round_trip_sends_content_on_the_call_message() -> None:
 
 
 def test_llama_cpp_forces_a_named_sword_as_required_with_only_that_sword() -> None:
-    from drusilla.models.chat_wire import chat_request
     from drusilla.models.interface import ModelRequest, SwordSpec
+    from drusilla.models.openai.chat_wire import chat_request
 
     specs = [
         SwordSpec("now", "The time.", {"type": "object", "properties": {}}),

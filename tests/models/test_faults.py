@@ -13,8 +13,8 @@ import pytest
 
 from drusilla import Agent, ModelError, ModelSettings, RawResponseEvent, Runner
 from drusilla.models.interface import ModelRequest, ResponseDone, TextDelta
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.testing import (
     DropMidStream,
     Hold,

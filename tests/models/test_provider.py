@@ -8,11 +8,11 @@ import pytest
 
 from drusilla import Agent, RunConfig, Runner, UserError
 from drusilla.models.interface import ModelRequest
-from drusilla.models.openai_calls import Connection
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_clients import ClientPool, default_pool
-from drusilla.models.openai_provider import Endpoint, OpenAIProvider
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.calls import Connection
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.clients import ClientPool, default_pool
+from drusilla.models.openai.provider import Endpoint, OpenAIProvider
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.models.provider import get_default_provider
 from drusilla.testing import OpenAIServer
 from drusilla.util.settings import forget_settings

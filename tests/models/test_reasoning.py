@@ -15,8 +15,8 @@ from drusilla import (
     Runner,
 )
 from drusilla.models.interface import ModelRequest, ReasoningDelta, ResponseDone, TextDelta
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.models.profiles import profile_for
 from drusilla.models.reasoning import ThinkTagParser, split_think_tags
 from drusilla.testing import OpenAIServer, Turn

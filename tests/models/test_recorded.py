@@ -24,7 +24,7 @@ from drusilla import (
     sword,
 )
 from drusilla.models.interface import ReasoningDelta, SwordCallDelta, TextDelta
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 from drusilla.testing import OpenAIServer
 
 from .recorded import RECORDED, recorded_request, recording

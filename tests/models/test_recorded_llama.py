@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 import pytest
 
-from drusilla.models.chat_wire import ChatStream, chat_response
-from drusilla.models.responses_wire import ResponsesStream, responses_response
+from drusilla.models.openai.chat_wire import ChatStream, chat_response
+from drusilla.models.openai.responses_wire import ResponsesStream, responses_response
 from drusilla.testing.request_check import check_request
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"

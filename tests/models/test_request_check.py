@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from drusilla import Agent, ModelSettings, Runner
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 from drusilla.testing import OpenAIServer
 from drusilla.testing.request_check import InvalidRequest, check_request
 from drusilla.util.errors import ModelError

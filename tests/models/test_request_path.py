@@ -14,8 +14,8 @@ from openai import AsyncOpenAI
 
 import drusilla
 from drusilla import Agent, Runner
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.testing import OpenAIServer
 
 PACKAGE = Path(drusilla.__file__).parent
@@ -70,4 +70,4 @@ async def test_the_request_path_is_straight_and_short(model_class: type, streame
     (path,) = transport.paths
     assert len(path) == len(set(path)), f"the path bounces between modules: {path}"
     assert len(path) <= 4, path
-    assert path[0] == "runners/run.py" and path[-1] == "models/openai_calls.py", path
+    assert path[0] == "runners/run.py" and path[-1] == "models/openai/calls.py", path

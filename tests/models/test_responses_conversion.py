@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from drusilla import Agent, ModelSettings, Runner, Usage
 from drusilla.models.interface import ModelRequest, OutputSpec, ResponseDone, SwordSpec
 from drusilla.models.items import InputItem
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.testing import OpenAIServer, Recorded, Turn, call
 
 from .test_chat_conversion import CONVERSATION, TIME, WEATHER

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from drusilla import Agent, ModelError, Runner, sword
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 from drusilla.testing import OpenAIServer, ReceivedRequest, Turn, call
 
 from .recorded import RECORDED

@@ -6,8 +6,8 @@ import pytest
 from pydantic import BaseModel
 
 from drusilla import Agent, ModelSettings, Runner, sword
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.testing import OpenAIServer
 from drusilla.testing.faults import HTTPError
 from drusilla.util.errors import ModelError

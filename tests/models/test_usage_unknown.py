@@ -6,7 +6,7 @@ import json
 
 from drusilla import Agent, Runner, Usage
 from drusilla.cli.live import usage_line
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 from drusilla.testing import OpenAIServer
 from drusilla.testing.faults import Recorded
 

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from drusilla import sword
-from drusilla.models.openai_chat import OpenAIChatModel
-from drusilla.models.openai_responses import OpenAIResponsesModel
+from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.testing import OpenAIServer
 
 

@@ -231,7 +231,7 @@ async def test_qwen3_no_think_only_when_thinking_is_off(openai_server: OpenAISer
 def test_drusilla_server_names_the_server_behind_the_base_url(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from drusilla.models.openai_provider import OpenAIProvider
+    from drusilla.models.openai.provider import OpenAIProvider
     from drusilla.util.settings import reload_settings
 
     monkeypatch.setenv("DRUSILLA_BASE_URL", "http://gpu-box:8000/v1")

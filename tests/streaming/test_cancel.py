@@ -56,11 +56,12 @@ def no_task_left() -> bool:
 # --- cancel() -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api", ["chat", "responses"])
+@pytest.mark.parametrize("api", ["chat", "responses", "messages"])
 async def test_cancel_mid_stream_closes_the_http_stream_and_keeps_whole_turns(
     api: Any, openai_server: OpenAIServer, tmp_path: Path
 ) -> None:
-    hold = Hold("Oslo is sunny and the fjords are calm.", after=2 if api == "chat" else 5)
+    after = {"chat": 2, "responses": 5, "messages": 3}[api]
+    hold = Hold("Oslo is sunny and the fjords are calm.", after=after)
     model = openai_server.model(call("get_weather", city="Oslo"), hold, api=api)
     session = SQLiteSession("cancel", tmp_path / "s.db")
     agent = Agent("a", model=model, swords=[get_weather])

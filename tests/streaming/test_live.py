@@ -34,16 +34,20 @@ async def get_weather(city: str) -> str:
 # What the model sends, the first delta of its kind, and how many events the server sends
 # before it holds (the first delta is the last of them), per API.
 CASES: dict[str, tuple[list[Any], tuple[type, str], dict[str, int]]] = {
-    "text": (["Hello brave new world"], (TextDelta, "Hello"), {"chat": 2, "responses": 5}),
+    "text": (
+        ["Hello brave new world"],
+        (TextDelta, "Hello"),
+        {"chat": 2, "responses": 5, "messages": 3},
+    ),
     "reasoning": (
         [Turn("Done.", reasoning="Think hard now")],
         (ReasoningDelta, "Think"),
-        {"chat": 2, "responses": 4},
+        {"chat": 2, "responses": 4, "messages": 3},
     ),
     "sword_args": (
         [call("get_weather", city="Oslo"), "Sunny in Oslo."],
         (SwordCallDelta, '{"city":'),
-        {"chat": 3, "responses": 4},
+        {"chat": 3, "responses": 4, "messages": 3},
     ),
 }
 
@@ -52,7 +56,7 @@ def delta_text(data: Any) -> str:
     return data.arguments_delta if isinstance(data, SwordCallDelta) else data.delta
 
 
-@pytest.mark.parametrize("api", ["chat", "responses"])
+@pytest.mark.parametrize("api", ["chat", "responses", "messages"])
 @pytest.mark.parametrize("kind", list(CASES))
 async def test_the_first_delta_arrives_while_the_server_holds_back_the_rest(
     kind: str, api: Any, openai_server: OpenAIServer

@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from drusilla import Agent, ModelError, ModelSettings, RunConfig, Runner
 from drusilla.cli.common import describe_error
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 from drusilla.testing import HTTPError, OpenAIServer
 from drusilla.tracing import JSONLTraceExporter, OpenTelemetryExporter, add_trace_processor
 from drusilla.tracing.processors import read_spans

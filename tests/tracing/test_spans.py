@@ -95,6 +95,7 @@ async def test_span_tree_of_three_agents_with_an_agent_as_sword(
         "total_tokens": 60,
         "reasoning_tokens": 8,
         "cached_tokens": 0,
+        "cache_write_tokens": 0,
         "unreported_requests": 0,
     }
     assert research.attributes["instructions"] == "Answer with facts."

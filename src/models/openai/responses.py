@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .interface import ModelRequest, ModelResponse
-from .openai_model import OpenAIModelBase
+from ..interface import ModelRequest, ModelResponse
+from .model import OpenAIModelBase
 from .responses_wire import ResponsesStream, responses_request, responses_response
 
 __all__ = ["OpenAIResponsesModel"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..util.settings import ServerKind
+from ...util.settings import ServerKind
 
 __all__ = ["KNOWN_PROVIDERS", "KnownProvider", "known_prefixes"]
 
@@ -37,15 +37,6 @@ KNOWN_PROVIDERS: dict[str, KnownProvider] = {
     p.prefix: p
     for p in (
         KnownProvider("openai", "OpenAI", "https://api.openai.com/v1", "OPENAI_API_KEY", "openai"),
-        KnownProvider(
-            "anthropic", "Anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY"
-        ),
-        KnownProvider(
-            "gemini",
-            "Google Gemini",
-            "https://generativelanguage.googleapis.com/v1beta/openai",
-            "GEMINI_API_KEY",
-        ),
         KnownProvider("groq", "Groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
         KnownProvider(
             "deepseek", "DeepSeek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "deepseek"
@@ -70,5 +61,7 @@ KNOWN_PROVIDERS: dict[str, KnownProvider] = {
 
 
 def known_prefixes() -> str:
-    """`openai/, anthropic/, …` for error messages."""
-    return ", ".join(f"{prefix}/" for prefix in KNOWN_PROVIDERS)
+    """`openai/, groq/, …, anthropic/, gemini/, google/` for error messages."""
+    from ..registry import NATIVE_WIRES
+
+    return ", ".join(f"{prefix}/" for prefix in (*KNOWN_PROVIDERS, *NATIVE_WIRES))

@@ -7,15 +7,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..util.masking import mask_url
-from ..util.settings import ServerKind
+from ...util.masking import mask_url
+from ...util.settings import ServerKind
+from ..interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
+from ..profiles import ModelProfile, profile_for
+from ..retry import Retrying, RetryPolicy
+from ..settings import ModelSettings
+from .calls import Connection, StreamState, connection_for, post_json
 from .chat_wire import ChatDialect, dialect_for
-from .interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
-from .openai_calls import Connection, StreamState, connection_for, post_json
-from .openai_clients import http_timeout
-from .profiles import ModelProfile, profile_for
-from .retry import Retrying, RetryPolicy
-from .settings import ModelSettings
+from .clients import http_timeout
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI

@@ -2,8 +2,10 @@
 
 - ``"<prefix>/<model>"`` for the providers of `known_providers.KNOWN_PROVIDERS`:
   ``"openai/gpt-4.1"``
-  (key from DRUSILLA_API_KEY or OPENAI_API_KEY), ``"anthropic/claude-sonnet-4"``
-  (ANTHROPIC_API_KEY), ``"ollama/deepseek-r1"`` (a local Ollama, no key) …;
+  (key from DRUSILLA_API_KEY or OPENAI_API_KEY), ``"groq/llama-3.3-70b"`` (GROQ_API_KEY),
+  ``"ollama/deepseek-r1"`` (a local Ollama, no key) …; ``"anthropic/…"``, ``"gemini/…"`` and
+  ``"google/…"`` go to their own wires (models/registry.py) unless you register an endpoint
+  under that prefix;
 - ``"<name>/<model>"`` for endpoints you register: ``OpenAIProvider(endpoints={"groq":
   Endpoint("https://api.groq.com/openai/v1", api_key=...)})`` makes ``"groq/llama-3.3-70b"``;
 - a plain name (``"gpt-4.1"``, or one with a slash that is no known or registered prefix, such as
@@ -21,19 +23,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast
 
-from ..util.errors import UserError
-from ..util.masking import mask_url
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
+from ...util.errors import UserError
+from ...util.masking import mask_url
+from ...util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
+from ..interface import Model
+from ..registry import native_model
+from .calls import Connection
+from .chat import OpenAIChatModel
 from .chat_wire import server_kind
-from .interface import Model
+from .clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
 from .known_providers import KNOWN_PROVIDERS, KnownProvider
-from .openai_calls import Connection
-from .openai_chat import OpenAIChatModel
-from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
-from .openai_responses import OpenAIResponsesModel
+from .responses import OpenAIResponsesModel
 
 if TYPE_CHECKING:
-    from ..util.settings import Settings
+    from ...util.settings import Settings
 
 __all__ = ["Api", "Endpoint", "OpenAIProvider"]
 
@@ -111,6 +114,9 @@ class OpenAIProvider:
             return self._model(
                 rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api, endpoint.server
             )
+        native = native_model(full_name)  # anthropic/, gemini/ …: their own wires (registry.py)
+        if native is not None:
+            return native
         known = KNOWN_PROVIDERS.get(prefix) if slash and rest else None
         if known is not None:
             known_url = env_value(known.base_url_variable) or known.base_url

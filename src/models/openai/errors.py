@@ -3,22 +3,20 @@ whether it is worth retrying (see retry.py)."""
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import json
 import re
 import socket
-import time
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 import openai
 
-from ..util.errors import ModelError
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL
-from .retry import Failure
-from .wire import EmptyReply, IncompleteStream, UnexpectedReply
+from ...util.errors import ModelError
+from ...util.settings import DEFAULT_OLLAMA_BASE_URL
+from ..retry import Failure, retry_after
+from ..wire import EmptyReply, IncompleteStream, UnexpectedReply
 
 __all__ = ["classify", "retry_after"]
 
@@ -260,24 +258,3 @@ def _server_message(body: Any) -> str | None:
     if isinstance(body, str) and body.strip():
         return body.strip()[:500]
     return None
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return float(millis) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
-        return None
-    return max(0.0, email.utils.mktime_tz(parsed) - time.time())

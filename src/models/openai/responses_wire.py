@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..util.errors import ModelError
-from ..util.logging import get_logger
-from ..util.usage import Usage, reported_cost
-from .interface import (
+from ...util.errors import ModelError
+from ...util.logging import get_logger
+from ...util.usage import Usage, reported_cost
+from ..interface import (
     ModelRequest,
     ModelResponse,
     ModelStreamEvent,
@@ -22,9 +22,9 @@ from .interface import (
     SwordSpec,
     TextDelta,
 )
-from .items import InputItem, ReasoningInputItem, assistant_message, reasoning_item
-from .reasoning import ThinkTagParser, split_think_tags
-from .wire import (
+from ..items import InputItem, ReasoningInputItem, assistant_message, reasoning_item
+from ..reasoning import ThinkTagParser, split_think_tags
+from ..wire import (
     EmptyReply,
     IncompleteStream,
     UnexpectedReply,
@@ -33,9 +33,10 @@ from .wire import (
     checked_sword_choice,
     new_call_id,
     output_text,
+    prompt_cache_key,
     unsupported_item,
 )
-from .wire import (
+from ..wire import (
     field as get,
 )
 
@@ -85,6 +86,9 @@ def responses_request(request: ModelRequest, model: str, *, stream: bool) -> dic
         kwargs["top_p"] = settings.top_p
     if settings.max_tokens is not None:
         kwargs["max_output_tokens"] = settings.max_tokens
+    cache_key = prompt_cache_key(request)
+    if cache_key is not None:
+        kwargs["prompt_cache_key"] = cache_key
     include: list[str] = []
     if settings.top_logprobs is not None:
         kwargs["top_logprobs"] = settings.top_logprobs
@@ -160,11 +164,15 @@ def responses_input(
                 {
                     "type": "function_call_output",
                     "call_id": item["call_id"],  # type: ignore[typeddict-item]
-                    "output": output if _content_parts(output) else output_text(output),
+                    "output": (
+                        [_with_detail(part) for part in output]  # type: ignore[arg-type]
+                        if _content_parts(output)
+                        else output_text(output)
+                    ),
                 }
             )
         elif kind == "reasoning":
-            if include_reasoning:
+            if include_reasoning and (_own_reasoning(item) or item.get("text")):
                 converted.append(_reasoning_input(item))  # type: ignore[arg-type]
         else:
             raise unsupported_item(item)
@@ -184,15 +192,21 @@ _OUTPUT_PART_TYPES = frozenset({"input_text", "input_image", "input_file"})
 
 
 def _reasoning_input(item: ReasoningInputItem) -> dict[str, Any]:
-    """OpenAI wants its own reasoning items back by id; other servers take the text."""
+    """OpenAI wants its own reasoning items back by id; other servers take the text, and so
+    does reasoning another wire produced (Claude's thinking: its signature is not OpenAI's)."""
     wire: dict[str, Any] = {"type": "reasoning", "summary": item.get("summary", [])}
-    if "id" in item:
+    own = _own_reasoning(item)
+    if own and "id" in item:
         wire["id"] = item["id"]
-    if "encrypted_content" in item:
+    if own and "encrypted_content" in item:
         wire["encrypted_content"] = item["encrypted_content"]
-    if "id" not in item and "encrypted_content" not in item:
+    if "id" not in wire and "encrypted_content" not in wire:
         wire["content"] = [{"type": "reasoning_text", "text": item["text"]}]
     return wire
+
+
+def _own_reasoning(item: Any) -> bool:
+    return item.get("provider") in (None, "openai")
 
 
 def _responses_content(content: Any, role: str) -> Any:
@@ -215,6 +229,14 @@ def _responses_part(part: dict[str, Any], text_type: str) -> dict[str, Any]:
         return converted
     if kind == "file":
         return {"type": "input_file", **part.get("file", {})}
+    return _with_detail(part)
+
+
+def _with_detail(part: dict[str, Any]) -> dict[str, Any]:
+    """An `input_image` with its `detail`: the Responses API requires the field (OpenAI's
+    published spec), so one given without it says "auto"."""
+    if part.get("type") == "input_image" and "detail" not in part:
+        return {**part, "detail": "auto"}
     return part
 
 

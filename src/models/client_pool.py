@@ -1,11 +1,10 @@
-"""Pooled `openai.AsyncOpenAI` clients: one per (event loop, base URL, API key).
+"""SDK clients pooled per (event loop, base URL, API key), for every wire.
 
 An HTTP client's connections belong to the event loop that opened them, so clients are never
 shared across loops (`Runner.run_sync` runs every call on one background loop, so its calls
-share clients too). Each loop's clients
-are closed when the loop shuts down (`asyncio.run` and pytest-asyncio close async generators
-on the way out; a sentinel generator closes the clients then), or explicitly with `aclose()`.
-The `openai` client's own retries are off: drusilla's retry loop (retry.py) is the only one.
+share clients too). Each loop's clients are closed when the loop shuts down (`asyncio.run` and
+pytest-asyncio close async generators on the way out; a sentinel generator closes the clients
+then), or explicitly with `aclose()`. Each wire says how to make one of its clients.
 """
 
 from __future__ import annotations
@@ -13,38 +12,38 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from ..util.settings import get_settings
+__all__ = ["ClientPool", "SDKClient"]
 
-if TYPE_CHECKING:
-    from openai import AsyncOpenAI
 
-__all__ = ["NO_KEY", "OPENAI_BASE_URL", "ClientPool", "default_pool", "http_timeout"]
+class SDKClient(Protocol):
+    async def close(self) -> None: ...
 
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-NO_KEY = "not-needed"
-"""Sent to servers that need no key (the `openai` client insists on one)."""
+
+ClientT = TypeVar("ClientT", bound=SDKClient)
 
 
 @dataclass(eq=False)
-class _LoopClients:
-    clients: dict[tuple[str, str], AsyncOpenAI] = field(default_factory=dict)
+class _LoopClients(Generic[ClientT]):
+    clients: dict[tuple[str, str], ClientT] = field(default_factory=dict)
     sentinel: Any = None
 
 
-class ClientPool:
-    """`AsyncOpenAI` clients per event loop, base URL and key, closed with their loop."""
+class ClientPool(Generic[ClientT]):
+    """Clients per event loop, base URL and key, made by `new_client(base_url, api_key)` and
+    closed with their loop."""
 
-    def __init__(self) -> None:
-        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients] = (
+    def __init__(self, new_client: Callable[[str, str], ClientT]) -> None:
+        self._new_client = new_client
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients[ClientT]] = (
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
 
-    async def get(self, base_url: str, api_key: str) -> AsyncOpenAI:
+    async def get(self, base_url: str, api_key: str) -> ClientT:
         loop = asyncio.get_running_loop()
         with self._lock:
             entry = self._loops.get(loop)
@@ -53,7 +52,7 @@ class ClientPool:
                 entry = self._loops[loop] = _LoopClients()
             client = entry.clients.get((base_url, api_key))
             if client is None:
-                client = entry.clients[(base_url, api_key)] = _new_client(base_url, api_key)
+                client = entry.clients[(base_url, api_key)] = self._new_client(base_url, api_key)
         if new_loop:
             entry.sentinel = self._close_at_shutdown(loop, entry)
             await entry.sentinel.asend(None)  # registered with the loop from its first step
@@ -69,7 +68,7 @@ class ClientPool:
                 await entry.sentinel.aclose()
 
     async def _close_at_shutdown(
-        self, loop: asyncio.AbstractEventLoop, entry: _LoopClients
+        self, loop: asyncio.AbstractEventLoop, entry: _LoopClients[ClientT]
     ) -> AsyncIterator[None]:
         """Closes the loop's clients when the loop shuts its async generators down, and forgets
         the loop: the generator holds the loop (its finalizer is a loop method), so an entry left
@@ -92,27 +91,8 @@ class ClientPool:
         return len(entry.clients) if entry else 0
 
 
-def _new_client(base_url: str, api_key: str) -> AsyncOpenAI:
-    from openai import AsyncOpenAI
-
-    return AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=http_timeout())
-
-
-def http_timeout(seconds: float | None = None) -> Any:
-    """The HTTP timeout of a call: DRUSILLA_HTTP_TIMEOUT (or `seconds`) for the server to
-    answer and between streamed bytes, DRUSILLA_HTTP_CONNECT_TIMEOUT to connect."""
-    import openai
-
-    settings = get_settings()
-    total = seconds if seconds is not None else settings.http_timeout
-    return openai.Timeout(total, connect=min(total, settings.http_connect_timeout))
-
-
-async def _close_all(clients: dict[tuple[str, str], AsyncOpenAI]) -> None:
+async def _close_all(clients: dict[tuple[str, str], Any]) -> None:
     pending = list(clients.values())
     clients.clear()
     for client in pending:
         await client.close()
-
-
-default_pool = ClientPool()

@@ -7,15 +7,15 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..util.errors import UserError
-from ..util.masking import mask_url, register_secret, register_url
-from ..util.settings import get_settings
-from .guard import check_model_request
-from .interface import ModelResponse, ModelStreamEvent
-from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
-from .openai_errors import classify
-from .retry import Classifier
-from .wire import UnexpectedReply
+from ...util.errors import UserError
+from ...util.masking import mask_url, register_secret, register_url
+from ...util.settings import get_settings
+from ..guard import check_model_request
+from ..interface import ModelResponse, ModelStreamEvent
+from ..retry import Classifier
+from ..wire import expect_event_stream
+from .clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
+from .errors import classify
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, RequestOptions
@@ -115,22 +115,5 @@ async def post_json(
         stream_cls=AsyncStream[object],
     )
     if stream:
-        await _expect_event_stream(reply)
+        await expect_event_stream(reply)
     return reply
-
-
-async def _expect_event_stream(wire: Any) -> None:
-    """A streamed request must be answered with an event stream. A proxy's HTML page or a JSON
-    object (an error, or a server that ignored `stream`) at HTTP 200 would otherwise read as
-    a stream that ended early."""
-    kind = wire.response.headers.get("content-type", "")
-    if not kind.startswith(("text/html", "application/json")):
-        return
-    try:
-        text = (await wire.response.aread()).decode("utf-8", "replace")
-    finally:
-        await wire.close()
-    raise UnexpectedReply(
-        f"a streamed request was answered with {kind.split(';')[0]} instead of an event stream: "
-        f"{' '.join(text.split())[:300]!r}"
-    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..interface import ModelRequest, ModelResponse
 from .chat_wire import ChatStream, chat_request, chat_response
-from .interface import ModelRequest, ModelResponse
-from .openai_model import OpenAIModelBase
+from .model import OpenAIModelBase
 
 __all__ = ["OpenAIChatModel"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..util.errors import UserError
-from ..util.settings import SERVER_KINDS, ServerKind
-from ..util.usage import Usage, reported_cost
-from .interface import (
+from ...util.errors import UserError
+from ...util.settings import SERVER_KINDS, ServerKind
+from ...util.usage import Usage, reported_cost
+from ..interface import (
     ModelRequest,
     ModelResponse,
     ModelStreamEvent,
@@ -22,10 +22,9 @@ from .interface import (
     SwordSpec,
     TextDelta,
 )
-from .items import InputItem, assistant_message, reasoning_item
-from .openai_clients import OPENAI_BASE_URL
-from .reasoning import ThinkTagParser, reasoning_field, split_think_tags
-from .wire import (
+from ..items import InputItem, assistant_message, reasoning_item
+from ..reasoning import ThinkTagParser, reasoning_field, split_think_tags
+from ..wire import (
     EmptyReply,
     IncompleteStream,
     UnexpectedReply,
@@ -34,11 +33,13 @@ from .wire import (
     checked_sword_choice,
     new_call_id,
     output_text,
+    prompt_cache_key,
     unsupported_item,
 )
-from .wire import (
+from ..wire import (
     field as get,
 )
+from .clients import OPENAI_BASE_URL
 
 __all__ = [
     "ChatDialect",
@@ -170,6 +171,9 @@ def chat_request(
             kwargs[name] = value
     if settings.max_tokens is not None:
         kwargs[dialect.max_tokens_field] = settings.max_tokens
+    cache_key = prompt_cache_key(request)
+    if cache_key is not None:
+        kwargs["prompt_cache_key"] = cache_key
     if settings.top_logprobs is not None:
         kwargs["logprobs"] = True
         kwargs["top_logprobs"] = settings.top_logprobs
