@@ -20,7 +20,7 @@ from ..models.interface import ModelRequest, ModelResponse, OutputSpec, SwordSpe
 from ..models.items import InputItem, ReasoningInputItem
 from ..models.settings import ModelSettings
 from ..util.usage import Usage
-from .request_check import InvalidRequest, _strict, _summary
+from .request_check import InvalidRequest, error_summary, strict_schema
 from .wire_render import dumps, split_pieces
 
 __all__ = ["MessagesRenderer", "check_messages_request", "neutral_messages_request"]
@@ -42,7 +42,7 @@ def check_messages_request(body: Any, *, allow: Iterable[str] = ()) -> None:
     try:
         _validator(bool(body.get("stream"))).validate_python(checked)
     except Exception as exc:  # pydantic_core.ValidationError
-        raise InvalidRequest(_summary(exc)) from None
+        raise InvalidRequest(error_summary(exc)) from None
 
 
 @functools.cache
@@ -54,7 +54,7 @@ def _validator(stream: bool) -> Any:
     kind: Any = (
         params.MessageCreateParamsStreaming if stream else params.MessageCreateParamsNonStreaming
     )
-    return SchemaValidator(_strict(copy.deepcopy(TypeAdapter(kind).core_schema)))
+    return SchemaValidator(strict_schema(copy.deepcopy(TypeAdapter(kind).core_schema)))
 
 
 def neutral_messages_request(body: Any) -> ModelRequest | None:

@@ -58,7 +58,7 @@ def check_request(api: Api, body: Any, *, allow: Iterable[str] = ()) -> None:
     try:
         _validator(api, stream).validate_python(checked)
     except Exception as exc:  # pydantic_core.ValidationError
-        raise InvalidRequest(_summary(exc)) from None
+        raise InvalidRequest(error_summary(exc)) from None
 
 
 def _without_extensions(api: Api, body: dict[str, Any], allow: frozenset[str]) -> dict[str, Any]:
@@ -104,11 +104,11 @@ def _validator(api: Api, stream: bool) -> Any:
             if stream
             else responses.ResponseCreateParamsNonStreaming
         )
-    schema = _strict(copy.deepcopy(TypeAdapter(params).core_schema))
+    schema = strict_schema(copy.deepcopy(TypeAdapter(params).core_schema))
     return SchemaValidator(schema)
 
 
-def _strict(node: Any) -> Any:
+def strict_schema(node: Any) -> Any:
     """Unknown keys rejected in every TypedDict; iterables checked as lists, item by item."""
     if isinstance(node, dict):
         if node.get("type") == "typed-dict":
@@ -116,14 +116,14 @@ def _strict(node: Any) -> Any:
         elif node.get("type") == "generator":
             node["type"] = "list"
         for value in node.values():
-            _strict(value)
+            strict_schema(value)
     elif isinstance(node, list):
         for value in node:
-            _strict(value)
+            strict_schema(value)
     return node
 
 
-def _summary(exc: Any, limit: int = 6) -> str:
+def error_summary(exc: Any, limit: int = 6) -> str:
     """The mistakes, the likeliest first: for a union (a message of some role), the errors of
     the member that came closest, not of every member."""
     errors: list[dict[str, Any]] = list(exc.errors()) if hasattr(exc, "errors") else []
