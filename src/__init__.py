@@ -96,6 +96,7 @@ from .util.usage import Usage
 from .util.version import __version__
 
 if TYPE_CHECKING:
+    from .models.google import GeminiModel
     from .models.openai_chat import OpenAIChatModel
     from .models.openai_provider import Endpoint, OpenAIProvider
     from .models.openai_responses import OpenAIResponsesModel
@@ -113,6 +114,7 @@ if TYPE_CHECKING:
     from .util.settings import Settings
 
 _LAZY = {
+    "GeminiModel": ".models.google",
     "OpenAIChatModel": ".models.openai_chat",
     "OpenAIResponsesModel": ".models.openai_responses",
     "OpenAIProvider": ".models.openai_provider",
@@ -162,6 +164,7 @@ __all__ = [
     "BatchResult",
     "Endpoint",
     "FallbackModel",
+    "GeminiModel",
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",

@@ -9,6 +9,11 @@ stored as JSON, fed back as the next run's input, and converted to any wire form
   Responses-style content parts (``input_text``, ``input_image``) when a sword returns images
 - reasoning: ``{"type": "reasoning", "text": str}`` plus provider fields (``id``, ``summary``,
   ``encrypted_content``) the Responses API needs to take it back.
+
+Any item a model produced may carry ``signature``: opaque data its provider needs back unchanged
+in the next request (Gemini's thought signatures), with ``provider`` naming who made it
+(``"google"``). A model sends a signature back only to the provider named; items from another
+provider are converted without it.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class MessageItem(TypedDict):
     content: str | list[dict[str, Any]]
     type: NotRequired[Literal["message"]]
     id: NotRequired[str]
+    signature: NotRequired[str]
+    provider: NotRequired[str]
 
 
 class FunctionCallItem(TypedDict):
@@ -46,6 +53,8 @@ class FunctionCallItem(TypedDict):
     name: str
     arguments: str
     id: NotRequired[str]
+    signature: NotRequired[str]
+    provider: NotRequired[str]
 
 
 class FunctionCallOutputItem(TypedDict):
@@ -60,6 +69,8 @@ class ReasoningInputItem(TypedDict):
     id: NotRequired[str]
     summary: NotRequired[list[dict[str, Any]]]
     encrypted_content: NotRequired[str]
+    signature: NotRequired[str]
+    provider: NotRequired[str]
 
 
 InputItem: TypeAlias = MessageItem | FunctionCallItem | FunctionCallOutputItem | ReasoningInputItem

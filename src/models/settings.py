@@ -9,11 +9,14 @@ from ..util.errors import UserError
 from ..util.masking import mask_headers, mask_mapping, register_headers
 from ..util.peer_names import hint_peer_keywords
 
-__all__ = ["ModelSettings", "OutputMode"]
+__all__ = ["ModelSettings", "OutputMode", "Thinking"]
 
 
 OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_object"]
 _OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
+Thinking = bool | int | Literal["low", "medium", "high"]
+"""`ModelSettings.thinking`: on or off, a token budget, or a level."""
+_THINKING_LEVELS = ("low", "medium", "high")
 
 
 @hint_peer_keywords
@@ -40,8 +43,10 @@ class ModelSettings:
     reasoning_effort: str | None = None
     include_reasoning: bool | None = None
     """Send earlier reasoning back to the model (off by default: it costs tokens)."""
-    thinking: bool | None = None
-    """Turn a hybrid model's thinking on or off where the model family allows it."""
+    thinking: Thinking | None = None
+    """Turn a hybrid model's thinking on or off where the model family allows it; on Gemini
+    also how much: a token budget (an int; 0 is off) or a level ("low", "medium", "high").
+    The OpenAI-protocol wires read any value but False and 0 as "on"."""
     output_mode: OutputMode | None = None
     extra_body: dict[str, Any] | None = None
     extra_headers: dict[str, str] | None = None
@@ -61,6 +66,11 @@ class ModelSettings:
             raise UserError(
                 f"ModelSettings(output_mode={self.output_mode!r}) is not a known mode; "
                 f"use one of {', '.join(_OUTPUT_MODES)}."
+            )
+        if not _valid_thinking(self.thinking):
+            raise UserError(
+                f"ModelSettings(thinking={self.thinking!r}) must be True, False, a token budget "
+                f"(a whole number) or one of {', '.join(_THINKING_LEVELS)}."
             )
         for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout"):
             value = getattr(self, name)
@@ -107,3 +117,7 @@ class ModelSettings:
             for f in fields(self)
             if getattr(self, f.name) is not None and f.name != "extra_headers"
         }
+
+
+def _valid_thinking(value: object) -> bool:
+    return value is None or isinstance(value, bool | int) or value in _THINKING_LEVELS
