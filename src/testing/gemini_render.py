@@ -30,7 +30,7 @@ __all__ = [
     "gemini_error_body",
     "gemini_route",
     "neutral_gemini_request",
-    "test_signature",
+    "served_signature",
 ]
 
 _ROUTE = re.compile(r"/models/([^/:]+):(generateContent|streamGenerateContent)$")
@@ -55,7 +55,7 @@ def gemini_route(path: str) -> tuple[str, bool] | None:
     return found.group(1), found.group(2) == "streamGenerateContent"
 
 
-def test_signature(call_id: str) -> str:
+def served_signature(call_id: str) -> str:
     """The thought signature the test server gives the sword call `call_id` (base64)."""
     return base64.b64encode(f"drusilla-test:{call_id}".encode()).decode()
 
@@ -341,7 +341,7 @@ def _part(item: dict[str, Any]) -> dict[str, Any] | None:
             "name": item["name"],
             "args": json.loads(item["arguments"] or "{}"),
         }
-        part = {"functionCall": call, "thoughtSignature": test_signature(item["call_id"])}
+        part = {"functionCall": call, "thoughtSignature": served_signature(item["call_id"])}
     elif item.get("type") == "reasoning":
         part = {"text": item.get("text", ""), "thought": True}
     elif item.get("role") == "assistant":

@@ -9,9 +9,10 @@ retries are off: failures go through drusilla's one retry loop (retry.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...util.errors import UserError
@@ -93,11 +94,12 @@ class GeminiModel:
         retrying = self._retrying(request)
         while True:
             async with retrying:
-                reply = await client.aio.models.generate_content(
-                    model=self._name,
-                    contents=contents,
-                    config=plan.config,  # type: ignore[arg-type]
-                )
+                with _settings_checked():
+                    reply = await client.aio.models.generate_content(
+                        model=self._name,
+                        contents=contents,
+                        config=plan.config,  # type: ignore[arg-type]
+                    )
                 return gemini_response(reply, plan.output_function)
             await retrying.pause()
 
@@ -109,11 +111,12 @@ class GeminiModel:
         retrying = self._retrying(request)
         while True:
             async with retrying:
-                stream = await client.aio.models.generate_content_stream(
-                    model=self._name,
-                    contents=contents,
-                    config=plan.config,  # type: ignore[arg-type]
-                )
+                with _settings_checked():
+                    stream = await client.aio.models.generate_content_stream(
+                        model=self._name,
+                        contents=contents,
+                        config=plan.config,  # type: ignore[arg-type]
+                    )
                 try:
                     builder = ReplyBuilder(plan.output_function)
                     async for chunk in stream:
@@ -144,6 +147,24 @@ class GeminiModel:
         if self._client is None:
             self._client = _new_client(self._api_key or _NO_KEY, self._base_url)
         return self._client
+
+
+@contextlib.contextmanager
+def _settings_checked() -> Iterator[None]:
+    """google-genai validates the request before sending it; what it rejects came from the
+    settings (`extra_body` fields, values of the wrong type), so it is a `UserError`."""
+    from pydantic import ValidationError
+
+    try:
+        yield
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise UserError(
+            f"google-genai rejects this request ({problems}); check ModelSettings (extra_body "
+            "takes GenerateContentConfig fields, e.g. safety_settings)."
+        ) from None
 
 
 def _new_client(api_key: str, base_url: str) -> Client:
