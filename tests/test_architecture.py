@@ -163,7 +163,7 @@ def test_the_runtime_never_imports_the_test_kit() -> None:
 
 PUBLIC_NAMES = """
     Agent AgentCharms AgentUpdatedStreamEvent BatchItem BatchResult Endpoint RayCluster
-    FallbackModel ModelRetry SessionSettings UsageLimitExceeded UsageLimits estimate_cost
+    FallbackModel GeminiModel ModelRetry SessionSettings UsageLimitExceeded UsageLimits estimate_cost
     SwordSpec keep_last
     InputShield InputShieldResult
     InputShieldTripwireTriggered MCPServer MCPServerError MCPServerStdio MCPServerStreamableHTTP
@@ -194,6 +194,19 @@ def test_import_drusilla_leaves_openai_for_first_use() -> None:
     import sys
 
     code = "import sys, drusilla; assert 'openai' not in sys.modules; drusilla.OpenAIChatModel"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_google_genai_is_imported_only_when_a_gemini_model_is_used() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drusilla; from drusilla.models import GeminiModel;"
+        "model = GeminiModel('gemini-2.5-flash', api_key='k');"
+        "assert 'google.genai' not in sys.modules and 'openai' not in sys.modules;"
+        "model._get_client(); assert 'google.genai' in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
