@@ -163,8 +163,8 @@ def test_the_runtime_never_imports_the_test_kit() -> None:
 
 PUBLIC_NAMES = """
     Agent AgentCharms AgentUpdatedStreamEvent BatchItem BatchResult Endpoint RayCluster
-    FallbackModel GeminiModel ModelRetry SessionSettings UsageLimitExceeded UsageLimits estimate_cost
-    SwordSpec keep_last
+    FallbackModel ModelRetry SessionSettings UsageLimitExceeded UsageLimits estimate_cost
+    SwordSpec keep_last GeminiModel
     InputShield InputShieldResult
     InputShieldTripwireTriggered MCPServer MCPServerError MCPServerStdio MCPServerStreamableHTTP
     MCPToolError MCPToolFilter MCPToolResult MaxTurnsError MessageOutputItem Model
