@@ -41,6 +41,7 @@ async def test_a_foreign_history_is_converted_not_sent_as_is() -> None:
         {"type": "function_call", "call_id": "call_2", "name": "add", "arguments": ""},
         {"type": "function_call_output", "call_id": "call_1", "output": "3"},
         {"type": "function_call_output", "call_id": "call_2", "output": "0"},
+        {"role": "assistant", "content": ""},
         {"role": "assistant", "content": "3"},
     ]
     contents = await gemini_contents(items, include_reasoning=False)

@@ -47,7 +47,9 @@ async def _parts(
     raw: dict[str, Any] = item  # type: ignore[assignment]
     if kind == "message" and "role" in item:
         if raw["role"] == "assistant":
-            return "model", [_signed({"text": _text(raw["content"])}, raw)]
+            part = _signed({"text": _text(raw["content"])}, raw)
+            # Gemini refuses an empty text part; one that carries a signature must go back.
+            return "model", [part] if part["text"] or "thought_signature" in part else []
         return "user", await _user_parts(raw["content"])
     if kind == "function_call":
         names[raw["call_id"]] = raw["name"]
