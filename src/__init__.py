@@ -98,6 +98,7 @@ from .util.version import __version__
 
 if TYPE_CHECKING:
     from .models.anthropic import AnthropicModel
+    from .models.google import GeminiModel
     from .models.openai.chat import OpenAIChatModel
     from .models.openai.provider import Endpoint, OpenAIProvider
     from .models.openai.responses import OpenAIResponsesModel
@@ -118,6 +119,7 @@ if TYPE_CHECKING:
     from .util.settings import Settings
 
 _LAZY = {
+    "GeminiModel": ".models.google",
     "AnthropicModel": ".models.anthropic",
     "OpenAIChatModel": ".models.openai.chat",
     "OpenAIResponsesModel": ".models.openai.responses",
@@ -175,6 +177,7 @@ __all__ = [
     "ElicitationResult",
     "Endpoint",
     "FallbackModel",
+    "GeminiModel",
     "InputShield",
     "InputShieldResult",
     "InputShieldTripwireTriggered",

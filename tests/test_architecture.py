@@ -166,6 +166,7 @@ PUBLIC_NAMES = """
     RayCluster
     FallbackModel ModelRetry SessionSettings UsageLimitExceeded UsageLimits estimate_cost
     SwordSpec keep_last SwordProgressEvent ElicitationRequest ElicitationResult is_destructive
+    GeminiModel
     InputShield InputShieldResult
     InputShieldTripwireTriggered MCPServer MCPServerError MCPServerStdio MCPServerStreamableHTTP
     MCPToolError MCPToolFilter MCPToolResult MaxTurnsError MessageOutputItem Model

@@ -43,6 +43,11 @@ CASES = [
         id="AnthropicModel named, not yet used",
     ),
     pytest.param(
+        "from drusilla.models import GeminiModel; GeminiModel('gemini-2.5-flash', api_key='k')",
+        ["google.genai", "openai"],
+        id="a GeminiModel made, not yet used",
+    ),
+    pytest.param(
         "import drusilla; drusilla.MCPServerStdio('python', ['server.py'])",
         ["mcp", "mcp_types", "httpx2", "jsonschema", "openai"],
         id="an MCP server defined, not yet connected",

@@ -8,9 +8,13 @@ stored as JSON, fed back as the next run's input, and converted to any wire form
 - its result: ``{"type": "function_call_output", "call_id", "output"}``; ``output`` is text, or
   Responses-style content parts (``input_text``, ``input_image``) when a sword returns images
 - reasoning: ``{"type": "reasoning", "text": str}`` plus provider fields (``id``, ``summary``,
-  ``encrypted_content``) the Responses API needs to take it back, and ``signature`` /
-  ``provider`` for reasoning a wire must get back unchanged (Claude's signed thinking; a
-  redacted thinking block is ``text: ""`` with its data in ``encrypted_content``).
+  ``encrypted_content``) the Responses API needs to take it back.
+
+Any item a model produced may carry ``signature``: opaque data its provider needs back unchanged
+in the next request (Claude's signed thinking, Gemini's thought signatures), with ``provider``
+naming the wire that made it (``"anthropic"``, ``"google"``). A model sends a signature back
+only to the provider named; items from another provider are converted without it. Claude's
+redacted thinking is a reasoning item with ``text: ""`` and its data in ``encrypted_content``.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class MessageItem(TypedDict):
     content: str | list[dict[str, Any]]
     type: NotRequired[Literal["message"]]
     id: NotRequired[str]
+    signature: NotRequired[str]
+    provider: NotRequired[str]
 
 
 class FunctionCallItem(TypedDict):
@@ -48,6 +54,8 @@ class FunctionCallItem(TypedDict):
     name: str
     arguments: str
     id: NotRequired[str]
+    signature: NotRequired[str]
+    provider: NotRequired[str]
 
 
 class FunctionCallOutputItem(TypedDict):

@@ -9,11 +9,14 @@ from ..util.errors import UserError
 from ..util.masking import mask_headers, mask_mapping, register_headers
 from ..util.peer_names import hint_peer_keywords
 
-__all__ = ["ModelSettings", "OutputMode"]
+__all__ = ["ModelSettings", "OutputMode", "Thinking"]
 
 
 OutputMode = Literal["auto", "json_schema", "sword", "json_instructions", "json_object"]
 _OUTPUT_MODES = ("auto", "json_schema", "sword", "json_instructions", "json_object")
+Thinking = bool | int | Literal["low", "medium", "high"]
+"""`ModelSettings.thinking`: on or off, a token budget, or a level."""
+_THINKING_LEVELS = ("low", "medium", "high")
 
 
 @hint_peer_keywords
@@ -40,12 +43,12 @@ class ModelSettings:
     reasoning_effort: str | None = None
     include_reasoning: bool | None = None
     """Send earlier reasoning back to the model (off by default: it costs tokens)."""
-    thinking: bool | None = None
-    """Turn a hybrid model's thinking on or off where the model family allows it (on Claude:
-    extended thinking, or adaptive thinking on the models that have it; docs/models.md)."""
-    thinking_budget: int | None = None
-    """Tokens the model may spend thinking, with `thinking=True` (Claude's `budget_tokens`,
-    at least 1024; Gemini's `thinking_budget`). None: the wire's default."""
+    thinking: Thinking | None = None
+    """Turn a hybrid model's thinking on or off where the model family allows it, and how much:
+    True or False, a level ("low", "medium", "high") or a token budget (an int; 0 is off). On
+    Claude: extended thinking with that budget (levels: 1024, 4096, 16384 tokens), or adaptive
+    thinking for True on the models that have it; on Gemini: `thinking_config` (a budget or a
+    level); the OpenAI-protocol wires read any value but False and 0 as "on"."""
     prompt_cache: bool | str | None = None
     """Ask the server to cache the prompt: on Claude, the instructions, swords and the
     conversation so far are marked `cache_control`; on OpenAI-compatible servers it is sent as
@@ -71,11 +74,16 @@ class ModelSettings:
                 f"ModelSettings(output_mode={self.output_mode!r}) is not a known mode; "
                 f"use one of {', '.join(_OUTPUT_MODES)}."
             )
+        if not _valid_thinking(self.thinking):
+            raise UserError(
+                f"ModelSettings(thinking={self.thinking!r}) must be True, False, a token budget "
+                f"(a whole number) or one of {', '.join(_THINKING_LEVELS)}."
+            )
         for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, int | float):
                 raise UserError(f"ModelSettings({name}={value!r}) must be a number.")
-        for name in ("max_tokens", "top_logprobs", "max_retries", "seed", "thinking_budget"):
+        for name in ("max_tokens", "top_logprobs", "max_retries", "seed"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise UserError(f"ModelSettings({name}={value!r}) must be a whole number.")
@@ -116,3 +124,7 @@ class ModelSettings:
             for f in fields(self)
             if getattr(self, f.name) is not None and f.name != "extra_headers"
         }
+
+
+def _valid_thinking(value: object) -> bool:
+    return value is None or isinstance(value, bool | int) or value in _THINKING_LEVELS

@@ -143,8 +143,7 @@ def _settings(body: dict[str, Any]) -> ModelSettings:
             sword_choice=choice.get("name") if kind == "tool" else _CHOICES.get(str(kind)),
             parallel_sword_calls=False if choice.get("disable_parallel_tool_use") else None,
             stop=body.get("stop_sequences"),
-            thinking=None if not thinking else thinking.get("type") != "disabled",
-            thinking_budget=thinking.get("budget_tokens"),
+            thinking=_thinking_setting(thinking),
             prompt_cache=True if "cache_control" in json.dumps(body) else None,
         )
     except Exception:  # a body our settings cannot hold still gets an answer
@@ -279,3 +278,13 @@ def usage_json(usage: Usage) -> dict[str, Any]:
 
 def _event(kind: str, data: dict[str, Any]) -> str:
     return f"event: {kind}\ndata: {dumps({'type': kind, **data})}\n\n"
+
+
+def _thinking_setting(thinking: dict[str, Any]) -> bool | int | None:
+    """`ModelSettings.thinking` back from Claude's `thinking` block: off, a budget, or on."""
+    if not thinking:
+        return None
+    if thinking.get("type") == "disabled":
+        return False
+    budget = thinking.get("budget_tokens")
+    return budget if isinstance(budget, int) else True

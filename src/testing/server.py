@@ -7,11 +7,13 @@
         Runner.run_sync(Agent("a", model=OpenAIChatModel("any", base_url=server.base_url)), "?")
 
 It serves `/v1/chat/completions` and `/v1/responses` (any path ending so), Anthropic's
-`/v1/messages` (anthropic_render.py), JSON or SSE as the request asks, and `GET /v1/models`.
-Each model request plays the next *step*, in the same vocabulary as `ScriptedModel` — a
-string, `Turn(text, calls, reasoning, usage)`, `call(...)`, a list of calls, a
-`ModelResponse`, an exception (an error reply), a function of the request — plus the faults
-of `drusilla.testing.faults` and recorded replies (`replay`).
+`/v1/messages` (anthropic_render.py), JSON or SSE as the request asks, `GET /v1/models`, and
+the Gemini API's `…/models/{model}:generateContent` and `:streamGenerateContent`
+(gemini_render.py; give `GeminiModel` the server's `url`). Each model request plays the next
+*step*, in the same vocabulary as `ScriptedModel` — a string, `Turn(text, calls, reasoning,
+usage)`, `call(...)`, a list of calls, a `ModelResponse`, an exception (an error reply), a
+function of the request — plus the faults of `drusilla.testing.faults` and recorded replies
+(`replay`).
 
 Every request is kept in `requests` as a `ReceivedRequest` (parsed body, headers, and the
 request in drusilla's terms); its repr never shows the Authorization header.
@@ -23,6 +25,7 @@ dropping it mid-body, cutting an event in half, holding a stream open — that f
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import threading
@@ -55,6 +58,13 @@ from .faults import (
     SlowFirstByte,
     TruncatedStream,
 )
+from .gemini_render import (
+    GeminiRenderer,
+    check_gemini_request,
+    gemini_error_body,
+    gemini_route,
+    neutral_gemini_request,
+)
 from .request_check import InvalidRequest, check_request
 from .scripted import response_for
 from .wire_render import (
@@ -68,7 +78,8 @@ from .wire_render import (
 
 __all__ = ["Api", "Headers", "OpenAIServer", "ReceivedRequest", "ServedModel"]
 
-Api = Literal["chat", "responses", "messages"]
+Api = Literal["chat", "responses", "messages", "gemini"]
+_VENDORS = {"messages": "Anthropic's", "gemini": "google-genai's"}
 _connection: ContextVar[tuple[asyncio.StreamReader, ReceivedRequest]] = ContextVar(
     "drusilla_server_connection"
 )
@@ -121,20 +132,28 @@ class ReceivedRequest:
             return "responses"
         if path.endswith("/messages"):
             return "messages"
-        return None
+        return "gemini" if gemini_route(path) else None
 
     @property
     def model(self) -> str | None:
+        route = gemini_route(self.path)
+        if route is not None:
+            return route[0]
         return self.body.get("model") if isinstance(self.body, dict) else None
 
     @property
     def stream(self) -> bool:
+        route = gemini_route(self.path)
+        if route is not None:
+            return route[1]
         return isinstance(self.body, dict) and bool(self.body.get("stream"))
 
     @cached_property
     def model_request(self) -> ModelRequest:
         if self.api == "messages":
             neutral = neutral_messages_request(self.body)
+        elif self.api == "gemini":
+            neutral = neutral_gemini_request(self.body)
         else:
             neutral = neutral_request(self.api or "", self.body)
         return neutral if neutral is not None else ModelRequest(None, [])
@@ -216,6 +235,7 @@ class OpenAIServer:
         self._host = host
         self._port = port
         self._scripts: dict[str | None, _Script] = {None: _Script(deque(steps))}
+        self._files: dict[str, tuple[str, bytes]] = {}
         self._lock = threading.Lock()
         self._server: asyncio.Server | None = None
         self._bound_port: int | None = None
@@ -236,9 +256,13 @@ class OpenAIServer:
     ) -> list[Recorded]:
         """Queue the replies of a recording (format: tests/fixtures/recorded/README.md)."""
         data = recording if isinstance(recording, dict) else json.loads(Path(recording).read_text())
+        interactions = data["interactions"]
+        for download in [i for i in interactions if _is_download(i)]:
+            self._files[download["request"]["path"]] = _file_of(download["response"])
         steps = [
             Recorded(interaction["response"], interaction.get("request"))
-            for interaction in data["interactions"]
+            for interaction in interactions
+            if not _is_download(interaction)
         ]
         self.add(*steps, model=model)
         return steps
@@ -320,6 +344,7 @@ class OpenAIServer:
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
         _list_test_server(self.base_url, add=True)
+        _list_test_server(self.url, add=True)  # the Gemini API's base URL
         return self
 
     async def stop(self) -> None:
@@ -327,6 +352,7 @@ class OpenAIServer:
             return
         server, self._server = self._server, None
         _list_test_server(self.base_url, add=False)
+        _list_test_server(self.url, add=False)
         server.close()
         for task in list(self._connections):
             task.cancel()
@@ -409,6 +435,10 @@ class OpenAIServer:
     async def _answer(self, request: ReceivedRequest, writer: asyncio.StreamWriter) -> bool:
         """Answer one request; False when the connection must not be reused."""
         if request.api is None:
+            if request.method == "GET" and request.path in self._files:
+                content_type, data = self._files[request.path]
+                await _write_raw(writer, 200, content_type, data)
+                return True
             if request.method == "GET" and request.path.rstrip("/").endswith("/models"):
                 return await _write_json(writer, 200, self._models_list(), self.escape_html)
             return await _write_json(
@@ -418,17 +448,19 @@ class OpenAIServer:
             try:
                 if request.api == "messages":
                     check_messages_request(request.body, allow=self.allow_fields)
+                elif request.api == "gemini":
+                    check_gemini_request(request.body)
                 else:
                     check_request(request.api, request.body, allow=self.allow_fields)
             except InvalidRequest as invalid:
                 self.invalid_requests.append((request, str(invalid)))
-                vendor = "Anthropic" if request.api == "messages" else "OpenAI"
+                vendor = _VENDORS.get(request.api or "", "OpenAI's")
                 error = HTTPError(
                     400,
-                    f"drusilla OpenAIServer: {vendor}'s request types reject this body: {invalid}",
+                    f"drusilla OpenAIServer: {vendor} request types reject this body: {invalid}",
                     code="invalid_request_body",
                 )
-                return await _write_json(writer, 400, error.body())
+                return await _write_json(writer, 400, _error_body(error, request))
         found, step = self._next_step(request)
         if not found:
             self.unanswered.append(request)
@@ -438,7 +470,7 @@ class OpenAIServer:
                 f"{len(self.model_requests)} (model {request.model!r}). Add more steps.",
                 code="script_exhausted",
             )
-            return await _write_json(writer, 400, error.body())
+            return await _write_json(writer, 400, _error_body(error, request))
         return await self._play(step, request, writer, None)
 
     def _models_list(self) -> dict[str, Any]:
@@ -466,7 +498,8 @@ class OpenAIServer:
         if isinstance(step, BaseException):
             step = _error_for(step)
         if isinstance(step, HTTPError):
-            return await _write_json(writer, step.status, step.body(), headers=step.all_headers())
+            error = _error_body(step, request)
+            return await _write_json(writer, step.status, error, headers=step.all_headers())
         if isinstance(step, NotJSON):
             body = step.body if isinstance(step.body, bytes) else step.body.encode()
             await _write_raw(writer, step.status, step.content_type, body)
@@ -497,7 +530,12 @@ class OpenAIServer:
             if not request.stream:
                 return await self._write_whole(writer, messages.whole(), cut)
             return await self._write_events(writer, messages.events(), cut)
-        if request.api == "chat":
+        if request.api == "gemini":
+            gemini = GeminiRenderer(response, model=model, chunk_size=self.chunk_size)
+            if not request.stream:
+                return await self._write_whole(writer, gemini.whole(), cut)
+            events = [f"data: {dumps(chunk)}\r\n\r\n" for chunk in gemini.chunks()]
+        elif request.api == "chat":
             chat = ChatRenderer(response, **options)  # type: ignore[arg-type]
             if not request.stream:
                 return await self._write_whole(writer, chat.whole(), cut)
@@ -616,6 +654,24 @@ async def _hold_unless_hung_up(hold: Hold) -> bool:
     return True
 
 
+def _error_body(error: HTTPError, request: ReceivedRequest) -> dict[str, Any]:
+    """The error in the shape of the request's API (Google's for Gemini, else OpenAI's)."""
+    if request.api == "gemini":
+        return gemini_error_body(error.status, error.message)
+    return error.body()
+
+
+def _is_download(interaction: dict[str, Any]) -> bool:
+    """A recorded GET of a file (an image the client downloaded), not a model request."""
+    return (interaction.get("request") or {}).get("method") == "GET"
+
+
+def _file_of(response: dict[str, Any]) -> tuple[str, bytes]:
+    body = response.get("text", "")
+    data = base64.b64decode(body["base64"]) if isinstance(body, dict) else str(body).encode()
+    return str(response.get("content_type", "application/octet-stream")), data
+
+
 def _error_for(exc: BaseException) -> HTTPError:
     """An exception step: its status if it is a `ModelError` with one, else 400, so the client
     fails at once with a `ModelError` carrying the exception's text."""
@@ -712,6 +768,12 @@ class ServedModel:
             self.inner: Any = AnthropicModel(
                 name, base_url=server.url, api_key="sk-test", provider_name="test-server"
             )
+        elif api == "gemini":
+            from ..models.google import GeminiModel
+
+            self.inner = GeminiModel(
+                name, base_url=server.url, api_key="test-key", provider_name="test-server"
+            )
         elif api == "responses":
             from ..models.openai.responses import OpenAIResponsesModel
 
@@ -738,7 +800,7 @@ class ServedModel:
 
     @property
     def server_kind(self) -> Any:
-        return getattr(self.inner, "server_kind", "anthropic")
+        return getattr(self.inner, "server_kind", self.api)
 
     @property
     def profile(self) -> Any:

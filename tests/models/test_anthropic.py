@@ -131,7 +131,7 @@ async def test_thinking_with_a_forced_sword_sends_auto_and_keeps_the_signature(
     openai_server: OpenAIServer,
 ) -> None:
     openai_server.add(Turn(reasoning="Add them.", calls=[call("add", a=1, b=2)]), "3")
-    settings = ModelSettings(thinking=True, thinking_budget=2000, sword_choice="required")
+    settings = ModelSettings(thinking=2000, sword_choice="required")
     agent = Agent("a", model=claude(openai_server), swords=[add], model_settings=settings)
 
     result = await Runner.run(agent, "1+2?")
@@ -200,10 +200,14 @@ def test_thinking_settings_map_to_claude_and_bad_budgets_say_so() -> None:
         "type": "enabled",
         "budget_tokens": 16384,
     }
-    with pytest.raises(UserError, match="minimum of 1024"):
-        thinking("claude-sonnet-4-5", thinking_budget=500)
+    assert thinking("claude-sonnet-4-5", thinking="medium") == {
+        "type": "enabled",
+        "budget_tokens": 4096,
+    }
+    with pytest.raises(UserError, match="minimum thinking budget of 1024"):
+        thinking("claude-sonnet-4-5", thinking=500)
     with pytest.raises(UserError, match="no room after the thinking budget"):
-        thinking("claude-sonnet-4-5", thinking_budget=2048, max_tokens=1024)
+        thinking("claude-sonnet-4-5", thinking=2048, max_tokens=1024)
 
 
 async def test_reasoning_from_another_model_is_never_sent_as_claude_thinking(

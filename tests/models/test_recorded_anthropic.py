@@ -129,7 +129,7 @@ async def test_signed_thinking_comes_back_unchanged_on_the_next_turn(
 ) -> None:
     name = "thinking_part.json"
     openai_server.replay(FOLDER / name)
-    settings = ModelSettings(thinking=True, thinking_budget=1024, max_tokens=4096)
+    settings = ModelSettings(thinking=1024, max_tokens=4096)
     agent = Agent("a", model=claude(openai_server), model_settings=settings)
 
     first = await Runner.run(agent, "How do I cross the street?")
@@ -153,7 +153,7 @@ async def test_redacted_thinking_comes_back_unchanged_on_the_next_turn(
 ) -> None:
     name = "thinking_part_redacted.json"
     openai_server.replay(FOLDER / name)
-    settings = ModelSettings(thinking=True, thinking_budget=1024, max_tokens=4096)
+    settings = ModelSettings(thinking=1024, max_tokens=4096)
     agent = Agent("a", model=claude(openai_server), model_settings=settings)
     trigger = recorded(name, 0)["messages"][0]["content"][0]["text"]
 
@@ -171,7 +171,7 @@ async def test_redacted_thinking_comes_back_unchanged_on_the_next_turn(
 async def test_redacted_thinking_streamed(openai_server: OpenAIServer) -> None:
     name = "thinking_part_redacted_stream.json"
     openai_server.replay(FOLDER / name)
-    settings = ModelSettings(thinking=True, thinking_budget=1024, max_tokens=4096)
+    settings = ModelSettings(thinking=1024, max_tokens=4096)
     agent = Agent("a", model=claude(openai_server), model_settings=settings)
 
     trigger = recorded(name, 0)["messages"][0]["content"][0]["text"]

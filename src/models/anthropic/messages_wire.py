@@ -122,26 +122,32 @@ def _max_tokens(settings: ModelSettings, thinking: dict[str, Any] | None) -> int
         raise UserError(
             f"ModelSettings(max_tokens={settings.max_tokens}) leaves no room after the "
             f"thinking budget of {budget} tokens (Claude counts thinking in max_tokens): raise "
-            "max_tokens or lower thinking_budget."
+            "max_tokens or lower the budget in ModelSettings(thinking=...)."
         )
     return settings.max_tokens
 
 
 def _thinking(settings: ModelSettings, model: str) -> dict[str, Any] | None:
-    """Claude's `thinking` for `ModelSettings(thinking=..., thinking_budget=...)`: off, a
-    budget of extended thinking, or adaptive thinking on the models that have it."""
-    if settings.thinking is False:
-        return {"type": "disabled"}
-    if settings.thinking is None and settings.thinking_budget is None:
+    """Claude's `thinking` for `ModelSettings(thinking=...)`: off, a budget of extended
+    thinking (a level or a number of tokens), or adaptive thinking for True on the models
+    that have it."""
+    thinking = settings.thinking
+    if thinking is None:
         return None
-    if settings.thinking_budget is None and _ADAPTIVE.search(model.lower()):
+    if thinking is False or (thinking == 0 and not isinstance(thinking, str)):
+        return {"type": "disabled"}
+    if thinking is True and _ADAPTIVE.search(model.lower()):
         return {"type": "adaptive"}
-    budget = settings.thinking_budget or _EFFORT_BUDGETS.get(
-        settings.reasoning_effort or "", _DEFAULT_BUDGET
-    )
+    if isinstance(thinking, str):
+        budget = _EFFORT_BUDGETS[thinking]
+    elif thinking is True:
+        budget = _EFFORT_BUDGETS.get(settings.reasoning_effort or "", _DEFAULT_BUDGET)
+    else:
+        budget = thinking
     if budget < 1024:
         raise UserError(
-            f"ModelSettings(thinking_budget={budget}) is below Claude's minimum of 1024 tokens."
+            f"ModelSettings(thinking={budget}) is below Claude's minimum thinking budget of "
+            "1024 tokens."
         )
     return {"type": "enabled", "budget_tokens": budget}
 

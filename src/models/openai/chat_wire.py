@@ -183,7 +183,7 @@ def chat_request(
         kwargs["reasoning_effort"] = "medium" if settings.thinking else "none"
     extra_body: dict[str, Any] = {}
     if settings.thinking is not None and dialect.thinking == "chat_template_kwargs":
-        flag = settings.thinking
+        flag = bool(settings.thinking)
         extra_body["chat_template_kwargs"] = {"enable_thinking": flag, "thinking": flag}
     if settings.extra_body:
         extra_body = {**extra_body, **settings.extra_body}
