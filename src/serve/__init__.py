@@ -1,0 +1,38 @@
+"""Serve agents to the tools people already use: AG-UI, the Vercel AI SDK, A2A, MCP and the
+OpenAI API. Each factory returns an ASGI app; `app` mounts them all. See docs/serve.md.
+
+    from drusilla.serve import app
+    uvicorn.run(app(agent))          # or: drusilla serve my_agent.py
+
+Needs the `serve` extra (`pip install 'drusilla[serve]'`). The apps load on first access, so
+importing this package loads none of starlette, the protocol SDKs or uvicorn.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .openai_app import openai_app
+
+__all__ = ["openai_app"]
+
+_LAZY = {
+    "openai_app": ".openai_app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drusilla.serve' has no attribute {name!r}")
+    try:
+        return getattr(import_module(module, __name__), name)
+    except ModuleNotFoundError as exc:
+        from ..util.errors import UserError
+
+        raise UserError(
+            f"drusilla.serve.{name} needs {exc.name!r}: install the serve extra, "
+            "pip install 'drusilla[serve]'."
+        ) from exc

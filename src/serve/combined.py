@@ -1,0 +1,29 @@
+"""`app(agent)`: every protocol in one ASGI app, at /v1 (OpenAI) ..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+
+from ..runners.config import RunConfig
+from .openai_app import openai_routes
+from .options import Agents, ContextFactory, SessionFactory, served
+
+__all__ = ["app"]
+
+
+def app(
+    agent: Agents,
+    *,
+    run_config: RunConfig | None = None,
+    max_turns: int | None = None,
+    context: ContextFactory | None = None,
+    session: SessionFactory | None = None,
+) -> Starlette:
+    """All the protocols for `agent`: OpenAI at /v1."""
+    options = served(
+        agent, run_config=run_config, max_turns=max_turns, context=context, session=session
+    )
+    routes: list[Any] = [*openai_routes(options, "/v1")]
+    return Starlette(routes=routes)
