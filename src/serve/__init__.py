@@ -14,12 +14,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .combined import app
     from .openai_app import openai_app
+    from .vercel_ai import vercel_ai_app
 
-__all__ = ["openai_app"]
+__all__ = ["app", "openai_app", "vercel_ai_app"]
 
 _LAZY = {
+    "app": ".combined",
     "openai_app": ".openai_app",
+    "vercel_ai_app": ".vercel_ai",
 }
 
 

@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 
 from ..runners.config import RunConfig
 from .openai_app import openai_routes
+from .vercel_ai import vercel_ai_routes
 from .options import Agents, ContextFactory, SessionFactory, served
 
 __all__ = ["app"]
@@ -25,5 +26,8 @@ def app(
     options = served(
         agent, run_config=run_config, max_turns=max_turns, context=context, session=session
     )
-    routes: list[Any] = [*openai_routes(options, "/v1")]
+    routes: list[Any] = [
+        *openai_routes(options, "/v1"),
+        *vercel_ai_routes(options, "/vercel-ai"),
+    ]
     return Starlette(routes=routes)

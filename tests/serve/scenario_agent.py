@@ -3,14 +3,14 @@ last message asks, so any number of clients can talk to it, in any order.
 
     "hello ..."          reasoning, then "Hello from drusilla."
     "weather in CITY"    calls get_weather(city), then "Sunny in CITY."
-    "wait"               calls wait_forever: it blocks until the run is cancelled
+    "wait TOKEN"         calls wait_forever(TOKEN): it blocks until the run is cancelled
     "delete PATH"        calls delete_file(path), which needs approval, then "Deleted PATH."
     "paint COLOR"        calls the client's tool change_background(color) (AG-UI), then "Painted."
     "fail"               the model fails, its error naming the configured API key
     "profile"            a structured answer (the `profiler` agent)
 
-wait_forever writes `wait_forever: started` and `wait_forever: cancelled` to stderr, which
-the disconnect tests wait for.
+wait_forever writes `wait_forever: started TOKEN` and `wait_forever: cancelled TOKEN` to
+stderr, which the disconnect tests wait for.
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ def get_weather(city: str) -> str:
 
 
 @sword
-async def wait_forever() -> str:
+async def wait_forever(token: str) -> str:
     """Wait for something that never comes."""
-    print("wait_forever: started", file=sys.stderr, flush=True)
+    print(f"wait_forever: started {token}", file=sys.stderr, flush=True)
     try:
         await anyio.sleep_forever()
     except BaseException:
-        print("wait_forever: cancelled", file=sys.stderr, flush=True)
+        print(f"wait_forever: cancelled {token}", file=sys.stderr, flush=True)
         raise
     return "never"
 
@@ -75,8 +75,8 @@ def reply(request: ModelRequest) -> Any:
     text = _last_text(request).strip().lower()
     if text.startswith("weather in "):
         return call("get_weather", city=text.removeprefix("weather in ").title())
-    if text.startswith("wait"):
-        return call("wait_forever")
+    if text.startswith("wait "):
+        return call("wait_forever", token=text.removeprefix("wait "))
     if text.startswith("delete "):
         return call("delete_file", path=text.removeprefix("delete "))
     if text.startswith("paint "):
