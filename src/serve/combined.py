@@ -8,8 +8,8 @@ from starlette.applications import Starlette
 
 from ..runners.config import RunConfig
 from .openai_app import openai_routes
-from .vercel_ai import vercel_ai_routes
 from .options import Agents, ContextFactory, SessionFactory, served
+from .vercel_ai import vercel_ai_routes
 
 __all__ = ["app"]
 

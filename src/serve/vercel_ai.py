@@ -26,8 +26,8 @@ from ..runners.config import RunConfig
 from ..runners.streaming import RunResultStreaming
 from .errors import client_message
 from .http import EventStream, NotJSON, read_json, sse
-from .outcome import as_text, new_id
 from .options import Agents, ContextFactory, Served, SessionFactory, served
+from .outcome import as_text, new_id
 from .run_parts import Part, parts_of
 
 __all__ = ["vercel_ai_app", "vercel_ai_routes"]
