@@ -14,13 +14,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .ag_ui import ag_ui_app
     from .combined import app
     from .openai_app import openai_app
     from .vercel_ai import vercel_ai_app
 
-__all__ = ["app", "openai_app", "vercel_ai_app"]
+__all__ = ["ag_ui_app", "app", "openai_app", "vercel_ai_app"]
 
 _LAZY = {
+    "ag_ui_app": ".ag_ui",
     "app": ".combined",
     "openai_app": ".openai_app",
     "vercel_ai_app": ".vercel_ai",

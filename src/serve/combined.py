@@ -7,6 +7,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from ..runners.config import RunConfig
+from .ag_ui import ag_ui_routes
 from .openai_app import openai_routes
 from .options import Agents, ContextFactory, SessionFactory, served
 from .vercel_ai import vercel_ai_routes
@@ -29,5 +30,6 @@ def app(
     routes: list[Any] = [
         *openai_routes(options, "/v1"),
         *vercel_ai_routes(options, "/vercel-ai"),
+        *ag_ui_routes(options, "/ag-ui"),
     ]
     return Starlette(routes=routes)

@@ -53,12 +53,14 @@ class Served(NamedTuple):
         agent: Agent[Any],
         input: str | list[InputItem] | RunState,
         conversation: str | None = None,
+        context: Any = None,
     ) -> RunResultStreaming[Any]:
-        """A streamed run of `agent`, its session keyed by `conversation` (when sessions are on)."""
+        """A streamed run of `agent`, its session keyed by `conversation` (when sessions are
+        on); its context from the factory, else `context`."""
         return await Runner.run_streamed(
             agent,
             input,
-            context=self.context() if self.context else None,
+            context=self.context() if self.context else context,
             max_turns=self.max_turns,
             run_config=self.run_config,
             session=self.session_for(conversation),

@@ -5,7 +5,8 @@ last message asks, so any number of clients can talk to it, in any order.
     "weather in CITY"    calls get_weather(city), then "Sunny in CITY."
     "wait TOKEN"         calls wait_forever(TOKEN): it blocks until the run is cancelled
     "delete PATH"        calls delete_file(path), which needs approval, then "Deleted PATH."
-    "paint COLOR"        calls the client's tool change_background(color) (AG-UI), then "Painted."
+    "bump"               calls bump, which counts in the run's context (AG-UI's state)
+    "paint COLOR"        calls the client's tool change_background(color) (AG-UI)
     "fail"               the model fails, its error naming the configured API key
     "profile"            a structured answer (the `profiler` agent)
 
@@ -28,6 +29,7 @@ from drusilla import (
     ModelRequest,
     ModelResponse,
     ModelStreamEvent,
+    RunContextWrapper,
     get_settings,
     sword,
 )
@@ -50,6 +52,13 @@ async def wait_forever(token: str) -> str:
         print(f"wait_forever: cancelled {token}", file=sys.stderr, flush=True)
         raise
     return "never"
+
+
+@sword
+def bump(ctx: RunContextWrapper[dict[str, int]]) -> int:
+    """Count one more visit in the shared state."""
+    ctx.context["count"] = ctx.context.get("count", 0) + 1
+    return ctx.context["count"]
 
 
 @sword(needs_approval=True)
@@ -77,6 +86,8 @@ def reply(request: ModelRequest) -> Any:
         return call("get_weather", city=text.removeprefix("weather in ").title())
     if text.startswith("wait "):
         return call("wait_forever", token=text.removeprefix("wait "))
+    if text.startswith("bump"):
+        return call("bump")
     if text.startswith("delete "):
         return call("delete_file", path=text.removeprefix("delete "))
     if text.startswith("paint "):
@@ -120,7 +131,7 @@ agent = Agent(
     "helper",
     instructions="You help with the weather and files.",
     model=ScenarioModel(),
-    swords=[get_weather, wait_forever, delete_file],
+    swords=[get_weather, wait_forever, delete_file, bump],
 )
 profiler = Agent(
     "profiler", instructions="You write profiles.", model=ScenarioModel(), output_type=Profile
