@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .ag_ui import ag_ui_app
     from .combined import app
+    from .mcp_app import mcp_app
     from .openai_app import openai_app
     from .vercel_ai import vercel_ai_app
 
-__all__ = ["ag_ui_app", "app", "openai_app", "vercel_ai_app"]
+__all__ = ["ag_ui_app", "app", "mcp_app", "openai_app", "vercel_ai_app"]
 
 _LAZY = {
     "ag_ui_app": ".ag_ui",
     "app": ".combined",
+    "mcp_app": ".mcp_app",
     "openai_app": ".openai_app",
     "vercel_ai_app": ".vercel_ai",
 }

@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 
 from ..runners.config import RunConfig
 from .ag_ui import ag_ui_routes
+from .mcp_app import mcp_endpoint
 from .openai_app import openai_routes
 from .options import Agents, ContextFactory, SessionFactory, served
 from .vercel_ai import vercel_ai_routes
@@ -32,4 +33,6 @@ def app(
         *vercel_ai_routes(options, "/vercel-ai"),
         *ag_ui_routes(options, "/ag-ui"),
     ]
-    return Starlette(routes=routes)
+    mcp = mcp_endpoint(options)
+    routes.append(mcp.route("/mcp"))
+    return Starlette(routes=routes, lifespan=mcp.lifespan)
