@@ -1,4 +1,11 @@
-"""`app(agent)`: every protocol in one ASGI app, at /v1 (OpenAI) ..."""
+"""`app(agent)`: every protocol in one ASGI app.
+
+/v1          OpenAI (chat completions, responses, models)      openai_app
+/vercel-ai   the AI SDK's UI message stream                     vercel_ai_app
+/ag-ui       AG-UI                                              ag_ui_app
+/a2a         A2A (its card at /a2a/.well-known/agent-card.json) a2a_app
+/mcp         MCP, streamable HTTP                               mcp_app
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from ..runners.config import RunConfig
+from .a2a_app import a2a_routes
 from .ag_ui import ag_ui_routes
 from .mcp_app import mcp_endpoint
 from .openai_app import openai_routes
@@ -24,7 +32,7 @@ def app(
     context: ContextFactory | None = None,
     session: SessionFactory | None = None,
 ) -> Starlette:
-    """All the protocols for `agent`: OpenAI at /v1."""
+    """All the protocols for `agent`, each at its own path (above)."""
     options = served(
         agent, run_config=run_config, max_turns=max_turns, context=context, session=session
     )
@@ -32,6 +40,7 @@ def app(
         *openai_routes(options, "/v1"),
         *vercel_ai_routes(options, "/vercel-ai"),
         *ag_ui_routes(options, "/ag-ui"),
+        *a2a_routes(options, "/a2a"),
     ]
     mcp = mcp_endpoint(options)
     routes.append(mcp.route("/mcp"))
