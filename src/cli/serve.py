@@ -89,6 +89,17 @@ def _application(agent: Any, args: argparse.Namespace, run_config: Any, context:
     )
 
 
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, its access lines on stderr too: stdout stays free for the user."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    return config
+
+
 def _server(application: Any, host: str, port: int) -> Any:
     import uvicorn
 
@@ -124,5 +135,6 @@ def _server(application: Any, host: str, port: int) -> Any:
         access_log=True,
         lifespan="on",
         timeout_graceful_shutdown=30,
+        log_config=_log_config(),
     )
     return Server(config)
