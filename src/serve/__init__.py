@@ -14,21 +14,21 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .a2a_app import a2a_app
+    from .a2a_server import a2a_app
     from .ag_ui import ag_ui_app
     from .combined import app
-    from .mcp_app import mcp_app
-    from .openai_app import openai_app
+    from .mcp_server import mcp_app
+    from .openai_api import openai_app
     from .vercel_ai import vercel_ai_app
 
 __all__ = ["a2a_app", "ag_ui_app", "app", "mcp_app", "openai_app", "vercel_ai_app"]
 
 _LAZY = {
-    "a2a_app": ".a2a_app",
+    "a2a_app": ".a2a_server",
     "ag_ui_app": ".ag_ui",
     "app": ".combined",
-    "mcp_app": ".mcp_app",
-    "openai_app": ".openai_app",
+    "mcp_app": ".mcp_server",
+    "openai_app": ".openai_api",
     "vercel_ai_app": ".vercel_ai",
 }
 

@@ -14,10 +14,10 @@ from typing import Any
 from starlette.applications import Starlette
 
 from ..runners.config import RunConfig
-from .a2a_app import a2a_routes
+from .a2a_server import a2a_routes
 from .ag_ui import ag_ui_routes
-from .mcp_app import mcp_endpoint
-from .openai_app import openai_routes
+from .mcp_server import mcp_endpoint
+from .openai_api import openai_routes
 from .options import Agents, ContextFactory, SessionFactory, served
 from .vercel_ai import vercel_ai_routes
 

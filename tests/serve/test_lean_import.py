@@ -17,3 +17,13 @@ def test_importing_drusilla_and_drusilla_serve_loads_none_of_the_serving_stack()
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_every_factory_is_a_function_whatever_was_imported_first() -> None:
+    import inspect
+
+    import drusilla.serve
+
+    assert drusilla.serve.app is not None  # imports every protocol's module
+    for name in drusilla.serve.__all__:
+        assert inspect.isfunction(getattr(drusilla.serve, name)), name
