@@ -12,6 +12,7 @@ for the front-end side (AG-UI, the Vercel AI SDK) and the other protocols.
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from drusilla import Agent, sword
@@ -51,11 +52,10 @@ async def ask_once(question: str = QUESTION) -> None:
 
     from drusilla.serve import app
 
-    server = uvicorn.Server(uvicorn.Config(app(agent), port=0, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # uvicorn says when it listens
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    listening = socket.create_server(("127.0.0.1", 0))  # a free port, taking connections now
+    port = listening.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app(agent), log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
     client = AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="not needed")
     stream = await client.chat.completions.create(
         model="weather", messages=[{"role": "user", "content": question}], stream=True
