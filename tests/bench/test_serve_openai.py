@@ -10,9 +10,9 @@ from bench.harness import ROOT
 
 
 def test_the_serving_benchmark_runs_both_rounds() -> None:
+    tiny = ["--clients", "4", "--requests", "8", "--deltas", "3", "--json"]
     done = subprocess.run(
-        [sys.executable, "-m", "bench.serve_openai", "--clients", "4", "--requests", "8"]
-        + ["--deltas", "3", "--json"],
+        [sys.executable, "-m", "bench.serve_openai", *tiny],
         cwd=ROOT,
         capture_output=True,
         text=True,
