@@ -140,3 +140,18 @@ async def test_concurrent_clients_get_their_own_answers(server: Served) -> None:
             group.start_soon(ask, city)
     assert answers == {city: f"Sunny in {city.title()}." for city in answers}
     await openai.close()
+
+
+async def test_a_plain_request_whose_client_hangs_up_cancels_its_run(server: Served) -> None:
+    from functools import partial
+
+    import anyio
+
+    body = {"model": "helper", "input": "wait openai-plain"}
+    with anyio.move_on_after(300):  # only a backstop: the scope is cancelled below
+        async with httpx.AsyncClient(timeout=300) as http, anyio.create_task_group() as group:
+            group.start_soon(partial(http.post, f"{server.url}/v1/responses", json=body))
+            started = "wait_forever: started openai-plain"
+            await anyio.to_thread.run_sync(server.wait_for_log, started)
+            group.cancel_scope.cancel()  # the request is abandoned: its connection closes
+    await anyio.to_thread.run_sync(server.wait_for_log, "wait_forever: cancelled openai-plain")
