@@ -140,19 +140,31 @@ def _tool_items(part: _UIPart) -> list[InputItem]:
 
 async def _chunks(result: RunResultStreaming[Any]) -> AsyncGenerator[str, None]:
     yield sse({"type": "start", "messageId": new_id("msg_")})
+    wrote_text = False
     try:
         async for part in parts_of(result):
-            chunk = _chunk(part)
-            if chunk is not None:
-                yield sse(chunk)
+            wrote_text = wrote_text or part.kind == "text-delta"
+            yield sse(_chunk(part))
     except Exception as exc:
         yield sse({"type": "error", "errorText": client_message(exc)})
         return
+    if not wrote_text and result.final_output is not None:  # a sword's answer, not streamed
+        for chunk in _text_chunks(as_text(result.final_output)):
+            yield sse(chunk)
     yield sse({"type": "finish"})
     yield "data: [DONE]\n\n"
 
 
-def _chunk(part: Part) -> dict[str, Any] | None:
+def _text_chunks(text: str) -> list[dict[str, Any]]:
+    block = new_id("msg_")
+    return [
+        {"type": "text-start", "id": block},
+        {"type": "text-delta", "id": block, "delta": text},
+        {"type": "text-end", "id": block},
+    ]
+
+
+def _chunk(part: Part) -> dict[str, Any]:
     kind = part.kind
     if kind in ("step-start", "step-end"):
         return {"type": "start-step" if kind == "step-start" else "finish-step"}
