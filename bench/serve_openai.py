@@ -2,8 +2,9 @@
 
     python -m bench.serve_openai [--clients 200] [--requests 2000] [--deltas 20]
 
-Both rounds stream `requests` Chat Completions, `clients` at a time, each answered with
-`deltas` text deltas by the same model server (`bench.server`, a process of its own):
+Both rounds stream `requests` Chat Completions, `clients` at a time (after `clients` more, not
+measured, to warm up), each answered with `deltas` text deltas by the same model server
+(`bench.server`, a process of its own):
 
 - **bare**: the clients call the model server directly;
 - **served**: the clients call `drusilla serve` (a process of its own), whose agent streams
@@ -65,7 +66,8 @@ def spec(requests: int, deltas: int) -> dict[str, Any]:
 
 
 def bare(args: argparse.Namespace) -> dict[str, float]:
-    with ServerProcess(spec(args.requests, args.deltas)) as model:
+    with ServerProcess(spec(args.clients + args.requests, args.deltas)) as model:
+        asyncio.run(stream_all(model.base_url, "bench-model", args.clients, args.clients))
         seconds = asyncio.run(
             stream_all(model.base_url, "bench-model", args.clients, args.requests)
         )
@@ -76,12 +78,14 @@ def bare(args: argparse.Namespace) -> dict[str, float]:
 
 
 def served(args: argparse.Namespace) -> dict[str, float]:
-    with ServerProcess(spec(args.requests, args.deltas)) as model:
+    with ServerProcess(spec(args.clients + args.requests, args.deltas)) as model:
         server = _start_serving(model.base_url)
         try:
-            url = _serving_url(server)
+            url = f"{_serving_url(server)}/v1"
+            # warm-up, not measured: connections, the request types' validator, first imports
+            asyncio.run(stream_all(url, "bench", args.clients, args.clients))
             before = cpu_seconds(server.pid)
-            seconds = asyncio.run(stream_all(f"{url}/v1", "bench", args.clients, args.requests))
+            seconds = asyncio.run(stream_all(url, "bench", args.clients, args.requests))
             cpu = cpu_seconds(server.pid) - before
         finally:
             server.kill()

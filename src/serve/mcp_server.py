@@ -29,7 +29,7 @@ from ..runners.streaming import RunResultStreaming
 from ..util.version import __version__
 from .errors import client_message
 from .options import Agents, ContextFactory, Served, SessionFactory, served
-from .outcome import as_data, as_text
+from .outcome import as_data, as_text, check_no_approvals
 
 __all__ = ["McpEndpoint", "mcp_app", "mcp_endpoint"]
 
@@ -147,6 +147,7 @@ async def _call(
     try:
         result = await options.start(agent, _input(agent, arguments))
         await _follow(result, ctx)
+        check_no_approvals(result)
     except Exception as exc:
         return _failed(client_message(exc))
     return _result(agent, result.final_output)

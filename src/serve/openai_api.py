@@ -29,6 +29,7 @@ from .openai_chat import chat_chunks, chat_completion
 from .openai_input import Api, BadBody, chat_items, check_body, responses_items
 from .openai_responses import response_events, response_object
 from .options import Agents, ContextFactory, Served, SessionFactory, served
+from .outcome import check_no_approvals
 
 __all__ = ["openai_app", "openai_routes"]
 
@@ -126,6 +127,7 @@ async def _plain(
 ) -> Response:
     try:
         await unless_disconnected(request, result.wait)
+        check_no_approvals(result)
     except Exception as exc:
         return error(500, client_message(exc))
     if api == "chat":

@@ -12,7 +12,7 @@ from ..runners.events import RawResponseEvent
 from ..runners.streaming import RunResultStreaming
 from ..util.usage import Usage
 from .errors import client_message
-from .outcome import as_text, new_id
+from .outcome import as_text, check_no_approvals, new_id
 
 __all__ = ["chat_chunks", "chat_completion", "chat_usage"]
 
@@ -71,6 +71,7 @@ async def chat_chunks(
             if delta:
                 wrote_text = wrote_text or "content" in delta
                 yield chunks.delta(delta)
+        check_no_approvals(result)
     except Exception as exc:
         yield {"error": {"message": client_message(exc), "type": "server_error", "code": None}}
         return

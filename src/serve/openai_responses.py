@@ -12,7 +12,7 @@ from ..runners.events import RawResponseEvent
 from ..runners.streaming import RunResultStreaming
 from ..util.usage import Usage
 from .errors import client_message
-from .outcome import as_text, new_id
+from .outcome import as_text, check_no_approvals, new_id
 
 __all__ = ["response_events", "response_object"]
 
@@ -125,6 +125,7 @@ async def response_events(
                     yield opening
             item.text += event.data.delta  # type: ignore[union-attr]
             yield _delta(events, item, event.data.delta)  # type: ignore[union-attr]
+        check_no_approvals(result)
     except Exception as exc:
         message = client_message(exc)
         yield events.event("error", message=message, code="server_error", param=None)

@@ -27,7 +27,7 @@ from ..runners.streaming import RunResultStreaming
 from .errors import client_message
 from .http import EventStream, NotJSON, read_json, sse
 from .options import Agents, ContextFactory, Served, SessionFactory, served
-from .outcome import as_text, new_id
+from .outcome import as_text, check_no_approvals, new_id
 from .run_parts import Part, parts_of
 
 __all__ = ["vercel_ai_app", "vercel_ai_routes"]
@@ -145,6 +145,7 @@ async def _chunks(result: RunResultStreaming[Any]) -> AsyncGenerator[str, None]:
         async for part in parts_of(result):
             wrote_text = wrote_text or part.kind == "text-delta"
             yield sse(_chunk(part))
+        check_no_approvals(result)
     except Exception as exc:
         yield sse({"type": "error", "errorText": client_message(exc)})
         return

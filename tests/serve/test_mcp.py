@@ -83,3 +83,10 @@ async def test_structured_output_is_structured_content_with_its_schema() -> None
         profiler.process.kill()
     assert tool.output_schema is not None and tool.output_schema["required"] == ["name", "skills"]
     assert result.structured_content == {"name": "Ada", "skills": ["maths", "engines"]}
+
+
+async def test_a_run_waiting_for_approval_is_a_tool_error(server: Served) -> None:
+    async with mcp.Client(url(server)) as client:
+        result = await client.call_tool("helper", {"input": "delete /tmp/z"})
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert result.is_error and "delete_file" in text and "approval" in text

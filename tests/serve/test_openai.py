@@ -155,3 +155,10 @@ async def test_a_plain_request_whose_client_hangs_up_cancels_its_run(server: Ser
             await anyio.to_thread.run_sync(server.wait_for_log, started)
             group.cancel_scope.cancel()  # the request is abandoned: its connection closes
     await anyio.to_thread.run_sync(server.wait_for_log, "wait_forever: cancelled openai-plain")
+
+
+def test_a_run_waiting_for_approval_is_an_error_that_says_where_to_answer(server: Served) -> None:
+    with pytest.raises(APIError, match=r"delete_file.*wait.*approval.*A2A"):
+        client(server).chat.completions.create(
+            model="helper", messages=[{"role": "user", "content": "delete /tmp/y"}]
+        )

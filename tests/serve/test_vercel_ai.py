@@ -54,3 +54,9 @@ def test_a_client_that_hangs_up_cancels_its_run(server: Served) -> None:
     assert done.stdout.strip() == "aborted", done.stderr
     server.wait_for_log("wait_forever: started vercel")
     server.wait_for_log("wait_forever: cancelled vercel")
+
+
+def test_a_run_waiting_for_approval_ends_with_an_error_chunk(server: Served) -> None:
+    chunks = node_json("vercel_client.mjs", url(server), "delete /tmp/v")["chunks"]
+    assert "tool-input-available" in chunks
+    assert chunks[-1].startswith("error: WaitsForApproval") and "delete_file" in chunks[-1]
