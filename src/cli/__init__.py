@@ -5,6 +5,7 @@
     drusilla batch FILE_OR_MODULE[:AGENT] IN.jsonl -o OUT.jsonl [--concurrency N] [--ray [ADDR]]
     drusilla demo [EXAMPLE ...]                   [--offline | --online] [--list]
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
+    drusilla serve FILE_OR_MODULE[:AGENT]         [--agent NAME] [--host H] [--port P] [--db PATH]
     drusilla runs list | approve RUN CALL | reject RUN CALL [--message M]   [--db URL]
 
 Exit codes: 0 done, 1 failed (one line on stderr says why), 2 the command line was wrong.
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .demo import add_demo_command
     from .run import add_run_command
     from .runs import add_runs_command
+    from .serve import add_serve_command
     from .trace import add_trace_command
 
     parser = argparse.ArgumentParser(
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_command(commands)
     add_trace_command(commands)
     add_runs_command(commands)
+    add_serve_command(commands)
     return parser
 
 

@@ -140,3 +140,10 @@ def test_careful_janitor_asks_before_deleting_outside_scratch() -> None:
     outputs = [item["output"] for item in last if item.get("type") == "function_call_output"]
     assert outputs[-2:] == ["deleted /scratch/old.log", "deleted /home/ada/notes.txt"]
     assert done.stdout.strip().endswith("Deleted /scratch/old.log and /home/ada/notes.txt.")
+
+
+def test_serve_weather_answers_as_an_openai_model() -> None:
+    done, server = run_offline(Example("serve_weather", EXAMPLES / "serve_weather.py", ""))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Clear skies and 29 °C in Lisbon: a beach day."
+    assert server.model_requests[1].input[-1]["output"] == "clear skies, 29 °C"

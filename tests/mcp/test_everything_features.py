@@ -3,7 +3,7 @@ against the MCP reference server, @modelcontextprotocol/server-everything, over 
 Streamable HTTP.
 
 The server is installed from tests/mcp/everything/package-lock.json by
-scripts/install-mcp-everything; without it these tests skip (and fail when CI is set).
+scripts/install-node-test-deps; without it these tests skip (and fail when CI is set).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def node() -> str:
     if node is None:
         _missing("node is needed to run the MCP reference server")
     if not ENTRY.exists():
-        _missing("the MCP reference server is not installed: run scripts/install-mcp-everything")
+        _missing("the MCP reference server is not installed: run scripts/install-node-test-deps")
     assert node is not None
     return node
 
