@@ -9,6 +9,7 @@
 - a plain name (``"gpt-4.1"``, or one with a slash that is no known or registered prefix, such as
   ``"deepseek-ai/DeepSeek-R1"``): DRUSILLA_BASE_URL when set, else OpenAI when a key is set,
   else the local Ollama;
+- ``"test"``: `drusilla.testing.TestModel`, no server at all (models/named.py);
 - no name: DRUSILLA_MODEL, default ``deepseek-r1`` — so with nothing configured drusilla talks
   to a local Ollama running DeepSeek-R1.
 
@@ -27,6 +28,7 @@ from ..util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_
 from .chat_wire import server_kind
 from .interface import Model
 from .known_providers import KNOWN_PROVIDERS, KnownProvider
+from .named import named_model
 from .openai_calls import Connection
 from .openai_chat import OpenAIChatModel
 from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
@@ -105,6 +107,9 @@ class OpenAIProvider:
                 "The model name is empty. Pass Agent(model='gpt-4.1') or set DRUSILLA_MODEL "
                 "(e.g. 'ollama/deepseek-r1', 'openai/gpt-4.1')."
             )
+        named = named_model(full_name)  # "test": drusilla.testing.TestModel
+        if named is not None:
+            return named
         prefix, slash, rest = full_name.partition("/")
         if slash and rest and prefix in self._endpoints:
             endpoint = self._endpoints[prefix]
