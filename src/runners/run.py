@@ -67,6 +67,7 @@ from ..util.errors import (
     RunnerError,
     RunTimeoutError,
     UserError,
+    shown_short,
 )
 from ..util.logging import get_logger
 from ..util.messages import message
@@ -158,7 +159,10 @@ class Runner:
         """
         run = _Run(starting_agent, input, context, max_turns, charms, run_config, session, None)
         run.error_handlers = check_error_handlers(error_handlers)
-        await run.execute(timeout)
+        try:
+            await run.execute(timeout)
+        except (ModelError, UserError) as error:
+            raise shown_short(error) from error.__cause__  # short: the message says it all
         return run.result()
 
     @classmethod
@@ -190,7 +194,10 @@ class Runner:
             timeout=timeout,
             error_handlers=error_handlers,
         )
-        return _blocking(job)
+        try:
+            return _blocking(job)
+        except (ModelError, UserError) as error:
+            raise shown_short(error) from error.__cause__  # short: the message says it all
 
     @classmethod
     def run_streamed(
