@@ -11,12 +11,17 @@ from __future__ import annotations
 import json
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..util.errors import UserError
-from ..util.settings import DEFAULT_OLLAMA_BASE_URL, get_settings
+from ..util.settings import DEFAULT_OLLAMA_BASE_URL, configured_model, get_settings
 from .common import one_line
+
+if TYPE_CHECKING:
+    from ..util.settings import Settings
 
 __all__ = ["PROBE_TIMEOUT", "Endpoint", "probe_endpoint"]
 
@@ -39,9 +44,11 @@ def probe_endpoint(timeout: float = PROBE_TIMEOUT) -> Endpoint:
     try:
         model = get_default_provider().get_model(None)
     except UserError as exc:
-        return Endpoint(settings.model, None, False, one_line(exc))
+        return Endpoint(configured_model(settings), None, False, one_line(exc))
     name = model.model_name
     base_url: str | None = getattr(model, "base_url", None)
+    if model.provider_name == "test":
+        return Endpoint(name, None, False, f"DRUSILLA_MODEL={name} names the test model")
     if base_url is None:
         return Endpoint(name, None, True)
     key = settings.api_key if base_url.rstrip("/") != DEFAULT_OLLAMA_BASE_URL else None
@@ -62,8 +69,8 @@ def probe_endpoint(timeout: float = PROBE_TIMEOUT) -> Endpoint:
             return Endpoint(name, base_url, True)
         return Endpoint(name, base_url, False, f"{base_url} answered HTTP {exc.code}")
     except (OSError, ValueError) as exc:
-        why = _why_unreachable(getattr(exc, "reason", exc), timeout)
-        return Endpoint(name, base_url, False, f"nothing answers at {base_url} ({why})")
+        why = _why_unreachable(getattr(exc, "reason", exc), timeout, base_url)
+        return Endpoint(name, base_url, False, _unreachable(settings, base_url, why))
     listed = _model_ids(body)
     if listed and not any(_same_model(name, listed_name) for listed_name in listed):
         shown = ", ".join(listed[:6]) + (" …" if len(listed) > 6 else "")
@@ -78,13 +85,28 @@ def probe_endpoint(timeout: float = PROBE_TIMEOUT) -> Endpoint:
     return Endpoint(name, base_url, True)
 
 
-def _why_unreachable(reason: object, timeout: float) -> str:
+def _unreachable(settings: Settings, base_url: str, why: str) -> str:
+    """Why the demo goes offline, as the user would put it: with nothing configured, that
+    nothing is (and no Ollama runs); else that the configured server does not answer."""
+    nothing_configured = not (
+        "model" in settings.model_fields_set or settings.base_url or settings.api_key
+    )
+    if nothing_configured and base_url.rstrip("/") == DEFAULT_OLLAMA_BASE_URL:
+        return (
+            "no model is configured (DRUSILLA_MODEL, DRUSILLA_BASE_URL and OPENAI_API_KEY are "
+            f"unset) and no Ollama answers at {base_url} ({why})"
+        )
+    return f"nothing answers at {base_url} ({why})"
+
+
+def _why_unreachable(reason: object, timeout: float, base_url: str) -> str:
     if isinstance(reason, ConnectionRefusedError):
         return "connection refused"
     if isinstance(reason, TimeoutError):
         return f"no answer within {timeout:g} s"
-    if isinstance(reason, socket.gaierror):
-        return "unknown host"
+    if isinstance(reason, socket.gaierror):  # no such host, or no DNS to ask (offline)
+        host = urllib.parse.urlsplit(base_url).hostname
+        return f"cannot resolve {host}: {reason.strerror or reason}"
     return " ".join(str(reason).split())
 
 
