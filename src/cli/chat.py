@@ -88,6 +88,7 @@ def chat_command(args: argparse.Namespace) -> int:
     with asyncio.Runner() as loop:
         try:
             chat.greet(loop.run(session.get_items()), args.db)
+            chat.check_endpoint()
             chat.converse(loop)
         finally:
             session.close()
@@ -134,8 +135,31 @@ class _Chat:
         if shown:
             self.view.note("Earlier in this conversation:", "dim")
         for role, text in shown:
+            if role == "assistant" and isinstance(self.view, _MarkdownView):
+                self.view.note(f"{self.agent.name}>", "dim")
+                self.view.show_markdown(text)  # as it was shown the first time
+                continue
             speaker = "you" if role == "user" else self.agent.name
             self.view.note(f"{speaker}> {_abridged(text)}", "dim")
+
+    def check_endpoint(self) -> None:
+        """Say before the first message when the agent's model cannot answer, and why."""
+        from ..models.provider import resolve_model
+        from .demo import CONFIGURE_HINT
+        from .endpoint import probe_model
+
+        try:
+            model = resolve_model(self.agent.model, self.config)
+        except Exception as exc:
+            self.view.note(f"The model cannot be used: {describe_error(exc)}", "red")
+            return
+        endpoint = probe_model(model)
+        if not endpoint.answers:
+            self.view.note(
+                f"The model {endpoint.model!r} does not answer: {endpoint.reason}. "
+                f"{CONFIGURE_HINT} Or chat with the test model, offline: --model test.",
+                "red",
+            )
 
     def converse(self, loop: asyncio.Runner) -> None:
         while True:
@@ -203,6 +227,7 @@ class _Chat:
 
         started = time.monotonic()
         self.view = self._new_view()
+        self.view.wait()
         result = await Runner.run_streamed(
             self.agent,
             text,
@@ -288,6 +313,14 @@ class _MarkdownView(LiveView):
             self._live.start()
         self._markdown += text
         self._live.update(Markdown(self._markdown), refresh=True)
+
+    def show_markdown(self, text: str) -> None:
+        """A whole answer, rendered at once (an earlier turn shown again)."""
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        self._end_block()
+        Console(file=self.out).print(Markdown(text))
 
     def _end_block(self) -> None:
         if self._live is not None:

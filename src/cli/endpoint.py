@@ -21,9 +21,10 @@ from ..util.settings import DEFAULT_OLLAMA_BASE_URL, configured_model, get_setti
 from .common import one_line
 
 if TYPE_CHECKING:
+    from ..models.interface import Model
     from ..util.settings import Settings
 
-__all__ = ["PROBE_TIMEOUT", "Endpoint", "probe_endpoint"]
+__all__ = ["PROBE_TIMEOUT", "Endpoint", "probe_endpoint", "probe_model"]
 
 PROBE_TIMEOUT = 3.0
 
@@ -38,6 +39,7 @@ class Endpoint:
 
 
 def probe_endpoint(timeout: float = PROBE_TIMEOUT) -> Endpoint:
+    """Does the model agents get when they name none answer?"""
     from ..models.provider import get_default_provider
 
     settings = get_settings()
@@ -45,10 +47,17 @@ def probe_endpoint(timeout: float = PROBE_TIMEOUT) -> Endpoint:
         model = get_default_provider().get_model(None)
     except UserError as exc:
         return Endpoint(configured_model(settings), None, False, one_line(exc))
+    if model.provider_name == "test":  # the demo's scripted replies show more than it would
+        name = model.model_name
+        return Endpoint(name, None, False, f"DRUSILLA_MODEL={name} names the test model")
+    return probe_model(model, timeout)
+
+
+def probe_model(model: Model, timeout: float = PROBE_TIMEOUT) -> Endpoint:
+    """Does the server of `model` answer (and serve it)? Models with no server answer."""
+    settings = get_settings()
     name = model.model_name
     base_url: str | None = getattr(model, "base_url", None)
-    if model.provider_name == "test":
-        return Endpoint(name, None, False, f"DRUSILLA_MODEL={name} names the test model")
     if base_url is None:
         return Endpoint(name, None, True)
     key = settings.api_key if base_url.rstrip("/") != DEFAULT_OLLAMA_BASE_URL else None
