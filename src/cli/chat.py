@@ -144,22 +144,11 @@ class _Chat:
 
     def check_endpoint(self) -> None:
         """Say before the first message when the agent's model cannot answer, and why."""
-        from ..models.provider import resolve_model
-        from .demo import CONFIGURE_HINT
-        from .endpoint import probe_model
+        from .endpoint import model_problem
 
-        try:
-            model = resolve_model(self.agent.model, self.config)
-        except Exception as exc:
-            self.view.note(f"The model cannot be used: {describe_error(exc)}", "red")
-            return
-        endpoint = probe_model(model)
-        if not endpoint.answers:
-            self.view.note(
-                f"The model {endpoint.model!r} does not answer: {endpoint.reason}. "
-                f"{CONFIGURE_HINT} Or chat with the test model, offline: --model test.",
-                "red",
-            )
+        problem = model_problem(self.agent, self.config)
+        if problem is not None:
+            self.view.note(problem, "red")
 
     def converse(self, loop: asyncio.Runner) -> None:
         while True:

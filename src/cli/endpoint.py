@@ -14,7 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..util.errors import UserError
 from ..util.settings import DEFAULT_OLLAMA_BASE_URL, configured_model, get_settings
@@ -22,11 +22,24 @@ from .common import one_line
 
 if TYPE_CHECKING:
     from ..models.interface import Model
+    from ..models.provider import ModelChoice
     from ..util.settings import Settings
 
-__all__ = ["PROBE_TIMEOUT", "Endpoint", "probe_endpoint", "probe_model"]
+__all__ = [
+    "CONFIGURE_HINT",
+    "PROBE_TIMEOUT",
+    "Endpoint",
+    "model_problem",
+    "probe_endpoint",
+    "probe_model",
+]
 
 PROBE_TIMEOUT = 3.0
+CONFIGURE_HINT = (
+    "To use a real model, start Ollama (`ollama serve`, `ollama pull deepseek-r1`), set "
+    "OPENAI_API_KEY for OpenAI, or set DRUSILLA_BASE_URL and DRUSILLA_MODEL (and "
+    "DRUSILLA_API_KEY if it needs one) in the environment or .env."
+)
 
 
 @dataclass(frozen=True)
@@ -133,3 +146,21 @@ def _model_ids(body: bytes) -> list[str]:
 def _same_model(wanted: str, listed: str) -> bool:
     """Ollama lists `deepseek-r1:latest` for `deepseek-r1`."""
     return listed == wanted or (":" not in wanted and listed == f"{wanted}:latest")
+
+
+def model_problem(agent: Any, config: ModelChoice) -> str | None:
+    """Why `agent`'s model (as `config` may override it) cannot answer, with what to do —
+    None when it answers. Asked before a chat's first message and before a batch starts."""
+    from ..models.provider import resolve_model
+
+    try:
+        model = resolve_model(agent.model, config)
+    except UserError as exc:
+        return f"The model cannot be used: {one_line(exc)}"
+    endpoint = probe_model(model)
+    if endpoint.answers:
+        return None
+    return (
+        f"The model {endpoint.model!r} does not answer: {endpoint.reason}. {CONFIGURE_HINT} "
+        "Or try it offline on the test model: --model test."
+    )
