@@ -12,7 +12,7 @@ from drusilla import Agent, Runner
 from drusilla.testing import Turn
 
 agent = Agent(
-    name="Agent Dr. Love",
+    name="Dr. Love",
     instructions="You are a cool special robot who loves. Answer with one haiku.",
 )
 

@@ -34,7 +34,7 @@ def voice(ctx: RunContextWrapper[Style | None], agent: Agent[Style | None]) -> s
     return VOICES[ctx.context or Style.PIRATE]
 
 
-agent: Agent[Style | None] = Agent(name="Agent Dissociative Identity", instructions=voice)
+agent: Agent[Style | None] = Agent(name="Dissociative Identity", instructions=voice)
 
 MESSAGE = "Tell me about the weather today."
 

@@ -50,7 +50,7 @@ def _lookup(city: str) -> tuple[int, int, str]:
 
 
 agent = Agent(
-    name="Agent Summer Chaser",
+    name="Summer Chaser",
     instructions=(
         "You tell people whether it is summer where they are going. For every city asked "
         "about, call get_weather and is_summer, then answer in two sentences: the weather, "

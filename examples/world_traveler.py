@@ -27,7 +27,7 @@ translators = [
 ]
 
 agent = Agent(
-    name="Agent World Traveler",
+    name="World Traveler",
     instructions=(
         "You coordinate translations. Call the translation swords for the languages the user "
         "asks for (all of them in one turn), then list each translation under its language."

@@ -21,10 +21,11 @@ from .common import (
     Commands,
     add_model_options,
     apply_environment_options,
+    one_line,
     positive_int,
 )
 
-__all__ = ["add_batch_command", "batch_command", "read_inputs"]
+__all__ = ["add_batch_command", "batch_command", "failure_summary", "read_inputs"]
 
 
 def add_batch_command(commands: Commands) -> None:
@@ -32,9 +33,13 @@ def add_batch_command(commands: Commands) -> None:
         "batch",
         help="run an agent once per input of a JSONL file, many at once",
         description="Run an agent on every input of a JSON Lines file (one JSON value per "
-        "line), many runs at once, with a progress bar on stderr. Each result is appended to "
-        "the -o file as it completes; running the same command again skips the inputs already "
-        "done. Exit code 0 when all finished, 1 when any failed, 2 for a wrong command line.",
+        "line), many runs at once. Progress goes to stderr: a live bar on a terminal when the "
+        "batch extra is installed (pip install 'drusilla[batch]'), otherwise a plain line at "
+        "every tenth of the batch (and at least every 30 s). Each result is appended to the -o "
+        "file as it completes; running the same command again skips the inputs already done. "
+        "The model is checked first: when it does not answer, nothing runs. At the end, "
+        "failures are counted by kind, with the first message of each. Exit code 0 when all "
+        "finished, 1 when any failed (or the model does not answer), 2 for a wrong command line.",
     )
     batch.add_argument(
         "target",
@@ -72,14 +77,17 @@ def batch_command(args: argparse.Namespace) -> int:
     target = load_target(args.target)
     agent: Any = target.agent
     on = None
+    config = RunConfig(model=args.model) if args.model else RunConfig()
     if args.ray is not None:
         agent = _import_path(target.label, split_target)
         on = RayCluster(address=None if args.ray == "local" else args.ray)
+    else:
+        _check_model(agent, config)
     result = Runner.run_batch_sync(
         agent,
         inputs,
         concurrency=args.concurrency,
-        run_config=RunConfig(model=args.model) if args.model else None,
+        run_config=config,
         max_turns=args.max_turns,
         progress=not args.no_progress,
         results_path=args.output,
@@ -90,7 +98,30 @@ def batch_command(args: argparse.Namespace) -> int:
         f"{result.usage.total_tokens} tokens, {result.seconds:.1f}s; results in {args.output}",
         file=sys.stderr,
     )
+    for line in failure_summary(result.failures):
+        print(line, file=sys.stderr)
     return EXIT_OK if result.failed == 0 else EXIT_FAILURE
+
+
+def _check_model(agent: Any, config: Any) -> None:
+    """A model that does not answer would fail every input: stop before the first."""
+    from ..util.errors import UserError
+    from .endpoint import model_problem
+
+    problem = model_problem(agent, config)
+    if problem is not None:
+        raise UserError(f"{problem} No input was run.")
+
+
+def failure_summary(failures: list[Any]) -> list[str]:
+    """One line per kind of failure: how many, and the first one's message."""
+    kinds: dict[str, list[Any]] = {}
+    for item in failures:
+        kinds.setdefault(type(item.error).__name__, []).append(item)
+    return [
+        f"  {len(items)} × {kind}, first (input {items[0].index}): {one_line(items[0].error)}"
+        for kind, items in sorted(kinds.items(), key=lambda pair: -len(pair[1]))
+    ]
 
 
 def read_inputs(path: Path) -> list[Any]:

@@ -88,6 +88,7 @@ def chat_command(args: argparse.Namespace) -> int:
     with asyncio.Runner() as loop:
         try:
             chat.greet(loop.run(session.get_items()), args.db)
+            chat.check_endpoint()
             chat.converse(loop)
         finally:
             session.close()
@@ -134,8 +135,20 @@ class _Chat:
         if shown:
             self.view.note("Earlier in this conversation:", "dim")
         for role, text in shown:
+            if role == "assistant" and isinstance(self.view, _MarkdownView):
+                self.view.note(f"{self.agent.name}>", "dim")
+                self.view.show_markdown(text)  # as it was shown the first time
+                continue
             speaker = "you" if role == "user" else self.agent.name
             self.view.note(f"{speaker}> {_abridged(text)}", "dim")
+
+    def check_endpoint(self) -> None:
+        """Say before the first message when the agent's model cannot answer, and why."""
+        from .endpoint import model_problem
+
+        problem = model_problem(self.agent, self.config)
+        if problem is not None:
+            self.view.note(problem, "red")
 
     def converse(self, loop: asyncio.Runner) -> None:
         while True:
@@ -203,6 +216,7 @@ class _Chat:
 
         started = time.monotonic()
         self.view = self._new_view()
+        self.view.wait()
         result = await Runner.run_streamed(
             self.agent,
             text,
@@ -288,6 +302,14 @@ class _MarkdownView(LiveView):
             self._live.start()
         self._markdown += text
         self._live.update(Markdown(self._markdown), refresh=True)
+
+    def show_markdown(self, text: str) -> None:
+        """A whole answer, rendered at once (an earlier turn shown again)."""
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        self._end_block()
+        Console(file=self.out).print(Markdown(text))
 
     def _end_block(self) -> None:
         if self._live is not None:

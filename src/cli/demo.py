@@ -37,6 +37,7 @@ from .common import (
     apply_environment_options,
     describe_error,
 )
+from .endpoint import CONFIGURE_HINT
 
 __all__ = [
     "CONFIGURE_HINT",
@@ -57,11 +58,6 @@ __all__ = [
 EXAMPLES_PACKAGE = "drusilla.examples"
 REPLAY_ATTRIBUTE = "OFFLINE_REPLAY"
 OFFLINE_MODEL = "offline-replay"
-CONFIGURE_HINT = (
-    "To use a real model, start Ollama (`ollama serve`, `ollama pull deepseek-r1`) or set "
-    "DRUSILLA_BASE_URL and DRUSILLA_MODEL (and DRUSILLA_API_KEY if it needs one) in the "
-    "environment or .env."
-)
 
 
 @dataclass(frozen=True)

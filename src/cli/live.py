@@ -53,7 +53,13 @@ def inert(text: str) -> str:
 
 
 def wants_color(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if os.environ.get("NO_COLOR"):
+        return False
+    return _is_terminal(stream)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    if os.environ.get("TERM") == "dumb":
         return False
     return hasattr(stream, "isatty") and stream.isatty()
 
@@ -70,10 +76,26 @@ class LiveView:
     _last_message: str = ""
     _calls_since_message: int = 0
     _sword_names: dict[str, str] = field(default_factory=dict)
+    _status: Any = None
 
     def __post_init__(self) -> None:
         if self.color is None:
             self.color = wants_color(self.err)
+
+    def wait(self, what: str = "waiting for the model…") -> None:
+        """On a terminal, a spinner on stderr until the first thing is shown (the first token,
+        a sword call, an error); elsewhere nothing, so pipes and files get no animation."""
+        if not _is_terminal(self.err) or self._status is not None:
+            return
+        from rich.console import Console
+
+        self._status = Console(file=self.err, stderr=True).status(what, spinner="dots")
+        self._status.start()
+
+    def _stop_waiting(self) -> None:
+        if self._status is not None:
+            status, self._status = self._status, None
+            status.stop()
 
     # --- events -------------------------------------------------------------------------------
 
@@ -141,6 +163,7 @@ class LiveView:
 
     def end_line(self) -> None:
         """Finish the line under way (before an error message, a prompt …)."""
+        self._stop_waiting()
         self._end_block()
 
     def _write_text(self, text: str) -> None:
@@ -155,6 +178,7 @@ class LiveView:
         self._emit(self.err, self._paint(inert(text), "dim"))
 
     def _start_block(self, block: Block) -> None:
+        self._stop_waiting()
         if self._block != block:
             self._end_block()
             self._block = block
@@ -167,6 +191,7 @@ class LiveView:
     def _emit(self, stream: TextIO, text: str) -> None:
         if not text:
             return
+        self._stop_waiting()
         if self._line_open_on is not None and self._line_open_on is not stream:
             self._line_open_on.write("\n")
             self._line_open_on.flush()

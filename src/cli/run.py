@@ -111,10 +111,11 @@ async def _run_live(
     view = LiveView()
     started = time.monotonic()
     while True:
-        result = await Runner.run_streamed(
-            agent, start, context=context, run_config=config, max_turns=args.max_turns
-        )
+        view.wait()
         try:
+            result = await Runner.run_streamed(
+                agent, start, context=context, run_config=config, max_turns=args.max_turns
+            )
             async for event in result.stream_events():
                 view.show(event)
         except BaseException:  # an error or Ctrl-C: finish the line before the message

@@ -11,7 +11,9 @@ import argparse
 import asyncio
 import json
 
+from ..util.errors import UserError
 from .common import EXIT_OK, Commands
+from .runs_db import DEFAULT_URL, sqlite_file, waiting_runs
 
 __all__ = ["add_runs_command"]
 
@@ -39,6 +41,16 @@ def add_runs_command(commands: Commands) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    try:
+        waiting = _waiting_runs(args.db)
+    except _NoDatabase as nothing:  # nothing ran durably here: one line, no file created
+        if not args.json:
+            print(nothing)
+        return EXIT_OK
+    if waiting == []:
+        if not args.json:
+            print("No sword calls are waiting for a decision.")
+        return EXIT_OK
     from ..durable.database import DurableDatabase
     from ..durable.runner import pending_approvals
 
@@ -63,6 +75,13 @@ def _reject(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace, *, approve: bool, message: str | None) -> int:
+    waiting = _waiting_runs(args.db)
+    if waiting is not None and args.run not in waiting:
+        shown = ", ".join(waiting) or "none"
+        raise UserError(
+            f"Run {args.run!r} is not waiting for a decision (waiting: {shown}). "
+            "`drusilla runs list` shows what is pending."
+        )
     from ..durable.database import DurableDatabase
     from ..durable.runner import decide
 
@@ -70,3 +89,19 @@ def _decide(args: argparse.Namespace, *, approve: bool, message: str | None) -> 
     asyncio.run(decide(client, args.run, args.call, approve=approve, message=message))
     print(f"{'approved' if approve else 'rejected'}: {args.call} in run {args.run}")
     return EXIT_OK
+
+
+def _waiting_runs(url: str | None) -> list[str] | None:
+    """The runs waiting, read without DBOS when the database is a SQLite file (None: ask
+    DBOS). No file: no durable runs here — a `UserError` saying so, and no file created."""
+    path = sqlite_file(url or DEFAULT_URL)
+    if path is None:
+        return None
+    if not path.exists():
+        where = "" if url else " (the default; --db names another database)"
+        raise _NoDatabase(f"No durable runs here: there is no database at {path}{where}.")
+    return waiting_runs(path)
+
+
+class _NoDatabase(UserError):
+    """The durable runs' SQLite file does not exist."""

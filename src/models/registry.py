@@ -1,15 +1,17 @@
-"""The one provider registry: a model name's prefix picks the wire that serves it.
+"""The one provider registry: a model name (or its prefix) picks the wire that serves it.
 
+    "test"                                     -> drusilla.testing.TestModel (no server at all)
     "anthropic/claude-sonnet-4-5"              -> AnthropicModel (extra drusilla[anthropic])
     "gemini/gemini-2.5-flash", "google/…"      -> GeminiModel    (extra drusilla[google])
     anything else                              -> the OpenAI-protocol provider
                                                   (openai/provider.py: its known prefixes,
                                                   your Endpoints, plain names)
 
-Each native wire is named by module path and imported on first use, so no SDK loads before a
-model needs it; without the extra installed, the error names the `pip install` to run. The
-vendors' OpenAI-compatible endpoints stay reachable through an explicit `Endpoint`
-(docs/models.md#providers).
+Each native wire (and the test model) is named by module path and imported on first use, so
+no SDK loads before a model needs it, and the runtime never imports the test kit (a layer of
+its own: import-linter and the architecture test see imports, not strings); without the extra
+installed, the error names the `pip install` to run. The vendors' OpenAI-compatible endpoints
+stay reachable through an explicit `Endpoint` (docs/models.md#providers).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..util.settings import get_settings
 from .interface import Model
 
 __all__ = [
+    "NAMED_MODELS",
     "NATIVE_WIRES",
     "NativeWire",
     "native_model",
@@ -77,6 +80,10 @@ NATIVE_WIRES: dict[str, NativeWire] = {
 }
 """Prefixes served natively; every other name goes to the OpenAI-protocol provider."""
 
+NAMED_MODELS: dict[str, str] = {"test": "drusilla.testing.testmodel:TestModel"}
+"""Names served by no endpoint -> `"package.module:factory"`, the factory called with no
+arguments (`Agent(model="test")`, `DRUSILLA_MODEL=test`, `drusilla run --model test`)."""
+
 _OPENAI_SDK = "openai"
 
 
@@ -90,7 +97,13 @@ def native_wire(name: str | None) -> tuple[NativeWire, str] | None:
 
 
 def native_model(name: str | None) -> Model | None:
-    """The model of a native wire's name; None for names the OpenAI provider resolves."""
+    """The model of a named model or a native wire's name; None for names the OpenAI provider
+    resolves."""
+    named = NAMED_MODELS.get((name or "").strip())
+    if named is not None:
+        module, _, factory = named.partition(":")
+        model: Model = getattr(importlib.import_module(module), factory)()
+        return model
     found = native_wire(name)
     return found[0].build(found[1]) if found is not None else None
 
@@ -101,7 +114,10 @@ def pending_sdk(chosen: Any) -> str | None:
     the runner traces that setup as a span of its own, so a slow first import is not charged
     to a model call."""
     if chosen is None or isinstance(chosen, str):
-        found = native_wire(chosen if chosen is not None else get_settings().model)
+        name = chosen if chosen is not None else get_settings().model
+        if (name or "").strip() in NAMED_MODELS:
+            return None
+        found = native_wire(name)
         sdk = found[0].sdk if found else _OPENAI_SDK
     elif hasattr(chosen, "warm_up"):
         sdk = str(getattr(chosen, "sdk", _OPENAI_SDK))

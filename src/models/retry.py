@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from ..util.errors import ModelError
+from ..util.errors import ModelError, quiet_cause
 from ..util.logging import get_logger
 from ..util.settings import get_settings
 from .rate_gate import note_retry, wait_for_gate
@@ -144,13 +144,13 @@ class Retrying:
         if failure is None:
             return False
         if self.delivered:
-            raise _broken_stream(failure.error, self.delivered) from exc
+            raise _broken_stream(failure.error, self.delivered) from quiet_cause(exc)
         try:
             self._delay = wait_before_retry(failure, self._retries, self._policy, self._model)
         except ModelError as final:
             if final is exc:
                 return False
-            raise final from exc
+            raise final from quiet_cause(exc)
         note_retry(failure.error.status, self._delay)
         return True
 

@@ -68,6 +68,7 @@ from ..util.errors import (
     RunnerError,
     RunTimeoutError,
     UserError,
+    shown_short,
 )
 from ..util.logging import get_logger
 from ..util.messages import message
@@ -149,7 +150,10 @@ class Runner:
         """
         check_options("Runner.run", options, RunOptions)
         run = _new_run(starting_agent, input, options, None)
-        await run.execute(options.get("timeout"))
+        try:
+            await run.execute(options.get("timeout"))
+        except (ModelError, UserError) as error:
+            raise shown_short(error) from error.__cause__  # short: the message says it all
         return run.result()
 
     @classmethod
@@ -160,7 +164,10 @@ class Runner:
 
         Every call runs on one background event loop, so pooled HTTP clients are reused."""
         check_options("Runner.run_sync", options, RunOptions)
-        return _blocking(functools.partial(cls.run, starting_agent, input, **options))
+        try:
+            return _blocking(functools.partial(cls.run, starting_agent, input, **options))
+        except (ModelError, UserError) as error:
+            raise shown_short(error) from error.__cause__  # short: the message says it all
 
     @classmethod
     def run_streamed(

@@ -18,7 +18,7 @@ import anyio
 from ..models.interface import ModelResponse, TextDelta
 from ..models.items import InputItem
 from ..util.context import RunContextWrapper, TOutput
-from ..util.errors import UserError
+from ..util.errors import UserError, shown_short
 from .config import RunConfig
 from .events import RawResponseEvent, StreamEvent
 from .items import RunItem
@@ -289,7 +289,7 @@ class RunResultStreaming(RunResultBase[TOutput]):
         if task.done() and not task.cancelled():
             error = task.result()
             if error is not None:
-                raise error
+                raise shown_short(error)
 
     def __del__(self) -> None:
         # Dropped while the run goes on: nobody can consume it any more, so stop it rather

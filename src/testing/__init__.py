@@ -1,5 +1,7 @@
 """Test your agents without a model server, or against a local one.
 
+- `TestModel` (`Agent(model="test")`) needs no script: it calls every sword with arguments
+  generated from its schema, then answers with a value of the output type (try anything);
 - `ScriptedModel` scripts turns in-process (fast unit tests);
 - `OpenAIServer` is a local OpenAI-protocol server on loopback: the real `openai` client over
   real HTTP, scripted with the same steps, plus faults and recorded replies.
@@ -21,6 +23,7 @@ from .faults import (
 )
 from .scripted import ScriptedModel, Turn, call
 from .server import OpenAIServer, ReceivedRequest, ServedModel
+from .testmodel import TestModel
 
 __all__ = [
     "DropMidStream",
@@ -33,6 +36,7 @@ __all__ = [
     "ScriptedModel",
     "ServedModel",
     "SlowFirstByte",
+    "TestModel",
     "TruncatedStream",
     "Turn",
     "call",

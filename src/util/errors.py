@@ -10,11 +10,12 @@ these and no error text carries a secret.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from .masking import mask_text
 
 __all__ = [
+    "ErrorT",
     "MaxTurnsError",
     "ModelBehaviorError",
     "ModelError",
@@ -22,6 +23,8 @@ __all__ = [
     "RunnerError",
     "SwordError",
     "UserError",
+    "quiet_cause",
+    "shown_short",
 ]
 
 
@@ -100,3 +103,29 @@ class ModelRetry(Exception):
 
 class RunTimeoutError(RunnerError, TimeoutError):
     """The run did not finish within the `timeout=` it was given."""
+
+
+ErrorT = TypeVar("ErrorT", bound=BaseException)
+
+
+def quiet_cause(cause: ErrorT) -> ErrorT:
+    """`cause` made ready to be the `__cause__` of a drusilla error that says it all: printed,
+    it is one line (its traceback dropped), and the chain behind it (openai's error over
+    httpx's over httpcore's …) moves to its `__context__` with `__suppress_context__` set —
+    there to inspect, not printed."""
+    inner = cause.__cause__ or (None if cause.__suppress_context__ else cause.__context__)
+    cause.__cause__ = None
+    cause.__context__ = inner
+    cause.__suppress_context__ = True
+    cause.__traceback__ = None
+    return cause
+
+
+def shown_short(error: ErrorT) -> ErrorT:
+    """`error` as the public entry points raise it (`Runner.run`, `run_sync`, streamed events):
+    a connection, HTTP or configuration failure (`ModelError`, `UserError`) loses the frames
+    inside drusilla, so its printed traceback is the caller's lines and the message with its
+    advice; `__cause__` still holds what went wrong below. Other errors are left whole."""
+    if isinstance(error, ModelError | UserError):
+        error.__traceback__ = None
+    return error

@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_OLLAMA_BASE_URL",
+    "DEFAULT_OPENAI_MODEL",
     "LOG_LEVELS",
     "SERVER_KINDS",
     "SWORD_CHOICES",
     "ServerKind",
+    "configured_model",
     "dotenv_values_cached",
     "env_file",
     "env_value",
@@ -35,6 +37,10 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "deepseek-r1"
+"""The model when DRUSILLA_MODEL is unset and no API key is: DeepSeek-R1 on a local Ollama."""
+DEFAULT_OPENAI_MODEL = "gpt-4.1"
+"""The model when DRUSILLA_MODEL and DRUSILLA_BASE_URL are unset but an API key is set
+(OPENAI_API_KEY, DRUSILLA_API_KEY): the key goes to OpenAI, so an OpenAI model."""
 DEFAULT_OLLAMA_BASE_URL = "http://localhost:11434/v1"
 SWORD_CHOICES = ("auto", "required", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -176,6 +182,7 @@ if TYPE_CHECKING:
         retry_max_delay: float
         trace_dir: str | None
         runs_dir: str | None
+        model_fields_set: set[str]
 
         def __init__(self, **values: Any) -> None: ...
 
@@ -185,6 +192,15 @@ else:
         if name == "Settings":
             return _settings_class()
         raise AttributeError(name)
+
+
+def configured_model(settings: Settings) -> str:
+    """The model name for agents that name none: DRUSILLA_MODEL when set; else an OpenAI model
+    when only an API key is configured (plain names then go to OpenAI); else deepseek-r1."""
+    chosen_by_user = "model" in settings.model_fields_set
+    if not chosen_by_user and settings.api_key and not settings.base_url:
+        return DEFAULT_OPENAI_MODEL
+    return settings.model
 
 
 def env_file() -> Path | None:

@@ -12,7 +12,7 @@ import pytest
 
 from drusilla.testing import Hold, OpenAIServer
 
-from .helpers import EXAMPLES, cli_env, drusilla_command
+from .helpers import EXAMPLES, cli_env, closed_port, drusilla_command
 
 TARGET = str(EXAMPLES / "cypherpunk_love.py")
 UP, LEFT = "\x1b[A", "\x1b[D"
@@ -110,3 +110,83 @@ def test_typing_during_an_answer_waits_for_the_next_prompt(tmp_path: Path) -> No
         chat.expect(pexpect.EOF)
     assert "second half" in answer and "typed early" not in answer
     assert user_texts(server) == ["question", "typed early"]
+
+
+def test_earlier_answers_are_shown_as_markdown_on_restart(tmp_path: Path) -> None:
+    with OpenAIServer("# Title\n\n- **one**\n- two\n") as server:
+        chat = start_chat(server, tmp_path)
+        wait_for_prompt(chat)
+        chat.send("list\r")
+        chat.expect_exact("model call")
+        wait_for_prompt(chat)
+        chat.sendeof()
+        chat.expect(pexpect.EOF)
+        again = start_chat(server, tmp_path)
+        wait_for_prompt(again)
+        shown = again.before
+        again.sendeof()
+        again.expect(pexpect.EOF)
+    earlier = shown.split("Earlier in this conversation:", 1)[1]
+    assert "Title" in earlier and "one" in earlier
+    assert "**one**" not in earlier and "# Title" not in earlier
+
+
+def test_a_spinner_waits_for_the_first_token(tmp_path: Path) -> None:
+    hold = Hold("Here it comes.", after=0)
+    with OpenAIServer(hold) as server:
+        chat = start_chat(server, tmp_path)
+        wait_for_prompt(chat)
+        chat.send("question\r")
+        chat.expect_exact("waiting for the model")
+        assert hold.wait_reached(TIMEOUT)
+        hold.release()
+        chat.expect_exact("Here it comes.")
+        chat.expect_exact("model call")
+        wait_for_prompt(chat)
+        chat.sendeof()
+        chat.expect(pexpect.EOF)
+
+
+def test_the_chat_says_at_once_when_its_model_does_not_answer(tmp_path: Path) -> None:
+    command, *args = drusilla_command()
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    env = cli_env(DRUSILLA_BASE_URL=url, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
+    chat = pexpect.spawn(
+        command,
+        [*args, "chat", TARGET],
+        cwd=str(tmp_path),
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(40, 200),
+    )
+    chat.expect_exact("/help shows this.")
+    wait_for_prompt(chat)
+    before_any_message = " ".join(chat.before.split())
+    chat.sendeof()
+    chat.expect(pexpect.EOF)
+    assert (
+        f"The model 'test-model' does not answer: nothing answers at {url} (connection refused)."
+        in before_any_message
+    )
+    assert "--model test" in before_any_message
+
+
+def test_drusilla_run_shows_a_spinner_until_the_first_token(tmp_path: Path) -> None:
+    command, *args = drusilla_command()
+    hold = Hold("Here it comes.", after=0)
+    with OpenAIServer(hold) as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url, TERM="xterm")
+        run = pexpect.spawn(
+            command,
+            [*args, "run", TARGET, "question"],
+            cwd=str(tmp_path),
+            env=env,
+            encoding="utf-8",
+            timeout=TIMEOUT,
+        )
+        run.expect_exact("waiting for the model")
+        assert hold.wait_reached(TIMEOUT)
+        hold.release()
+        run.expect_exact("Here it comes.")
+        run.expect(pexpect.EOF)

@@ -45,6 +45,31 @@ def test_demo_goes_offline_when_nothing_answers_and_says_why(tmp_path: Path) -> 
     assert "love, end-to-end true." in done.stdout
 
 
+def test_demo_with_nothing_configured_says_that_nothing_is(tmp_path: Path) -> None:
+    env = cli_env()
+    env.pop("DRUSILLA_MODEL")
+    done = run_cli("demo", "cypherpunk_love", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    first = done.stdout.splitlines()[0]
+    if "no Ollama answers" not in first:  # an Ollama runs on this machine: nothing to see
+        pytest.skip("something answers at Ollama's port")
+    assert first.startswith(
+        "drusilla demo: running 1 example OFFLINE, because no model is configured "
+        "(DRUSILLA_MODEL, DRUSILLA_BASE_URL and OPENAI_API_KEY are unset) and no Ollama answers "
+        "at http://localhost:11434/v1 ("
+    )
+    assert "set OPENAI_API_KEY for OpenAI" in done.stdout
+
+
+def test_demo_on_the_test_model_plays_the_replays_and_says_so(tmp_path: Path) -> None:
+    done = run_cli("demo", "cypherpunk_love", env=cli_env(DRUSILLA_MODEL="test"), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == (
+        "drusilla demo: running 1 example OFFLINE, because DRUSILLA_MODEL=test names the test "
+        "model."
+    )
+
+
 def test_demo_uses_the_configured_endpoint_when_it_answers(tmp_path: Path) -> None:
     with OpenAIServer() as server:
         for name in NAMES:  # the "real" endpoint happens to answer like the replays

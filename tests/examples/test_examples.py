@@ -66,7 +66,7 @@ def test_example_runs_offline(example: Example) -> None:
 
 def test_cypherpunk_love_keeps_reasoning_apart() -> None:
     done, server = run_offline(Example("cypherpunk_love", EXAMPLES / "cypherpunk_love.py", ""))
-    assert "[Agent Dr. Love thought]\nA haiku: five, seven, five" in done.stdout
+    assert "[Dr. Love thought]\nA haiku: five, seven, five" in done.stdout
     assert "love, end-to-end true." in done.stdout
     assert server.model_requests[0].input[-1]["content"].startswith("Write a haiku")
 

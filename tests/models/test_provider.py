@@ -194,3 +194,33 @@ async def test_default_pool_clients_close_when_the_test_loop_ends(
     model = OpenAIChatModel("m", base_url=openai_server.base_url)
     await model.get_response(ModelRequest(None, [{"role": "user", "content": "?"}]))
     assert len(default_pool) == 1
+
+
+def test_an_openai_key_alone_selects_an_openai_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from drusilla import OpenAIProvider as Provider  # public: wherever the module moves
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-only-this")
+    forget_settings()
+    model = Provider().get_model(None)
+    assert (model.model_name, model.provider_name) == ("gpt-4.1", "openai")
+    assert model.base_url == "https://api.openai.com/v1"  # type: ignore[attr-defined]
+
+
+def test_a_named_model_or_a_base_url_keeps_the_model_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from drusilla import OpenAIProvider as Provider  # public: wherever the module moves
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-only-this")
+    monkeypatch.setenv("DRUSILLA_MODEL", "deepseek-r1")
+    forget_settings()
+    assert Provider().get_model(None).model_name == "deepseek-r1"
+    monkeypatch.delenv("DRUSILLA_MODEL")
+    monkeypatch.setenv("DRUSILLA_BASE_URL", "http://127.0.0.1:9/v1")
+    forget_settings()
+    assert Provider().get_model(None).model_name == "deepseek-r1"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("DRUSILLA_BASE_URL")
+    forget_settings()
+    model = Provider().get_model(None)
+    assert (model.model_name, model.provider_name) == ("deepseek-r1", "ollama")

@@ -18,7 +18,14 @@ from ...util.settings import DEFAULT_OLLAMA_BASE_URL
 from ..retry import Failure, retry_after
 from ..wire import EmptyReply, IncompleteStream, UnexpectedReply
 
-__all__ = ["classify", "retry_after"]
+__all__ = ["TRY_OFFLINE", "classify", "retry_after"]
+
+TRY_OFFLINE = (
+    'No model server? Try drusilla offline: Agent(model="test"), DRUSILLA_MODEL=test or '
+    "`drusilla run FILE ... --model test` runs your agent on the test model (it calls each "
+    "sword and answers from the output type), and `drusilla demo` runs the examples on "
+    "scripted replies."
+)
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 _HINTS = {
@@ -132,8 +139,11 @@ def _connection_message(exc: openai.APIConnectionError, model: str, base_url: st
         hint = (
             "This is the local Ollama drusilla uses when nothing is configured: start it "
             f"(`ollama serve`, then `ollama pull {model}`), or set DRUSILLA_BASE_URL and "
-            "DRUSILLA_MODEL (in the environment or .env) for another server."
+            "DRUSILLA_MODEL (in the environment or .env) for another server, or "
+            "OPENAI_API_KEY for OpenAI (docs/models.md)."
             + _unknown_prefix_hint(model)
+            + "\n"
+            + TRY_OFFLINE
         )
     else:
         hint = (

@@ -11,8 +11,10 @@
 - a plain name (``"gpt-4.1"``, or one with a slash that is no known or registered prefix, such as
   ``"deepseek-ai/DeepSeek-R1"``): DRUSILLA_BASE_URL when set, else OpenAI when a key is set,
   else the local Ollama;
-- no name: DRUSILLA_MODEL, default ``deepseek-r1`` — so with nothing configured drusilla talks
-  to a local Ollama running DeepSeek-R1.
+- ``"test"``: `drusilla.testing.TestModel`, no server at all (models/registry.py);
+- no name: DRUSILLA_MODEL; unset, ``gpt-4.1`` when only an API key is configured (it goes to
+  OpenAI), else ``deepseek-r1`` — so with nothing configured drusilla talks to a local Ollama
+  running DeepSeek-R1.
 
 Chat Completions is used unless an endpoint (or the provider) says ``api="responses"``:
 every OpenAI-compatible server has Chat Completions, few have Responses.
@@ -25,7 +27,13 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from ...util.errors import UserError
 from ...util.masking import mask_url
-from ...util.settings import DEFAULT_OLLAMA_BASE_URL, ServerKind, env_value, get_settings
+from ...util.settings import (
+    DEFAULT_OLLAMA_BASE_URL,
+    ServerKind,
+    configured_model,
+    env_value,
+    get_settings,
+)
 from ..interface import Model
 from ..registry import native_model
 from .calls import Connection
@@ -102,7 +110,7 @@ class OpenAIProvider:
         await self._pool.aclose()
 
     def _resolve(self, name: str | None, settings: Settings) -> Model:
-        full_name = name if name is not None else settings.model
+        full_name = name if name is not None else configured_model(settings)
         if not full_name or not full_name.strip():
             raise UserError(
                 "The model name is empty. Pass Agent(model='gpt-4.1') or set DRUSILLA_MODEL "
@@ -114,7 +122,7 @@ class OpenAIProvider:
             return self._model(
                 rest, prefix, endpoint.base_url, endpoint.api_key, endpoint.api, endpoint.server
             )
-        native = native_model(full_name)  # anthropic/, gemini/ …: their own wires (registry.py)
+        native = native_model(full_name)  # "test", anthropic/, gemini/ …: registry.py
         if native is not None:
             return native
         known = KNOWN_PROVIDERS.get(prefix) if slash and rest else None

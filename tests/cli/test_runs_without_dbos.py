@@ -1,0 +1,66 @@
+"""`drusilla runs` where nothing ran durably: one line, no file created, and no DBOS imported
+(which takes seconds) to find that out."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from drusilla.cli import runs_db
+
+from .helpers import cli_env, run_cli
+
+
+def test_runs_list_in_an_empty_directory_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    done = run_cli("runs", "list", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "No durable runs here: there is no database at drusilla-durable.sqlite (the default; "
+        "--db names another database).\n"
+    )
+    assert done.stderr == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_approving_with_no_database_fails_in_one_line(tmp_path: Path) -> None:
+    done = run_cli("runs", "approve", "run-1", "call-1", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert "No durable runs here: there is no database at drusilla-durable.sqlite" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_with_no_waiting_run_is_answered_without_dbos(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "runs.sqlite").close()  # an empty file: no runs table yet
+    code = (
+        "import sys; from drusilla.cli import main; "
+        "code = main(['runs', 'list', '--db', 'sqlite:///runs.sqlite']); "
+        "assert 'dbos' not in sys.modules, 'DBOS was imported'; sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "No sword calls are waiting for a decision.\n"
+    rejected = run_cli(
+        "runs", "reject", "run-1", "call-1", "--db", "sqlite:///runs.sqlite", cwd=tmp_path
+    )
+    assert rejected.returncode == 1
+    assert "Run 'run-1' is not waiting for a decision (waiting: none)." in rejected.stderr
+
+
+def test_the_names_it_reads_are_the_durable_runners() -> None:
+    from drusilla.durable.database import DEFAULT_URL
+    from drusilla.durable.runner import WORKFLOW_NAME
+
+    assert (runs_db.DEFAULT_URL, runs_db.WORKFLOW_NAME) == (DEFAULT_URL, WORKFLOW_NAME)
+    assert runs_db.sqlite_file("sqlite:///a/b.sqlite") == Path("a/b.sqlite")
+    assert runs_db.sqlite_file("sqlite:////abs/b.sqlite") == Path("/abs/b.sqlite")
+    assert runs_db.sqlite_file("postgresql://u@h/db") is None
