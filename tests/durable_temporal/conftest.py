@@ -61,7 +61,9 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
                 return
         except OSError:
             if process.poll() is not None:
-                raise AssertionError(f"the Temporal dev server exited ({process.returncode})")
+                raise AssertionError(
+                    f"the Temporal dev server exited ({process.returncode})"
+                ) from None
             assert time.monotonic() < deadline, "the Temporal dev server never opened its port"
             time.sleep(0.05)
 

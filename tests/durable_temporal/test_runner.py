@@ -5,7 +5,6 @@ A real Temporal dev server (conftest.py), the model over real HTTP (the local se
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
