@@ -3,7 +3,8 @@
 Model requests and responses, sword outputs and the exceptions a step raised are Python
 objects with no JSON schema; Temporal keeps them as opaque bytes in the run's history. An
 exception whose class cannot be rebuilt from its arguments (keyword-only ones) is rebuilt
-without calling its `__init__`; one that does not pickle at all becomes a `RunnerError` naming it.
+without calling its `__init__`, without the attributes that do not pickle; one that does not
+pickle at all becomes a `RunnerError` naming it.
 """
 
 from __future__ import annotations
@@ -70,7 +71,19 @@ class Raised:
 
     def __reduce__(self) -> Any:
         error = self.error
-        return (_raised, (type(error), error.args, dict(vars(error))))
+        return (_raised, (type(error), error.args, _picklable(vars(error))))
+
+
+def _picklable(state: dict[str, Any]) -> dict[str, Any]:
+    """The attributes that pickle (a failed run's `run_data` holds its agents: it does not)."""
+    kept: dict[str, Any] = {}
+    for name, value in state.items():
+        try:
+            pickle.dumps(value)
+        except Exception:
+            continue
+        kept[name] = value
+    return kept
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError, FailureError
 from ...runners.run import Runner
 from ..runs import pending_dict, plain_event
 from .activities import DELTAS_SIGNAL
-from .converter import Raised
+from .converter import outcome_of
 
 __all__ = [
     "DECISION_SIGNAL",
@@ -83,8 +83,9 @@ class RunWorkflow:
         except FailureError:
             raise
         except Exception as exc:  # fails the run (any other exception would retry its task)
+            raised = outcome_of(error=exc).raised  # sure to pickle, or a RunnerError saying why
             raise ApplicationError(
-                str(exc), Raised(exc), type=type(exc).__name__, non_retryable=True
+                str(exc), raised, type=type(exc).__name__, non_retryable=True
             ) from exc
         finally:
             self.closed = True
