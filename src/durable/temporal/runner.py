@@ -17,6 +17,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from ...agents.agent import Agent
@@ -322,8 +323,10 @@ class TemporalRunner:
 async def _pending_calls(handle: WorkflowHandle[Any, Any]) -> list[str]:
     try:
         description = await handle.describe()
-    except Exception:  # no such run
-        return []
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:  # no such run: nothing is pending there
+            return []
+        raise
     if description.status is None or description.status.name != "RUNNING":
         return []
     pending = await description.memo_value(PENDING_MEMO, [])
