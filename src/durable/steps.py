@@ -115,9 +115,8 @@ async def _next_event(
     return None if events.empty() else events.get_nowait()
 
 
-def durable_sword(sword: Sword, agent_name: str) -> Sword:
-    """The same sword, its call a DBOS step named `<agent>.<sword>`."""
-    step_name = f"{agent_name}.{sword.name}"
+def durable_sword(sword: Sword, step_name: str) -> Sword:
+    """The same sword, its call the DBOS step `step_name` (`<agent>.<sword>`)."""
     invoke = sword.on_invoke
 
     async def on_invoke(ctx: Any, arguments: str) -> Any:

@@ -1,0 +1,162 @@
+"""Temporal workers killed with SIGKILL mid-run and restarted: nothing done is done again.
+
+The test process is the client (it starts runs, decides approvals and waits for results); the
+runs execute in a worker subprocess that talks over HTTP to the local OpenAI-protocol server of
+the test process, which counts the model requests. The swords count their calls in a log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drusilla import Agent, UserError
+from drusilla.testing import Hold, OpenAIServer, Turn, call
+
+WORKER = Path(__file__).with_name("worker.py")
+READY_TIMEOUT = 120.0  # a backstop only: the tests wait for lines in the log, not for time
+
+
+class Worker:
+    def __init__(self, tmp_path: Path, address: str, server: OpenAIServer) -> None:
+        self.log = tmp_path / "log.jsonl"
+        self.queue = f"crash-{uuid.uuid4().hex}"
+        self.command = [sys.executable, str(WORKER), address, self.queue, server.base_url]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, hang: bool = True) -> None:
+        """Start the worker; with `hang=False` its `hang` sword returns at once."""
+        env = {**os.environ, "WORKER_HANG": "1" if hang else "0"}
+        command = [*self.command, str(self.log)]
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, env=env)
+
+    def events(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    async def wait_for(self, check: Callable[[list[dict[str, Any]]], bool]) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not check(self.events()):
+            assert self.process is not None
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise AssertionError(f"the worker exited ({self.process.returncode}):\n{error}")
+            assert time.monotonic() < deadline, f"worker never got there: {self.events()}"
+            await asyncio.sleep(0.05)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [event for event in events if event["event"] == name]
+
+
+@pytest.fixture
+def worker(tmp_path: Path, temporal_address: str, server: OpenAIServer) -> Iterator[Worker]:
+    running = Worker(tmp_path, temporal_address, server)
+    yield running
+    if running.process is not None and running.process.poll() is None:
+        running.kill()
+
+
+@pytest.fixture
+async def client(worker: Worker, temporal_address: str) -> AsyncIterator[Any]:
+    """A runner with no worker of its own: it starts runs for the worker process's queue."""
+    from drusilla.durable.temporal import TemporalRunner
+
+    runner = TemporalRunner([Agent("Clerk")], address=temporal_address, task_queue=worker.queue)
+    async with runner:
+        yield runner
+
+
+async def test_kill_during_a_sword_reruns_only_that_sword(
+    worker: Worker, server: OpenAIServer, client: Any
+) -> None:
+    server.add(
+        Turn(calls=[call("record", note="first")]),
+        Turn(calls=[call("hang", note="forever")]),
+        model="durable",
+    )
+    worker.start()
+    handle = await client.start("Clerk", "Note things down.", run_id="run-sword")
+    await worker.wait_for(lambda events: bool(named(events, "hang")))
+    worker.kill()
+    assert len(server.requests_for("durable")) == 2
+
+    # A new worker runs the sword that was in flight again; this time it returns.
+    server.add(Turn("All noted."), model="durable")
+    worker.start(hang=False)
+    assert await handle.result() == "All noted."
+    events = worker.events()
+    assert [e["note"] for e in named(events, "record")] == ["first"]  # done once, not again
+    assert len(named(events, "hang")) == 2  # in flight at the kill, so run again
+    assert len(server.requests_for("durable")) == 3  # one per turn, none repeated
+    third_turn = server.requests_for("durable")[2]
+    assert third_turn.input[-1]["type"] == "function_call_output"  # hang's result, once
+
+
+async def test_kill_during_a_model_call_repeats_only_that_call(
+    worker: Worker, server: OpenAIServer, client: Any
+) -> None:
+    hold = Hold(Turn(calls=[call("record", note="never seen")]), after=0)
+    server.add(Turn(calls=[call("record", note="first")]), hold, model="durable")
+    worker.start()
+    handle = await client.start("Clerk", "Note things down.", run_id="run-model")
+    assert await asyncio.to_thread(hold.wait_reached, READY_TIMEOUT)
+    worker.kill()
+    hold.release()
+    assert len(server.requests_for("durable")) == 2
+
+    server.add(Turn(calls=[call("record", note="second")]), Turn("Done."), model="durable")
+    worker.start()
+    assert await handle.result() == "Done."
+    assert [e["note"] for e in named(worker.events(), "record")] == ["first", "second"]
+    requests = server.requests_for("durable")
+    assert len(requests) == 4  # turn 1, turn 2 (killed in flight), turn 2 again, turn 3
+    assert requests[1].input == requests[2].input  # the repeated call is the same request
+
+
+async def test_an_approval_sent_while_no_worker_runs_is_applied(
+    worker: Worker, server: OpenAIServer, client: Any
+) -> None:
+    server.add(Turn(calls=[call("send_money", amount=5)]), model="durable")
+    worker.start()
+    handle = await client.start("Clerk", "Send 5.", run_id="run-approval")
+    pending: list[Any] = []
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not pending:  # waiting for a decision: its call is listed through the server
+        assert time.monotonic() < deadline, "the run never asked for approval"
+        pending = await client.pending_approvals()
+        await asyncio.sleep(0.05)
+    assert [(p.run_id, p.sword, p.arguments) for p in pending] == [
+        ("run-approval", "send_money", {"amount": 5})
+    ]
+    worker.kill()
+
+    await client.approve("run-approval", pending[0].call_id)
+    await client.approve("run-approval", pending[0].call_id)  # the same decision: sent once
+    with pytest.raises(UserError, match="decided already"):
+        await client.reject("run-approval", pending[0].call_id)
+    assert named(worker.events(), "send_money") == []  # nothing ran while it was down
+    server.add(Turn("Sent 5."), model="durable")
+    worker.start()
+    assert await handle.result() == "Sent 5."
+    assert [e["amount"] for e in named(worker.events(), "send_money")] == [5]
+    requests = server.requests_for("durable")
+    assert len(requests) == 2  # the call that asked, and the one after the approval
+    assert dict(requests[1].input[-1])["output"] == "sent 5"
