@@ -12,7 +12,7 @@ from ..util.masking import mask_url, register_secret, register_url
 from ..util.settings import get_settings
 from .guard import check_model_request
 from .interface import ModelResponse, ModelStreamEvent
-from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
+from .openai_clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool, split_credentials
 from .openai_errors import classify
 from .retry import Classifier
 from .wire import UnexpectedReply
@@ -42,6 +42,13 @@ class Connection:
         register_url(self.base_url)
         if self.api_key != NO_KEY:
             register_secret(self.api_key)
+        if self.client is None and self.api_key != NO_KEY and split_credentials(self.base_url)[1]:
+            raise UserError(
+                f"The base URL {mask_url(self.base_url)!r} holds a user and password, and an API "
+                "key is set too: both would be the Authorization header. Remove the user:"
+                "password@ from the URL to send the key, or leave the key unset "
+                "(DRUSILLA_API_KEY, OPENAI_API_KEY, api_key=) to send them as Basic auth."
+            )
 
     async def get_client(self) -> AsyncOpenAI:
         check_model_request(self.base_url)
