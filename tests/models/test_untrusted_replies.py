@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from drusilla import Agent, Model, ModelError, ModelSettings, Runner, SQLiteSession, UserError
+from drusilla.models.items import assistant_message, user_message
 from drusilla.models.openai_chat import OpenAIChatModel
 from drusilla.models.openai_responses import OpenAIResponsesModel
 from drusilla.testing import HTTPError, NotJSON, OpenAIServer
@@ -75,7 +76,7 @@ async def test_a_lone_surrogate_in_a_chat_reply_becomes_a_replacement_character(
         assert result.final_output == "half an emoji: \ufffd!"
         result.to_state().to_json().encode("utf-8")  # writable as it is
         await Runner.run(Agent("a", model=model), "again", session=session)  # sent back
-        assert server.model_requests[1].input[1]["content"] == "half an emoji: \ufffd!"
+        assert server.model_requests[1].input[1] == assistant_message("half an emoji: \ufffd!")
 
 
 async def test_a_lone_surrogate_in_a_responses_reply_becomes_a_replacement_character() -> None:
@@ -93,10 +94,10 @@ async def test_a_lone_surrogate_in_the_input_is_replaced_and_the_input_saved() -
             result = await Runner.run(Agent("a", model=model), given, session=session)
             assert result.final_output == "fine"
             result.to_state().to_json().encode("utf-8")
-        saved = await session.get_items()
-    assert saved[0]["content"] == "a\ufffd"
-    assert saved[2]["content"][0]["text"] == "b\ufffd"  # type: ignore[index]
-    assert server.model_requests[0].input[0]["content"] == "a\ufffd"
+        saved: list[Any] = await session.get_items()
+    assert saved[0] == user_message("a\ufffd")
+    assert saved[2]["content"][0]["text"] == "b\ufffd"
+    assert server.model_requests[0].input[0] == user_message("a\ufffd")
 
 
 # --- content filter --------------------------------------------------------------------------
