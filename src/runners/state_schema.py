@@ -18,8 +18,15 @@ from typing_extensions import TypedDict
 from ..models.items import item_problem
 from ..util.errors import UserError
 from ..util.surrogates import replace_lone_surrogates
+from ..util.usage import Usage
 
-__all__ = ["MAX_STATE_BYTES", "MAX_STATE_DEPTH", "check_saved_state", "load_saved_state"]
+__all__ = [
+    "MAX_STATE_BYTES",
+    "MAX_STATE_DEPTH",
+    "check_saved_state",
+    "load_saved_state",
+    "saved_usage",
+]
 
 MAX_STATE_BYTES = 256 * 1024 * 1024
 """A saved state longer than this (in characters, or bytes when given bytes) is refused."""
@@ -218,12 +225,27 @@ _BRANCHES = frozenset({"str", "int", "float", "bool", "list", "dict"})
 """Names pydantic adds to an error's location for the branch of a union (`Text | None`)."""
 
 
+@functools.cache
+def _usage_adapter() -> TypeAdapter[_Usage]:
+    return TypeAdapter(_Usage)
+
+
+def saved_usage(value: Any) -> Usage:
+    """The `Usage` saved as `value` (a dict of its fields); ValueError saying what is wrong."""
+    try:
+        _usage_adapter().validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(f"usage: {_first_error(exc)}") from None
+    return Usage(**value)
+
+
 def _first_error(exc: ValidationError) -> str:
     error = exc.errors(include_url=False, include_input=False)[0]
     parts = [p for p in error["loc"] if not (p in _BRANCHES or "[" in str(p))]
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
     message = error["msg"].removeprefix("Value error, ")
-    return f"{where.lstrip('.') or 'the state'}: {message}"
+    where = where.lstrip(".")
+    return f"{where}: {message}" if where else message
 
 
 def _too_deep(data: Any) -> bool:
