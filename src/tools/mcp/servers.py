@@ -29,6 +29,7 @@ from ...util.errors import RunnerError, UserError
 from ...util.logging import get_logger
 from ..swords import FailureErrorFunction, default_sword_error_function
 from .connection import Connection, ConnectionLost, describe
+from .noise import summarise_parse_errors
 from .results import MCPToolResult, tool_result
 
 if TYPE_CHECKING:
@@ -525,6 +526,7 @@ class MCPServerStdio(MCPServer):
 async def _stdio_transport(server: MCPServerStdio) -> AsyncIterator[TransportStreams]:
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
+    summarise_parse_errors()
     params = StdioServerParameters(
         command=server.command,
         args=server.args,
