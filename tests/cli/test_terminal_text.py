@@ -36,3 +36,18 @@ def test_the_approval_prompt_and_the_answer_are_shown_inert(tmp_path: Path) -> N
     assert "Ops␛]0;owned␇␛[2J wants to call delete" in done.stderr
     assert '{"path": "/tmp/<U+202E>x"}): approved (--yes)' in done.stderr
     assert done.stdout == "Deleted report<U+202E>txt.exe\n"
+
+
+PLAIN = 'from drusilla import Agent\n\nagent = Agent("Plain", instructions="Answer.")\n'
+
+
+def test_an_argument_that_is_not_utf8_is_run_not_a_unicode_error(tmp_path: Path) -> None:
+    agents = tmp_path / "plain.py"
+    agents.write_text(PLAIN)
+    with OpenAIServer("Noted.") as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        # a Latin-1 byte in argv: Python reads it as a lone surrogate ("\udce9")
+        done = run_cli("run", str(agents), "caf\udce9", env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "Noted.\n"
+        assert server.model_requests[0].input[0] == {"role": "user", "content": "caf\ufffd"}
