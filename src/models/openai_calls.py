@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..util.errors import UserError
+from ..util.logging import get_logger
 from ..util.masking import mask_url, register_secret, register_url
 from ..util.settings import get_settings
 from .guard import check_model_request
@@ -43,11 +44,11 @@ class Connection:
         if self.api_key != NO_KEY:
             register_secret(self.api_key)
         if self.client is None and self.api_key != NO_KEY and split_credentials(self.base_url)[1]:
-            raise UserError(
-                f"The base URL {mask_url(self.base_url)!r} holds a user and password, and an API "
-                "key is set too: both would be the Authorization header. Remove the user:"
-                "password@ from the URL to send the key, or leave the key unset "
-                "(DRUSILLA_API_KEY, OPENAI_API_KEY, api_key=) to send them as Basic auth."
+            # Both would be the Authorization header: the key is what the server checks.
+            get_logger().warning(
+                "model.base_url_credentials_unused",
+                base_url=mask_url(self.base_url),
+                reason="an API key is set: it is sent, not the URL's user and password",
             )
 
     async def get_client(self) -> AsyncOpenAI:

@@ -105,7 +105,7 @@ class ClientPool:
 def _new_client(base_url: str, api_key: str) -> AsyncOpenAI:
     """A client of `base_url` without its `user:password@`: the HTTP library would write them
     into its log lines and errors, and send them as Basic auth instead of the key. They go as
-    the Authorization header only when there is no key (Connection refuses both)."""
+    the Authorization header only when there is no key (with a key, the key is sent)."""
     from openai import AsyncOpenAI
 
     url, credentials = split_credentials(base_url)

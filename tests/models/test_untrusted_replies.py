@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from drusilla import Agent, Model, ModelError, ModelSettings, Runner, SQLiteSession, UserError
+from drusilla import Agent, Model, ModelError, ModelSettings, Runner, SQLiteSession
 from drusilla.models.items import assistant_message, user_message
 from drusilla.models.openai_chat import OpenAIChatModel
 from drusilla.models.openai_responses import OpenAIResponsesModel
@@ -169,7 +169,12 @@ async def test_a_password_in_the_base_url_is_not_logged_nor_in_errors(
     assert auth.startswith("Basic ")  # the URL's credentials, as the user asked
 
 
-async def test_a_password_in_the_base_url_and_an_api_key_is_a_user_error() -> None:
-    with pytest.raises(UserError, match="both would be the Authorization header") as caught:
-        OpenAIChatModel("m", base_url="http://robin:hunter2pw@localhost:1/v1", api_key="sk-k")
-    assert "hunter2pw" not in str(caught.value)
+async def test_with_an_api_key_too_the_key_is_sent_not_the_url_credentials(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with OpenAIServer("hello") as server:
+        model = OpenAIChatModel("m", base_url=with_password(server.base_url), api_key="sk-k1")
+        assert (await run_on(model)).final_output == "hello"
+    assert server.model_requests[0].headers["authorization"] == "Bearer sk-k1"
+    assert "model.base_url_credentials_unused" in caplog.text
+    assert "hunter2pw" not in caplog.text
