@@ -111,7 +111,14 @@ def _import_ray() -> Any:
 
 def _start_ray(ray: Any, cluster: RayCluster) -> None:
     if cluster.address is None:
-        ray.init(num_cpus=cluster.num_cpus, include_dashboard=False, log_to_driver=False)
+        # "local": a Ray of its own, even when another process's cluster is up on this machine
+        # (without it ray.init joins the one named in /tmp/ray and refuses num_cpus).
+        ray.init(
+            address="local",
+            num_cpus=cluster.num_cpus,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
     else:
         ray.init(address=cluster.address, log_to_driver=False)
 
