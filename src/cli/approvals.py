@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import CommandLineError
+from .live import inert
 
 __all__ = ["DEFAULT_STATES_DIR", "decide", "load_state", "save_state"]
 
@@ -17,8 +18,8 @@ DEFAULT_STATES_DIR = Path(".drusilla/states")
 def decide(state: Any, approve_all: bool) -> bool:
     """Approve or reject each pending call of `state`; False when nobody can be asked."""
     for interruption in state.interruptions:
-        shown = f"{interruption.agent_name} wants to call {interruption.sword_name}"
-        arguments = json.dumps(interruption.arguments, ensure_ascii=False)
+        shown = inert(f"{interruption.agent_name} wants to call {interruption.sword_name}")
+        arguments = inert(json.dumps(interruption.arguments, ensure_ascii=False))
         if approve_all:
             print(f"{shown}({arguments}): approved (--yes)", file=sys.stderr)
             state.approve(interruption)

@@ -41,12 +41,17 @@ _ANSI = {"dim": "2", "italic": "3", "cyan": "36", "magenta": "35", "red": "31"}
 _CONTROL = {code: chr(0x2400 + code) for code in range(32) if chr(code) not in "\n\t"}
 _CONTROL[0x7F] = "\u2421"
 _CONTROL.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+"""Marks that reorder the text around them (U+202E turns "exe.txt" into "txt.exe")."""
+_CONTROL.update({code: f"<U+{code:04X}>" for code in _BIDI})
 
 
 def inert(text: str) -> str:
     """Text from the model or a sword, safe to print: control characters (escape sequences
     that would set the window title, clear the screen, move the cursor ...) are shown as
-    visible symbols (␛, ␍ …) instead of reaching the terminal. Newlines and tabs stay."""
+    visible symbols (␛, ␍ …) and bidirectional overrides as `<U+202E>`, instead of reaching
+    the terminal. Newlines and tabs stay. Everything the CLI prints that a model, a sword or an
+    agent's definition wrote goes through here."""
     if text.isprintable():
         return text
     return text.replace("\r\n", "\n").translate(_CONTROL)

@@ -73,6 +73,7 @@ from ..util.errors import (
 from ..util.logging import get_logger
 from ..util.messages import message
 from ..util.settings import get_settings
+from ..util.surrogates import replace_lone_surrogates
 from .charm_firing import (
     fire_agent_end,
     fire_agent_start,
@@ -397,6 +398,7 @@ class _Run:
         self._log = get_logger()
 
     def _new_state(self, agent: Agent[Any], input: Any, max_turns: Any) -> RunState:
+        input = replace_lone_surrogates(input)  # valid text only from here on
         self.input_items = _input_items(input, agent)
         structured = is_structured(agent.input_schema, input)
         # Structured input is kept as the JSON message the model sees (see structured_input).

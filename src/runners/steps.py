@@ -15,7 +15,7 @@ from ..models.interface import ModelResponse
 from ..models.items import FunctionCallItem, InputItem, function_call_output
 from ..tools.orbs import Orb
 from ..tools.swords import Sword
-from ..util.errors import ModelBehaviorError, ModelRetry
+from ..util.errors import ModelBehaviorError, ModelError, ModelRetry
 from ..util.logging import get_logger
 from ..util.messages import message
 from .items import (
@@ -125,6 +125,8 @@ def decide_turn(
     agent: Agent[Any], response: ModelResponse, gear: Gear, final_sword: str | None
 ) -> TurnDecision:
     """What the model's response means: its run items and the next step."""
+    if response.finish_reason == "content_filter":
+        raise _filtered(agent, response)
     items: list[RunItem] = []
     sword_calls: list[tuple[FunctionCallItem, Sword | None]] = []
     orb_calls: list[tuple[FunctionCallItem, Orb[Agent[Any]]]] = []
@@ -154,6 +156,19 @@ def decide_turn(
         # The rule for a turn with a final output and other calls: the other calls win.
         return items, NextStepRunSwords(sword_calls, orb_calls, order, final_calls)
     return items, _final_or_retry(agent, response, final_calls, items)
+
+
+def _filtered(agent: Agent[Any], response: ModelResponse) -> ModelError:
+    """A reply the server's content filter stopped is no answer: whatever part of it came is
+    not taken as the final output (nor its calls run)."""
+    kept = len(response.text)
+    partial = f" ({kept} characters came before it stopped)" if kept else ""
+    return ModelError(
+        f"Agent {agent.name!r}: the server's content filter stopped the model's reply "
+        f"(finish_reason 'content_filter'){partial}, so there is no answer. Rephrase the "
+        "input or the instructions, or check the provider's content policy.",
+        code="content_filter",
+    )
 
 
 def unexpected_items(response: ModelResponse) -> list[InputItem]:

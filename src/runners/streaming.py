@@ -297,6 +297,12 @@ class RunResultStreaming(RunResultBase[TOutput]):
         task = getattr(self, "_task", None)
         if task is not None and not task.done():
             self._abandon()
+        # Dropped unconsumed after its run ended (its consumer cancelled before iterating):
+        # the buffer is closed here, or anyio warns of an unclosed stream.
+        events = getattr(self, "_events", None)
+        if events is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                events.close()
 
     def __str__(self) -> str:
         return (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +39,13 @@ def render_html(spans: list[dict[str, Any]], title: str = "trace", skipped_lines
     data = {"spans": full_inputs(spans), "skipped": skipped_lines, "source": title}
     # "<" escaped so no string in the data can close the <script> element.
     payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
-    return (
-        _PAGE.replace("{{TITLE}}", _escape(title))
-        .replace("{{STYLE}}", _STYLE)
-        .replace("{{SCRIPT}}", _SCRIPT)
-        .replace("{{DATA}}", payload)
-    )
+    parts = {"TITLE": _escape(title), "STYLE": _STYLE, "SCRIPT": _SCRIPT, "DATA": payload}
+    # One pass over the page: a placeholder inside a part (a file named "{{DATA}}x.jsonl")
+    # is that part's text, never filled in again.
+    return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], _PAGE)
+
+
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|STYLE|SCRIPT|DATA)\}\}")
 
 
 def _escape(text: str) -> str:

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ...util.errors import UserError
+from ...util.logging import get_logger
 from ...util.masking import mask_url, register_secret, register_url
 from ...util.settings import get_settings
 from ..guard import check_model_request
 from ..interface import ModelResponse, ModelStreamEvent
 from ..retry import Classifier
 from ..wire import expect_event_stream
-from .clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool
+from .clients import NO_KEY, OPENAI_BASE_URL, ClientPool, default_pool, split_credentials
 from .errors import classify
 
 if TYPE_CHECKING:
@@ -42,6 +43,13 @@ class Connection:
         register_url(self.base_url)
         if self.api_key != NO_KEY:
             register_secret(self.api_key)
+        if self.client is None and self.api_key != NO_KEY and split_credentials(self.base_url)[1]:
+            # Both would be the Authorization header: the key is what the server checks.
+            get_logger().warning(
+                "model.base_url_credentials_unused",
+                base_url=mask_url(self.base_url),
+                reason="an API key is set: it is sent, not the URL's user and password",
+            )
 
     async def get_client(self) -> AsyncOpenAI:
         check_model_request(self.base_url)

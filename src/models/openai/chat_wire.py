@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ...util.errors import UserError
+from ...util.errors import ModelError, UserError
 from ...util.settings import SERVER_KINDS, ServerKind
 from ...util.usage import Usage, reported_cost
 from ..interface import (
@@ -419,10 +419,15 @@ def chat_response(completion: Any) -> ModelResponse:
     choices = get(completion, "choices")
     if not isinstance(completion, dict) and not hasattr(completion, "choices"):
         raise UnexpectedReply(f"the reply is not a chat completion: {str(completion)[:200]!r}")
+    error = get(completion, "error")
+    if not choices and error:
+        raise ModelError(
+            f"The server answered with an error: {get(error, 'message') or error}",
+            code=get(error, "code"),
+            server_message=get(error, "message"),
+        )
     if not choices:
-        error = get(completion, "error")
-        detail = f": {get(error, 'message') or error}" if error else ""
-        raise UnexpectedReply(f"the reply has no choices{detail}")
+        raise UnexpectedReply("the reply has no choices")
     choice = choices[0]
     message = get(choice, "message")
     field_reasoning = reasoning_field(message)

@@ -6,15 +6,25 @@ The `openai` client's own retries are off: drusilla's retry loop (retry.py) is t
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
+from ...util.masking import register_secret
 from ...util.settings import get_settings
 from .. import client_pool
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-__all__ = ["NO_KEY", "OPENAI_BASE_URL", "ClientPool", "default_pool", "http_timeout"]
+__all__ = [
+    "NO_KEY",
+    "OPENAI_BASE_URL",
+    "ClientPool",
+    "default_pool",
+    "http_timeout",
+    "split_credentials",
+]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"
@@ -29,9 +39,35 @@ class ClientPool(client_pool.ClientPool["AsyncOpenAI"]):
 
 
 def _new_client(base_url: str, api_key: str) -> AsyncOpenAI:
+    """A client of `base_url` without its `user:password@`: the HTTP library would write them
+    into its log lines and errors, and send them as Basic auth instead of the key. They go as
+    the Authorization header only when there is no key (with a key, the key is sent)."""
     from openai import AsyncOpenAI
 
-    return AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=http_timeout())
+    url, credentials = split_credentials(base_url)
+    headers = None
+    if credentials is not None and api_key == NO_KEY:
+        token = base64.b64encode(credentials.encode()).decode()
+        register_secret(token)
+        headers = {"Authorization": f"Basic {token}"}
+    return AsyncOpenAI(
+        api_key=api_key,
+        base_url=url,
+        default_headers=headers,
+        max_retries=0,
+        timeout=http_timeout(),
+    )
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """`url` without its `user:password@`, and that `user:password` decoded (None if none)."""
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    credentials = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=host)), credentials
 
 
 def http_timeout(seconds: float | None = None) -> Any:

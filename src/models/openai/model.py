@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...util.masking import mask_url
 from ...util.settings import ServerKind
+from ...util.surrogates import replace_lone_surrogates
 from ..interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
 from ..profiles import ModelProfile, profile_for
 from ..retry import Retrying, RetryPolicy
@@ -91,7 +92,8 @@ class OpenAIModelBase:
         client, timeout, retrying = await self._prepare(request.settings)
         while True:
             async with retrying:
-                return self._response(await post_json(client, self.path, body, timeout))
+                reply = await post_json(client, self.path, body, timeout)
+                return self._response(replace_lone_surrogates(reply))
             await retrying.pause()
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
@@ -109,7 +111,7 @@ class OpenAIModelBase:
                 try:
                     state = self._stream_state(implicit_think)
                     async for item in wire:
-                        for event in state.feed(item):
+                        for event in state.feed(replace_lone_surrogates(item)):
                             retrying.delivered += 1
                             yield event
                     for event in state.finish():

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ...agents.agent import Agent
 from ...models.rate_gate import RateGate, shared_rate_gate
 from ...util.errors import UserError
+from ...util.surrogates import replace_lone_surrogates
 from .agent import AgentSource, load_agent
 from .items import BatchItem, BatchResult
 from .progress import progress_for
@@ -62,7 +63,7 @@ async def iterate_batch(
 ) -> AsyncGenerator[BatchItem, None]:
     """Every input's `BatchItem`: first those read back from `results_path`, then the rest as
     their runs complete (in completion order)."""
-    listed = list(inputs)
+    listed = replace_lone_surrogates(list(inputs))  # valid text in the runs and the results file
     _check_concurrency(concurrency)
     store = ResultsFile.open(results_path, listed) if results_path is not None else None
     finished = store.finished if store is not None else {}

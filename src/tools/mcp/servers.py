@@ -32,6 +32,7 @@ from ..swords import FailureErrorFunction, default_sword_error_function
 from .catalog import MCPCatalog
 from .connection import Connection, ConnectionLost, describe
 from .elicitation import ElicitationHandler, Elicitor, check_elicitation_handler
+from .noise import summarise_parse_errors
 from .results import MCPToolResult, tool_result
 from .sampling import CallsInFlight, Sampler, SamplingModel, check_sampling_model
 from .server_log import log_level_to_ask, log_server_message
@@ -629,6 +630,7 @@ class MCPServerStdio(MCPServer):
 async def _stdio_transport(server: MCPServerStdio) -> AsyncIterator[TransportStreams]:
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
+    summarise_parse_errors()
     params = StdioServerParameters(
         command=server.command,
         args=server.args,
