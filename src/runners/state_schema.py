@@ -80,13 +80,14 @@ Call = Annotated[Item, AfterValidator(_call)]
 
 
 @with_config(ConfigDict(extra="forbid"))
-class _Usage(TypedDict):
+class SavedUsage(TypedDict):
     requests: NotRequired[Count]
     input_tokens: NotRequired[Count]
     output_tokens: NotRequired[Count]
     total_tokens: NotRequired[Count]
     reasoning_tokens: NotRequired[Count]
     cached_tokens: NotRequired[Count]
+    cache_write_tokens: NotRequired[Count]
     unreported_requests: NotRequired[Count]
     cost: NotRequired[Annotated[float, Field(allow_inf_nan=False)] | None]
 
@@ -113,7 +114,7 @@ def _run_item(value: _RunItem) -> _RunItem:
 
 class _Response(TypedDict):
     output: list[Item]
-    usage: _Usage
+    usage: SavedUsage
     response_id: Text | None
     model: Text | None
     finish_reason: Text | None
@@ -159,7 +160,7 @@ class SavedState(TypedDict):
     new_items: list[Annotated[_RunItem, AfterValidator(_run_item)]]
     model_responses: list[_Response]
     turn: Count
-    usage: _Usage
+    usage: SavedUsage
     input_shield_results: list[_ShieldResult]
     output_shield_results: list[_ShieldResult]
     output_retries_used: Count
@@ -226,8 +227,8 @@ _BRANCHES = frozenset({"str", "int", "float", "bool", "list", "dict"})
 
 
 @functools.cache
-def _usage_adapter() -> TypeAdapter[_Usage]:
-    return TypeAdapter(_Usage)
+def _usage_adapter() -> TypeAdapter[SavedUsage]:
+    return TypeAdapter(SavedUsage)
 
 
 def saved_usage(value: Any) -> Usage:

@@ -122,3 +122,14 @@ async def test_a_good_state_still_resumes_and_a_float_output_keeps_its_infinity(
     restored = RunState.from_json(agent, json.dumps(data))
     restored.approve(restored.interruptions[0])
     assert (await Runner.run(agent, restored)).final_output == "ok"
+
+
+def test_the_saved_usage_schema_knows_every_usage_field() -> None:
+    """A state saved with any `Usage` field loads: the schema of saved usage and the dataclass
+    name the same fields (the schema once missed `cache_write_tokens`)."""
+    import dataclasses
+
+    from drusilla.runners.state_schema import SavedUsage
+    from drusilla.util.usage import Usage
+
+    assert set(SavedUsage.__annotations__) == {field.name for field in dataclasses.fields(Usage)}

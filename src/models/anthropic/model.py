@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ...util.errors import UserError
 from ...util.masking import mask_url, register_secret, register_url
 from ...util.settings import env_value, get_settings
+from ...util.surrogates import replace_lone_surrogates
 from ..client_pool import ClientPool
 from ..guard import check_model_request
 from ..interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
@@ -127,7 +128,8 @@ class AnthropicModel:
         client, timeout, retrying = await self._prepare(request.settings)
         while True:
             async with retrying:
-                return messages_response(await _post(client, body, timeout))
+                reply = await _post(client, body, timeout)
+                return messages_response(replace_lone_surrogates(reply))
             await retrying.pause()
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
@@ -141,7 +143,7 @@ class AnthropicModel:
                 try:
                     state = MessagesStream()
                     async for event in wire:
-                        for delta in state.feed(event):
+                        for delta in state.feed(replace_lone_surrogates(event)):
                             retrying.delivered += 1
                             yield delta
                     state.finish()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...util.errors import UserError
 from ...util.masking import mask_url, register_secret, register_url
+from ...util.surrogates import replace_lone_surrogates
 from ..guard import check_model_request
 from ..interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
 from ..profiles import ModelProfile
@@ -100,7 +101,7 @@ class GeminiModel:
                         contents=contents,
                         config=plan.config,  # type: ignore[arg-type]
                     )
-                return gemini_response(reply, plan.output_function)
+                return gemini_response(_valid_text(reply), plan.output_function)
             await retrying.pause()
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
@@ -120,7 +121,7 @@ class GeminiModel:
                 try:
                     builder = ReplyBuilder(plan.output_function)
                     async for chunk in stream:
-                        for event in builder.feed(chunk):
+                        for event in builder.feed(_valid_text(chunk)):
                             retrying.delivered += 1
                             yield event
                     response = builder.response()
@@ -176,3 +177,10 @@ def _new_client(api_key: str, base_url: str) -> Client:
         ) from None
     options = {"base_url": base_url, "retry_options": {"attempts": 1}}
     return genai.Client(api_key=api_key, http_options=options)  # type: ignore[arg-type]
+
+
+def _valid_text(reply: Any) -> Any:
+    """The SDK's reply as plain data with lone surrogates replaced (util/surrogates.py): the
+    SDK decodes `"\\ud800"` into a string no UTF-8 encoder takes."""
+    plain = reply.model_dump(exclude_none=True) if hasattr(reply, "model_dump") else reply
+    return replace_lone_surrogates(plain)
