@@ -19,9 +19,18 @@ if TYPE_CHECKING:
     from .combined import app
     from .mcp_server import mcp_app
     from .openai_api import openai_app
+    from .options import ServeOptions
     from .vercel_ai import vercel_ai_app
 
-__all__ = ["a2a_app", "ag_ui_app", "app", "mcp_app", "openai_app", "vercel_ai_app"]
+__all__ = [
+    "ServeOptions",
+    "a2a_app",
+    "ag_ui_app",
+    "app",
+    "mcp_app",
+    "openai_app",
+    "vercel_ai_app",
+]
 
 _LAZY = {
     "a2a_app": ".a2a_server",
@@ -30,6 +39,7 @@ _LAZY = {
     "mcp_app": ".mcp_server",
     "openai_app": ".openai_api",
     "vercel_ai_app": ".vercel_ai",
+    "ServeOptions": ".options",
 }
 
 

@@ -38,16 +38,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message as StarletteMessage
 from starlette.types import Receive, Scope, Send
+from typing_extensions import Unpack
 
 from ..agents.agent import Agent
 from ..models.interface import TextDelta
-from ..runners.config import RunConfig
 from ..runners.events import RawResponseEvent
 from ..runners.state import RunState
 from ..runners.streaming import RunResultStreaming
 from ..util.version import __version__
 from .errors import client_message, log
-from .options import Agents, ContextFactory, Served, SessionFactory, served
+from .options import Agents, Served, ServeOptions, served
 from .outcome import as_data, as_text, new_id
 
 __all__ = ["a2a_app", "a2a_routes"]
@@ -55,18 +55,9 @@ __all__ = ["a2a_app", "a2a_routes"]
 _YES = {"yes", "y", "approve", "approved", "ok", "allow"}
 
 
-def a2a_app(
-    agent: Agents,
-    *,
-    run_config: RunConfig | None = None,
-    max_turns: int | None = None,
-    context: ContextFactory | None = None,
-    session: SessionFactory | None = None,
-) -> Starlette:
+def a2a_app(agent: Agents, **run_options: Unpack[ServeOptions]) -> Starlette:
     """An ASGI app serving `agent` over A2A (JSON-RPC at `/`, its card at the well-known path)."""
-    options = served(
-        agent, run_config=run_config, max_turns=max_turns, context=context, session=session
-    )
+    options = served(agent, **run_options)
     return Starlette(routes=a2a_routes(options, ""))
 
 

@@ -48,32 +48,23 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from typing_extensions import Unpack
 
 from ..models.items import InputItem, function_call, function_call_output
-from ..runners.config import RunConfig
 from ..runners.streaming import RunResultStreaming
 from .client_swords import with_client_swords
 from .errors import client_message
 from .http import EventStream, NotJSON, read_json
-from .options import Agents, ContextFactory, Served, SessionFactory, served
+from .options import Agents, Served, ServeOptions, served
 from .outcome import as_data, as_text, new_id
 from .run_parts import Part, parts_of
 
 __all__ = ["ag_ui_app", "ag_ui_routes"]
 
 
-def ag_ui_app(
-    agent: Agents,
-    *,
-    run_config: RunConfig | None = None,
-    max_turns: int | None = None,
-    context: ContextFactory | None = None,
-    session: SessionFactory | None = None,
-) -> Starlette:
+def ag_ui_app(agent: Agents, **run_options: Unpack[ServeOptions]) -> Starlette:
     """An ASGI app serving `agent` to AG-UI clients at `/`."""
-    options = served(
-        agent, run_config=run_config, max_turns=max_turns, context=context, session=session
-    )
+    options = served(agent, **run_options)
     return Starlette(routes=ag_ui_routes(options, ""))
 
 

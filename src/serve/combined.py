@@ -12,30 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.applications import Starlette
+from typing_extensions import Unpack
 
-from ..runners.config import RunConfig
 from .a2a_server import a2a_routes
 from .ag_ui import ag_ui_routes
 from .mcp_server import mcp_endpoint
 from .openai_api import openai_routes
-from .options import Agents, ContextFactory, SessionFactory, served
+from .options import Agents, ServeOptions, served
 from .vercel_ai import vercel_ai_routes
 
 __all__ = ["app"]
 
 
-def app(
-    agent: Agents,
-    *,
-    run_config: RunConfig | None = None,
-    max_turns: int | None = None,
-    context: ContextFactory | None = None,
-    session: SessionFactory | None = None,
-) -> Starlette:
+def app(agent: Agents, **run_options: Unpack[ServeOptions]) -> Starlette:
     """All the protocols for `agent`, each at its own path (above)."""
-    options = served(
-        agent, run_config=run_config, max_turns=max_turns, context=context, session=session
-    )
+    options = served(agent, **run_options)
     routes: list[Any] = [
         *openai_routes(options, "/v1"),
         *vercel_ai_routes(options, "/vercel-ai"),

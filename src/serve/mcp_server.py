@@ -21,14 +21,14 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.routing import Route
+from typing_extensions import Unpack
 
 from ..agents.agent import Agent
-from ..runners.config import RunConfig
 from ..runners.events import RunItemStreamEvent
 from ..runners.streaming import RunResultStreaming
 from ..util.version import __version__
 from .errors import client_message
-from .options import Agents, ContextFactory, Served, SessionFactory, served
+from .options import Agents, Served, ServeOptions, served
 from .outcome import as_data, as_text, check_no_approvals
 
 __all__ = ["McpEndpoint", "mcp_app", "mcp_endpoint"]
@@ -40,18 +40,9 @@ _TEXT_INPUT = {
 }
 
 
-def mcp_app(
-    agent: Agents,
-    *,
-    run_config: RunConfig | None = None,
-    max_turns: int | None = None,
-    context: ContextFactory | None = None,
-    session: SessionFactory | None = None,
-) -> Starlette:
+def mcp_app(agent: Agents, **run_options: Unpack[ServeOptions]) -> Starlette:
     """An ASGI app serving `agent` as MCP tools at `/` (streamable HTTP)."""
-    options = served(
-        agent, run_config=run_config, max_turns=max_turns, context=context, session=session
-    )
+    options = served(agent, **run_options)
     endpoint = mcp_endpoint(options)
     return Starlette(routes=[endpoint.route("/")], lifespan=endpoint.lifespan)
 

@@ -19,33 +19,24 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from typing_extensions import Unpack
 
 from ..models.items import InputItem
-from ..runners.config import RunConfig
 from ..runners.streaming import RunResultStreaming
 from .errors import client_message
 from .http import EventStream, NotJSON, read_json, sse, unless_disconnected
 from .openai_chat import chat_chunks, chat_completion
 from .openai_input import Api, BadBody, chat_items, check_body, responses_items
 from .openai_responses import response_events, response_object
-from .options import Agents, ContextFactory, Served, SessionFactory, served
+from .options import Agents, Served, ServeOptions, served
 from .outcome import check_no_approvals
 
 __all__ = ["openai_app", "openai_routes"]
 
 
-def openai_app(
-    agent: Agents,
-    *,
-    run_config: RunConfig | None = None,
-    max_turns: int | None = None,
-    context: ContextFactory | None = None,
-    session: SessionFactory | None = None,
-) -> Starlette:
+def openai_app(agent: Agents, **run_options: Unpack[ServeOptions]) -> Starlette:
     """An ASGI app serving `agent` on the OpenAI API under `/v1`."""
-    options = served(
-        agent, run_config=run_config, max_turns=max_turns, context=context, session=session
-    )
+    options = served(agent, **run_options)
     return Starlette(routes=openai_routes(options, "/v1"))
 
 

@@ -7,7 +7,9 @@ Each app factory takes an agent (or a mapping of names to agents) and the same r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias, TypedDict
+
+from typing_extensions import Unpack
 
 from ..agents.agent import Agent
 from ..models.items import InputItem
@@ -18,7 +20,14 @@ from ..runners.streaming import RunResultStreaming
 from ..sessions.base import Session
 from ..util.errors import UserError
 
-__all__ = ["Agents", "ContextFactory", "Served", "SessionFactory", "served"]
+__all__ = [
+    "Agents",
+    "ContextFactory",
+    "ServeOptions",
+    "Served",
+    "SessionFactory",
+    "served",
+]
 
 Agents: TypeAlias = "Agent[Any] | Mapping[str, Agent[Any]]"
 """One agent (served under its name), or names mapped to agents."""
@@ -26,6 +35,17 @@ ContextFactory: TypeAlias = Callable[[], Any]
 """Called once per run: the run's context object (`ctx.context`)."""
 SessionFactory: TypeAlias = Callable[[str], Session]
 """Called with the protocol's conversation id (a thread, a chat, a context id): its session."""
+
+
+class ServeOptions(TypedDict, total=False):
+    """The run options every app factory takes (`ag_ui_app(agent, **options)` …)."""
+
+    run_config: RunConfig | None
+    max_turns: int | None
+    context: ContextFactory | None
+    """Called once per run: the run's context object."""
+    session: SessionFactory | None
+    """Called with the protocol's conversation id: that conversation's session."""
 
 
 class Served(NamedTuple):
@@ -67,15 +87,20 @@ class Served(NamedTuple):
         )
 
 
-def served(
-    agents: Agents,
-    *,
-    run_config: RunConfig | None = None,
-    max_turns: int | None = None,
-    context: ContextFactory | None = None,
-    session: SessionFactory | None = None,
-) -> Served:
-    return Served(_by_name(agents), run_config, max_turns, context, session)
+def served(agents: Agents, **options: Unpack[ServeOptions]) -> Served:
+    unknown = set(options) - set(ServeOptions.__annotations__)
+    if unknown:
+        raise UserError(
+            f"Unknown serve option(s) {sorted(unknown)}: the apps take "
+            f"{sorted(ServeOptions.__annotations__)}."
+        )
+    return Served(
+        _by_name(agents),
+        options.get("run_config"),
+        options.get("max_turns"),
+        options.get("context"),
+        options.get("session"),
+    )
 
 
 def _by_name(agents: Agents) -> dict[str, Agent[Any]]:

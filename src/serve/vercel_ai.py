@@ -20,13 +20,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from typing_extensions import Unpack
 
 from ..models.items import InputItem, function_call, function_call_output
-from ..runners.config import RunConfig
 from ..runners.streaming import RunResultStreaming
 from .errors import client_message
 from .http import EventStream, NotJSON, read_json, sse
-from .options import Agents, ContextFactory, Served, SessionFactory, served
+from .options import Agents, Served, ServeOptions, served
 from .outcome import as_text, check_no_approvals, new_id
 from .run_parts import Part, parts_of
 
@@ -55,18 +55,9 @@ class _ChatRequest(BaseModel):
     """Which served agent (drusilla's own field; the only one when one is served)."""
 
 
-def vercel_ai_app(
-    agent: Agents,
-    *,
-    run_config: RunConfig | None = None,
-    max_turns: int | None = None,
-    context: ContextFactory | None = None,
-    session: SessionFactory | None = None,
-) -> Starlette:
+def vercel_ai_app(agent: Agents, **run_options: Unpack[ServeOptions]) -> Starlette:
     """An ASGI app serving `agent` to the AI SDK's `useChat` at `/`."""
-    options = served(
-        agent, run_config=run_config, max_turns=max_turns, context=context, session=session
-    )
+    options = served(agent, **run_options)
     return Starlette(routes=vercel_ai_routes(options, ""))
 
 
