@@ -7,6 +7,8 @@ Each item class says what the rest of the runner needs to know about it, so noth
 a table of item kinds:
 
 - `type`: its kind, the discriminator of the `RunItem` union (a saved `RunState` names it);
+- `wire_type`: the `type` of its conversation item (`raw_item`), which a saved state's check
+  holds it to (runners/state_schema.py);
 - `event`: the `name` of the `RunItemStreamEvent` a streamed run sends when the item is made;
 - `agent_fields`: its fields that hold agents. A saved `RunState` writes those as the agent's
   name (and finds the agent again by name); every other field is written as JSON.
@@ -56,6 +58,7 @@ class MessageOutputItem:
     agent: Agent[Any]
     raw_item: MessageItem
     type: ClassVar[Literal["message_output_item"]] = "message_output_item"
+    wire_type: ClassVar[str] = "message"
     event: ClassVar[Literal["message_output_created"]] = "message_output_created"
     agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
@@ -74,6 +77,7 @@ class SwordCallItem:
     agent: Agent[Any]
     raw_item: FunctionCallItem
     type: ClassVar[Literal["sword_call_item"]] = "sword_call_item"
+    wire_type: ClassVar[str] = "function_call"
     event: ClassVar[Literal["sword_called"]] = "sword_called"
     agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
@@ -91,6 +95,7 @@ class SwordCallOutputItem:
     """What the sword returned (the model saw `raw_item["output"]`: its text form, or content
     parts when the output carries images)."""
     type: ClassVar[Literal["sword_call_output_item"]] = "sword_call_output_item"
+    wire_type: ClassVar[str] = "function_call_output"
     event: ClassVar[Literal["sword_output"]] = "sword_output"
     agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
@@ -105,6 +110,7 @@ class OrbCallItem:
     agent: Agent[Any]
     raw_item: FunctionCallItem
     type: ClassVar[Literal["orb_call_item"]] = "orb_call_item"
+    wire_type: ClassVar[str] = "function_call"
     event: ClassVar[Literal["orb_requested"]] = "orb_requested"
     agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
@@ -121,6 +127,7 @@ class OrbOutputItem:
     source_agent: Agent[Any]
     target_agent: Agent[Any]
     type: ClassVar[Literal["orb_output_item"]] = "orb_output_item"
+    wire_type: ClassVar[str] = "function_call_output"
     event: ClassVar[Literal["orb_occurred"]] = "orb_occurred"
     agent_fields: ClassVar[tuple[str, ...]] = ("agent", "source_agent", "target_agent")
 
@@ -135,6 +142,7 @@ class ReasoningItem:
     agent: Agent[Any]
     raw_item: ReasoningInputItem
     type: ClassVar[Literal["reasoning_item"]] = "reasoning_item"
+    wire_type: ClassVar[str] = "reasoning"
     event: ClassVar[Literal["reasoning_item_created"]] = "reasoning_item_created"
     agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 

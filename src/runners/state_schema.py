@@ -19,6 +19,7 @@ from ..models.items import item_problem
 from ..util.errors import UserError
 from ..util.surrogates import replace_lone_surrogates
 from ..util.usage import Usage
+from .items import RUN_ITEM_KINDS
 
 __all__ = [
     "MAX_STATE_BYTES",
@@ -60,15 +61,6 @@ Text = Annotated[str, Field(strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 Item = Annotated[dict[str, Any], AfterValidator(_item)]
 
-_RUN_ITEM_KINDS = {
-    "message_output_item": "message",
-    "sword_call_item": "function_call",
-    "orb_call_item": "function_call",
-    "sword_call_output_item": "function_call_output",
-    "orb_output_item": "function_call_output",
-    "reasoning_item": "reasoning",
-}
-
 
 def _call(value: dict[str, Any]) -> dict[str, Any]:
     if value.get("type") != "function_call":
@@ -102,9 +94,10 @@ class _RunItem(TypedDict):
 
 
 def _run_item(value: _RunItem) -> _RunItem:
-    kind = _RUN_ITEM_KINDS.get(value["type"])
-    if kind is None:
+    item_class = RUN_ITEM_KINDS.get(value["type"])
+    if item_class is None:
         raise ValueError(f"unknown run item type {value['type']!r}")
+    kind = item_class.wire_type
     if value["raw_item"].get("type", "message") != kind:
         raise ValueError(f"the raw_item of a {value['type']} must be a {kind} item")
     if kind == "function_call_output" and "output" not in value and "source_agent" not in value:

@@ -37,6 +37,7 @@ class NoteItem:
     raw_item: MessageItem
     marks: dict[str, int]
     type: ClassVar[Literal["note_item"]] = "note_item"
+    wire_type: ClassVar[str] = "message"
     event: ClassVar[Literal["note_made"]] = "note_made"
     agent_fields: ClassVar[tuple[str, ...]] = ("agent",)
 
