@@ -1,12 +1,12 @@
 """DurableRunner and dbos_agent in one process: steps, names, streaming, sessions, bad input.
 
-Real DBOS on a real SQLite file per test; the model over real HTTP (the local server).
+Real DBOS on a real database per test, each test on SQLite and on Postgres (conftest.py); the
+model over real HTTP (the local server).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -43,12 +43,13 @@ def api(request: pytest.FixtureRequest) -> Literal["chat", "responses"]:
 
 
 @pytest.fixture
-async def durable(tmp_path: Path) -> AsyncIterator[Any]:
+async def durable(database_url: str) -> AsyncIterator[Any]:
     """A factory for the test's DurableRunner, closed (DBOS destroyed) at the end."""
     made: list[DurableRunner] = []
 
     def make(agents: list[Agent[Any]], **options: Any) -> DurableRunner:
-        runner = DurableRunner(agents, database_url=f"sqlite:///{tmp_path / 'd.sqlite'}", **options)
+        options.setdefault("database_url", database_url)
+        runner = DurableRunner(agents, **options)
         made.append(runner)
         return runner
 
@@ -75,7 +76,8 @@ async def test_a_run_checkpoints_each_model_call_and_sword(
 
 
 async def test_sqlite_is_in_wal_mode(server: OpenAIServer, durable: Any, tmp_path: Path) -> None:
-    runner = durable([Agent("Clerk", model=server.model(Turn("Hi.")))])
+    url = f"sqlite:///{tmp_path / 'd.sqlite'}"
+    runner = durable([Agent("Clerk", model=server.model(Turn("Hi.")))], database_url=url)
     assert await runner.run("Clerk", "Hi") == "Hi."
     mode = sqlite3.connect(tmp_path / "d.sqlite").execute("PRAGMA journal_mode").fetchone()
     assert mode == ("wal",)
@@ -203,21 +205,6 @@ async def test_mcp_tool_calls_are_steps(server: OpenAIServer, durable: Any) -> N
         "Maths.model",
     ]
     assert dict(model.requests[1].input[-1])["output"] == "5"
-
-
-POSTGRES_URL = os.environ.get("DRUSILLA_TEST_POSTGRES_URL")
-
-
-@pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="no Postgres server: set DRUSILLA_TEST_POSTGRES_URL=postgresql://... to run it",
-)
-async def test_postgres_database(server: OpenAIServer) -> None:
-    model = server.model(Turn(calls=[call("record", note="pg")]), Turn("Done on Postgres."))
-    async with DurableRunner(
-        [Agent("Clerk", model=model, swords=[record])], database_url=POSTGRES_URL
-    ) as runner:
-        assert await runner.run("Clerk", "Note pg.") == "Done on Postgres."
 
 
 async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any) -> None:
