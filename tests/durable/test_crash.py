@@ -1,7 +1,7 @@
 """Durable runs killed with SIGKILL mid-run and restarted: nothing done is done again.
 
-Each run is a real subprocess with a real SQLite database, talking over HTTP to the local
-OpenAI-protocol server of the test process, which counts the model requests.
+Each run is a real subprocess with a real database (SQLite, and Postgres), talking over HTTP
+to the local OpenAI-protocol server of the test process, which counts the model requests.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def server() -> Iterator[OpenAIServer]:
 
 
 class Worker:
-    def __init__(self, tmp_path: Path, server: OpenAIServer) -> None:
-        self.db = tmp_path / "durable.sqlite"
+    def __init__(self, tmp_path: Path, server: OpenAIServer, database_url: str) -> None:
+        self.db = database_url
         self.log = tmp_path / "log.jsonl"
         self.server = server
         self.process: subprocess.Popen[bytes] | None = None
@@ -75,8 +75,8 @@ def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def worker(tmp_path: Path, server: OpenAIServer) -> Iterator[Worker]:
-    running = Worker(tmp_path, server)
+def worker(tmp_path: Path, server: OpenAIServer, database_url: str) -> Iterator[Worker]:
+    running = Worker(tmp_path, server, database_url)
     yield running
     if running.process is not None and running.process.poll() is None:
         running.kill()
@@ -134,7 +134,7 @@ def drusilla_runs(worker: Worker, *args: str) -> str:
         "runs",
         *args,
         "--db",
-        f"sqlite:///{worker.db}",
+        worker.db,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=READY_TIMEOUT)
     assert done.returncode == 0, done.stderr
