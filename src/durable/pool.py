@@ -27,6 +27,7 @@ __all__ = [
     "as_queue",
     "new_executor_id",
     "recover_executor",
+    "recover_executor_now",
 ]
 
 DEFAULT_QUEUE = "drusilla"
@@ -83,10 +84,12 @@ async def recover_executor(client: Any, executor_id: str, app_version: str) -> l
     Only for an executor that is gone: a run it is still executing would run twice. A run
     another executor took over already is left alone (DBOS matches on the executor id).
     """
-    return await asyncio.to_thread(_recover, client, executor_id, app_version)
+    return await asyncio.to_thread(recover_executor_now, client, executor_id, app_version)
 
 
-def _recover(client: Any, executor_id: str, app_version: str) -> list[str]:
+def recover_executor_now(client: Any, executor_id: str, app_version: str) -> list[str]:
+    """`recover_executor`, blocking: for a process whose DBOS has stopped (DBOS shuts down the
+    thread pool `asyncio.to_thread` uses)."""
     from dbos._utils import INTERNAL_QUEUE_NAME
 
     # DBOSClient has no public recovery; these two calls are what DBOS's own recovery does

@@ -29,7 +29,13 @@ from ..sessions.base import Session
 from ..util.errors import UserError
 from .agent import dbos_agent
 from .database import DurableDatabase
-from .pool import DurableQueue, as_queue, new_executor_id, recover_executor
+from .pool import (
+    DurableQueue,
+    as_queue,
+    new_executor_id,
+    recover_executor,
+    recover_executor_now,
+)
 from .steps import DurableSession
 
 __all__ = [
@@ -195,7 +201,7 @@ class DurableRunner:
             DBOS.destroy(destroy_registry=False)
             self._launched = False
             if hand_off:
-                await recover_executor(self.database.client(), self.executor_id, WORKFLOW_VERSION)
+                recover_executor_now(self.database.client(), self.executor_id, WORKFLOW_VERSION)
         if _active is self:
             _active = None
 
