@@ -65,7 +65,8 @@ async def _describe_run(client: Any, run_id: str) -> list[str]:
     from ..durable.runner import pending_approvals
 
     run = await _one_run(client, run_id)
-    agent = run.input.args[0] if run.input and run.input.args else "?"
+    arguments = (run.input or {}).get("args") or ["?"]  # _durable_run(agent_name, input, ...)
+    agent = arguments[0]
     lines = [
         f"run {run.workflow_id}: {run.status}",
         f"agent: {agent}",
