@@ -148,3 +148,25 @@ def test_a_pool_runs_each_run_once_and_finishes_a_killed_workers_runs(
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=BACKSTOP) == 0, pool_.errors("w4") + pool_.errors("w1")
     assert "stopped" in pool_.errors("w4")
+
+
+def test_a_worker_stopped_with_sigterm_hands_its_run_to_the_pool(
+    pool: tuple[Pool, OpenAIServer],
+) -> None:
+    pool_, server = pool
+    first = pool_.start_worker("w1")
+    feeder = subprocess.Popen(
+        [sys.executable, str(CLIENT), pool_.url, "8", "pool"], stdout=subprocess.PIPE, env=pool_.env
+    )
+    wait_for(lambda: any(e["item"] == HELD for e in pool_.events()), feeder)  # w1 holds it
+    pool_.start_worker("w2")
+    first.send_signal(signal.SIGTERM)
+    wait_for(lambda: "stopped; its unfinished runs are back" in pool_.errors("w1"))
+    pool_.release.touch()  # the sword w1 was running ends there too, after the hand-off
+    assert first.wait(timeout=BACKSTOP) == 0
+
+    out, _ = feeder.communicate(timeout=BACKSTOP)
+    assert json.loads(out.decode().splitlines()[-1]) == [f"forged item-{i}" for i in range(8)]
+    held = [e for e in pool_.events() if e["item"] == HELD and e["event"] == "start"]
+    assert [e["pid"] for e in held] == [first.pid, pool_.workers["w2"].pid]  # continued by w2
+    assert len(server.requests_for("pool")) == 2 * 8  # no model call made twice
