@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import Any
 
-from .common import EXIT_OK, Commands, _positive_int
+from .common import EXIT_OK, Commands, positive_int
 
 __all__ = ["DEFAULT_QUEUE", "add_worker_command"]
 
@@ -44,7 +44,7 @@ def add_worker_command(commands: Commands) -> None:
     )
     worker.add_argument("--queue", default=DEFAULT_QUEUE, help="the queue to take runs from")
     worker.add_argument(
-        "--concurrency", type=_positive_int, help="runs at once on each worker of the queue"
+        "--concurrency", type=positive_int, help="runs at once on each worker of the queue"
     )
     worker.add_argument(
         "--executor-id",

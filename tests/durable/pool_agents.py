@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from drusilla import Agent, sword
-from drusilla.models.openai_chat import OpenAIChatModel
+from drusilla.models.openai.chat import OpenAIChatModel
 
 RELEASE_POLL_SECONDS = 0.05
 
