@@ -16,7 +16,7 @@ import pytest
 from dbos import DBOS
 
 from drusilla import Agent, Runner, SQLiteSession, UserError, sword
-from drusilla.durable import DurableRunner, dbos_agent
+from drusilla.durable import DurableQueue, DurableRunner, dbos_agent
 from drusilla.testing import OpenAIServer, ServedModel, Turn, call
 
 SWORD_LOG: list[str] = []
@@ -241,3 +241,29 @@ async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any
     assert await runner.pending_approvals() == []
     with pytest.raises(UserError, match="is not waiting for a decision"):
         await runner.approve("pay", pending[0].call_id)
+
+
+async def test_a_queued_run_is_run_by_a_worker_of_its_queue(
+    server: OpenAIServer, durable: Any
+) -> None:
+    model = server.model(Turn(calls=[call("record", note="q")]), Turn("Queued."))
+    queue = DurableQueue("orders", concurrency=3, worker_concurrency=2)
+    runner = durable([Agent("Clerk", model=model, swords=[record])], queues=[queue])
+    handle = await runner.start("Clerk", "Note q.", run_id="queued", queue="orders")
+    assert await handle.result() == "Queued."
+    assert await step_names("queued") == ["Clerk.model", "Clerk.record", "Clerk.model"]
+    (run,) = await DBOS.list_workflows_async(workflow_ids=["queued"])
+    assert (run.queue_name, run.executor_id) == ("orders", runner.executor_id)
+    kept = await DBOS.retrieve_queue_async("orders")
+    assert kept is not None
+    assert (kept.global_concurrency, kept.worker_concurrency) == (3, 2)
+
+
+async def test_each_runner_is_an_executor_of_its_own(durable: Any) -> None:
+    first, second = durable([Agent("Clerk")]), durable([Agent("Clerk")])
+    assert first.executor_id != second.executor_id
+    assert durable([Agent("Clerk")], executor_id="clerk-1").executor_id == "clerk-1"
+    with pytest.raises(UserError, match="at least 1"):
+        DurableQueue("orders", worker_concurrency=0)
+    with pytest.raises(UserError, match="not starting with '_'"):
+        DurableQueue("_dbos_internal_queue")
