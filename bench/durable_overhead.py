@@ -1,10 +1,12 @@
 """Durable overhead per turn: drusilla on DBOS against plain drusilla, with DBOS's own cost.
 
-    python -m bench.durable_overhead [--runs 20] [--turns 10]
+    python -m bench.durable_overhead [--runs 20] [--turns 10] [--database URL]
 
 All in one process, in rotating order: (1) plain `Runner.run` of a 10-turn run (a sword call in
 turns 1–9, an in-process model); (2) the same agent through `DurableRunner` (every model call
-and sword call a DBOS step, SQLite in WAL mode, synchronous=NORMAL); (3) a bare DBOS workflow of
+and sword call a DBOS step; SQLite in WAL mode, synchronous=NORMAL, in a temporary folder, or
+the Postgres database `--database` names, e.g. one `scripts/start-postgres start` started); (3) a
+bare DBOS workflow of
 empty steps, as many as the durable run checkpoints. Reports medians per turn, in wall and CPU
 time, with the load average; the target is durable − plain ≤ 2 empty steps per turn (a turn
 here checkpoints 2 steps: its model call and its sword call).
@@ -74,18 +76,20 @@ async def timed(job: Any) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-async def main(runs: int, turns: int) -> None:
+async def main(runs: int, turns: int, database: str | None) -> None:
     model = Fresh(turns)
     agent = Agent("Bench", model=model, swords=[noop])
     steps_per_run = 2 * (turns - 1) + 1
     with tempfile.TemporaryDirectory() as folder:
-        runner = DurableRunner([agent], database_url=f"sqlite:///{folder}/bench.sqlite")
+        url = database or f"sqlite:///{folder}/bench.sqlite"
+        # max_turns: a run of --turns turns must not stop at the default limit (10)
+        runner = DurableRunner([agent], database_url=url, max_turns=turns)
         await runner.launch()
         samples: dict[str, list[tuple[float, float]]] = {"plain": [], "durable": [], "steps": []}
 
         async def plain() -> None:
             model.reset()
-            assert (await Runner.run(agent, "go")).final_output == "done"
+            assert (await Runner.run(agent, "go", max_turns=turns)).final_output == "done"
 
         async def durable() -> None:
             model.reset()
@@ -103,15 +107,20 @@ async def main(runs: int, turns: int) -> None:
             for name in order:
                 samples[name].append(await timed(jobs[name]))
         await runner.close()
-    report(samples, turns, steps_per_run)
+    report(samples, turns, steps_per_run, url.split(":", 1)[0])
 
 
-def report(samples: dict[str, list[tuple[float, float]]], turns: int, steps: int) -> None:
+def report(
+    samples: dict[str, list[tuple[float, float]]], turns: int, steps: int, database: str
+) -> None:
     def median(name: str, index: int) -> float:
         return statistics.median(sample[index] for sample in samples[name])
 
     load = os.getloadavg()[0]
-    print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores; {turns} turns a run")
+    print(
+        f"{database}; load average at the end: {load:.2f} on {os.cpu_count()} cores; "
+        f"{turns} turns a run"
+    )
     for index, unit in ((0, "wall"), (1, "cpu")):
         plain = median("plain", index) / turns * 1e3
         durable = median("durable", index) / turns * 1e3
@@ -128,5 +137,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--database", help="a Postgres URL (default: a SQLite file)")
     options = parser.parse_args()
-    asyncio.run(main(options.runs, options.turns))
+    asyncio.run(main(options.runs, options.turns, options.database))

@@ -6,7 +6,9 @@
     drusilla demo [EXAMPLE ...]                   [--offline | --online] [--list]
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
     drusilla serve FILE_OR_MODULE[:AGENT]         [--agent NAME] [--host H] [--port P] [--db PATH]
-    drusilla runs list | approve RUN CALL | reject RUN CALL [--message M]   [--db URL]
+    drusilla runs list | show RUN | approve RUN CALL | reject RUN CALL [--message M] | cancel RUN
+                  | recover --executor ID                         [--database URL]
+    drusilla worker FILE_OR_MODULE[:AGENT] --database URL [--queue NAME] [--concurrency N]
 
 Exit codes: 0 done, 1 failed (one line on stderr says why), 2 the command line was wrong.
 Each command lives in its own module with an `add_<name>_command(commands)` function that builds
@@ -79,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .runs import add_runs_command
     from .serve import add_serve_command
     from .trace import add_trace_command
+    from .worker import add_worker_command
 
     parser = argparse.ArgumentParser(
         prog="drusilla", description="Run LLM agents, and look at what they did."
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_trace_command(commands)
     add_runs_command(commands)
     add_serve_command(commands)
+    add_worker_command(commands)
     return parser
 
 

@@ -13,11 +13,10 @@ import json
 
 from ..util.errors import UserError
 from .common import EXIT_OK, Commands
+from .runs_admin import add_database_option, add_runs_admin_actions, describe_pending
 from .runs_db import DEFAULT_URL, sqlite_file, waiting_runs
 
 __all__ = ["add_runs_command"]
-
-_DB_HELP = "the durable runs' database URL (default: sqlite:///drusilla-durable.sqlite)"
 
 
 def add_runs_command(commands: Commands) -> None:
@@ -26,7 +25,7 @@ def add_runs_command(commands: Commands) -> None:
     actions = runs.add_subparsers(title="runs commands", metavar="ACTION")
 
     listing = actions.add_parser("list", help="sword calls waiting for a decision")
-    listing.add_argument("--db", help=_DB_HELP)
+    add_database_option(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(handler=_list)
 
@@ -34,10 +33,11 @@ def add_runs_command(commands: Commands) -> None:
         decide = actions.add_parser(action, help=f"{verb} a pending sword call")
         decide.add_argument("run", help="the run id (see `drusilla runs list`)")
         decide.add_argument("call", help="the sword call's id")
-        decide.add_argument("--db", help=_DB_HELP)
+        add_database_option(decide)
         if action == "reject":
             decide.add_argument("--message", help="what the model is told instead of a result")
         decide.set_defaults(handler=_approve if action == "approve" else _reject)
+    add_runs_admin_actions(actions)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -59,8 +59,7 @@ def _list(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(call.__dict__))
         else:
-            arguments = json.dumps(call.arguments, ensure_ascii=False)
-            print(f"{call.run_id}  {call.call_id}  {call.agent}: {call.sword}({arguments})")
+            print(describe_pending(call))
     if not pending and not args.json:
         print("No sword calls are waiting for a decision.")
     return EXIT_OK

@@ -36,8 +36,9 @@ def waiting_runs(path: Path) -> list[str] | None:
         with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as connection:
             if not _has_runs_table(connection):
                 return []
-            rows = connection.execute(
-                "SELECT workflow_uuid FROM workflow_status WHERE status = 'PENDING' AND name = ?",
+            rows = connection.execute(  # ENQUEUED: a waiting run handed back to its queue
+                "SELECT workflow_uuid FROM workflow_status "
+                "WHERE status IN ('PENDING', 'ENQUEUED') AND name = ?",
                 (WORKFLOW_NAME,),
             ).fetchall()
     except sqlite3.Error:

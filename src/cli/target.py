@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_ATTRIBUTE",
     "ImportFailed",
     "Target",
+    "load_agents",
     "load_context",
     "load_target",
     "split_target",
@@ -56,6 +57,19 @@ def load_target(spec: str) -> Target:
     name = attribute or _default_attribute(module, source)
     agent = _agent_from(module, name, source)
     return Target(module, agent, f"{source}:{name}")
+
+
+def load_agents(spec: str) -> list[Agent[Any]]:
+    """The agent `FILE_OR_MODULE:AGENT` names, or without `:AGENT` every module-level Agent
+    (a durable worker runs whichever of them a run names)."""
+    source, attribute = split_target(spec)
+    if attribute is not None:
+        return [load_target(spec).agent]
+    module = _load_file(Path(source)) if _looks_like_file(source) else _load_module(source)
+    agents = [getattr(module, name) for name in _agents_in(module)]
+    if not agents:
+        raise CommandLineError(f"{source!r} defines no Agent at module level; name one as :AGENT.")
+    return agents
 
 
 def load_context(spec: str) -> Any:

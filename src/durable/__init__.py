@@ -3,7 +3,8 @@
 On DBOS (`pip install 'drusilla[dbos]'`): `dbos_agent(agent)` for your own `@DBOS.workflow()`;
 `DurableRunner` when you do not write workflows. Model calls, sword calls, MCP tool calls and
 session writes are DBOS steps: after a crash a run resumes from its last finished step, and
-approvals wait durably for days. On Temporal (`pip install 'drusilla[temporal]'`):
+approvals wait durably for days; many processes on one Postgres share the runs as a pool of
+workers (`DurableQueue`, `queue=`). On Temporal (`pip install 'drusilla[temporal]'`):
 `drusilla.durable.temporal`.
 
 The DBOS names load DBOS when first used, not here, so `drusilla.durable.temporal` works
@@ -18,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .agent import dbos_agent
     from .database import DurableDatabase
+    from .pool import DurableQueue
     from .runner import DurableRunHandle, DurableRunner, PendingApproval
     from .steps import DurableModel, DurableSession
 
 __all__ = [
     "DurableDatabase",
     "DurableModel",
+    "DurableQueue",
     "DurableRunHandle",
     "DurableRunner",
     "DurableSession",
@@ -34,6 +37,7 @@ __all__ = [
 _HOMES = {
     "DurableDatabase": ".database",
     "DurableModel": ".steps",
+    "DurableQueue": ".pool",
     "DurableRunHandle": ".runner",
     "DurableRunner": ".runner",
     "DurableSession": ".steps",

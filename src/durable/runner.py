@@ -3,7 +3,8 @@
 Each run is one DBOS workflow (`drusilla.run`, its id the run id) over `dbos_agent` copies of
 the registered agents. A run that stops for approvals publishes its pending calls as a DBOS
 event and waits for decisions as DBOS messages, so a decision can come from any process (the
-`drusilla runs` command) and survives a restart of the run's own process.
+`drusilla runs` command) and survives a restart of the run's own process. A run started with
+`queue=` waits on that queue until a worker of the pool takes it (pool.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ from ..sessions.base import Session
 from ..util.errors import UserError
 from .agent import dbos_agent
 from .database import DurableDatabase
+from .pool import (
+    DurableQueue,
+    as_queue,
+    new_executor_id,
+    recover_executor,
+    recover_executor_now,
+)
 from .steps import DurableSession
 
 __all__ = [
@@ -64,6 +72,8 @@ class PendingApproval:
     sword: str
     arguments: Any
     agent: str
+    decision: str | None = None
+    """'approved' or 'rejected' once decided, until the run reads the decision."""
 
 
 class DurableRunHandle:
@@ -104,6 +114,10 @@ class DurableRunner:
     `context`: the context object of every run (not saved: a restarted process passes its own).
     `session_factory(session_id) -> Session`: the session of a run started with `session_id`;
     its reads and writes are steps, so a recovered run adds no item twice.
+    `executor_id`: this process's id among the processes on the database (default a new one);
+    on launch it recovers the unfinished runs of that id only. `recover_executors`: ids of
+    processes gone for good whose runs this one puts back on their queues on launch.
+    `queues`: the queues (names or `DurableQueue`s) this process takes runs from, as a worker.
     One `DurableRunner` per process: DBOS is a process-wide engine.
     """
 
@@ -117,6 +131,9 @@ class DurableRunner:
         context: Any = None,
         session_factory: Callable[[str], Session] | None = None,
         app_name: str = "drusilla",
+        executor_id: str | None = None,
+        recover_executors: Sequence[str] = (),
+        queues: Sequence[str | DurableQueue] = (),
     ) -> None:
         self.agents = _by_name(agents)
         self.database = DurableDatabase(database_url)
@@ -125,11 +142,17 @@ class DurableRunner:
         self.context = context
         self.session_factory = session_factory
         self.app_name = app_name
+        self.executor_id = executor_id or new_executor_id()
+        self.recover_executors = list(recover_executors)
+        self.queues = [as_queue(queue) for queue in queues]
         self._durable: dict[str, Agent[Any]] = {}
         self._launched = False
 
     def __repr__(self) -> str:
-        return f"DurableRunner(agents={sorted(self.agents)}, database={self.database!r})"
+        return (
+            f"DurableRunner(agents={sorted(self.agents)}, database={self.database!r}, "
+            f"executor_id={self.executor_id!r})"
+        )
 
     async def __aenter__(self) -> DurableRunner:
         await self.launch()
@@ -139,7 +162,8 @@ class DurableRunner:
         await self.close()
 
     async def launch(self) -> None:
-        """Start DBOS; runs left unfinished by an earlier process of this app resume now."""
+        """Start DBOS: runs left unfinished by an earlier process with this executor id (and
+        those of `recover_executors`) resume now, and the worker's queues open."""
         global _active
         if self._launched:
             return
@@ -155,21 +179,37 @@ class DurableRunner:
                 "system_database_engine": self.database.engine(),
                 "system_database_url": self.database.url,
                 "application_version": WORKFLOW_VERSION,
+                "executor_id": self.executor_id,
                 "log_level": "WARNING",
                 # SQLite has no LISTEN/NOTIFY: how often a waiting run looks for a decision.
                 "notification_listener_polling_interval_sec": 0.2,
             }
         )
+        DBOS.listen_queues([queue.name for queue in self.queues])  # no queue: no worker
         DBOS.launch()
         self._launched = True
+        for queue in self.queues:
+            await queue.register()
+        for executor_id in self.recover_executors:
+            await self.recover(executor_id)
 
-    async def close(self) -> None:
+    async def close(self, *, hand_off: bool = False) -> None:
+        """Stop DBOS. `hand_off=True` (a worker stopping on SIGTERM): then put this process's
+        unfinished runs back on their queues, for the other workers to continue."""
         global _active
         if self._launched:
             DBOS.destroy(destroy_registry=False)
             self._launched = False
+            if hand_off:
+                recover_executor_now(self.database.client(), self.executor_id, WORKFLOW_VERSION)
         if _active is self:
             _active = None
+
+    async def recover(self, executor_id: str) -> list[str]:
+        """Put the unfinished runs of the process `executor_id`, gone for good, back on their
+        queues, where the pool continues them; their run ids. Never for a live process: its
+        runs would run twice."""
+        return await recover_executor(self.database.client(), executor_id, WORKFLOW_VERSION)
 
     async def start(
         self,
@@ -179,12 +219,14 @@ class DurableRunner:
         run_id: str | None = None,
         session_id: str | None = None,
         stream: bool = False,
+        queue: str | None = None,
     ) -> DurableRunHandle:
         """Start a durable run of `agent` (registered, or its name); returns at once.
 
         `run_id`: the run's id (default a new UUID); starting an id that exists already
         returns that run instead of starting another. `stream=True`: publish the run's events
-        for `handle.stream_events()`.
+        for `handle.stream_events()`. `queue`: do not run it here; put it on that queue, for
+        whichever worker of the pool takes it first (`drusilla worker`).
         """
         await self.launch()
         name = agent if isinstance(agent, str) else agent.name
@@ -194,9 +236,24 @@ class DurableRunner:
                 "start(session_id=...) needs DurableRunner(session_factory=...) to open it."
             )
         run_id = run_id or str(uuid.uuid4())
+        if queue is not None:
+            await self._enqueue(queue, run_id, name, input, session_id, stream)
+            return DurableRunHandle(run_id)
         with _workflow_id(run_id):
             started = await DBOS.start_workflow_async(_durable_run, name, input, session_id, stream)
         return DurableRunHandle(run_id, started)
+
+    async def _enqueue(self, queue: str, run_id: str, *arguments: Any) -> None:
+        from dbos import EnqueueOptions
+
+        options: EnqueueOptions = {
+            "workflow_name": WORKFLOW_NAME,
+            "queue_name": as_queue(queue).name,
+            "workflow_id": run_id,
+            "app_version": WORKFLOW_VERSION,
+            "application_name": self.app_name,
+        }
+        await self.database.client().enqueue_async(options, *arguments)
 
     async def run(
         self,
@@ -205,9 +262,10 @@ class DurableRunner:
         *,
         run_id: str | None = None,
         session_id: str | None = None,
+        queue: str | None = None,
     ) -> Any:
         """`start` and wait for the final output."""
-        handle = await self.start(agent, input, run_id=run_id, session_id=session_id)
+        handle = await self.start(agent, input, run_id=run_id, session_id=session_id, queue=queue)
         return await handle.result()
 
     def handle(self, run_id: str) -> DurableRunHandle:
@@ -330,23 +388,32 @@ def _pending_dict(item: Any) -> dict[str, Any]:
 async def pending_approvals(client: Any) -> list[PendingApproval]:
     """Pending sword calls of every waiting run, read through a `DBOSClient`."""
     runs = await client.list_workflows_async(
-        status="PENDING", name=WORKFLOW_NAME, load_input=False, load_output=False
-    )
+        status=["PENDING", "ENQUEUED"], name=WORKFLOW_NAME, load_input=False, load_output=False
+    )  # ENQUEUED: a waiting run handed back to its queue, not yet taken by a worker
     found: list[PendingApproval] = []
     for run in runs:
         pending = await client.get_event_async(run.workflow_id, PENDING_EVENT, timeout_seconds=0)
+        decided = run.attributes or {}
         for call in pending or []:
-            found.append(PendingApproval(run_id=run.workflow_id, **call))
+            decision = _decision_name(decided.get(f"{DECISION_TOPIC}:{call['call_id']}"))
+            found.append(PendingApproval(run_id=run.workflow_id, decision=decision, **call))
     return found
+
+
+def _decision_name(approved: bool | None) -> str | None:
+    return None if approved is None else "approved" if approved else "rejected"
 
 
 async def decide(
     client: Any, run_id: str, call_id: str, *, approve: bool, message: str | None = None
 ) -> None:
-    """Send a decision to a waiting run; a call that is not pending is a `UserError`.
+    """Send a decision to a waiting run; a call that is not pending, or decided the other way
+    already, is a `UserError`.
 
     The decision is a plain dict, so any process (and any later drusilla) can send it; sending
-    the same decision twice delivers it once.
+    the same decision twice delivers it once. It is also kept on the run (a workflow attribute)
+    before it is sent: a decision waits in the database until the run reads it, and a second
+    one, the other way, must not be accepted and then ignored.
     """
     pending = await client.get_event_async(run_id, PENDING_EVENT, timeout_seconds=0)
     call_ids = [call["call_id"] for call in pending or []]
@@ -356,8 +423,25 @@ async def decide(
             f"Sword call {call_id!r} is not waiting for a decision in run {run_id!r} "
             f"(pending there: {waiting}). `drusilla runs list` shows what is pending."
         )
+    await _keep_decision(client, run_id, call_id, approve)
     decision = {"call_id": call_id, "approve": approve, "message": message}
     await client.send_async(run_id, decision, DECISION_TOPIC, idempotency_key=f"{run_id}:{call_id}")
+
+
+async def _keep_decision(client: Any, run_id: str, call_id: str, approve: bool) -> None:
+    key = f"{DECISION_TOPIC}:{call_id}"
+    (run,) = await client.list_workflows_async(
+        workflow_ids=[run_id], load_input=False, load_output=False
+    )
+    earlier = (run.attributes or {}).get(key)
+    if earlier is None:
+        await client.update_workflow_attributes_async(run_id, {key: approve}, merge=True)
+    elif earlier != approve:
+        done = "approved" if earlier else "rejected"
+        raise UserError(
+            f"Sword call {call_id!r} of run {run_id!r} was already {done}; a decision, once "
+            "sent, cannot be changed."
+        )
 
 
 def _by_name(agents: Sequence[Agent[Any]]) -> dict[str, Agent[Any]]:

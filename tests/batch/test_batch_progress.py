@@ -46,7 +46,8 @@ async def test_no_output_when_progress_is_off(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr() == ("", "")
 
 
-def test_a_live_bar_on_a_terminal() -> None:
+def on_a_terminal(columns: int) -> str:
+    """What a 50-input batch shows on a pseudo-terminal `columns` wide."""
     script = (
         "from drusilla import Agent, ModelError, Runner\n"
         "from drusilla.testing import ScriptedModel\n"
@@ -55,7 +56,7 @@ def test_a_live_bar_on_a_terminal() -> None:
         "Runner.run_batch_sync(agent, [f'q{i}' for i in range(50)], concurrency=1)\n"
     )
     leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     process = subprocess.Popen(
         [sys.executable, "-c", script],
         stdin=subprocess.DEVNULL,
@@ -75,8 +76,33 @@ def test_a_live_bar_on_a_terminal() -> None:
         shown += chunk
     os.close(leader)
     assert process.wait(timeout=120) == 0
-    text = shown.decode()
+    return shown.decode()
+
+
+def test_a_live_bar_on_a_terminal() -> None:
+    text = on_a_terminal(120)
     assert "\r" in text  # redrawn in place, not line after line
     final = text.rstrip().split("\r")[-1]
     assert "50/50" in final and "run/s" in final and "failed=5" in final
     assert "batch: " not in text  # not the plain lines
+
+
+def test_a_terminal_reporting_no_width_gets_plain_lines() -> None:
+    lines = on_a_terminal(0).replace("\r\n", "\n").splitlines()
+    assert lines[-1].startswith("batch: finished 50/50 in ") and "5 failed" in lines[-1]
+    assert "batch: 25/50 (50%), 3 failed," in "\n".join(lines)
+
+
+async def test_a_fully_resumed_batch_reports_the_tokens_it_read_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agent = Agent("a", model=ScriptedModel([f"ok {i}" for i in range(20)]))
+    inputs, results = [f"q{i}" for i in range(20)], tmp_path / "results.jsonl"
+    first = await Runner.run_batch(agent, inputs, progress=False, results_path=results)
+    again = await Runner.run_batch(agent, inputs, results_path=results)  # nothing left to run
+    assert again.usage.total_tokens == first.usage.total_tokens > 0
+    lines = capsys.readouterr().err.splitlines()
+    tokens = f"0 failed, {first.usage.total_tokens} tokens"
+    assert lines[0] == f"batch: 20/20 already done (results_path), resuming: {tokens} so far"
+    assert lines[-1].startswith("batch: finished 20/20 in ")
+    assert lines[-1].endswith(f"s (20 read back from results_path), {tokens}")

@@ -1,7 +1,7 @@
 """Durable runs killed with SIGKILL mid-run and restarted: nothing done is done again.
 
-Each run is a real subprocess with a real SQLite database, talking over HTTP to the local
-OpenAI-protocol server of the test process, which counts the model requests.
+Each run is a real subprocess with a real database (SQLite, and Postgres), talking over HTTP
+to the local OpenAI-protocol server of the test process, which counts the model requests.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def server() -> Iterator[OpenAIServer]:
 
 
 class Worker:
-    def __init__(self, tmp_path: Path, server: OpenAIServer) -> None:
-        self.db = tmp_path / "durable.sqlite"
+    def __init__(self, tmp_path: Path, server: OpenAIServer, database_url: str) -> None:
+        self.db = database_url
         self.log = tmp_path / "log.jsonl"
         self.server = server
         self.process: subprocess.Popen[bytes] | None = None
@@ -75,8 +75,8 @@ def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def worker(tmp_path: Path, server: OpenAIServer) -> Iterator[Worker]:
-    running = Worker(tmp_path, server)
+def worker(tmp_path: Path, server: OpenAIServer, database_url: str) -> Iterator[Worker]:
+    running = Worker(tmp_path, server, database_url)
     yield running
     if running.process is not None and running.process.poll() is None:
         running.kill()
@@ -125,20 +125,13 @@ def test_kill_during_a_model_call_repeats_only_that_call(
     assert requests[1].input == requests[2].input  # the repeated call is the same request
 
 
-def drusilla_runs(worker: Worker, *args: str) -> str:
-    """`drusilla runs ...` in a process of its own, on the worker's database."""
-    command = [
-        sys.executable,
-        "-m",
-        "drusilla.cli",
-        "runs",
-        *args,
-        "--db",
-        f"sqlite:///{worker.db}",
-    ]
+def drusilla_runs(worker: Worker, *args: str, exit_code: int = 0) -> str:
+    """`drusilla runs ...` in a process of its own, on the worker's database; its stdout (its
+    stderr when it is to fail)."""
+    command = [sys.executable, "-m", "drusilla.cli", "runs", *args, "--database", worker.db]
     done = subprocess.run(command, capture_output=True, text=True, timeout=READY_TIMEOUT)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert done.returncode == exit_code, done.stderr
+    return done.stdout if exit_code == 0 else done.stderr
 
 
 def test_an_approval_sent_while_the_run_is_down_is_picked_up(
@@ -157,7 +150,15 @@ def test_an_approval_sent_while_the_run_is_down_is_picked_up(
     assert pending[0]["sword"] == "send_money" and pending[0]["arguments"] == {"amount": 5}
     worker.kill()
 
-    drusilla_runs(worker, "approve", "run-approval", pending[0]["call_id"])
+    call_id = pending[0]["call_id"]
+    drusilla_runs(worker, "approve", "run-approval", call_id)
+    listed = drusilla_runs(worker, "list")
+    assert f"{call_id}  Clerk: send_money" in listed
+    assert "[approved, not yet picked up by the run]" in listed
+    refused = drusilla_runs(worker, "reject", "run-approval", call_id, exit_code=1)
+    assert "was already approved" in refused  # a decision is final
+    shown = drusilla_runs(worker, "show", "run-approval")
+    assert "run run-approval: PENDING" in shown and "worker: crash-test" in shown
     assert named(worker.events(), "send_money") == []  # nothing ran while it was down
     server.add(Turn("Sent 5."), model="durable")
     worker.start("resume", "run-approval")
@@ -166,3 +167,18 @@ def test_an_approval_sent_while_the_run_is_down_is_picked_up(
     requests = server.requests_for("durable")
     assert len(requests) == 2  # the call that asked, and the one after the approval
     assert dict(requests[1].input[-1])["output"] == "sent 5"
+
+
+def test_a_run_cancelled_from_another_process_is_over(worker: Worker, server: OpenAIServer) -> None:
+    """The run's own process notices at its next step (here: none, it waits for a decision)."""
+    server.add(Turn(calls=[call("send_money", amount=9)]), model="durable")
+    worker.start("start", "run-cancel", "Send 9.")
+    worker.wait_for(lambda events: bool(named(events, "started")))
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not drusilla_runs(worker, "list", "--json"):  # waiting for a decision now
+        assert time.monotonic() < deadline, "the run never asked for approval"
+    assert drusilla_runs(worker, "cancel", "run-cancel") == "cancelled: run run-cancel\n"
+    assert "run run-cancel: CANCELLED" in drusilla_runs(worker, "show", "run-cancel")
+    refused = drusilla_runs(worker, "cancel", "run-cancel", exit_code=1)
+    assert "has ended already (CANCELLED)" in refused
+    assert named(worker.events(), "send_money") == []

@@ -1,12 +1,12 @@
 """DurableRunner and dbos_agent in one process: steps, names, streaming, sessions, bad input.
 
-Real DBOS on a real SQLite file per test; the model over real HTTP (the local server).
+Real DBOS on a real database per test, each test on SQLite and on Postgres (conftest.py); the
+model over real HTTP (the local server).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,7 +16,7 @@ import pytest
 from dbos import DBOS
 
 from drusilla import Agent, Runner, SQLiteSession, UserError, sword
-from drusilla.durable import DurableRunner, dbos_agent
+from drusilla.durable import DurableQueue, DurableRunner, dbos_agent
 from drusilla.testing import OpenAIServer, ServedModel, Turn, call
 
 SWORD_LOG: list[str] = []
@@ -43,12 +43,13 @@ def api(request: pytest.FixtureRequest) -> Literal["chat", "responses"]:
 
 
 @pytest.fixture
-async def durable(tmp_path: Path) -> AsyncIterator[Any]:
+async def durable(database_url: str) -> AsyncIterator[Any]:
     """A factory for the test's DurableRunner, closed (DBOS destroyed) at the end."""
     made: list[DurableRunner] = []
 
     def make(agents: list[Agent[Any]], **options: Any) -> DurableRunner:
-        runner = DurableRunner(agents, database_url=f"sqlite:///{tmp_path / 'd.sqlite'}", **options)
+        options.setdefault("database_url", database_url)
+        runner = DurableRunner(agents, **options)
         made.append(runner)
         return runner
 
@@ -75,7 +76,8 @@ async def test_a_run_checkpoints_each_model_call_and_sword(
 
 
 async def test_sqlite_is_in_wal_mode(server: OpenAIServer, durable: Any, tmp_path: Path) -> None:
-    runner = durable([Agent("Clerk", model=server.model(Turn("Hi.")))])
+    url = f"sqlite:///{tmp_path / 'd.sqlite'}"
+    runner = durable([Agent("Clerk", model=server.model(Turn("Hi.")))], database_url=url)
     assert await runner.run("Clerk", "Hi") == "Hi."
     mode = sqlite3.connect(tmp_path / "d.sqlite").execute("PRAGMA journal_mode").fetchone()
     assert mode == ("wal",)
@@ -205,21 +207,6 @@ async def test_mcp_tool_calls_are_steps(server: OpenAIServer, durable: Any) -> N
     assert dict(model.requests[1].input[-1])["output"] == "5"
 
 
-POSTGRES_URL = os.environ.get("DRUSILLA_TEST_POSTGRES_URL")
-
-
-@pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="no Postgres server: set DRUSILLA_TEST_POSTGRES_URL=postgresql://... to run it",
-)
-async def test_postgres_database(server: OpenAIServer) -> None:
-    model = server.model(Turn(calls=[call("record", note="pg")]), Turn("Done on Postgres."))
-    async with DurableRunner(
-        [Agent("Clerk", model=model, swords=[record])], database_url=POSTGRES_URL
-    ) as runner:
-        assert await runner.run("Clerk", "Note pg.") == "Done on Postgres."
-
-
 async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any) -> None:
     @sword(needs_approval=True)
     def pay(amount: int) -> str:
@@ -243,6 +230,9 @@ async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any
     ]
     assert SWORD_LOG == ["r"]  # the call needing no approval ran; the others wait
     await runner.approve("pay", pending[0].call_id)
+    await runner.approve("pay", pending[0].call_id)  # the same decision again: delivered once
+    with pytest.raises(UserError, match="was already approved"):
+        await runner.reject("pay", pending[0].call_id)
     await runner.reject("pay", pending[1].call_id, "Only one payment today.")
     assert await handle.result() == "Paid one."
     assert SWORD_LOG == ["r", "pay 1"]
@@ -251,3 +241,29 @@ async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any
     assert await runner.pending_approvals() == []
     with pytest.raises(UserError, match="is not waiting for a decision"):
         await runner.approve("pay", pending[0].call_id)
+
+
+async def test_a_queued_run_is_run_by_a_worker_of_its_queue(
+    server: OpenAIServer, durable: Any
+) -> None:
+    model = server.model(Turn(calls=[call("record", note="q")]), Turn("Queued."))
+    queue = DurableQueue("orders", concurrency=3, worker_concurrency=2)
+    runner = durable([Agent("Clerk", model=model, swords=[record])], queues=[queue])
+    handle = await runner.start("Clerk", "Note q.", run_id="queued", queue="orders")
+    assert await handle.result() == "Queued."
+    assert await step_names("queued") == ["Clerk.model", "Clerk.record", "Clerk.model"]
+    (run,) = await DBOS.list_workflows_async(workflow_ids=["queued"])
+    assert (run.queue_name, run.executor_id) == ("orders", runner.executor_id)
+    kept = await DBOS.retrieve_queue_async("orders")
+    assert kept is not None
+    assert (kept.global_concurrency, kept.worker_concurrency) == (3, 2)
+
+
+async def test_each_runner_is_an_executor_of_its_own(durable: Any) -> None:
+    first, second = durable([Agent("Clerk")]), durable([Agent("Clerk")])
+    assert first.executor_id != second.executor_id
+    assert durable([Agent("Clerk")], executor_id="clerk-1").executor_id == "clerk-1"
+    with pytest.raises(UserError, match="at least 1"):
+        DurableQueue("orders", worker_concurrency=0)
+    with pytest.raises(UserError, match="not starting with '_'"):
+        DurableQueue("_dbos_internal_queue")

@@ -1,7 +1,8 @@
-"""A durable-run worker process for the crash tests: `python worker.py DB BASE_URL LOG CMD ...`.
+"""A durable-run process for the crash tests: `python worker.py DB_URL BASE_URL LOG CMD ...`.
 
 CMD `start RUN_ID INPUT`: start a run and wait for it; `resume RUN_ID`: launch (DBOS recovers
-unfinished runs) and wait for that run. The swords write to LOG (one JSON line per event), and
+the unfinished runs of this process's executor id, the same on every start) and wait for that
+run. The swords write to LOG (one JSON line per event), and
 `hang` blocks until the test kills the process (WORKER_HANG=1), after saying so on the log.
 """
 
@@ -56,7 +57,8 @@ def build_agent() -> Agent[Any]:
 
 async def main() -> None:
     command, run_id = sys.argv[4], sys.argv[5]
-    async with DurableRunner([build_agent()], database_url=f"sqlite:///{DB}") as runner:
+    runner = DurableRunner([build_agent()], database_url=DB, executor_id="crash-test")
+    async with runner:
         if command == "start":
             handle = await runner.start("Clerk", sys.argv[6], run_id=run_id)
         else:

@@ -68,7 +68,7 @@ async def iterate_batch(
     store = ResultsFile.open(results_path, listed) if results_path is not None else None
     finished = store.finished if store is not None else {}
     todo = [(index, value) for index, value in enumerate(listed) if index not in finished]
-    shown = progress_for(progress, len(listed), len(finished))
+    shown = progress_for(progress, len(listed), list(finished.values()))
     try:
         for index in sorted(finished):
             yield finished[index]

@@ -1,15 +1,19 @@
 """A batch's progress output, on stderr.
 
 On a terminal: a live `tqdm` bar (done/total, rate, ETA; failed runs and tokens after it), from
-the `drusilla[batch]` extra. Elsewhere (a log file, CI), or without tqdm: a plain line at every
-tenth of the batch and at least every `PLAIN_EVERY` seconds, then a summary line.
+the `drusilla[batch]` extra. Elsewhere (a log file, CI, a terminal that reports no width), or
+without tqdm: a plain line at every tenth of the batch and at least every `PLAIN_EVERY` seconds,
+then a summary line. Failures and tokens count the whole batch, the runs read back from the
+results file too, as `BatchResult` does.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
+from collections.abc import Collection
 from typing import Any, Protocol, TextIO
 
 from .items import BatchItem
@@ -26,17 +30,31 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
-def progress_for(enabled: bool, total: int, resumed: int, stream: TextIO | None = None) -> Progress:
-    """The progress output a batch of `total` inputs (`resumed` of them already done) shows."""
+def progress_for(
+    enabled: bool, total: int, resumed: Collection[BatchItem], stream: TextIO | None = None
+) -> Progress:
+    """The progress output a batch of `total` inputs shows (`resumed`: the items already done,
+    read back from the results file)."""
     if not enabled:
         return _Silent()
     out = stream or sys.stderr
-    if out.isatty():
+    if _has_width(out):
         try:
             return _Bar(total, resumed, out)
         except ImportError:
             pass
     return _Lines(total, resumed, out)
+
+
+def _has_width(out: TextIO) -> bool:
+    """A terminal with columns: a bar on one that reports 0 (some containers' terminals, a
+    serial console) would be drawn at no width, so those get the plain lines."""
+    if not out.isatty():
+        return False
+    try:
+        return os.get_terminal_size(out.fileno()).columns > 0
+    except (OSError, ValueError):
+        return False
 
 
 class _Silent:
@@ -48,13 +66,13 @@ class _Silent:
 
 
 class _Counts:
-    def __init__(self, total: int, resumed: int) -> None:
+    def __init__(self, total: int, resumed: Collection[BatchItem]) -> None:
         self.total = total
-        self.seen = resumed
-        self.failed = 0
-        self.tokens = 0
+        self.seen = self.failed = self.tokens = 0
+        for item in resumed:
+            self.count(item)
+        self.resumed = len(resumed)
         self.started = time.monotonic()
-        self._resumed = resumed
 
     def count(self, item: BatchItem) -> None:
         self.seen += 1
@@ -63,16 +81,22 @@ class _Counts:
 
     def rate(self) -> float:
         elapsed = time.monotonic() - self.started
-        return (self.seen - self._resumed) / elapsed if elapsed > 0 else 0.0
+        return (self.seen - self.resumed) / elapsed if elapsed > 0 else 0.0
 
 
 class _Bar:
-    def __init__(self, total: int, resumed: int, out: TextIO) -> None:
+    def __init__(self, total: int, resumed: Collection[BatchItem], out: TextIO) -> None:
         tqdm = importlib.import_module("tqdm").tqdm  # no type stubs
 
-        self.counts = _Counts(total, resumed)
+        self.counts = counts = _Counts(total, resumed)
         self.bar: Any = tqdm(
-            total=total, initial=resumed, unit="run", file=out, dynamic_ncols=True, smoothing=0.1
+            total=total,
+            initial=counts.resumed,
+            unit="run",
+            file=out,
+            dynamic_ncols=True,
+            smoothing=0.1,
+            postfix={"failed": counts.failed, "tokens": counts.tokens},
         )
 
     def advance(self, item: BatchItem) -> None:
@@ -86,13 +110,16 @@ class _Bar:
 
 
 class _Lines:
-    def __init__(self, total: int, resumed: int, out: TextIO) -> None:
-        self.counts = _Counts(total, resumed)
+    def __init__(self, total: int, resumed: Collection[BatchItem], out: TextIO) -> None:
+        self.counts = counts = _Counts(total, resumed)
         self.out = out
         self.step = max(1, total // 10)
         self.last_line = time.monotonic()
-        if resumed:
-            self._print(f"batch: {resumed}/{total} already done (results_path), resuming")
+        if counts.resumed:
+            self._print(
+                f"batch: {counts.resumed}/{total} already done (results_path), resuming: "
+                f"{counts.failed} failed, {counts.tokens} tokens so far"
+            )
 
     def advance(self, item: BatchItem) -> None:
         counts = self.counts
@@ -105,8 +132,9 @@ class _Lines:
     def close(self) -> None:
         counts = self.counts
         elapsed = time.monotonic() - counts.started
+        again = f" ({counts.resumed} read back from results_path)" if counts.resumed else ""
         self._print(
-            f"batch: finished {counts.seen}/{counts.total} in {elapsed:.1f}s, "
+            f"batch: finished {counts.seen}/{counts.total} in {elapsed:.1f}s{again}, "
             f"{counts.failed} failed, {counts.tokens} tokens"
         )
 
