@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from dbos import DBOS
 
 from ..agents.agent import Agent
 from ..runners.config import RunConfig
-from ..runners.events import (
-    RawResponseEvent,
-    RunItemStreamEvent,
-    StreamEvent,
-    SwordProgressEvent,
-)
 from ..runners.run import Runner
 from ..sessions.base import Session
 from ..util.errors import UserError
@@ -36,6 +29,7 @@ from .pool import (
     recover_executor,
     recover_executor_now,
 )
+from .runs import PendingApproval, agents_by_name, pending_dict, plain_event
 from .steps import DurableSession
 
 __all__ = [
@@ -61,19 +55,6 @@ DECISION_TOPIC = "drusilla.decision"
 EVENTS_STREAM = "drusilla.events"
 DECISION_WAIT_SECONDS = 24 * 3600.0  # one durable wait; the run waits again after each
 RESULT_POLL_SECONDS = 0.1  # how often a handle to a run of another process looks for its end
-
-
-@dataclass(frozen=True)
-class PendingApproval:
-    """A sword call waiting for a person's decision in a durable run."""
-
-    run_id: str
-    call_id: str
-    sword: str
-    arguments: Any
-    agent: str
-    decision: str | None = None
-    """'approved' or 'rejected' once decided, until the run reads the decision."""
 
 
 class DurableRunHandle:
@@ -135,7 +116,7 @@ class DurableRunner:
         recover_executors: Sequence[str] = (),
         queues: Sequence[str | DurableQueue] = (),
     ) -> None:
-        self.agents = _by_name(agents)
+        self.agents = agents_by_name(agents, "DurableRunner")
         self.database = DurableDatabase(database_url)
         self.run_config = run_config
         self.max_turns = max_turns
@@ -334,33 +315,15 @@ async def _run_once(agent: Agent[Any], input: Any, options: dict[str, Any], stre
         return await Runner.run(agent, input, **options)
     streamed = await Runner.run_streamed(agent, input, **options)
     async for event in streamed.stream_events():
-        published = _plain_event(event)
+        published = plain_event(event)
         if published is not None:
             await DBOS.write_stream_async(EVENTS_STREAM, published)
     return streamed
 
 
-def _plain_event(event: StreamEvent) -> dict[str, Any] | None:
-    if isinstance(event, RawResponseEvent):
-        delta = getattr(event.data, "delta", None)
-        return {"type": event.data.type, "delta": delta} if delta else None
-    if isinstance(event, RunItemStreamEvent):
-        return {"type": event.name, "item": event.item.to_input_item()}
-    if isinstance(event, SwordProgressEvent):
-        return {
-            "type": event.type,
-            "sword": event.sword_name,
-            "call_id": event.call_id,
-            "progress": event.progress,
-            "total": event.total,
-            "message": event.message,
-        }
-    return {"type": "agent_updated", "agent": event.new_agent.name}
-
-
 async def _wait_for_decisions(state: Any, interruptions: Sequence[Any]) -> None:
     waiting = {item.call_id: item for item in interruptions}
-    await DBOS.set_event_async(PENDING_EVENT, [_pending_dict(item) for item in interruptions])
+    await DBOS.set_event_async(PENDING_EVENT, [pending_dict(item) for item in interruptions])
     while waiting:
         decision = await DBOS.recv_async(DECISION_TOPIC, timeout_seconds=DECISION_WAIT_SECONDS)
         if not isinstance(decision, dict) or decision.get("call_id") not in waiting:
@@ -371,15 +334,6 @@ async def _wait_for_decisions(state: Any, interruptions: Sequence[Any]) -> None:
         else:
             state.reject(item, decision.get("message"))
     await DBOS.set_event_async(PENDING_EVENT, [])
-
-
-def _pending_dict(item: Any) -> dict[str, Any]:
-    return {
-        "call_id": item.call_id,
-        "sword": item.sword_name,
-        "arguments": item.arguments,
-        "agent": item.agent_name,
-    }
 
 
 # --- from any process ------------------------------------------------------------------------
@@ -442,22 +396,6 @@ async def _keep_decision(client: Any, run_id: str, call_id: str, approve: bool) 
             f"Sword call {call_id!r} of run {run_id!r} was already {done}; a decision, once "
             "sent, cannot be changed."
         )
-
-
-def _by_name(agents: Sequence[Agent[Any]]) -> dict[str, Agent[Any]]:
-    named: dict[str, Agent[Any]] = {}
-    for agent in agents:
-        if not isinstance(agent, Agent):
-            raise UserError(f"DurableRunner(agents=...) takes Agents, got {agent!r}.")
-        if agent.name in named and named[agent.name] is not agent:
-            raise UserError(
-                f"DurableRunner(agents=...) has two agents named {agent.name!r}; durable runs "
-                "find their agent by name, so names must be unique."
-            )
-        named[agent.name] = agent
-    if not named:
-        raise UserError("DurableRunner(agents=[...]) needs at least one agent.")
-    return named
 
 
 def _workflow_id(run_id: str) -> Any:

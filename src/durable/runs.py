@@ -31,6 +31,8 @@ class PendingApproval:
     sword: str
     arguments: Any
     agent: str
+    decision: str | None = None
+    """'approved' or 'rejected' once decided, until the run reads the decision."""
 
 
 def pending_dict(item: Any) -> dict[str, Any]:
