@@ -1,8 +1,10 @@
 """`Runner.run(..., error_handlers={"max_turns": fn})`: turn a run limit into a final output.
 
 `fn(data)` (sync or async) gets the partial run (`RunErrorDetails`: items, responses, usage,
-last agent) and returns the final output; the run then ends normally with it. Output shields
-and output validators do not see a handler's output: it is the application's own answer.
+last agent) and returns the final output; the run then ends normally with it. The output is
+checked against the last agent's `output_type` and recorded as the run's final message (in
+`new_items`, `to_input_list()` and the session), so the next run sees the answer the user was
+shown. Output shields and output validators do not see it: it is the application's own answer.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class HandledRun(Protocol):
 
     def error_details(self) -> RunErrorDetails: ...
 
+    async def end_with(self, output: Any) -> None: ...
+
 
 def check_error_handlers(handlers: ErrorHandlers | None) -> ErrorHandlers | None:
     if handlers is None:
@@ -66,5 +70,4 @@ async def run_with_error_handlers(run: HandledRun) -> None:
         await run._run_agents()
     except MaxTurnsError:
         output = await maybe_await(handler(run.error_details()))
-        run.state.final_output = output
-        run.state.status = "completed"
+        await run.end_with(output)

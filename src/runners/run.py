@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import json
 import os
 import sys
 import threading
@@ -31,6 +30,7 @@ from ..models.interface import Model, ModelRequest, ModelResponse, ResponseDone
 from ..models.items import (
     FunctionCallItem,
     InputItem,
+    assistant_message,
     check_input_items,
     function_call_output,
     reasoning_item,
@@ -71,6 +71,7 @@ from ..util.errors import (
 from ..util.logging import get_logger
 from ..util.messages import message
 from ..util.settings import get_settings
+from .approvals import apply_changed_arguments, pass_gate
 from .charm_firing import (
     fire_agent_end,
     fire_agent_start,
@@ -100,7 +101,7 @@ from .request_plan import RequestPlan, plan_requests
 from .result import RunErrorDetails, RunResult, result_of
 from .shield_checks import run_input_shields, run_output_shields
 from .shield_results import InputShieldTripwireTriggered, OutputShieldTripwireTriggered
-from .state import PendingRun, RunState
+from .state import PendingRun, RunState, RunStatus
 from .steps import (
     RUN_AGAIN,
     Gear,
@@ -117,7 +118,7 @@ from .steps import (
 from .stream_start import StreamStart
 from .streaming import DEFAULT_BUFFER_SIZE, Emit, start
 from .sword_calls import final_output_from_swords, run_sword_calls
-from .validators import check_reasoning, validate_final
+from .validators import check_reasoning, handler_output, validate_final
 
 if TYPE_CHECKING:  # the batch modules load when a batch starts, not with `import drusilla`
     from .batch_agent import AgentSource
@@ -389,7 +390,10 @@ class _Run:
         )
         self.resuming = isinstance(input, RunState)
         self.input_items: list[InputItem] = []
+        self._started = False
+        self._status_before: RunStatus = "running"
         if isinstance(input, RunState):
+            self._status_before = input.status
             self.state = _resumable(input, turns)
             context = context if context is not None else input.context
         else:
@@ -435,8 +439,19 @@ class _Run:
 
     # --- the run -------------------------------------------------------------------------------
 
+    def release_if_unstarted(self) -> None:
+        """The run will never start (its streamed task was cancelled first, or `timeout` was
+        wrong): a resumed state is free to resume again."""
+        if not self._started:
+            self.state.status = self._status_before
+
     async def execute(self, timeout: float | None) -> None:
-        _check_timeout(timeout)
+        try:
+            _check_timeout(timeout)
+        except UserError:
+            self.release_if_unstarted()
+            raise
+        self._started = True
         nested = current_scope() is not None  # an agent used as a sword, inside its root run
         state = self.state
         state.status = "running"
@@ -551,6 +566,7 @@ class _Run:
             return None
         agent = state.current_agent
         gear, plan = await self._prepare(agent)
+        apply_changed_arguments(state)
         step = resume_step(state.pending_calls, gear)
         if step is None:
             names = ", ".join(repr(call["name"]) for call in state.pending_calls)
@@ -739,34 +755,13 @@ class _Run:
         calls: list[tuple[FunctionCallItem, Sword | None]],
         outputs: dict[int, RunItem],
     ) -> tuple[list[tuple[FunctionCallItem, Sword | None]], list[tuple[FunctionCallItem, Sword]]]:
-        """Split calls into those that run now and those waiting for a decision; rejected
-        calls get their rejection as output."""
-        runnable: list[tuple[FunctionCallItem, Sword | None]] = []
-        pending: list[tuple[FunctionCallItem, Sword]] = []
-        for call, sword in calls:
-            if sword is None or not await self._needs_approval(sword, call):
-                runnable.append((call, sword))
-                continue
-            decision = self.state.decisions.get(call["call_id"])
-            if decision is None:
-                pending.append((call, sword))
-            elif decision.approved:
-                runnable.append((call, sword))
-            else:
-                text = self.state.rejection_message(call) or ""
-                raw = function_call_output(call["call_id"], text)
-                outputs[id(call)] = SwordCallOutputItem(agent, raw, text)
-        return runnable, pending
-
-    async def _needs_approval(self, sword: Sword, call: FunctionCallItem) -> bool:
-        rule = sword.needs_approval
-        if isinstance(rule, bool):
-            return rule
-        try:
-            arguments = json.loads(call["arguments"] or "{}")
-        except json.JSONDecodeError:
-            return False  # the call fails validation and the model is told; nothing runs
-        return bool(await maybe_await(rule(self.ctx, arguments)))
+        """Split calls into those that run now and those waiting for a decision; calls that
+        must not run (rejected, or with arguments the sword cannot take) get their answer."""
+        gate = await pass_gate(calls, self.state, self.ctx)
+        for call, text in gate.answered:
+            raw = function_call_output(call["call_id"], text)
+            outputs[id(call)] = SwordCallOutputItem(agent, raw, text)
+        return gate.runnable, gate.pending
 
     # --- the model call ------------------------------------------------------------------------
 
@@ -996,6 +991,15 @@ class _Run:
                 await warm_up()
             return model
 
+    async def end_with(self, output: Any) -> None:
+        """End the run with an error handler's output, recorded as its final message."""
+        state = self.state
+        final, text = handler_output(state.current_agent, output)
+        await self._add_item(MessageOutputItem(state.current_agent, assistant_message(text)))
+        await self._save_turn()
+        state.final_output = final
+        state.status = "completed"
+
     def error_details(self) -> RunErrorDetails:
         state = self.state
         return RunErrorDetails(
@@ -1064,7 +1068,8 @@ def _resumable(state: RunState, max_turns: int | None) -> RunState:
     if state.status == "running":
         raise UserError(
             f"Run {state.run_id} is running; a state can be resumed only once it has stopped "
-            "(interrupted, cancelled after a turn, or failed)."
+            "(interrupted, cancelled after a turn, or failed). A state is resumed once: "
+            "resume the state the last run of it returned."
         )
     undecided = [item for item in state.interruptions if item.call_id not in state.decisions]
     if undecided:
@@ -1073,6 +1078,9 @@ def _resumable(state: RunState, max_turns: int | None) -> RunState:
     if max_turns is not None:
         state.max_turns = _check_max_turns(max_turns)
     state.detach()
+    # Claimed now, not when the run's task first runs: a second run of this state (streamed
+    # runs start in the background) is refused even before the first one has begun.
+    state.status = "running"
     return state
 
 

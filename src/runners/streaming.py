@@ -53,6 +53,8 @@ class LiveRun(Protocol):
 
     def request_stop(self) -> None: ...
 
+    def release_if_unstarted(self) -> None: ...
+
 
 T = TypeVar("T")
 Emit = Callable[[StreamEvent], Awaitable[None]]
@@ -83,6 +85,7 @@ def start(
 
     def finished(task: asyncio.Task[Any]) -> None:
         _running.discard(task)
+        run.release_if_unstarted()  # cancelled before it began: the state was never touched
         send.close()  # the consumer sees the end, however the run ended (even before starting)
 
     task.add_done_callback(finished)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pydantic_core
+
+from ..agents.output import OutputValidationError
 from ..models.items import function_call_output
 from ..util.concurrency import maybe_await
-from ..util.errors import ModelBehaviorError, ModelRetry
+from ..util.errors import ModelBehaviorError, ModelRetry, UserError
 from ..util.messages import message
 from .items import SwordCallOutputItem
 from .steps import NextStepFinalOutput, NextStepRunAgain
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from ..util.context import RunContextWrapper
     from .items import RunItem
 
-__all__ = ["check_reasoning", "validate_final", "validate_output"]
+__all__ = ["check_reasoning", "handler_output", "validate_final", "validate_output"]
 
 
 async def validate_output(agent: Agent[Any], ctx: RunContextWrapper[Any], output: Any) -> Any:
@@ -58,3 +61,25 @@ async def validate_final(
                 items[position] = SwordCallOutputItem(agent, raw, text)
                 return NextStepRunAgain(None, retry)
         return NextStepRunAgain(text, retry)
+
+
+def handler_output(agent: Agent[Any], output: Any) -> tuple[Any, str]:
+    """An error handler's final output checked against the agent's `output_type`, and the text
+    of the final message that records it."""
+    schema = agent.output_schema
+    if schema is None:
+        if not isinstance(output, str):
+            raise UserError(
+                f"error_handlers['max_turns'] returned {type(output).__name__}; agent "
+                f"{agent.name!r} answers text (no output_type), so return a str."
+            )
+        return output, output
+    data = pydantic_core.to_jsonable_python(output, fallback=str)
+    try:
+        checked = schema.validate_python(data)
+    except OutputValidationError as exc:
+        raise UserError(
+            f"error_handlers['max_turns'] returned {output!r}, which does not match agent "
+            f"{agent.name!r}'s output_type={schema.name}: {exc}"
+        ) from None
+    return checked, pydantic_core.to_json(data).decode()
