@@ -243,6 +243,9 @@ async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any
     ]
     assert SWORD_LOG == ["r"]  # the call needing no approval ran; the others wait
     await runner.approve("pay", pending[0].call_id)
+    await runner.approve("pay", pending[0].call_id)  # the same decision again: delivered once
+    with pytest.raises(UserError, match="was already approved"):
+        await runner.reject("pay", pending[0].call_id)
     await runner.reject("pay", pending[1].call_id, "Only one payment today.")
     assert await handle.result() == "Paid one."
     assert SWORD_LOG == ["r", "pay 1"]
