@@ -329,10 +329,13 @@ async def pending_approvals(client: Any) -> list[PendingApproval]:
 async def decide(
     client: Any, run_id: str, call_id: str, *, approve: bool, message: str | None = None
 ) -> None:
-    """Send a decision to a waiting run; a call that is not pending is a `UserError`.
+    """Send a decision to a waiting run; a call that is not pending, or decided the other way
+    already, is a `UserError`.
 
     The decision is a plain dict, so any process (and any later drusilla) can send it; sending
-    the same decision twice delivers it once.
+    the same decision twice delivers it once. It is also kept on the run (a workflow attribute)
+    before it is sent: a decision waits in the database until the run reads it, and a second
+    one, the other way, must not be accepted and then ignored.
     """
     pending = await client.get_event_async(run_id, PENDING_EVENT, timeout_seconds=0)
     call_ids = [call["call_id"] for call in pending or []]
@@ -342,8 +345,25 @@ async def decide(
             f"Sword call {call_id!r} is not waiting for a decision in run {run_id!r} "
             f"(pending there: {waiting}). `drusilla runs list` shows what is pending."
         )
+    await _keep_decision(client, run_id, call_id, approve)
     decision = {"call_id": call_id, "approve": approve, "message": message}
     await client.send_async(run_id, decision, DECISION_TOPIC, idempotency_key=f"{run_id}:{call_id}")
+
+
+async def _keep_decision(client: Any, run_id: str, call_id: str, approve: bool) -> None:
+    key = f"{DECISION_TOPIC}:{call_id}"
+    (run,) = await client.list_workflows_async(
+        workflow_ids=[run_id], load_input=False, load_output=False
+    )
+    earlier = (run.attributes or {}).get(key)
+    if earlier is None:
+        await client.update_workflow_attributes_async(run_id, {key: approve}, merge=True)
+    elif earlier != approve:
+        done = "approved" if earlier else "rejected"
+        raise UserError(
+            f"Sword call {call_id!r} of run {run_id!r} was already {done}; a decision, once "
+            "sent, cannot be changed."
+        )
 
 
 def _by_name(agents: Sequence[Agent[Any]]) -> dict[str, Agent[Any]]:

@@ -27,7 +27,6 @@ __all__ = [
     "check_input_items",
     "function_call",
     "function_call_output",
-    "item_problem",
     "message_text",
     "reasoning_item",
     "user_message",
@@ -109,7 +108,7 @@ def check_input_items(items: list[Any]) -> list[InputItem]:
     """`items` if each is a well-formed conversation item, else a UserError naming the first
     bad one, what is wrong with it and what a good one looks like. (One comprehension: long
     histories come through here on every run; the message is built only for a bad one.)"""
-    problems = [item_problem(item) for item in items]
+    problems = [_item_problem(item) for item in items]
     if not any(problems):
         return list(items)
     for position, (item, problem) in enumerate(zip(items, problems, strict=True)):
@@ -122,16 +121,13 @@ def check_input_items(items: list[Any]) -> list[InputItem]:
     return list(items)
 
 
-def item_problem(item: Any) -> str | None:
-    """What is wrong with `item` as a conversation item (None: nothing)."""
+def _item_problem(item: Any) -> str | None:
     if not isinstance(item, dict) or not ("role" in item or "type" in item):
         return "it has neither a role nor a type"
     if "role" in item:
         if item["role"] not in _ROLES:
             return f"role must be one of {', '.join(_ROLES)}"
         return _field_problem(item, "content", "parts")
-    if not isinstance(item["type"], str):
-        return "its type must be a string"
     for name, kind in _REQUIRED.get(item["type"], ()):
         problem = _field_problem(item, name, kind)
         if problem:
