@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 __all__ = ["DEFAULT_STATES_DIR", "decide", "save_state"]
 
 DEFAULT_STATES_DIR = Path(".drusilla/states")

@@ -11,9 +11,8 @@ from typing import Any
 
 from ..runners.config import RunConfig
 from ..tracing.jsonable import known_secrets, to_jsonable
+from ..util.errors import RunnerError
 from .approvals import decide, save_state
-from .resume import claim_state
-from .resume import save_state as save_resumed
 from .common import (
     EXIT_APPROVAL_NEEDED,
     EXIT_FAILURE,
@@ -26,6 +25,8 @@ from .common import (
     one_line,
 )
 from .live import LiveView, models_used
+from .resume import claim_state
+from .resume import save_state as save_resumed
 
 __all__ = ["add_run_command", "run_command", "run_config_from"]
 
@@ -113,8 +114,6 @@ async def _run_live(
 ) -> int:
     from ..runners.run import Runner
 
-    from ..util.errors import RunnerError
-
     view = LiveView()
     started = time.monotonic()
     while True:
@@ -151,7 +150,7 @@ def _rewrite_resumed(args: argparse.Namespace, ended: Any) -> None:
     """A resumed state file gets the state its run ended with (see cli/resume.py)."""
     if not args.resume:
         return
-    if isinstance(ended, Exception):
+    if isinstance(ended, RunnerError):
         state = ended.run_data.state if ended.run_data is not None else None
     else:
         state = ended.to_state()
@@ -174,7 +173,6 @@ def _run_json(
     agent: Any, start: Any, config: RunConfig, args: argparse.Namespace, context: Any = None
 ) -> int:
     from ..runners.run import Runner
-    from ..util.errors import RunnerError
 
     started = time.monotonic()
     try:

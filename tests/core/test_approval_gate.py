@@ -61,7 +61,9 @@ async def test_arguments_that_cannot_run_never_reach_a_sword_needing_approval(
 
 
 @pytest.mark.parametrize("arguments", ["[]", "null", '"lots"', '{"to": "ann"}'])
-async def test_the_documented_rule_sees_only_valid_arguments(script: Script, arguments: str) -> None:
+async def test_the_documented_rule_sees_only_valid_arguments(
+    script: Script, arguments: str
+) -> None:
     ran: list[str] = []
 
     @sword(needs_approval=lambda ctx, a: a["amount"] > 100)
@@ -85,7 +87,7 @@ async def test_a_rule_that_raises_is_a_user_error_naming_the_sword() -> None:
         return "sent"
 
     model = ScriptedModel([call("transfer", to="ann", amount=5)])
-    with pytest.raises(UserError, match="'transfer'.*needs_approval.*KeyError"):
+    with pytest.raises(UserError, match=r"'transfer'.*needs_approval.*KeyError"):
         await Runner.run(Agent("Bank", model=model, swords=[transfer]), "Pay")
 
 
@@ -198,7 +200,7 @@ async def test_the_max_turns_handler_output_is_validated_and_recorded(
 async def test_a_max_turns_handler_output_of_the_wrong_type_is_a_user_error() -> None:
     model = ScriptedModel([call("pay", amount=1)])
     agent = Agent("Bank", model=model, swords=[raw_sword([], False)], output_type=Answer)
-    with pytest.raises(UserError, match="max_turns.*output_type"):
+    with pytest.raises(UserError, match=r"max_turns.*output_type"):
         await Runner.run(
             agent, "Pay", max_turns=1, error_handlers={"max_turns": lambda data: "seven"}
         )
@@ -216,5 +218,5 @@ async def test_a_max_turns_handler_text_is_the_final_message() -> None:
 async def test_a_model_input_filter_leaving_nothing_is_a_user_error() -> None:
     agent = Agent("Bank", model=ScriptedModel([]))
     config = RunConfig(model_input_filter=lambda ctx, agent, items: [])
-    with pytest.raises(UserError, match="model_input_filter.*empty"):
+    with pytest.raises(UserError, match=r"model_input_filter.*empty"):
         await Runner.run(agent, "Hi", run_config=config)
