@@ -11,7 +11,6 @@ and the run's items say so. See docs/approvals.md.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..models.items import FunctionCallItem
@@ -19,13 +18,25 @@ from ..tools.swords import Sword, SwordArgumentsError
 from ..util.concurrency import maybe_await
 from ..util.errors import UserError
 from ..util.messages import message
+from .approval_arguments import check_changed
 from .items import SwordApprovalItem, SwordCallItem
+from .steps import NextStepInterruption
 
 if TYPE_CHECKING:
+    from ..agents.agent import Agent
+    from ..tools.swords import SwordResult
     from ..util.context import RunContextWrapper
+    from .items import RunItem
     from .state import RunState
+    from .steps import NextStepRunSwords
 
-__all__ = ["GateResult", "apply_changed_arguments", "changed_arguments", "pass_gate"]
+__all__ = [
+    "GateResult",
+    "apply_changed_arguments",
+    "interruption",
+    "pass_gate",
+    "take_pending",
+]
 
 SwordCall = tuple[FunctionCallItem, Sword | None]
 
@@ -95,35 +106,28 @@ async def _needs_approval(
         ) from exc
 
 
-def changed_arguments(item: SwordApprovalItem, arguments: Any) -> str:
-    """`approve(item, arguments=...)`'s arguments as JSON text, checked against the sword's
-    parameters when the sword is one of the agent's own (an MCP server's is checked when the
-    run resumes)."""
-    if not isinstance(arguments, dict):
-        raise UserError(
-            f"approve({item.call_id!r}, arguments={arguments!r}): the arguments must be a JSON "
-            "object (a dict), as the sword takes them."
-        )
-    try:
-        text = json.dumps(arguments, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
-        raise UserError(
-            f"approve({item.call_id!r}, arguments=...): the arguments are not JSON ({exc})."
-        ) from None
-    sword = next((s for s in item.agent.swords if s.name == item.sword_name), None)
-    if sword is not None:
-        check_changed(sword, item.call_id, text)
-    return text
-
-
-def check_changed(sword: Sword, call_id: str, text: str) -> None:
-    try:
-        sword.checked_arguments(text)
-    except SwordArgumentsError as exc:
-        raise UserError(
-            f"approve({call_id!r}, arguments=...): sword {sword.name!r} cannot take these "
-            f"arguments: {exc}"
-        ) from None
+def interruption(
+    agent: Agent[Any],
+    step: NextStepRunSwords,
+    pending: list[tuple[FunctionCallItem, Sword]],
+    waiting: list[SwordResult],
+    outputs: dict[int, RunItem],
+    state: RunState,
+) -> NextStepInterruption:
+    """Calls wait for approval (here, or in the nested run of an agent used as a sword): the
+    others' results stay in `outputs`; the waiting calls and the turn's orbs stay unanswered,
+    kept in `state.pending_calls` for the resume (the nested runs in `state.nested`)."""
+    interruptions = [SwordApprovalItem(agent, call) for call, _ in pending]
+    for result in waiting:
+        del outputs[id(result.call)]
+        nested: RunState = result.output.state
+        state.nested[result.call["call_id"]] = nested
+        interruptions.extend(nested.interruptions)
+    unanswered = {id(call) for call, _ in pending}
+    unanswered.update(id(result.call) for result in waiting)
+    unanswered.update(id(call) for call, _ in step.orb_calls)
+    state.pending_calls = [call for call in step.order if id(call) in unanswered]
+    return NextStepInterruption(interruptions)
 
 
 def apply_changed_arguments(state: RunState) -> None:
@@ -148,3 +152,14 @@ def _replace(items: list[Any], old: FunctionCallItem, new: FunctionCallItem) -> 
         if items[index] == old:
             items[index] = new
             return
+
+
+def take_pending(state: RunState) -> dict[str, RunState]:
+    """The interrupted turn's waiting calls are about to be carried out: the state waits for
+    nothing any more. Returns the nested runs to resume, given this state's decisions (taken
+    on their calls)."""
+    nested, state.nested = state.nested, {}
+    for saved in nested.values():
+        saved.decisions.update(state.decisions)
+    state.pending_calls, state.interruptions = [], []
+    return nested

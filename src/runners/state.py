@@ -21,7 +21,7 @@ from ..tools.shields import InputShield, OutputShield, ShieldResult
 from ..util.errors import UserError
 from ..util.messages import message
 from ..util.usage import Usage
-from .approvals import changed_arguments
+from .approval_arguments import changed_arguments
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -276,6 +276,13 @@ def _decode(
         },
         context=context,
     )
+    _decode_shield_results(state, data, agents)
+    if state.status not in ("running", "interrupted", "stopped", "failed", "completed"):
+        raise ValueError(f"unknown status {state.status!r}")
+    return state
+
+
+def _decode_shield_results(state: RunState, data: dict[str, Any], agents: _AgentIndex) -> None:
     state.input_shield_results = [
         InputShieldResult(
             _shield(agents, raw, InputShield), agents.find(raw["agent"]), raw["value"], _out(raw)
@@ -288,9 +295,6 @@ def _decode(
         )
         for raw in data["output_shield_results"]
     ]
-    if state.status not in ("running", "interrupted", "stopped", "failed", "completed"):
-        raise ValueError(f"unknown status {state.status!r}")
-    return state
 
 
 @dataclass(slots=True, eq=False)

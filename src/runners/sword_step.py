@@ -1,0 +1,115 @@
+"""Carrying out a turn's `NextStepRunSwords`: the approval gate, the sword calls, then an
+interruption, an orb, or whether the results end the run (`sword_use_behavior`).
+
+Every call of the turn gets its answer, added in the order the model made the calls; the calls
+waiting for approval (and the turn's orbs) stay unanswered until the run resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from ..models.items import FunctionCallItem, function_call_output
+from ..tools.swords import Sword, SwordResult
+from ..util.logging import get_logger
+from ..util.messages import message
+from .approvals import interruption, pass_gate
+from .call_answers import answer_call
+from .items import RunItem, SwordCallOutputItem
+from .orb_taking import take_orb
+from .state import PendingRun
+from .steps import PLAIN_RUN_AGAIN, NextStep, NextStepFinalOutput, NextStepOrb, NextStepRunSwords
+from .sword_calls import final_output_from_swords, run_sword_calls
+
+if TYPE_CHECKING:
+    from ..agents.agent import Agent
+    from ..agents.charms import RunCharms
+    from ..util.context import RunContextWrapper
+    from .agent_plans import AgentPlans
+    from .gear import Gear
+    from .limits import LimitGuard
+    from .request_plan import RequestPlan
+    from .state import RunState
+
+__all__ = ["AddOutputs", "SwordStep"]
+
+SwordCalls = list[tuple[FunctionCallItem, Sword | None]]
+AddOutputs = Callable[[list[FunctionCallItem], dict[int, RunItem]], Awaitable[None]]
+"""Adds a turn's answers to the run, in the order of the calls."""
+
+
+class SwordStep:
+    """Carries out the sword steps of one run."""
+
+    def __init__(
+        self,
+        state: RunState,
+        ctx: RunContextWrapper[Any],
+        charms: RunCharms[Any] | None,
+        plans: AgentPlans,
+        add_outputs: AddOutputs,
+    ) -> None:
+        self.state = state
+        self.ctx = ctx
+        self.charms = charms
+        self.plans = plans
+        self.add_outputs = add_outputs
+        self.limits: LimitGuard | None = None
+
+    async def carry_out(
+        self, agent: Agent[Any], gear: Gear, plan: RequestPlan, step: NextStepRunSwords
+    ) -> NextStep:
+        """The turn's calls carried out; the step the turn ends on."""
+        outputs: dict[int, RunItem] = {}  # keyed by the call item: servers repeat or omit ids
+        for call in step.final_calls:  # the other calls win (see steps.decide_turn)
+            text = message("final_output_not_taken", sword=call["name"])
+            outputs[id(call)] = answer_call(agent, call["call_id"], text)
+        runnable, pending = step.sword_calls, []
+        if gear.asks_approval:
+            gate = await pass_gate(runnable, self.state, self.ctx)
+            for call, text in gate.answered:
+                outputs[id(call)] = answer_call(agent, call["call_id"], text)
+            runnable, pending = gate.runnable, gate.pending
+        self.plans.swords_called(agent)
+        parallel = plan.settings.parallel_sword_calls is not False
+        results = await self._run(agent, gear, runnable, outputs, parallel)
+        waiting = _waiting_runs(results) if gear.runs_agents else []
+        if pending or waiting:
+            interrupted = interruption(agent, step, pending, waiting, outputs, self.state)
+            await self.add_outputs(step.order, outputs)
+            return interrupted
+        orb = await take_orb(agent, step.orb_calls, outputs, self.ctx) if step.orb_calls else None
+        await self.add_outputs(step.order, outputs)
+        if orb is not None:
+            return NextStepOrb(orb)
+        decided = await final_output_from_swords(agent.sword_use_behavior, self.ctx, results)
+        if decided.is_final_output:
+            return NextStepFinalOutput(decided.final_output)
+        return PLAIN_RUN_AGAIN
+
+    async def _run(
+        self,
+        agent: Agent[Any],
+        gear: Gear,
+        calls: SwordCalls,
+        outputs: dict[int, RunItem],
+        parallel: bool,
+    ) -> list[SwordResult]:
+        if not calls:
+            return []
+        get_logger().debug("sword.call", swords=[call["name"] for call, _ in calls])
+        if self.limits is not None:
+            self.limits.before_swords(len(calls))
+        results = await run_sword_calls(
+            calls, self.ctx, agent, self.charms, parallel=parallel, available=gear.swords.keys()
+        )
+        for result in results:
+            raw = function_call_output(result.call["call_id"], result.parts or result.output_text)
+            outputs[id(result.call)] = SwordCallOutputItem(agent, raw, result.output)
+        return results
+
+
+def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:
+    """Calls of agents used as swords whose nested run waits for approval."""
+    return [result for result in results if type(result.output) is PendingRun]
