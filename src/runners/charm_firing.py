@@ -1,10 +1,13 @@
 """Firing charms: at each point of a run, the run's charm first, then the agent's own.
 
-One function per event, so the loop never repeats the "run first, then agent" rule.
+One function per event, so the loop never repeats the "run first, then agent" rule. Each
+returns the one coroutine of `_fire` (the caller awaits it): a turn fires four events, and a
+coroutine per wrapper would double what firing costs when there are no charms.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from ..agents.charms import RunCharms
@@ -27,67 +30,67 @@ __all__ = [
 ]
 
 
-async def fire_agent_start(
+def fire_agent_start(
     run_charms: RunCharms[Any] | None, ctx: RunContextWrapper[Any], agent: Agent[Any]
-) -> None:
-    await _fire(run_charms, "on_agent_start", (ctx, agent), agent, "on_start", (ctx, agent))
+) -> Awaitable[None]:
+    return _fire(run_charms, "on_agent_start", (ctx, agent), agent, "on_start", (ctx, agent))
 
 
-async def fire_agent_end(
+def fire_agent_end(
     run_charms: RunCharms[Any] | None, ctx: RunContextWrapper[Any], agent: Agent[Any], output: Any
-) -> None:
+) -> Awaitable[None]:
     args = (ctx, agent, output)
-    await _fire(run_charms, "on_agent_end", args, agent, "on_end", args)
+    return _fire(run_charms, "on_agent_end", args, agent, "on_end", args)
 
 
-async def fire_orb(
+def fire_orb(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     from_agent: Agent[Any],
     to_agent: Agent[Any],
-) -> None:
+) -> Awaitable[None]:
     """The run's `on_orb(ctx, from, to)`, then the target agent's `on_orb(ctx, to, from)`."""
     run_args, agent_args = (ctx, from_agent, to_agent), (ctx, to_agent, from_agent)
-    await _fire(run_charms, "on_orb", run_args, to_agent, "on_orb", agent_args)
+    return _fire(run_charms, "on_orb", run_args, to_agent, "on_orb", agent_args)
 
 
-async def fire_sword_start(
+def fire_sword_start(
     run_charms: RunCharms[Any] | None, ctx: RunContextWrapper[Any], agent: Agent[Any], sword: Sword
-) -> None:
+) -> Awaitable[None]:
     args = (ctx, agent, sword)
-    await _fire(run_charms, "on_sword_start", args, agent, "on_sword_start", args)
+    return _fire(run_charms, "on_sword_start", args, agent, "on_sword_start", args)
 
 
-async def fire_sword_end(
+def fire_sword_end(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     agent: Agent[Any],
     sword: Sword,
     result: Any,
-) -> None:
+) -> Awaitable[None]:
     args = (ctx, agent, sword, result)
-    await _fire(run_charms, "on_sword_end", args, agent, "on_sword_end", args)
+    return _fire(run_charms, "on_sword_end", args, agent, "on_sword_end", args)
 
 
-async def fire_llm_start(
+def fire_llm_start(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     agent: Agent[Any],
     system_prompt: str | None,
     items: list[InputItem],
-) -> None:
+) -> Awaitable[None]:
     args = (ctx, agent, system_prompt, items)
-    await _fire(run_charms, "on_llm_start", args, agent, "on_llm_start", args)
+    return _fire(run_charms, "on_llm_start", args, agent, "on_llm_start", args)
 
 
-async def fire_llm_end(
+def fire_llm_end(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     agent: Agent[Any],
     response: ModelResponse,
-) -> None:
+) -> Awaitable[None]:
     args = (ctx, agent, response)
-    await _fire(run_charms, "on_llm_end", args, agent, "on_llm_end", args)
+    return _fire(run_charms, "on_llm_end", args, agent, "on_llm_end", args)
 
 
 async def _fire(

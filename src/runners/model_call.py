@@ -64,17 +64,23 @@ class ModelCaller:
         self.check_input: CheckInput | None = None
         self.traced_inputs = TracedInputChain()
 
-    async def respond(
+    def respond(
+        self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
+    ) -> Awaitable[ModelResponse]:
+        """The model's response to the conversation (through `RunConfig.model_input_filter`):
+        one call, or think first, then answer. (The plain case returns `call`'s coroutine
+        itself: no coroutine of its own on every turn.)"""
+        if self.input_filter is None and not plan.think_first:
+            request = plan.request(instructions, list(self.state.model_input))
+            return self.call(agent, request, plan.model, plan)
+        return self._respond(agent, plan, instructions)
+
+    async def _respond(
         self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
     ) -> ModelResponse:
-        """The model's response to the conversation (through `RunConfig.model_input_filter`):
-        one call, or think first, then answer."""
-        model_input = self.state.model_input
-        input_filter = self.input_filter
-        if input_filter is None:
-            seen = list(model_input)
-        else:
-            seen = await filtered_input(input_filter, self.ctx, agent, model_input)
+        seen = list(self.state.model_input)
+        if self.input_filter is not None:
+            seen = await filtered_input(self.input_filter, self.ctx, agent, seen)
         if not plan.think_first:
             return await self.call(agent, plan.request(instructions, seen), plan.model, plan)
         thinking_request = plan.thinking_request(instructions, list(seen))
@@ -89,21 +95,14 @@ class ModelCaller:
     async def call(
         self, agent: Agent[Any], request: ModelRequest, model: Model, plan: RequestPlan | None
     ) -> ModelResponse:
-        if self.limits is not None:
-            self.limits.before_request()
+        state, limits = self.state, self.limits
+        if limits is not None:
+            limits.before_request()
         if self.observers:
             mode = plan.output.mode if plan is not None and plan.output is not None else None
             for observer in self.observers:
-                observer.model_call_started(self.state, agent, request.instructions, mode)
+                observer.model_call_started(state, agent, request.instructions, mode)
         await fire_llm_start(self.charms, self.ctx, agent, request.instructions, request.input)
-        response = await self._traced_call(model, request)
-        self._count(response)
-        for observer in self.observers:
-            observer.model_call_ended(self.state, agent, response)
-        await fire_llm_end(self.charms, self.ctx, agent, response)
-        return response
-
-    async def _traced_call(self, model: Model, request: ModelRequest) -> ModelResponse:
         streamed = self.emit is not None
         with span("model", model.model_name, provider=model.provider_name, stream=streamed) as sp:
             if self.parallel_shields:
@@ -113,13 +112,14 @@ class ModelCaller:
                 response = await self._ask(model, request)
             if sp.recording:
                 describe_model_call(sp, request, response, self.traced_inputs)
+        state.model_responses.append(response)
+        state.usage.add(response.usage)
+        if limits is not None:
+            limits.after_response(response.usage)
+        for observer in self.observers:
+            observer.model_call_ended(state, agent, response)
+        await fire_llm_end(self.charms, self.ctx, agent, response)
         return response
-
-    def _count(self, response: ModelResponse) -> None:
-        self.state.model_responses.append(response)
-        self.state.usage.add(response.usage)
-        if self.limits is not None:
-            self.limits.after_response(response.usage)
 
     async def _ask(self, model: Model, request: ModelRequest) -> ModelResponse:
         if self.emit is None:

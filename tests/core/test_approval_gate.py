@@ -3,7 +3,6 @@ raises is a typed error, approved arguments can be changed, a state resumes once
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -113,9 +112,10 @@ async def test_a_streamed_run_that_never_started_leaves_the_state_resumable() ->
     state = first.to_state()
     state.approve(first.interruptions[0])
     streamed = await Runner.run_streamed(agent, state)
-    streamed.cancel()
-    await asyncio.wait([streamed._task])
-    assert state.status != "running"
+    streamed.cancel()  # before its task ever ran
+    await streamed.wait()
+    assert state.status == "interrupted"  # given back: it can be resumed
+    assert await (await Runner.run_streamed(agent, state)).wait() == "Paid."
 
 
 class Transfer(BaseModel):
