@@ -56,6 +56,7 @@ class SwordStep:
         self.plans = plans
         self.add_outputs = add_outputs
         self.limits: LimitGuard | None = None
+        self._log = get_logger()
 
     async def carry_out(
         self, agent: Agent[Any], gear: Gear, plan: RequestPlan, step: NextStepRunSwords
@@ -98,7 +99,7 @@ class SwordStep:
     ) -> list[SwordResult]:
         if not calls:
             return []
-        get_logger().debug("sword.call", swords=[call["name"] for call, _ in calls])
+        self._log.debug("sword.call", swords=[call["name"] for call, _ in calls])
         if self.limits is not None:
             self.limits.before_swords(len(calls))
         results = await run_sword_calls(
