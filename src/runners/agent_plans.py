@@ -24,6 +24,8 @@ __all__ = ["AgentPlans"]
 class AgentPlans:
     """The gear and request plan of every agent a run has reached."""
 
+    __slots__ = ("_prepared", "_sword_users", "config", "ctx", "settings")
+
     def __init__(self, config: RunConfig, settings: Settings, ctx: RunContextWrapper[Any]) -> None:
         self.config = config
         self.settings = settings

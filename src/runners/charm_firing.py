@@ -1,13 +1,12 @@
 """Firing charms: at each point of a run, the run's charm first, then the agent's own.
 
-One function per event, so the loop never repeats the "run first, then agent" rule. Each
-returns the one coroutine of `_fire` (the caller awaits it): a turn fires four events, and a
-coroutine per wrapper would double what firing costs when there are no charms.
+One function per event, so the loop never repeats the "run first, then agent" rule (it is
+`_fire_charms`'s). Each returns at once when neither the run nor the agent has charms: a turn
+fires four events and most runs have none, so that case builds no arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from ..agents.charms import RunCharms
@@ -30,70 +29,84 @@ __all__ = [
 ]
 
 
-def fire_agent_start(
+async def fire_agent_start(
     run_charms: RunCharms[Any] | None, ctx: RunContextWrapper[Any], agent: Agent[Any]
-) -> Awaitable[None]:
-    return _fire(run_charms, "on_agent_start", (ctx, agent), agent, "on_start", (ctx, agent))
+) -> None:
+    if run_charms is None and agent.charms is None:  # no charm: nothing to fire
+        return
+    await _fire_charms(run_charms, "on_agent_start", (ctx, agent), agent, "on_start", (ctx, agent))
 
 
-def fire_agent_end(
+async def fire_agent_end(
     run_charms: RunCharms[Any] | None, ctx: RunContextWrapper[Any], agent: Agent[Any], output: Any
-) -> Awaitable[None]:
+) -> None:
+    if run_charms is None and agent.charms is None:  # no charm: nothing to fire
+        return
     args = (ctx, agent, output)
-    return _fire(run_charms, "on_agent_end", args, agent, "on_end", args)
+    await _fire_charms(run_charms, "on_agent_end", args, agent, "on_end", args)
 
 
-def fire_orb(
+async def fire_orb(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     from_agent: Agent[Any],
     to_agent: Agent[Any],
-) -> Awaitable[None]:
+) -> None:
     """The run's `on_orb(ctx, from, to)`, then the target agent's `on_orb(ctx, to, from)`."""
+    if run_charms is None and to_agent.charms is None:  # no charm: nothing to fire
+        return
     run_args, agent_args = (ctx, from_agent, to_agent), (ctx, to_agent, from_agent)
-    return _fire(run_charms, "on_orb", run_args, to_agent, "on_orb", agent_args)
+    await _fire_charms(run_charms, "on_orb", run_args, to_agent, "on_orb", agent_args)
 
 
-def fire_sword_start(
+async def fire_sword_start(
     run_charms: RunCharms[Any] | None, ctx: RunContextWrapper[Any], agent: Agent[Any], sword: Sword
-) -> Awaitable[None]:
+) -> None:
+    if run_charms is None and agent.charms is None:  # no charm: nothing to fire
+        return
     args = (ctx, agent, sword)
-    return _fire(run_charms, "on_sword_start", args, agent, "on_sword_start", args)
+    await _fire_charms(run_charms, "on_sword_start", args, agent, "on_sword_start", args)
 
 
-def fire_sword_end(
+async def fire_sword_end(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     agent: Agent[Any],
     sword: Sword,
     result: Any,
-) -> Awaitable[None]:
+) -> None:
+    if run_charms is None and agent.charms is None:  # no charm: nothing to fire
+        return
     args = (ctx, agent, sword, result)
-    return _fire(run_charms, "on_sword_end", args, agent, "on_sword_end", args)
+    await _fire_charms(run_charms, "on_sword_end", args, agent, "on_sword_end", args)
 
 
-def fire_llm_start(
+async def fire_llm_start(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     agent: Agent[Any],
     system_prompt: str | None,
     items: list[InputItem],
-) -> Awaitable[None]:
+) -> None:
+    if run_charms is None and agent.charms is None:  # no charm: nothing to fire
+        return
     args = (ctx, agent, system_prompt, items)
-    return _fire(run_charms, "on_llm_start", args, agent, "on_llm_start", args)
+    await _fire_charms(run_charms, "on_llm_start", args, agent, "on_llm_start", args)
 
 
-def fire_llm_end(
+async def fire_llm_end(
     run_charms: RunCharms[Any] | None,
     ctx: RunContextWrapper[Any],
     agent: Agent[Any],
     response: ModelResponse,
-) -> Awaitable[None]:
+) -> None:
+    if run_charms is None and agent.charms is None:  # no charm: nothing to fire
+        return
     args = (ctx, agent, response)
-    return _fire(run_charms, "on_llm_end", args, agent, "on_llm_end", args)
+    await _fire_charms(run_charms, "on_llm_end", args, agent, "on_llm_end", args)
 
 
-async def _fire(
+async def _fire_charms(
     run_charms: RunCharms[Any] | None,
     run_hook: str,
     run_args: tuple[Any, ...],

@@ -18,7 +18,7 @@ from .items import (
 from .session_writer import SessionWriter
 
 if TYPE_CHECKING:
-    from ..models.items import FunctionCallItem, InputItem
+    from ..models.items import InputItem
     from ..sessions.base import Session
     from .state import RunState
     from .streaming import Emit
@@ -50,13 +50,6 @@ class ItemRecorder:
             self.writer.add(raw)
         if self.emit is not None:
             await self.emit(RunItemStreamEvent(_EVENT_NAMES[type(item)], item))
-
-    async def add_outputs(self, order: list[FunctionCallItem], outputs: dict[int, RunItem]) -> None:
-        """A turn's answers, in the order the model made the calls."""
-        for call in order:
-            output = outputs.get(id(call))
-            if output is not None:
-                await self.add(output)
 
     async def save_turn(self) -> None:
         if self.writer is not None:

@@ -43,6 +43,19 @@ CheckInput = Callable[[list["InputShield[Any]"]], Awaitable[None]]
 class ModelCaller:
     """Makes a run's model calls and records their responses in the run's state."""
 
+    __slots__ = (
+        "charms",
+        "check_input",
+        "ctx",
+        "emit",
+        "input_filter",
+        "limits",
+        "observers",
+        "parallel_shields",
+        "state",
+        "traced_inputs",
+    )
+
     def __init__(
         self,
         state: RunState,
@@ -62,6 +75,8 @@ class ModelCaller:
         self.parallel_shields: list[InputShield[Any]] = []
         """Input shields to race against the next call (the run's first), then none."""
         self.check_input: CheckInput | None = None
+        """Checks the parallel input shields (a partial over the run's context and state: a
+        closure over the loop would make a reference cycle, left for the GC on every run)."""
         self.traced_inputs = TracedInputChain()
 
     def respond(

@@ -19,6 +19,7 @@ See docs/architecture.md, "the turn loop".
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -55,7 +56,7 @@ from .orb_taking import apply_orb_filter
 from .records import RunObserver
 from .request_plan import RequestPlan
 from .result import RunErrorDetails, RunResult, error_details_of, result_of
-from .run_span import failures_marked, traced_run
+from .run_span import traced_run
 from .run_start import (
     check_run_arguments,
     check_timeout,
@@ -127,9 +128,9 @@ class RunLoop:
         self._observers: list[RunObserver] = []
         self._plans = AgentPlans(config, self.settings, self.ctx)
         self._models = ModelCaller(state, self.ctx, charms, emit, self._observers)
-        self._models.check_input = lambda shields: check_input(shields, self.ctx, state)
+        self._models.check_input = functools.partial(check_input, ctx=self.ctx, state=state)
         self._models.input_filter = config.model_input_filter
-        self._swords = SwordStep(state, self.ctx, charms, self._plans, self._items.add_outputs)
+        self._swords = SwordStep(state, self.ctx, charms, self._plans, self._items.add)
         self._log = get_logger()
 
     def request_stop(self) -> None:
@@ -162,13 +163,16 @@ class RunLoop:
         state.status = "running"
         session_id = getattr(self.session, "session_id", None)
         nested = current_scope() is not None  # an agent used as a sword, inside its root run
-        with (
-            failures_marked(state, self.error_details),
-            traced_run(
-                state, self.config, self.settings, session_id, self._observers, nested
-            ) as sp,
-        ):
-            await self._run_traced(sp, timeout)
+        with traced_run(
+            state,
+            self.config,
+            self.settings,
+            session_id,
+            self._observers,
+            nested,
+            self.error_details,
+        ) as run_span:
+            await self._run_traced(run_span, timeout)
 
     async def _run_traced(self, run_span: Span, timeout: float | None) -> None:
         state = self.state

@@ -32,15 +32,17 @@ if TYPE_CHECKING:
     from .request_plan import RequestPlan
     from .state import RunState
 
-__all__ = ["AddOutputs", "SwordStep"]
+__all__ = ["AddItem", "SwordStep"]
 
 SwordCalls = list[tuple[FunctionCallItem, Sword | None]]
-AddOutputs = Callable[[list[FunctionCallItem], dict[int, RunItem]], Awaitable[None]]
-"""Adds a turn's answers to the run, in the order of the calls."""
+AddItem = Callable[[RunItem], Awaitable[None]]
+"""Adds an item to the run (`ItemRecorder.add`)."""
 
 
 class SwordStep:
     """Carries out the sword steps of one run."""
+
+    __slots__ = ("_log", "add", "charms", "ctx", "limits", "plans", "state")
 
     def __init__(
         self,
@@ -48,13 +50,13 @@ class SwordStep:
         ctx: RunContextWrapper[Any],
         charms: RunCharms[Any] | None,
         plans: AgentPlans,
-        add_outputs: AddOutputs,
+        add: AddItem,
     ) -> None:
         self.state = state
         self.ctx = ctx
         self.charms = charms
         self.plans = plans
-        self.add_outputs = add_outputs
+        self.add = add
         self.limits: LimitGuard | None = None
         self._log = get_logger()
 
@@ -62,10 +64,7 @@ class SwordStep:
         self, agent: Agent[Any], gear: Gear, plan: RequestPlan, step: NextStepRunSwords
     ) -> NextStep:
         """The turn's calls carried out; the step the turn ends on."""
-        outputs: dict[int, RunItem] = {}  # keyed by the call item: servers repeat or omit ids
-        for call in step.final_calls:  # the other calls win (see steps.decide_turn)
-            text = message("final_output_not_taken", sword=call["name"])
-            outputs[id(call)] = answer_call(agent, call["call_id"], text)
+        outputs = _final_calls_answered(agent, step)
         runnable, pending = step.sword_calls, []
         if gear.asks_approval:
             gate = await pass_gate(runnable, self.state, self.ctx)
@@ -76,12 +75,18 @@ class SwordStep:
         parallel = plan.settings.parallel_sword_calls is not False
         results = await self._run(agent, gear, runnable, outputs, parallel)
         waiting = _waiting_runs(results) if gear.runs_agents else []
+        interrupted = orb = None
         if pending or waiting:
             interrupted = interruption(agent, step, pending, waiting, outputs, self.state)
-            await self.add_outputs(step.order, outputs)
+        elif step.orb_calls:
+            orb = await take_orb(agent, step.orb_calls, outputs, self.ctx)
+        add = self.add
+        for call in step.order:  # answers go back in the order the model called
+            output = outputs.get(id(call))
+            if output is not None:
+                await add(output)
+        if interrupted is not None:
             return interrupted
-        orb = await take_orb(agent, step.orb_calls, outputs, self.ctx) if step.orb_calls else None
-        await self.add_outputs(step.order, outputs)
         if orb is not None:
             return NextStepOrb(orb)
         decided = await final_output_from_swords(agent.sword_use_behavior, self.ctx, results)
@@ -109,6 +114,16 @@ class SwordStep:
             raw = function_call_output(result.call["call_id"], result.parts or result.output_text)
             outputs[id(result.call)] = SwordCallOutputItem(agent, raw, result.output)
         return results
+
+
+def _final_calls_answered(agent: Agent[Any], step: NextStepRunSwords) -> dict[int, RunItem]:
+    """The turn's answers so far, keyed by the call item (servers repeat or omit call ids):
+    final-output calls that lost to the other calls (see steps.decide_turn)."""
+    outputs: dict[int, RunItem] = {}
+    for call in step.final_calls:
+        text = message("final_output_not_taken", sword=call["name"])
+        outputs[id(call)] = answer_call(agent, call["call_id"], text)
+    return outputs
 
 
 def _waiting_runs(results: list[SwordResult]) -> list[SwordResult]:
