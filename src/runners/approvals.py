@@ -139,7 +139,7 @@ def apply_changed_arguments(state: RunState) -> None:
             continue
         changed: FunctionCallItem = {**call, "arguments": decision.arguments}
         state.pending_calls[position] = changed
-        _replace(state.model_input, call, changed)
+        _swap(state.model_input, call, changed)
         for index in range(len(state.new_items) - 1, -1, -1):
             item = state.new_items[index]
             if isinstance(item, SwordCallItem) and item.raw_item == call:
@@ -147,7 +147,7 @@ def apply_changed_arguments(state: RunState) -> None:
                 break
 
 
-def _replace(items: list[Any], old: FunctionCallItem, new: FunctionCallItem) -> None:
+def _swap(items: list[Any], old: FunctionCallItem, new: FunctionCallItem) -> None:
     for index in range(len(items) - 1, -1, -1):
         if items[index] == old:
             items[index] = new

@@ -130,8 +130,8 @@ class RunLoop:
         self._models = ModelCaller(state, self.ctx, charms, emit, self._observers)
         self._models.check_input = functools.partial(check_input, ctx=self.ctx, state=state)
         self._models.input_filter = config.model_input_filter
-        self._swords = SwordStep(state, self.ctx, charms, self._plans, self._items.add)
-        self._log = get_logger()
+        self._log = log = get_logger()
+        self._swords = SwordStep(state, self.ctx, charms, self._plans, self._items.add, log)
 
     def request_stop(self) -> None:
         """Stop between turns: the current turn finishes and is kept (cancel("after_turn"))."""

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..models.items import FunctionCallItem, function_call_output
 from ..tools.swords import Sword, SwordResult
-from ..util.logging import get_logger
 from ..util.messages import message
 from .approvals import interruption, pass_gate
 from .call_answers import answer_call
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..agents.charms import RunCharms
     from ..util.context import RunContextWrapper
+    from ..util.logging import EventLogger
     from .agent_plans import AgentPlans
     from .gear import Gear
     from .limits import LimitGuard
@@ -51,6 +51,7 @@ class SwordStep:
         charms: RunCharms[Any] | None,
         plans: AgentPlans,
         add: AddItem,
+        log: EventLogger,
     ) -> None:
         self.state = state
         self.ctx = ctx
@@ -58,7 +59,7 @@ class SwordStep:
         self.plans = plans
         self.add = add
         self.limits: LimitGuard | None = None
-        self._log = get_logger()
+        self._log = log
 
     async def carry_out(
         self, agent: Agent[Any], gear: Gear, plan: RequestPlan, step: NextStepRunSwords
