@@ -99,7 +99,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_graph_reader_sees_every_kind_of_import() -> None:
     graph = import_graph()
-    assert graph["drusilla.runners.run"]["drusilla.util.context"] is False  # module level
+    assert graph["drusilla.runners.run_loop"]["drusilla.util.context"] is False  # module level
     assert "drusilla.models.openai.provider" in graph["drusilla.models.provider"]  # in a function
     assert graph["drusilla.runners.records"]["drusilla.agents.agent"] is True  # TYPE_CHECKING
 
@@ -254,3 +254,34 @@ def test_the_reach_in_finder_finds_imports_and_attributes() -> None:
 def test_no_module_reaches_into_another_modules_private_names() -> None:
     sources = {module: path.read_text() for module, path in MODULES.items()}
     assert private_reach_ins(sources) == []
+
+
+MAX_CLASS_LINES = 250
+MAX_METHOD_LINES = 40
+
+
+def _sizes(kind: type[ast.AST] | tuple[type[ast.AST], ...]) -> Iterator[tuple[str, int]]:
+    """(where, lines) of every `kind` node in runners/ (decorators and docstrings included)."""
+    for path in sorted((SRC / "runners").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, kind):
+                assert isinstance(node, ast.stmt) and node.end_lineno is not None
+                first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+                name = getattr(node, "name", "?")
+                yield f"{path.relative_to(SRC)}:{node.lineno} {name}", node.end_lineno - first + 1
+
+
+def test_the_sizes_reader_measures_a_definition() -> None:
+    sizes = dict(_sizes(ast.ClassDef))
+    (loop,) = [lines for where, lines in sizes.items() if where.endswith(" RunLoop")]
+    assert 100 < loop <= MAX_CLASS_LINES
+
+
+def test_runners_classes_and_functions_stay_small() -> None:
+    """The run loop is a conductor over parts (docs/architecture.md, "the turn loop"): no
+    class in runners/ over 250 lines, no function or method over 40."""
+    big_classes = [f"{w} ({n})" for w, n in _sizes(ast.ClassDef) if n > MAX_CLASS_LINES]
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    long_functions = [f"{w} ({n})" for w, n in _sizes(functions) if n > MAX_METHOD_LINES]
+    assert big_classes == []
+    assert long_functions == []

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CommandLineError
 from .live import inert
 
-__all__ = ["DEFAULT_STATES_DIR", "decide", "load_state", "save_state"]
+__all__ = ["DEFAULT_STATES_DIR", "decide", "save_state"]
 
 DEFAULT_STATES_DIR = Path(".drusilla/states")
 
@@ -40,13 +39,3 @@ def save_state(state: Any, path: str | None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(state.to_json(), encoding="utf-8")
     return target
-
-
-def load_state(agent: Any, path: str) -> Any:
-    from ..runners.state import RunState
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CommandLineError(f"Cannot read the state file {path!r}: {exc}") from None
-    return RunState.from_json(agent, text)

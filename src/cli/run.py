@@ -11,7 +11,8 @@ from typing import Any
 
 from ..runners.config import RunConfig
 from ..tracing.jsonable import known_secrets, to_jsonable
-from .approvals import decide, load_state, save_state
+from ..util.errors import RunnerError
+from .approvals import decide, save_state
 from .common import (
     EXIT_APPROVAL_NEEDED,
     EXIT_FAILURE,
@@ -24,6 +25,8 @@ from .common import (
     one_line,
 )
 from .live import LiveView, models_used
+from .resume import claim_state
+from .resume import save_state as save_resumed
 
 __all__ = ["add_run_command", "run_command", "run_config_from"]
 
@@ -79,7 +82,10 @@ def run_command(args: argparse.Namespace) -> int:
     target = load_target(args.target)
     context = load_context(args.context) if args.context else None
     config = run_config_from(args)
-    start: Any = load_state(target.agent, args.resume) if args.resume else text
+    start: Any = text
+    if args.resume:
+        start = claim_state(target.agent, args.resume)
+        args.state_file = args.state_file or args.resume  # waiting again: the same file
     if args.json:
         return _run_json(target.agent, start, config, args, context)
     return asyncio.run(_run_live(target.agent, start, config, args, context))
@@ -118,7 +124,11 @@ async def _run_live(
             )
             async for event in result.stream_events():
                 view.show(event)
-        except BaseException:  # an error or Ctrl-C: finish the line before the message
+        except RunnerError as exc:
+            view.end_line()
+            _rewrite_resumed(args, exc)
+            raise
+        except BaseException:  # Ctrl-C: finish the line before the message
             view.end_line()
             raise
         if not result.interruptions:
@@ -127,6 +137,7 @@ async def _run_live(
         start = result.to_state()
         if not decide(start, args.yes):
             return _waiting(start, args.state_file)
+    _rewrite_resumed(args, result)
     view.finish(
         result.final_output,
         result.usage,
@@ -134,6 +145,18 @@ async def _run_live(
         time.monotonic() - started,
     )
     return EXIT_OK
+
+
+def _rewrite_resumed(args: argparse.Namespace, ended: Any) -> None:
+    """A resumed state file gets the state its run ended with (see cli/resume.py)."""
+    if not args.resume:
+        return
+    if isinstance(ended, RunnerError):
+        state = ended.run_data.state if ended.run_data is not None else None
+    else:
+        state = ended.to_state()
+    if state is not None:
+        save_resumed(state, args.resume)
 
 
 def _waiting(state: Any, state_file: str | None) -> int:
@@ -151,7 +174,6 @@ def _run_json(
     agent: Any, start: Any, config: RunConfig, args: argparse.Namespace, context: Any = None
 ) -> int:
     from ..runners.run import Runner
-    from ..util.errors import RunnerError
 
     started = time.monotonic()
     try:
@@ -176,6 +198,7 @@ def _run_json(
                 agent, state, context=context, run_config=config, max_turns=args.max_turns
             )
     except RunnerError as exc:
+        _rewrite_resumed(args, exc)
         details = exc.run_data
         document: dict[str, Any] = {
             "ok": False,
@@ -190,6 +213,7 @@ def _run_json(
         _print_json(document)
         print(f"drusilla: error: {describe_error(exc)}", file=sys.stderr)
         return EXIT_FAILURE
+    _rewrite_resumed(args, result)
     _print_json(
         {
             "ok": True,

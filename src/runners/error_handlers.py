@@ -1,42 +1,25 @@
 """`Runner.run(..., error_handlers={"max_turns": fn})`: turn a run limit into a final output.
 
 `fn(data)` (sync or async) gets the partial run (`RunErrorDetails`: items, responses, usage,
-last agent) and returns the final output; the run then ends normally with it. Output shields
-and output validators do not see a handler's output: it is the application's own answer.
+last agent) and returns the final output; the run then ends normally with it. The output is
+checked against the last agent's `output_type` and recorded as the run's final message (in
+`new_items`, `to_input_list()` and the session), so the next run sees the answer the user was
+shown. Output shields and output validators do not see it: it is the application's own answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeAlias
+from typing import Any, TypeAlias
 
-from ..util.concurrency import maybe_await
-from ..util.errors import MaxTurnsError, UserError
+from ..util.errors import UserError
 from .result import RunErrorDetails
 
-__all__ = [
-    "KINDS",
-    "ErrorHandler",
-    "ErrorHandlers",
-    "HandledRun",
-    "check_error_handlers",
-    "run_with_error_handlers",
-]
+__all__ = ["KINDS", "ErrorHandler", "ErrorHandlers", "check_error_handlers", "max_turns_handler"]
 
 ErrorHandler: TypeAlias = Callable[[RunErrorDetails], Any]
 ErrorHandlers: TypeAlias = dict[str, ErrorHandler]
 KINDS = ("max_turns",)
-
-
-class HandledRun(Protocol):
-    """What the handlers need of a run (`run._Run`; a protocol, so run.py is not imported)."""
-
-    error_handlers: ErrorHandlers | None
-    state: Any
-
-    async def _run_agents(self) -> None: ...
-
-    def error_details(self) -> RunErrorDetails: ...
 
 
 def check_error_handlers(handlers: ErrorHandlers | None) -> ErrorHandlers | None:
@@ -56,15 +39,7 @@ def check_error_handlers(handlers: ErrorHandlers | None) -> ErrorHandlers | None
     return handlers or None
 
 
-async def run_with_error_handlers(run: HandledRun) -> None:
-    """The run's agents; a `MaxTurnsError` goes to the "max_turns" handler if there is one."""
-    handler = run.error_handlers.get("max_turns") if run.error_handlers else None
-    if handler is None:
-        await run._run_agents()
-        return
-    try:
-        await run._run_agents()
-    except MaxTurnsError:
-        output = await maybe_await(handler(run.error_details()))
-        run.state.final_output = output
-        run.state.status = "completed"
+def max_turns_handler(handlers: ErrorHandlers | None) -> ErrorHandler | None:
+    """The handler that turns a `MaxTurnsError` into a final output, if the run has one (the
+    loop calls it: runners/run_loop.py)."""
+    return handlers.get("max_turns") if handlers else None

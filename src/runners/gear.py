@@ -9,6 +9,7 @@ compare by identity first, so no list is built per turn).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..models.interface import SwordSpec
@@ -16,13 +17,36 @@ from ..tools.orbs import Orb, as_orb
 from ..tools.swords import IsEnabled, Sword
 from ..util.concurrency import maybe_await
 from ..util.errors import UserError
-from .steps import Gear
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..util.context import RunContextWrapper
 
-__all__ = ["collect_gear", "gear_changed", "offered_gear"]
+__all__ = ["Gear", "collect_gear", "gear_changed", "offered_gear"]
+
+
+@dataclass(slots=True)
+class Gear:
+    """An agent's swords and orbs for this run, as the model is offered them."""
+
+    swords: dict[str, Sword]
+    orbs: dict[str, Orb[Agent[Any]]]
+    specs: list[Any]
+    asks_approval: bool = False
+    """Some sword may need approval: only then are a turn's calls checked for it."""
+    runs_agents: bool = False
+    """Some sword is an agent (its nested run may wait for approval)."""
+    dynamic: bool = False
+    """Some gear has `is_enabled` other than True, or the agent has `prepare_swords`."""
+    sources: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    """Copies of the agent's swords, orbs and mcp_servers lists the gear was collected from."""
+
+    def __post_init__(self) -> None:
+        for sword in self.swords.values():
+            if sword.needs_approval is not False:
+                self.asks_approval = True
+            if sword.nested_agent is not None:
+                self.runs_agents = True
 
 
 def gear_changed(gear: Gear, agent: Agent[Any]) -> bool:

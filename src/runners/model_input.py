@@ -54,4 +54,9 @@ async def model_input(
             f"model_input_filter returned {type(filtered).__name__}; it must return the list of "
             "items the model should see."
         )
+    if not filtered:
+        raise UserError(
+            f"model_input_filter returned an empty list for agent {agent.name!r}: the model "
+            "would get an empty conversation. Keep at least the latest item (keep_last(1))."
+        )
     return filtered

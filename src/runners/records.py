@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RUNS_DIR",
     "RECORD_VERSION",
+    "RecordedSetup",
     "RunObserver",
-    "RunSetup",
     "run_record",
     "runs_dir_for",
 ]
@@ -71,7 +71,7 @@ class RunObserver(Protocol):
     ) -> None: ...
 
 
-class RunSetup(NamedTuple):
+class RecordedSetup(NamedTuple):
     """What a record says about how a run was set up (besides its `RunState`)."""
 
     config: RunConfig
@@ -81,7 +81,7 @@ class RunSetup(NamedTuple):
 
 @contextmanager
 def run_record(
-    state: RunState, setup: RunSetup, observers: list[RunObserver], nested: bool
+    state: RunState, setup: RecordedSetup, observers: list[RunObserver], nested: bool
 ) -> Iterator[None]:
     """Record the run of `state`: a root run writes its record on the way out, however it ends;
     a nested run adds itself to the enclosing root run's record. The recorder joins
@@ -111,7 +111,7 @@ def run_record(
 
 
 class _Recorder:
-    def __init__(self, state: RunState, setup: RunSetup, directory: Path) -> None:
+    def __init__(self, state: RunState, setup: RecordedSetup, directory: Path) -> None:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -152,10 +152,14 @@ class _Recorder:
             get_logger().error("run.record_failed", directory=str(self.directory), error=repr(exc))
 
     def build(self, state: RunState, error: BaseException | None) -> dict[str, Any]:
-        ended_at = time.time()
-        config = self.config
         for item in state.new_items:
             self.agents.setdefault(id(item.agent), item.agent)
+        return {**self._header(state, error), **self._what_happened(state, error)}
+
+    def _header(self, state: RunState, error: BaseException | None) -> dict[str, Any]:
+        """Which run, when, how it ended, how it was set up."""
+        ended_at = time.time()
+        config = self.config
         return {
             "record_version": RECORD_VERSION,
             "run_id": state.run_id,
@@ -170,6 +174,11 @@ class _Recorder:
             "metadata": config.metadata,
             "input_source": config.input_source,
             "session_id": self.setup.session_id,
+            "settings": _run_settings(config, state.max_turns),
+        }
+
+    def _what_happened(self, state: RunState, error: BaseException | None) -> dict[str, Any]:
+        return {
             "input": state.input,
             "final_output": state.final_output,
             "reasoning": state.model_responses[-1].reasoning if state.model_responses else None,
@@ -187,7 +196,6 @@ class _Recorder:
             "models": _unique([(c["model"], c["provider"]) for c in self.model_calls]),
             "output_modes": self.output_modes,
             "agents": [self._describe_agent(agent, state) for agent in self.agents.values()],
-            "settings": _run_settings(config, state.max_turns),
             "shields": {
                 "input": [_shield(r.shield.name, r.output) for r in state.input_shield_results],
                 "output": [_shield(r.shield.name, r.output) for r in state.output_shield_results],

@@ -18,7 +18,7 @@ from .state import RunState
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
-__all__ = ["RunErrorDetails", "RunResult", "RunResultBase", "result_of"]
+__all__ = ["RunErrorDetails", "RunResult", "RunResultBase", "error_details_of", "result_of"]
 
 T = TypeVar("T")
 
@@ -167,15 +167,27 @@ def result_of(
     state's lists; a resumed run works on copies (see RunState.detach), so this result keeps
     what it had."""
     return RunResult(
-        input=state.input,
-        new_items=state.new_items,
+        **_run_fields(state, context),
         final_output=state.final_output,
-        model_responses=state.model_responses,
-        input_shield_results=state.input_shield_results,
-        output_shield_results=state.output_shield_results,
-        context=context,
         run_config=config,
-        last_agent=state.current_agent,
-        state=state,
         pending=state.interruptions,
     )
+
+
+def error_details_of(state: RunState, context: RunContextWrapper[Any]) -> RunErrorDetails:
+    """What a failed run had produced (an error's `run_data`)."""
+    return RunErrorDetails(**_run_fields(state, context))
+
+
+def _run_fields(state: RunState, context: RunContextWrapper[Any]) -> dict[str, Any]:
+    """The fields a result and an error's run data both read from the run's state."""
+    return {
+        "input": state.input,
+        "new_items": state.new_items,
+        "model_responses": state.model_responses,
+        "last_agent": state.current_agent,
+        "context": context,
+        "input_shield_results": state.input_shield_results,
+        "output_shield_results": state.output_shield_results,
+        "state": state,
+    }

@@ -10,12 +10,13 @@ from ..tracing.spans import span
 from ..util.concurrency import gather, maybe_await
 from ..util.context import RunContextWrapper
 from ..util.errors import UserError
-from .shield_results import InputShieldResult, OutputShieldResult
+from .shield_results import InputShieldResult, InputShieldTripwireTriggered, OutputShieldResult
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
+    from .state import RunState
 
-__all__ = ["run_input_shields", "run_output_shields"]
+__all__ = ["check_input", "check_output", "run_input_shields", "run_output_shields"]
 
 
 async def _check(
@@ -58,3 +59,27 @@ async def run_output_shields(
     shields: Sequence[OutputShield[Any]], ctx: RunContextWrapper[Any], agent: Agent[Any], value: Any
 ) -> list[OutputShieldResult]:
     return await gather([lambda s=s: run_output_shield(s, ctx, agent, value) for s in shields])  # type: ignore[misc]
+
+
+async def check_input(
+    shields: Sequence[InputShield[Any]], ctx: RunContextWrapper[Any], state: RunState
+) -> None:
+    """The run's input through `shields`; results kept on the state, a trip raised."""
+    results = await run_input_shields(shields, ctx, state.current_agent, state.input)
+    state.input_shield_results.extend(results)
+    for result in results:
+        if result.tripped:
+            raise InputShieldTripwireTriggered(result)
+
+
+async def check_output(
+    shields: Sequence[OutputShield[Any]],
+    ctx: RunContextWrapper[Any],
+    agent: Agent[Any],
+    output: Any,
+    state: RunState,
+) -> OutputShieldResult | None:
+    """The final output through `shields`; results kept on the state; the first trip, if any."""
+    results = await run_output_shields(shields, ctx, agent, output)
+    state.output_shield_results.extend(results)
+    return next((result for result in results if result.tripped), None)

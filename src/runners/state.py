@@ -21,6 +21,7 @@ from ..tools.shields import InputShield, OutputShield, ShieldResult
 from ..util.errors import UserError
 from ..util.messages import message
 from ..util.usage import Usage
+from .approval_arguments import changed_arguments
 from .items import RUN_ITEM_KINDS, RunItem, SwordApprovalItem
 from .shield_results import InputShieldResult, OutputShieldResult
 from .state_schema import check_saved_state, load_saved_state
@@ -42,6 +43,8 @@ class ApprovalDecision(NamedTuple):
     approved: bool
     message: str | None = None
     """For a rejection: what the model is told instead of the sword's result."""
+    arguments: str | None = None
+    """For an approval with changed arguments: the JSON the sword runs with instead."""
 
 
 @dataclass(eq=False, slots=True)
@@ -101,9 +104,17 @@ class RunState:
 
     # --- approvals -----------------------------------------------------------------------------
 
-    def approve(self, interruption: SwordApprovalItem | str) -> None:
-        """Let this pending sword call run when the run resumes."""
-        self.decisions[self._pending_id(interruption, "approve")] = ApprovalDecision(True)
+    def approve(
+        self, interruption: SwordApprovalItem | str, arguments: dict[str, Any] | None = None
+    ) -> None:
+        """Let this pending sword call run when the run resumes; with `arguments`, it runs with
+        those instead of the model's (checked against the sword's parameters now)."""
+        call_id = self._pending_id(interruption, "approve")
+        changed = None
+        if arguments is not None:
+            item = next(item for item in self.interruptions if item.call_id == call_id)
+            changed = changed_arguments(item, arguments)
+        self.decisions[call_id] = ApprovalDecision(True, None, changed)
 
     def reject(self, interruption: SwordApprovalItem | str, message: str | None = None) -> None:
         """Refuse this pending call: the model is told `message` (a default sentence if None)."""
@@ -169,7 +180,7 @@ class RunState:
             "pending_calls": self.pending_calls,
             "interruptions": [_item_to_dict(item) for item in self.interruptions],
             "decisions": {
-                call_id: {"approved": d.approved, "message": d.message}
+                call_id: {"approved": d.approved, "message": d.message, "arguments": d.arguments}
                 for call_id, d in self.decisions.items()
             },
             "nested": {call_id: state.to_dict() for call_id, state in self.nested.items()},
@@ -236,7 +247,7 @@ def _decode(
             _item_from_dict(raw, agents, SwordApprovalItem) for raw in data["interruptions"]
         ],
         decisions={
-            str(call_id): ApprovalDecision(bool(d["approved"]), d["message"])
+            str(call_id): ApprovalDecision(bool(d["approved"]), d["message"], d.get("arguments"))
             for call_id, d in data["decisions"].items()
         },
         run_id=str(data["run_id"]),
@@ -249,6 +260,13 @@ def _decode(
         },
         context=context,
     )
+    _decode_shield_results(state, data, agents)
+    if state.status not in ("running", "interrupted", "stopped", "failed", "completed"):
+        raise ValueError(f"unknown status {state.status!r}")
+    return state
+
+
+def _decode_shield_results(state: RunState, data: dict[str, Any], agents: _AgentIndex) -> None:
     state.input_shield_results = [
         InputShieldResult(
             _shield(agents, raw, InputShield), agents.find(raw["agent"]), raw["value"], _out(raw)
@@ -261,9 +279,6 @@ def _decode(
         )
         for raw in data["output_shield_results"]
     ]
-    if state.status not in ("running", "interrupted", "stopped", "failed", "completed"):
-        raise ValueError(f"unknown status {state.status!r}")
-    return state
 
 
 @dataclass(slots=True, eq=False)

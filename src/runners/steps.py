@@ -1,23 +1,24 @@
 """The turn as a decision: what a model response means, and what the loop should do next.
 
 `decide_turn` is pure — no I/O, no run state touched: it classifies the response into run items
-and returns one `NextStep*`. The loop (runners/run.py, `_Run._execute`) carries it out. See
+and returns one `NextStep*`. The loop (runners/run_loop.py, `RunLoop`) carries it out. See
 docs/architecture.md, "the turn loop".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from ..agents.output import OutputSchema, OutputValidationError
 from ..models.interface import ModelResponse
-from ..models.items import FunctionCallItem, InputItem, function_call_output
+from ..models.items import FunctionCallItem, InputItem
 from ..tools.orbs import Orb
 from ..tools.swords import Sword
 from ..util.errors import ModelBehaviorError, ModelError, ModelRetry
 from ..util.logging import get_logger
 from ..util.messages import message
+from .call_answers import answer_call
+from .gear import Gear
 from .items import (
     MessageOutputItem,
     OrbCallItem,
@@ -25,15 +26,13 @@ from .items import (
     RunItem,
     SwordApprovalItem,
     SwordCallItem,
-    SwordCallOutputItem,
 )
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 __all__ = [
-    "RUN_AGAIN",
-    "Gear",
+    "PLAIN_RUN_AGAIN",
     "NextStep",
     "NextStepFinalOutput",
     "NextStepInterruption",
@@ -45,30 +44,6 @@ __all__ = [
     "resume_step",
     "unexpected_items",
 ]
-
-
-@dataclass(slots=True)
-class Gear:
-    """An agent's swords and orbs for this run, as the model is offered them."""
-
-    swords: dict[str, Sword]
-    orbs: dict[str, Orb[Agent[Any]]]
-    specs: list[Any]
-    asks_approval: bool = False
-    """Some sword may need approval: only then are a turn's calls checked for it."""
-    runs_agents: bool = False
-    """Some sword is an agent (its nested run may wait for approval)."""
-    dynamic: bool = False
-    """Some gear has `is_enabled` other than True, or the agent has `prepare_swords`."""
-    sources: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-    """Copies of the agent's swords, orbs and mcp_servers lists the gear was collected from."""
-
-    def __post_init__(self) -> None:
-        for sword in self.swords.values():
-            if sword.needs_approval is not False:
-                self.asks_approval = True
-            if sword.nested_agent is not None:
-                self.runs_agents = True
 
 
 class NextStepFinalOutput(NamedTuple):
@@ -102,8 +77,9 @@ class NextStepRunAgain(NamedTuple):
     output_error: OutputValidationError | ModelRetry | None = None
 
 
-RUN_AGAIN = NextStepRunAgain()
-"""The plain "go on" (after swords ran): nothing to do before the next model call."""
+PLAIN_RUN_AGAIN = NextStepRunAgain()
+"""The `NextStepRunAgain` with nothing to do before the next model call (after swords ran);
+the loop tells it apart by identity."""
 
 
 class NextStepInterruption(NamedTuple):
@@ -237,11 +213,9 @@ def _final_from_sword(
     except OutputValidationError as exc:
         text = message("output_validation", error=str(exc))
         step, value = NextStepRunAgain(None, exc), text
-    items.append(SwordCallOutputItem(agent, function_call_output(call["call_id"], text), value))
-    for other in extra:
-        ignored = message("final_output_extra", sword=call["name"])
-        raw = function_call_output(other["call_id"], ignored)
-        items.append(SwordCallOutputItem(agent, raw, ignored))
+    items.append(answer_call(agent, call["call_id"], text, value))
+    ignored = message("final_output_extra", sword=call["name"])
+    items.extend(answer_call(agent, other["call_id"], ignored) for other in extra)
     return step
 
 

@@ -1,7 +1,7 @@
 """A streamed run: the run in a background task, its events through a bounded buffer.
 
-`start()` builds the channel, starts the run and returns the `RunResultStreaming` that follows
-it. The run waits when the buffer is full, so a slow consumer slows the run down instead of
+`run_loop.start()` builds the channel, starts the run and returns the `RunResultStreaming` that
+follows it. The run waits when the buffer is full, so a slow consumer slows the run down instead of
 piling events up. A streamed run has one consumer; when it leaves early (break, `aclose()`, its
 task cancelled, or the result dropped) the run is cancelled, so nothing is left running.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import anyio
 
@@ -36,22 +36,10 @@ __all__ = [
     "CancelMode",
     "Emit",
     "EventStream",
-    "LiveRun",
     "RunResultStreaming",
-    "start",
+    "check_buffer_size",
+    "emitter",
 ]
-
-
-class LiveRun(Protocol):
-    """What a streamed result needs of the run it follows (the loop's `_Run` is one)."""
-
-    state: RunState
-    ctx: RunContextWrapper[Any]
-    config: RunConfig
-
-    async def execute(self, timeout: float | None) -> None: ...
-
-    def request_stop(self) -> None: ...
 
 
 T = TypeVar("T")
@@ -61,35 +49,8 @@ CancelMode = Literal["immediate", "after_turn"]
 DEFAULT_BUFFER_SIZE = 64
 """Events a streamed run may get ahead of its consumer before it waits."""
 
-_running: set[asyncio.Task[Any]] = set()
-"""Streamed runs in progress: asyncio keeps only weak references to tasks."""
 
-
-def start(
-    make_run: Callable[[Emit], LiveRun], timeout: float | None, buffer_size: int
-) -> RunResultStreaming[Any]:
-    """Start the run `make_run(emit)` in the background; its events go to the result."""
-    size = _check_buffer_size(buffer_size)
-    send, receive = anyio.create_memory_object_stream[StreamEvent](size)
-    try:
-        run = make_run(_emitter(send))
-    except BaseException:
-        send.close()
-        receive.close()
-        raise
-    name = f"drusilla-run:{run.state.current_agent.name}"
-    task = asyncio.create_task(_drive(run, timeout), name=name)
-    _running.add(task)
-
-    def finished(task: asyncio.Task[Any]) -> None:
-        _running.discard(task)
-        send.close()  # the consumer sees the end, however the run ended (even before starting)
-
-    task.add_done_callback(finished)
-    return RunResultStreaming(run, receive, task)
-
-
-def _check_buffer_size(value: Any) -> int:
+def check_buffer_size(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise UserError(
             f"buffer_size={value!r} must be a whole number of events, 0 or more "
@@ -98,7 +59,8 @@ def _check_buffer_size(value: Any) -> int:
     return value
 
 
-def _emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
+def emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
+    """The run's `emit`: each event into the buffer, waiting only when it is full."""
     send_nowait = send.send_nowait
 
     async def emit(event: StreamEvent) -> None:
@@ -116,16 +78,6 @@ def _emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
     return emit
 
 
-async def _drive(run: LiveRun, timeout: float | None) -> Exception | None:
-    """The run's task. Returns the run's error rather than raising it: the consumer raises it
-    (a failure nobody iterated is not reported as "never retrieved"). Cancellation propagates."""
-    try:
-        await run.execute(timeout)
-    except Exception as exc:
-        return exc
-    return None
-
-
 class RunResultStreaming(RunResultBase[TOutput]):
     """A run going on in the background; its fields fill as it goes (see docs/streaming.md).
 
@@ -136,12 +88,17 @@ class RunResultStreaming(RunResultBase[TOutput]):
 
     def __init__(
         self,
-        run: LiveRun,
+        state: RunState,
+        context: RunContextWrapper[Any],
+        run_config: RunConfig,
+        request_stop: Callable[[], None],
         events: MemoryObjectReceiveStream[StreamEvent],
         task: asyncio.Task[Exception | None],
     ) -> None:
-        self._run = run
-        self._live = run.state
+        self._live = state
+        self._context = context
+        self._run_config = run_config
+        self._request_stop = request_stop
         self._events = events
         self._task = task
         self._consumer: Literal["none", "active", "done"] = "none"
@@ -179,11 +136,11 @@ class RunResultStreaming(RunResultBase[TOutput]):
 
     @property
     def context(self) -> RunContextWrapper[Any]:  # type: ignore[override]
-        return self._run.ctx
+        return self._context
 
     @property
     def run_config(self) -> RunConfig:
-        return self._run.config
+        return self._run_config
 
     @property
     def last_agent(self) -> Agent[Any]:
@@ -252,7 +209,7 @@ class RunResultStreaming(RunResultBase[TOutput]):
             raise UserError(f"cancel(mode={mode!r}): mode must be 'immediate' or 'after_turn'.")
         if self._task.done():
             return
-        self._run.request_stop()
+        self._request_stop()
         if mode == "immediate":
             self._task.cancel()
             self._events.close()  # a waiting consumer wakes up and ends

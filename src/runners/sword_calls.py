@@ -158,15 +158,11 @@ async def final_output_from_swords(
             if result.sword is not None and result.sword.name in behavior.sword_names:
                 return SwordsToFinalOutputResult(True, result.output)
         return NOT_FINAL
-    if callable(behavior):
-        decided = await maybe_await(behavior(ctx, results))
-        if not isinstance(decided, SwordsToFinalOutputResult):
-            raise UserError(
-                f"sword_use_behavior {behavior!r} returned {decided!r}; it must return "
-                "SwordsToFinalOutputResult(is_final_output=..., final_output=...)."
-            )
-        return decided
-    raise UserError(
-        f"sword_use_behavior={behavior!r} is not valid; use 'run_llm_again', "
-        "'stop_on_first_sword', StopAtSwords([...]) or a function."
-    )
+    # Otherwise a function: `Agent` checked the behavior is one of the four kinds.
+    decided = await maybe_await(behavior(ctx, results))
+    if not isinstance(decided, SwordsToFinalOutputResult):
+        raise UserError(
+            f"sword_use_behavior {behavior!r} returned {decided!r}; it must return "
+            "SwordsToFinalOutputResult(is_final_output=..., final_output=...)."
+        )
+    return decided

@@ -1,17 +1,22 @@
-"""Checks on an agent's final answer beyond its type: output validators and required reasoning.
+"""Output validation beyond `steps.decide_turn`'s parsing: output validators, required
+reasoning, the output retries they use up, and an error handler's output.
 
-The validators are configured on the `Agent` (`output_validators=`, `require_reasoning=`);
-running them is the runner's work, right after `steps.decide_turn`.
+The validators are configured on the `Agent` (`output_validators=`, `require_reasoning=`,
+`output_retries=`); running them is the runner's work, right after `steps.decide_turn`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..models.items import function_call_output
+import pydantic_core
+
+from ..agents.output import OutputValidationError
+from ..models.items import user_message
 from ..util.concurrency import maybe_await
-from ..util.errors import ModelBehaviorError, ModelRetry
+from ..util.errors import ModelBehaviorError, ModelRetry, UserError
 from ..util.messages import message
+from .call_answers import answer_call
 from .items import SwordCallOutputItem
 from .steps import NextStepFinalOutput, NextStepRunAgain
 
@@ -20,8 +25,15 @@ if TYPE_CHECKING:
     from ..models.interface import ModelResponse
     from ..util.context import RunContextWrapper
     from .items import RunItem
+    from .state import RunState
 
-__all__ = ["check_reasoning", "validate_final", "validate_output"]
+__all__ = [
+    "check_reasoning",
+    "handler_output",
+    "retry_output",
+    "validate_final",
+    "validate_output",
+]
 
 
 async def validate_output(agent: Agent[Any], ctx: RunContextWrapper[Any], output: Any) -> Any:
@@ -54,7 +66,58 @@ async def validate_final(
         accepted = message("final_output_accepted")
         for position, item in enumerate(items):
             if isinstance(item, SwordCallOutputItem) and item.raw_item["output"] == accepted:
-                raw = function_call_output(item.raw_item["call_id"], text)
-                items[position] = SwordCallOutputItem(agent, raw, text)
+                items[position] = answer_call(agent, item.raw_item["call_id"], text)
                 return NextStepRunAgain(None, retry)
         return NextStepRunAgain(text, retry)
+
+
+def handler_output(agent: Agent[Any], output: Any) -> tuple[Any, str]:
+    """An error handler's final output checked against the agent's `output_type`, and the text
+    of the final message that records it."""
+    schema = agent.output_schema
+    if schema is None:
+        if not isinstance(output, str):
+            raise UserError(
+                f"error_handlers['max_turns'] returned {type(output).__name__}; agent "
+                f"{agent.name!r} answers text (no output_type), so return a str."
+            )
+        return output, output
+    data = pydantic_core.to_jsonable_python(output, fallback=str)
+    try:
+        checked = schema.validate_python(data)
+    except OutputValidationError as exc:
+        raise UserError(
+            f"error_handlers['max_turns'] returned {output!r}, which does not match agent "
+            f"{agent.name!r}'s output_type={schema.name}: {exc}"
+        ) from None
+    return checked, pydantic_core.to_json(data).decode()
+
+
+def retry_output(agent: Agent[Any], state: RunState, step: NextStepRunAgain) -> None:
+    """Another try at the final output: one output retry used (a `ModelBehaviorError` once
+    they are all used), and the reason, if any, added for the model to read first."""
+    assert step.output_error is not None
+    _use_output_retry(agent, state, step.output_error)
+    if step.feedback is not None:
+        state.model_input.append(user_message(step.feedback))
+
+
+def _use_output_retry(
+    agent: Agent[Any], state: RunState, error: OutputValidationError | ModelRetry
+) -> None:
+    if state.output_retries_used < agent.output_retries:
+        state.output_retries_used += 1
+        return
+    attempts = state.output_retries_used + 1
+    if isinstance(error, ModelRetry):
+        raise ModelBehaviorError(
+            f"Agent {agent.name!r}: an output validator still asked for a retry after "
+            f"{attempts} attempt(s): {error.message}"
+        )
+    schema = agent.output_schema
+    raise ModelBehaviorError(
+        f"Agent {agent.name!r}: the final output does not match "
+        f"output_type={schema.name if schema else None} after {attempts} attempt(s):\n{error}",
+        raw_output=error.raw_output,
+        errors=error.errors,
+    )

@@ -107,6 +107,9 @@ class Sword:
     """True, or `fn(ctx, arguments) -> bool`: the call waits for `state.approve(...)`."""
     nested_agent: Any = field(default=None, repr=False)
     """The `Agent` behind `Agent.as_sword()` (so a saved run finds it again by name), or None."""
+    validate_arguments: Callable[[str], Any] | None = field(default=None, repr=False)
+    """`fn(arguments_json)` raising `SwordArgumentsError` for arguments the sword cannot run
+    with (`@sword` gives its parameters' check); None: checked against `params_json_schema`."""
     spec: SwordSpec = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,6 +137,36 @@ class Sword:
             parameters=strict if strict is not None else self.params_json_schema,
             strict=strict is not None,
         )
+
+    def checked_arguments(self, arguments: str) -> dict[str, Any]:
+        """The call's arguments as the JSON object the sword takes, checked against its
+        parameters before anything is decided on them (approvals); `SwordArgumentsError` says
+        what is wrong, for the model to retry."""
+        parsed = parse_arguments_json(arguments)
+        if not isinstance(parsed, dict):
+            raise SwordArgumentsError(
+                f"arguments must be a JSON object, got {type(parsed).__name__} ({arguments!r})"
+            )
+        if self.validate_arguments is not None:
+            self.validate_arguments(arguments)
+        else:
+            self._schema_check(parsed)
+        return parsed
+
+    def _schema_check(self, parsed: dict[str, Any]) -> None:
+        validator = self.__dict__.get("_schema_validator")
+        if validator is None:
+            from jsonschema.validators import validator_for  # loaded when first needed
+
+            schema = self.params_json_schema
+            validator = validator_for(schema)(schema)
+            self.__dict__["_schema_validator"] = validator
+        problems = [
+            f"{'.'.join(str(part) for part in error.absolute_path) or 'arguments'}: {error.message}"
+            for error in validator.iter_errors(parsed)
+        ]
+        if problems:
+            raise SwordArgumentsError("; ".join(problems))
 
 
 # --- @sword ------------------------------------------------------------------------------------
@@ -198,6 +231,7 @@ def sword(
             is_enabled=is_enabled,
             max_retries=max_retries,
             needs_approval=needs_approval,
+            validate_arguments=signature.parse,
         )
 
     if fn is not None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
 from ..util.usage import Usage
-from .inputs import InputTrail
+from .inputs import TracedInputChain
 from .spans import Span
 
 __all__ = ["describe_model_call", "describe_run_end", "usage_dict"]
@@ -19,7 +19,7 @@ def usage_dict(usage: Usage) -> dict[str, Any]:
 
 
 def describe_model_call(
-    span: Span, request: ModelRequest, response: ModelResponse, trail: InputTrail
+    span: Span, request: ModelRequest, response: ModelResponse, trail: TracedInputChain
 ) -> None:
     """Model, usage, finish reason and settings; prompt and answer when data is included (the
     prompt linked to the run's previous model call by `trail`, so only its new items are

@@ -1,7 +1,7 @@
 """Model inputs in traces, written as what each call adds to the conversation.
 
 A run's model calls see a conversation that grows by a few items a turn. Writing each call's
-whole input would make a traced run cost O(turns × history); instead `InputTrail` links a span
+whole input would make a traced run cost O(turns × history); instead `TracedInputChain` links a span
 whose input starts with the previous traced input to that span (`Span.input_base`), and the
 exported span carries only the items after it. `full_inputs` rebuilds every span's whole input
 from such a trace (the viewer does; the OpenTelemetry exporter keeps the spans' lists in memory).
@@ -18,10 +18,10 @@ from typing import Any
 
 from .spans import Span
 
-__all__ = ["InputTrail", "full_inputs"]
+__all__ = ["TracedInputChain", "full_inputs"]
 
 
-class InputTrail:
+class TracedInputChain:
     """The input of a run's last traced model call, for linking the next one to it."""
 
     __slots__ = ("_items", "_pending_run", "_span_id")

@@ -293,6 +293,58 @@ def test_a_call_needing_approval_without_a_terminal_saves_the_run(tmp_path: Path
         )
 
 
+PAYING = '''
+from pathlib import Path
+
+from drusilla import Agent, sword
+
+
+@sword(needs_approval=True)
+def pay(amount: int) -> str:
+    """Send money."""
+    with open(Path(__file__).with_name("payments.log"), "a") as log:
+        log.write(f"{amount}\\n")
+    return f"paid {amount}"
+
+
+agent = Agent("Till", instructions="Pay.", swords=[pay])
+'''
+
+
+@pytest.mark.parametrize("mode", [[], ["--json"]])
+def test_a_saved_state_resumes_once(tmp_path: Path, mode: list[str]) -> None:
+    agents = tmp_path / "till.py"
+    agents.write_text(PAYING)
+    state = tmp_path / "state.json"
+    with OpenAIServer([call("pay", amount=5)], "Paid.") as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        waiting = run_cli("run", str(agents), "Pay", "--state-file", str(state), env=env)
+        assert waiting.returncode == 3, waiting.stderr
+        resume = ("run", str(agents), "--resume", str(state), "--yes", *mode)
+        done = run_cli(*resume, env=env)
+        assert done.returncode == 0, done.stderr
+        again = run_cli(*resume, env=env)
+    assert (tmp_path / "payments.log").read_text() == "5\n"  # paid once, never again
+    assert again.returncode == 1
+    assert "already finished" in again.stderr
+    assert json.loads(state.read_text())["status"] == "completed"
+
+
+def test_a_state_file_claimed_by_a_run_that_never_ended_is_refused(tmp_path: Path) -> None:
+    agents = tmp_path / "till.py"
+    agents.write_text(PAYING)
+    state = tmp_path / "state.json"
+    with OpenAIServer([call("pay", amount=5)]) as server:
+        env = cli_env(DRUSILLA_BASE_URL=server.base_url)
+        run_cli("run", str(agents), "Pay", "--state-file", str(state), env=env)
+        saved = json.loads(state.read_text())
+        state.write_text(json.dumps({**saved, "status": "running", "resumed_by": {"pid": 7}}))
+        refused = run_cli("run", str(agents), "--resume", str(state), "--yes", env=env)
+    assert refused.returncode == 1
+    assert "was already resumed" in refused.stderr and "by process 7" in refused.stderr
+    assert not (tmp_path / "payments.log").exists()
+
+
 def test_yes_approves_in_json_mode(tmp_path: Path) -> None:
     agents = tmp_path / "ops.py"
     agents.write_text(GATED)

@@ -23,9 +23,10 @@ from drusilla import (
 )
 from drusilla.models.interface import ModelResponse
 from drusilla.models.items import InputItem, MessageItem, assistant_message
-from drusilla.runners import run
+from drusilla.runners import run_loop
+from drusilla.runners.gear import Gear
 from drusilla.runners.items import RUN_ITEM_KINDS, RunItemEventName
-from drusilla.runners.steps import Gear, TurnDecision, decide_turn
+from drusilla.runners.steps import TurnDecision, decide_turn
 from drusilla.testing import ScriptedModel, call
 
 
@@ -62,7 +63,7 @@ def noting(decide: Any) -> Any:
 def notes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # What adding the class to the `RunItem` union does; then the decision makes it.
     monkeypatch.setitem(RUN_ITEM_KINDS, NoteItem.type, NoteItem)
-    monkeypatch.setattr(run, "decide_turn", noting(decide_turn))
+    monkeypatch.setattr(run_loop, "decide_turn", noting(decide_turn))
     yield
 
 

@@ -70,4 +70,4 @@ async def test_the_request_path_is_straight_and_short(model_class: type, streame
     (path,) = transport.paths
     assert len(path) == len(set(path)), f"the path bounces between modules: {path}"
     assert len(path) <= 4, path
-    assert path[0] == "runners/run.py" and path[-1] == "models/openai/calls.py", path
+    assert path[0] == "runners/run_loop.py" and path[-1] == "models/openai/calls.py", path
