@@ -22,6 +22,7 @@ __all__ = [
     "MaxTokens",
     "MaxTurns",
     "OrbTaken",
+    "RunEvaluator",
     "SwordCalled",
     "SwordsCalled",
 ]
@@ -33,11 +34,28 @@ def facts(ctx: EvaluatorContext[Any, Any, Any]) -> RunFacts | None:
     return None if raw is None else RunFacts.model_validate(raw)
 
 
-_NO_FACTS = EvaluationReason(False, "no drusilla run: evaluate the dataset with drusilla.evals")
+@dataclass(repr=False)
+class RunEvaluator(Evaluator[Any, Any, Any]):
+    """A run evaluator: its result named `evaluation_name` in the report (default: the class)."""
+
+    evaluation_name: str | None = field(default=None, kw_only=True)
+
+    def get_default_evaluation_name(self) -> str:
+        return self.evaluation_name or self.get_serialization_name()
+
+    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
+        run = facts(ctx)
+        if run is None:
+            return EvaluationReason(False, "no drusilla run: evaluate it with drusilla.evals")
+        return self.check(run)
+
+    def check(self, run: RunFacts) -> EvaluationReason:
+        """The verdict on what the run did."""
+        raise NotImplementedError
 
 
 @dataclass(repr=False)
-class SwordsCalled(Evaluator[Any, Any, Any]):
+class SwordsCalled(RunEvaluator):
     """The run called these swords. `order=True`: in this order (others may come between);
     `exact=True`: these and no others, this many times, in this order."""
 
@@ -45,10 +63,7 @@ class SwordsCalled(Evaluator[Any, Any, Any]):
     order: bool = False
     exact: bool = False
 
-    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
-        run = facts(ctx)
-        if run is None:
-            return _NO_FACTS
+    def check(self, run: RunFacts) -> EvaluationReason:
         called = [call.name for call in run.sword_calls]
         return EvaluationReason(self._matches(called), f"called {called}")
 
@@ -62,16 +77,13 @@ class SwordsCalled(Evaluator[Any, Any, Any]):
 
 
 @dataclass(repr=False)
-class SwordCalled(Evaluator[Any, Any, Any]):
+class SwordCalled(RunEvaluator):
     """The run called `sword` at least once with these arguments (others may be given too)."""
 
     sword: str
     arguments: dict[str, Any] = field(default_factory=dict)
 
-    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
-        run = facts(ctx)
-        if run is None:
-            return _NO_FACTS
+    def check(self, run: RunFacts) -> EvaluationReason:
         given = [call.arguments for call in run.sword_calls if call.name == self.sword]
         matched = any(_includes(arguments, self.arguments) for arguments in given)
         return EvaluationReason(matched, f"{self.sword} called with {given}")
@@ -84,71 +96,56 @@ def _includes(arguments: Any, wanted: dict[str, Any]) -> bool:
 
 
 @dataclass(repr=False)
-class OrbTaken(Evaluator[Any, Any, Any]):
+class OrbTaken(RunEvaluator):
     """Control was handed to the agent named `agent` during the run."""
 
     agent: str
 
-    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
-        run = facts(ctx)
-        if run is None:
-            return _NO_FACTS
+    def check(self, run: RunFacts) -> EvaluationReason:
         return EvaluationReason(self.agent in run.orbs, f"orbs taken: {run.orbs}")
 
 
 @dataclass(repr=False)
-class MaxTurns(Evaluator[Any, Any, Any]):
+class MaxTurns(RunEvaluator):
     """The run took at most `turns` model calls."""
 
     turns: int
 
-    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
-        run = facts(ctx)
-        if run is None:
-            return _NO_FACTS
+    def check(self, run: RunFacts) -> EvaluationReason:
         return EvaluationReason(run.turns <= self.turns, f"{run.turns} turns")
 
 
 @dataclass(repr=False)
-class MaxTokens(Evaluator[Any, Any, Any]):
+class MaxTokens(RunEvaluator):
     """The run used at most `tokens` tokens in all (its usage's total_tokens)."""
 
     tokens: int
 
-    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
-        run = facts(ctx)
-        if run is None:
-            return _NO_FACTS
+    def check(self, run: RunFacts) -> EvaluationReason:
         used = int(run.usage.get("total_tokens", 0))
         return EvaluationReason(used <= self.tokens, f"{used} tokens")
 
 
 @dataclass(repr=False)
-class ApprovalAsked(Evaluator[Any, Any, Any]):
+class ApprovalAsked(RunEvaluator):
     """The run stopped to ask approval for a call of `sword` (of any sword when None);
     `expected=False` asserts it did not."""
 
     sword: str | None = None
     expected: bool = True
 
-    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
-        run = facts(ctx)
-        if run is None:
-            return _NO_FACTS
+    def check(self, run: RunFacts) -> EvaluationReason:
         asked = bool(run.approvals) if self.sword is None else self.sword in run.approvals
         return EvaluationReason(asked == self.expected, f"approvals asked: {run.approvals}")
 
 
 @dataclass(repr=False)
-class HasReasoning(Evaluator[Any, Any, Any]):
+class HasReasoning(RunEvaluator):
     """The model sent reasoning during the run (`expected=False`: it did not)."""
 
     expected: bool = True
 
-    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
-        run = facts(ctx)
-        if run is None:
-            return _NO_FACTS
+    def check(self, run: RunFacts) -> EvaluationReason:
         return EvaluationReason(run.reasoning == self.expected, f"reasoning: {run.reasoning}")
 
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,10 @@ class Judge(Evaluator[Any, Any, Any]):
     model: Any = None
     include_input: bool = True
     include_expected_output: bool = False
+    evaluation_name: str | None = field(default=None, kw_only=True)
+
+    def get_default_evaluation_name(self) -> str:
+        return self.evaluation_name or self.get_serialization_name()
 
     async def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
         shown = self._shown(ctx)
