@@ -7,6 +7,7 @@
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
     drusilla serve FILE_OR_MODULE[:AGENT]         [--agent NAME] [--host H] [--port P] [--db PATH]
     drusilla runs list | approve RUN CALL | reject RUN CALL [--message M]   [--db URL]
+    drusilla eval FILE_OR_MODULE[:AGENT] DATASET.yaml [-o R.jsonl] [--compare OLD] [--html F]
 
 Exit codes: 0 done, 1 failed (one line on stderr says why), 2 the command line was wrong.
 Each command lives in its own module with an `add_<name>_command(commands)` function that builds
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .batch import add_batch_command
     from .chat import add_chat_command
     from .demo import add_demo_command
+    from .eval import add_eval_command
     from .run import add_run_command
     from .runs import add_runs_command
     from .serve import add_serve_command
@@ -95,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_trace_command(commands)
     add_runs_command(commands)
     add_serve_command(commands)
+    add_eval_command(commands)
     return parser
 
 

@@ -4,6 +4,10 @@ Needs the `evals` extra (`pip install 'drusilla[evals]'`); nothing here loads wi
 `import drusilla`.
 """
 
+from typing import Any
+
+from pydantic_evals.evaluators import Evaluator
+
 from .evaluate import evaluate, evaluate_sync
 from .evaluators import (
     RUN_EVALUATORS,
@@ -19,7 +23,11 @@ from .facts import RunFacts, SwordCall
 from .judge import Judge, Verdict
 from .runner import CaseRun
 
+EVALUATORS: tuple[type[Evaluator[Any, Any, Any]], ...] = (*RUN_EVALUATORS, Judge)
+"""drusilla's evaluators, for `Dataset.from_file(path, custom_evaluator_types=EVALUATORS)`."""
+
 __all__ = [
+    "EVALUATORS",
     "RUN_EVALUATORS",
     "ApprovalAsked",
     "CaseRun",
