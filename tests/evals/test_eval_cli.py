@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from drusilla.cli import main
 
 from ..tracing.chromium import Chromium, chromium_path
+
+DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "eval-report.png"
 
 DATASET = """\
 cases:
@@ -96,4 +99,8 @@ def test_the_html_report_renders_in_chromium_without_running_case_text(tmp_path:
             "[...document.querySelectorAll('.better, .worse')].map(e => e.textContent)"
         )
         assert changes == ["better", "worse"]
-        browser.screenshot(tmp_path / "report.png")
+        shot = tmp_path / "report.png"
+        browser.screenshot(shot)
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        if os.environ.get("UPDATE_DOCS_SCREENSHOTS"):
+            DOCS_SCREENSHOT.write_bytes(shot.read_bytes())
