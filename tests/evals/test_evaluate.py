@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 from pathlib import Path
 
+import pytest
 from pydantic_evals import Case, Dataset
 from pydantic_evals.evaluators import EqualsExpected
 from pydantic_evals.reporting import EvaluationReport
 
 from drusilla import Agent
 from drusilla.evals import evaluate
-from drusilla.testing import OpenAIServer
+from drusilla.evals.repeats import case_rates
+from drusilla.testing import OpenAIServer, ScriptedModel
 
 from .steps import arithmetic
 
@@ -95,3 +98,18 @@ async def test_repeat_runs_each_case_n_times_and_groups_them() -> None:
     assert groups is not None
     rates = {group.name: group.summary.assertions for group in groups}
     assert rates == {"c1": 1.0, "c4": 0.0}  # 4+1=5 is answered 6 every time
+
+
+async def test_pass_rate_and_spread_of_a_flaky_case() -> None:
+    answers = ["4", "5", "4", "4"]  # concurrency 1: the runs take them in order
+    dataset = Dataset(
+        name="flaky",
+        cases=[Case(name="2+2", inputs="2+2", expected_output="4")],
+        evaluators=[EqualsExpected()],
+    )
+    report = await evaluate(
+        Agent("a", model=ScriptedModel(answers)), dataset, repeat=4, concurrency=1, progress=False
+    )
+    (rate,) = case_rates(report)
+    assert (rate.name, rate.runs, rate.pass_rate) == ("2+2", 4, 0.75)
+    assert rate.spread == pytest.approx(statistics.pstdev([1.0, 0.0, 1.0, 1.0]))

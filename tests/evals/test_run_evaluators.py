@@ -8,6 +8,7 @@ from pydantic_evals.reporting import EvaluationReport
 
 from drusilla import Agent, sword
 from drusilla.evals import (
+    ApprovalAsked,
     HasReasoning,
     MaxTokens,
     MaxTurns,
@@ -97,3 +98,34 @@ async def test_order_exactness_orbs_tokens_and_reasoning() -> None:
         "reasoned": True,
     }
     assert report.cases[0].output == "Refunded."
+
+
+async def test_approval_asked_and_failed_runs() -> None:
+    @sword(needs_approval=True)
+    def refund(order: str) -> str:
+        """Refund an order."""
+        return f"refunded {order}"
+
+    model = ScriptedModel([call("refund", order="A1"), "No refund needed."])
+    agent = Agent("support", model=model, swords=[refund])
+    checks: list[Evaluator[str, str, None]] = [
+        ApprovalAsked("refund", evaluation_name="asked"),
+        ApprovalAsked(expected=False, evaluation_name="not asked"),
+    ]
+    cases = [Case(name="refund", inputs="refund A1"), Case(name="chat", inputs="hi")]
+    dataset = Dataset(name="a", cases=cases, evaluators=checks)
+    report = await evaluate(agent, dataset, concurrency=1, progress=False)
+
+    assert verdicts(report) == {
+        "refund": {"asked": True, "not asked": False},
+        "chat": {"asked": False, "not asked": True},
+    }
+
+
+async def test_a_run_that_fails_is_a_failed_case_with_its_error() -> None:
+    agent = Agent("a", model=ScriptedModel([call("nowhere")] * 3))
+    dataset = Dataset(name="f", cases=[Case(name="loop", inputs="go")], evaluators=[MaxTurns(9)])
+    report = await evaluate(agent, dataset, max_turns=2, progress=False)
+    assert report.cases == []
+    (failure,) = report.failures
+    assert failure.name == "loop" and failure.error_message.startswith("MaxTurnsError")
