@@ -64,6 +64,7 @@ def _eval_command(args: argparse.Namespace) -> int:
 async def _reports(args: argparse.Namespace, dataset: Any, config: Any) -> tuple[Any, Any]:
     from ..evals import evaluate
     from ..evals.baseline import report_of_file
+    from .target import load_context
 
     agent, on = _agent(args)
     report = await evaluate(
@@ -75,6 +76,7 @@ async def _reports(args: argparse.Namespace, dataset: Any, config: Any) -> tuple
         on=on,
         run_config=config,
         max_turns=args.max_turns,
+        context=load_context(args.context) if args.context else None,
         progress=not args.no_progress,
     )
     if args.compare is None:

@@ -51,6 +51,7 @@ async def evaluate(
     on: RayCluster | None = None,
     run_config: RunConfig | None = None,
     max_turns: int | None = None,
+    context: Any = None,
     progress: bool = True,
     name: str | None = None,
 ) -> EvaluationReport[Any, Any, Any]:
@@ -68,6 +69,7 @@ async def evaluate(
         on=on,
         run_config=run_config,
         max_turns=max_turns,
+        context=context,
     )
     async for item in runs:
         items[item.index] = item
