@@ -3,11 +3,11 @@
     drusilla run FILE_OR_MODULE[:AGENT] "input"   [--model M] [--base-url URL] [--json]
     drusilla chat FILE_OR_MODULE[:AGENT]          [--session ID] [--db PATH]
     drusilla batch FILE_OR_MODULE[:AGENT] IN.jsonl -o OUT.jsonl [--concurrency N] [--ray [ADDR]]
+    drusilla eval FILE_OR_MODULE[:AGENT] DATASET.yaml [-o R.jsonl] [--compare OLD] [--html F]
     drusilla demo [EXAMPLE ...]                   [--offline | --online] [--list]
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
     drusilla serve FILE_OR_MODULE[:AGENT]         [--agent NAME] [--host H] [--port P] [--db PATH]
     drusilla runs list | approve RUN CALL | reject RUN CALL [--message M]   [--db URL]
-    drusilla eval FILE_OR_MODULE[:AGENT] DATASET.yaml [-o R.jsonl] [--compare OLD] [--html F]
 
 Exit codes: 0 done, 1 failed (one line on stderr says why), 2 the command line was wrong.
 Each command lives in its own module with an `add_<name>_command(commands)` function that builds
@@ -93,11 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_command(commands)
     add_chat_command(commands)
     add_batch_command(commands)
+    add_eval_command(commands)
     add_demo_command(commands)
     add_trace_command(commands)
     add_runs_command(commands)
     add_serve_command(commands)
-    add_eval_command(commands)
     return parser
 
 
