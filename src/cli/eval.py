@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from .common import EXIT_FAILURE, EXIT_OK, Commands, add_model_options, positive_int
@@ -85,8 +86,7 @@ async def _reports(args: argparse.Namespace, dataset: Any, config: Any) -> tuple
 
 
 def _agent(args: argparse.Namespace) -> tuple[Any, Any]:
-    from .batch import _import_path
-    from .target import load_target, split_target
+    from .target import load_target
 
     target = load_target(args.target)
     if args.ray is None:
@@ -94,7 +94,17 @@ def _agent(args: argparse.Namespace) -> tuple[Any, Any]:
     from ..runners.batch.ray_cluster import RayCluster
 
     on = RayCluster(address=None if args.ray == "local" else args.ray)
-    return _import_path(target.label, split_target), on
+    return _import_path(target.label), on
+
+
+def _import_path(label: str) -> str:
+    """The target as Ray actors can import it: a file by its absolute path."""
+    from .target import split_target
+
+    source, attribute = split_target(label)
+    if source.endswith(".py") or Path(source).is_file():
+        source = str(Path(source).resolve())
+    return f"{source}:{attribute}" if attribute else source
 
 
 def _dataset(path: str) -> Any:

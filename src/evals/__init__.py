@@ -21,6 +21,7 @@ from .evaluators import (
 )
 from .facts import RunFacts, SwordCall
 from .judge import Judge, Verdict
+from .repeats import CaseRate, case_rates
 from .runner import CaseRun
 
 EVALUATORS: tuple[type[Evaluator[Any, Any, Any]], ...] = (*RUN_EVALUATORS, Judge)
@@ -30,6 +31,7 @@ __all__ = [
     "EVALUATORS",
     "RUN_EVALUATORS",
     "ApprovalAsked",
+    "CaseRate",
     "CaseRun",
     "HasReasoning",
     "Judge",
@@ -41,6 +43,7 @@ __all__ = [
     "SwordCalled",
     "SwordsCalled",
     "Verdict",
+    "case_rates",
     "evaluate",
     "evaluate_sync",
 ]

@@ -147,6 +147,8 @@ async def _replayed(inputs: Any) -> Any:
     set_eval_attribute("drusilla", run.facts.model_dump(mode="json"))
     for metric in _METRICS:
         increment_eval_metric(metric, run.facts.usage.get(metric, 0))
+    if run.facts.usage.get("cost") is not None:  # reported by the server, when it does
+        increment_eval_metric("cost", run.facts.usage["cost"])
     return run.output
 
 
