@@ -3,6 +3,7 @@
     drusilla run FILE_OR_MODULE[:AGENT] "input"   [--model M] [--base-url URL] [--json]
     drusilla chat FILE_OR_MODULE[:AGENT]          [--session ID] [--db PATH]
     drusilla batch FILE_OR_MODULE[:AGENT] IN.jsonl -o OUT.jsonl [--concurrency N] [--ray [ADDR]]
+    drusilla eval FILE_OR_MODULE[:AGENT] DATASET.yaml [-o R.jsonl] [--compare OLD] [--html F]
     drusilla demo [EXAMPLE ...]                   [--offline | --online] [--list]
     drusilla trace view TRACE.jsonl               [-o trace.html] [--open]
     drusilla serve FILE_OR_MODULE[:AGENT]         [--agent NAME] [--host H] [--port P] [--db PATH]
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .batch import add_batch_command
     from .chat import add_chat_command
     from .demo import add_demo_command
+    from .eval import add_eval_command
     from .run import add_run_command
     from .runs import add_runs_command
     from .serve import add_serve_command
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_command(commands)
     add_chat_command(commands)
     add_batch_command(commands)
+    add_eval_command(commands)
     add_demo_command(commands)
     add_trace_command(commands)
     add_runs_command(commands)

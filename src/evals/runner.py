@@ -1,0 +1,42 @@
+"""The batch engine, each run's facts kept beside its output.
+
+`EvalRunner` is a `Runner` whose `run` gives back a `CaseRun` (the output and the run's
+`RunFacts`) as its final output, so `EvalRunner.iter_batch` writes both to the results file,
+resumes them from it, and brings them back from Ray actors (they pickle by reference to this
+module), all with the batch engine unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pydantic import BaseModel
+from typing_extensions import Unpack
+
+from ..agents.agent import Agent
+from ..runners.options import RunOptions
+from ..runners.result import RunResult
+from ..runners.run import RunInput, Runner
+from .facts import RunFacts, facts_of
+
+__all__ = ["CaseRun", "EvalRunner"]
+
+
+class CaseRun(BaseModel):
+    """One run of a case: its final output and what the run did."""
+
+    output: Any = None
+    facts: RunFacts = RunFacts()
+
+
+class EvalRunner(Runner):
+    """`Runner` with each run's final output wrapped in a `CaseRun`."""
+
+    @classmethod
+    async def run(
+        cls, starting_agent: Agent[Any, Any], input: RunInput, **options: Unpack[RunOptions]
+    ) -> RunResult[Any]:
+        result = await Runner.run(starting_agent, input, **options)
+        case_run = CaseRun(output=result.final_output, facts=facts_of(result))
+        return dataclasses.replace(result, final_output=case_run)
