@@ -230,6 +230,9 @@ def start_litellm(backend_base_url: str) -> tuple[RunningServer, str]:
                             "model": f"openai/{MODEL_NAME}",
                             "api_base": backend_base_url,
                             "api_key": "none",
+                            # greedy, as the other tests ask per request: the Messages API as
+                            # the anthropic SDK types it has no temperature to send
+                            "temperature": 0.0,
                         },
                     },
                 ],

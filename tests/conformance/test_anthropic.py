@@ -16,7 +16,7 @@ from drusilla import (
     sword,
 )
 
-from .servers import Tap
+from .servers import FORCED_CALL_TOKENS, Tap
 
 SHORT = ModelSettings(max_tokens=24)
 """No temperature: the `anthropic` SDK's request types (which the tap checks) no longer have
@@ -78,7 +78,7 @@ async def test_a_sword_round_trip_from_the_history(
 async def test_a_forced_sword_call(anthropic_model: AnthropicModel, tap: Tap) -> None:
     """A named `sword_choice` is `{"type": "tool", "name"}`; the proxy carries it on to
     llama-server, whose grammar makes the call."""
-    settings = ModelSettings(max_tokens=48, sword_choice="get_weather")
+    settings = ModelSettings(max_tokens=FORCED_CALL_TOKENS, sword_choice="get_weather")
     agent = Agent(
         "a",
         "Use the sword.",
