@@ -24,9 +24,10 @@ _YES = ("y", "yes")
 def ask_at_the_terminal(agent: Any, before_asking: Callable[[], None]) -> None:
     """Give each MCP server `agent` can reach that has no elicitation handler a terminal one;
     `before_asking` finishes whatever the CLI is showing before a question is printed."""
+    handler = TerminalElicitation(before_asking)  # one for all: one question at a time
     for server in _servers(agent):
         if getattr(server, "elicitation_handler", None) is None:
-            server.elicitation_handler = TerminalElicitation(before_asking)
+            server.elicitation_handler = handler
 
 
 def _servers(agent: Any) -> Iterator[Any]:
@@ -46,8 +47,13 @@ class TerminalElicitation:
 
     def __init__(self, before_asking: Callable[[], None]) -> None:
         self.before_asking = before_asking
+        self._asking = asyncio.Lock()  # calls in parallel must not interleave their questions
 
     async def __call__(self, request: ElicitationRequest) -> ElicitationResult:
+        async with self._asking:
+            return await self._ask(request)
+
+    async def _ask(self, request: ElicitationRequest) -> ElicitationResult:
         self.before_asking()
         asks = inert(f"MCP server {request.server_name!r} asks: {request.message}")
         if request.url is not None:
