@@ -31,6 +31,7 @@ from .common import (
     apply_environment_options,
     describe_error,
 )
+from .elicitation import ask_at_the_terminal
 from .live import LiveView, models_used
 from .run import run_config_from
 
@@ -84,6 +85,7 @@ def chat_command(args: argparse.Namespace) -> int:
     session_id = args.session or _default_session_id(target.label)
     session = SQLiteSession(session_id, args.db)
     chat = _Chat(target.agent, session, run_config_from(args), args.max_turns, context)
+    ask_at_the_terminal(target.agent, lambda: chat.view.end_line())
     chat.history_file = args.db.parent / "chat_history"
     with asyncio.Runner() as loop:
         try:

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from ..models.interface import ReasoningDelta, TextDelta
-from ..runners.events import RawResponseEvent, RunItemStreamEvent, StreamEvent
+from ..runners.events import (
+    RawResponseEvent,
+    RunItemStreamEvent,
+    StreamEvent,
+    SwordProgressEvent,
+)
 from ..runners.items import OrbOutputItem, SwordCallItem, SwordCallOutputItem
 from ..tracing.jsonable import known_secrets, to_jsonable
 from ..util.usage import Usage
@@ -27,6 +32,7 @@ __all__ = [
     "LiveView",
     "inert",
     "models_used",
+    "progress_line",
     "render_output",
     "usage_line",
     "wants_color",
@@ -115,6 +121,8 @@ class LiveView:
                 self._write_reasoning(data.delta)
         elif isinstance(event, RunItemStreamEvent):
             self._show_item(event)
+        elif isinstance(event, SwordProgressEvent):
+            self.note(progress_line(event), "dim")
 
     def _show_item(self, event: RunItemStreamEvent) -> None:
         item = event.item
@@ -209,6 +217,18 @@ class LiveView:
             return text
         codes = ";".join(_ANSI[name] for name in style.split())
         return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def progress_line(event: SwordProgressEvent) -> str:
+    """`[progress] name 2/3 message`: how far a sword (an MCP tool) says it is."""
+    done = _number(event.progress)
+    amount = f"{done}/{_number(event.total)}" if event.total is not None else done
+    message = f" {' '.join(event.message.split())}" if event.message else ""
+    return f"[progress] {event.sword_name} {amount}{message}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def usage_line(usage: Usage, models: list[str], seconds: float) -> str:

@@ -24,6 +24,7 @@ from .common import (
     describe_error,
     one_line,
 )
+from .elicitation import ask_at_the_terminal
 from .live import LiveView, models_used
 from .resume import claim_state
 from .resume import save_state as save_resumed
@@ -115,6 +116,7 @@ async def _run_live(
     from ..runners.run import Runner
 
     view = LiveView()
+    ask_at_the_terminal(agent, view.end_line)
     started = time.monotonic()
     while True:
         view.wait()
