@@ -54,7 +54,7 @@ Script: TypeAlias = Callable[..., ScriptedModel | ServedModel]
 """The `script` fixture: `script(*steps)` makes a model that records its `.requests`."""
 
 
-@pytest.fixture(params=["scripted", "chat", "responses"])
+@pytest.fixture(params=["scripted", "chat", "responses", "messages", "gemini"])
 def script(request: pytest.FixtureRequest) -> Iterator[Script]:
     """A factory `script(*steps) -> Model` playing ScriptedModel steps.
 
