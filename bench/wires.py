@@ -1,6 +1,6 @@
 """Per wire: a sword round trip, drusilla against Pydantic AI.
 
-    python -m bench.wires [--runs 100] [--warmup 10] [--samples 3]
+    python -m bench.wires [--runs 100] [--warmup 10] [--samples 3] [--write docs/benchmarks.md]
 
 Each run is one sword round trip over real HTTP: the model calls `get_weather`, the framework
 runs it and sends the result back, the model answers — two turns. The model is drusilla's local
@@ -14,6 +14,9 @@ Every (wire, framework, sample) is a fresh worker process: `warmup` runs not mea
 system) ÷ (runs × 2 turns). The table gives the median over samples, and the 1-minute load
 average before and after. Both sides pay the same SDK and HTTP client costs per turn, so the
 ratio here is bounded by what those cost, unlike scenario 1's in-process model.
+
+`--write PAGE` puts the table into PAGE as the section "Per wire: a sword round trip" (before
+"Reproduce"); `python -m bench`, which rewrites the page, carries that section over.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from .harness import ROOT, worker_env
@@ -42,6 +46,7 @@ MODEL_NAMES = {
 INSTRUCTIONS = "Answer with the weather."
 PROMPT = "Weather in Oslo?"
 TURNS = 2
+SECTION = "## Per wire: a sword round trip"
 
 
 async def get_weather(city: str) -> str:
@@ -117,7 +122,10 @@ async def measure(framework: str, wire: str, runs: int, warmup: int) -> dict[str
         for _ in range(runs):
             assert await run() == FINAL
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {"cpu_us_per_turn": cpu / (runs * TURNS) * 1e6, "wall_us_per_turn": wall / (runs * TURNS) * 1e6}
+    return {
+        "cpu_us_per_turn": cpu / (runs * TURNS) * 1e6,
+        "wall_us_per_turn": wall / (runs * TURNS) * 1e6,
+    }
 
 
 def sample(framework: str, wire: str, runs: int, warmup: int) -> dict[str, Any]:
@@ -147,7 +155,7 @@ def table(rows: list[dict[str, Any]], load: tuple[list[float], list[float]]) -> 
     return "\n".join(lines)
 
 
-def main_table(runs: int, warmup: int, samples: int) -> None:
+def main_table(runs: int, warmup: int, samples: int) -> str:
     before = [round(x, 2) for x in os.getloadavg()]
     figures: dict[tuple[str, str], list[float]] = {}
     for index in range(samples):
@@ -162,8 +170,47 @@ def main_table(runs: int, warmup: int, samples: int) -> None:
         {"wire": wire, **{f: statistics.median(figures[(wire, f)]) for f in FRAMEWORKS}}
         for wire in WIRES
     ]
-    print(f"{samples} fresh processes per cell, {runs} runs (+{warmup} warm-up) each; medians.")
-    print(table(rows, (before, after)))
+    text = f"{samples} fresh processes per cell, {runs} runs (+{warmup} warm-up) each; medians.\n\n"
+    text += table(rows, (before, after))
+    print(text)
+    return text
+
+
+METHOD = """\
+`python -m bench.wires`: one run is a sword round trip over real HTTP (the model calls
+`get_weather`, the framework runs it and sends the result back, the model answers: two turns),
+served by drusilla's local test server (`bench.server`, a process of its own, so its CPU is
+not charged to the framework) with the same scripted steps on each wire. Each framework uses its
+own model class for the wire, on the vendor's SDK (`openai`, `anthropic`, `google-genai`).
+Figure: the worker process's CPU time (all threads) ÷ turns, in a fresh process per cell and
+sample; median over samples. Both frameworks pay the same SDK and HTTP-client cost per turn
+here, so the ratio is smaller than scenario 1's, which uses an in-process model."""
+
+
+def section(body: str) -> str:
+    return f"{SECTION}\n\n{METHOD}\n\n{body}\n\n"
+
+
+def _split(page: str) -> tuple[str, str, str]:
+    """The page before the section, the section (may be empty), the page after it."""
+    if SECTION in page:
+        head, rest = page.split(SECTION, 1)
+        cut = rest.find("\n## ")
+        tail = rest[cut + 1 :] if cut >= 0 else ""
+        return head, SECTION + (rest[: cut + 1] if cut >= 0 else rest), tail
+    cut = page.find("## Reproduce")
+    return (page[:cut], "", page[cut:]) if cut >= 0 else (page, "", "")
+
+
+def with_section(page: str, new_section: str) -> str:
+    head, _, tail = _split(page)
+    return head + new_section + tail
+
+
+def carry_section(old_page: str, new_page: str) -> str:
+    """`new_page` (a full `python -m bench` page) with `old_page`'s per-wire section, if any."""
+    kept = _split(old_page)[1]
+    return with_section(new_page, kept) if kept else new_page
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -172,12 +219,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "WIRE"))
+    parser.add_argument("--write", type=Path, metavar="PAGE")
     args = parser.parse_args(argv)
     if args.worker:
         framework, wire = args.worker
         print(json.dumps(asyncio.run(measure(framework, wire, args.runs, args.warmup))))
     else:
-        main_table(args.runs, args.warmup, args.samples)
+        body = main_table(args.runs, args.warmup, args.samples)
+        if args.write:
+            page = args.write.read_text(encoding="utf-8")
+            args.write.write_text(with_section(page, section(body)), encoding="utf-8")
 
 
 if __name__ == "__main__":

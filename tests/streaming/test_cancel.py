@@ -239,7 +239,9 @@ async def test_after_turn_during_the_last_turn_lets_the_run_finish() -> None:
 async def test_breaking_out_of_the_loop_cancels_the_run(
     api: Any, openai_server: OpenAIServer
 ) -> None:
-    hold = Hold("Hello brave new world", after={"chat": 2, "responses": 5, "messages": 3, "gemini": 1}[api])
+    hold = Hold(
+        "Hello brave new world", after={"chat": 2, "responses": 5, "messages": 3, "gemini": 1}[api]
+    )
     result = await Runner.run_streamed(Agent("a", model=openai_server.model(hold, api=api)), "Hi")
     async for event in result.stream_events():
         if is_text(event):
