@@ -88,12 +88,12 @@ OBJECT_ARGUMENT_WIRES = ("messages", "gemini")
 `input`, Gemini's `functionCall` `args`), not as the string the OpenAI wires send."""
 
 
-def wire_of(model: ScriptedModel | ServedModel) -> str:
+def wire_of(model: object) -> str:
     """The `script` fixture's param that made `model`."""
     return model.api if isinstance(model, ServedModel) else "scripted"
 
 
-def skip_unless_the_wire_carries(model: ScriptedModel | ServedModel, arguments: str) -> None:
+def skip_unless_the_wire_carries(model: object, arguments: str) -> None:
     """Skip where a model could never send these sword-call arguments: on the Messages and
     Gemini wires they are a JSON object, so text that is not JSON, or JSON that is not an
     object, cannot come back from the model."""
@@ -107,7 +107,7 @@ def skip_unless_the_wire_carries(model: ScriptedModel | ServedModel, arguments: 
         skip_wire(model, f"the {wire_of(model)} wire carries sword-call arguments as a JSON object")
 
 
-def skip_wire(model: ScriptedModel | ServedModel, reason: str) -> None:
+def skip_wire(model: object, reason: str) -> None:
     """Skip a test of the `script` fixture that cannot run on `model`'s wire (its steps are
     dropped: they were never meant to be played)."""
     if isinstance(model, ServedModel):
