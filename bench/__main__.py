@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import harness, report
+from . import harness, report, wires
 from .adapters import FRAMEWORKS
 from .catalog import SCENARIOS, Scenario
 
@@ -100,6 +100,8 @@ def _publish(path: Path, document: dict[str, Any]) -> int:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():  # keep the section bench.wires wrote
+        text = wires.carry_section(path.read_text(encoding="utf-8"), text)
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}", file=sys.stderr)
 

@@ -2,6 +2,7 @@
 
     python -m bench.server '{"kind": "concurrent", "requests": 603, "turns": 3, "latency": 0.05}'
     python -m bench.server '{"kind": "stream", "requests": 4, "deltas": 5000}'
+    python -m bench.server '{"kind": "sword", "requests": 200}'
 
 It runs `drusilla.testing.OpenAIServer` (real HTTP on loopback, the Chat Completions protocol
 every framework speaks), prints its base URL on the first line of stdout, and serves until
@@ -46,14 +47,23 @@ def concurrent_step(turns: int, latency: float) -> Callable[[ReceivedRequest], A
     return step
 
 
+def sword_round_trip(request: ReceivedRequest) -> Any:
+    """A sword call, then, once its result is back, the answer (bench.wires): read from the
+    request in drusilla's terms, so it works on every wire the server speaks."""
+    answered = any(item.get("type") == "function_call_output" for item in request.input)
+    return FINAL if answered else call("get_weather", city="Oslo")
+
+
 def steps_for(spec: dict[str, Any]) -> list[Any]:
     kind = spec["kind"]
     if kind == "concurrent":
         step: Any = concurrent_step(spec["turns"], spec["latency"])
     elif kind == "stream":
         step = stream_text(spec["deltas"])
+    elif kind == "sword":
+        step = sword_round_trip
     else:
-        raise SystemExit(f"unknown server kind {kind!r}: concurrent or stream")
+        raise SystemExit(f"unknown server kind {kind!r}: concurrent, stream or sword")
     return [step] * spec["requests"]
 
 

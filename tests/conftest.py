@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -54,7 +55,7 @@ Script: TypeAlias = Callable[..., ScriptedModel | ServedModel]
 """The `script` fixture: `script(*steps)` makes a model that records its `.requests`."""
 
 
-@pytest.fixture(params=["scripted", "chat", "responses"])
+@pytest.fixture(params=["scripted", "chat", "responses", "messages", "gemini"])
 def script(request: pytest.FixtureRequest) -> Iterator[Script]:
     """A factory `script(*steps) -> Model` playing ScriptedModel steps.
 
@@ -80,6 +81,38 @@ def script(request: pytest.FixtureRequest) -> Iterator[Script]:
             yield make
     for model in made:
         model.assert_all_used()
+
+
+OBJECT_ARGUMENT_WIRES = ("messages", "gemini")
+"""Wires whose replies carry a sword call's arguments as a JSON object (Claude's `tool_use`
+`input`, Gemini's `functionCall` `args`), not as the string the OpenAI wires send."""
+
+
+def wire_of(model: object) -> str:
+    """The `script` fixture's param that made `model`."""
+    return model.api if isinstance(model, ServedModel) else "scripted"
+
+
+def skip_unless_the_wire_carries(model: object, arguments: str) -> None:
+    """Skip where a model could never send these sword-call arguments: on the Messages and
+    Gemini wires they are a JSON object, so text that is not JSON, or JSON that is not an
+    object, cannot come back from the model."""
+    if wire_of(model) not in OBJECT_ARGUMENT_WIRES:
+        return
+    try:
+        is_object = isinstance(json.loads(arguments), dict)
+    except ValueError:
+        is_object = False
+    if not is_object:
+        skip_wire(model, f"the {wire_of(model)} wire carries sword-call arguments as a JSON object")
+
+
+def skip_wire(model: object, reason: str) -> None:
+    """Skip a test of the `script` fixture that cannot run on `model`'s wire (its steps are
+    dropped: they were never meant to be played)."""
+    if isinstance(model, ServedModel):
+        model.server.clear()
+    pytest.skip(reason)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -21,7 +21,7 @@ from drusilla import (
 )
 from drusilla.testing import ScriptedModel, call
 
-from ..conftest import Script
+from ..conftest import Script, skip_unless_the_wire_carries
 from .test_approvals import outputs_of
 
 
@@ -48,6 +48,7 @@ async def test_arguments_that_cannot_run_never_reach_a_sword_needing_approval(
     ran: list[str] = []
     bad = call("pay", arguments)
     model = script([bad], "I will ask again.")
+    skip_unless_the_wire_carries(model, arguments)
     agent = Agent("Bank", model=model, swords=[raw_sword(ran, lambda ctx, a: True)])
 
     result = await Runner.run(agent, "Pay")
@@ -73,6 +74,7 @@ async def test_the_documented_rule_sees_only_valid_arguments(
 
     bad = call("transfer", arguments)
     model = script([bad], "Sorry.")
+    skip_unless_the_wire_carries(model, arguments)
     result = await Runner.run(Agent("Bank", model=model, swords=[transfer]), "Pay")
 
     assert (result.final_output, ran, result.interruptions) == ("Sorry.", [], [])

@@ -10,7 +10,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from dbos import DBOS
@@ -18,6 +18,7 @@ from dbos import DBOS
 from drusilla import Agent, Runner, SQLiteSession, UserError, sword
 from drusilla.durable import DurableQueue, DurableRunner, dbos_agent
 from drusilla.testing import OpenAIServer, ServedModel, Turn, call
+from drusilla.testing.server import Api
 
 SWORD_LOG: list[str] = []
 
@@ -36,9 +37,9 @@ def server() -> Iterator[OpenAIServer]:
         yield running
 
 
-@pytest.fixture(params=["chat", "responses"])
-def api(request: pytest.FixtureRequest) -> Literal["chat", "responses"]:
-    kind: Literal["chat", "responses"] = request.param
+@pytest.fixture(params=["chat", "responses", "messages", "gemini"])
+def api(request: pytest.FixtureRequest) -> Api:
+    kind: Api = request.param
     return kind
 
 
@@ -63,7 +64,7 @@ async def step_names(run_id: str) -> list[str]:
 
 
 async def test_a_run_checkpoints_each_model_call_and_sword(
-    server: OpenAIServer, api: Literal["chat", "responses"], durable: Any
+    server: OpenAIServer, api: Api, durable: Any
 ) -> None:
     model = server.model(Turn(calls=[call("record", note="a")]), Turn("Noted."), api=api)
     clerk = Agent("Clerk", model=model, swords=[record])

@@ -23,7 +23,7 @@ def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     forget_settings()
 
 
-@pytest.mark.parametrize("api", ["chat", "responses", "messages"])
+@pytest.mark.parametrize("api", ["chat", "responses", "messages", "gemini"])
 @pytest.mark.parametrize("streamed", [False, True])
 async def test_the_next_model_answers_after_a_server_error(
     openai_server: OpenAIServer, api: str, streamed: bool

@@ -20,6 +20,7 @@ from drusilla.models.openai.responses import OpenAIResponsesModel
 from drusilla.models.profiles import profile_for
 from drusilla.models.reasoning import ThinkTagParser, split_think_tags
 from drusilla.testing import OpenAIServer, Turn
+from drusilla.testing.server import Api
 from drusilla.testing.wire_render import ReasoningShape
 
 REASONING = 'The user wants <b> & "quotes"; 2 < 3 > 1.\nSo: answer briefly.'
@@ -123,19 +124,21 @@ async def test_chat_stream_separates_reasoning_in_every_shape(
     assert "".join(e.delta for e in events if isinstance(e, TextDelta)) == ANSWER
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("api", ["chat", "responses"])
-async def test_whole_replies_separate_reasoning_in_every_shape(
-    shape: ReasoningShape, api: str
-) -> None:
-    async with OpenAIServer(
-        Turn(ANSWER, reasoning=REASONING),
-        reasoning_shape=shape,
-        escape_html=True,
-    ) as server:
-        cls = OpenAIChatModel if api == "chat" else OpenAIResponsesModel
-        agent = Agent("a", model=cls("any-model", base_url=server.base_url))
-        result = await Runner.run(agent, "How?")
+# The shapes are how OpenAI-protocol servers send reasoning; the Messages and Gemini wires have
+# one native shape each (thinking blocks, thought parts), so they run once.
+WIRE_SHAPES = [
+    *((shape, api) for shape in SHAPES for api in ("chat", "responses")),
+    ("native", "messages"),
+    ("native", "gemini"),
+]
+
+
+@pytest.mark.parametrize(("shape", "api"), WIRE_SHAPES)
+async def test_whole_replies_separate_reasoning_in_every_shape(shape: str, api: Api) -> None:
+    openai_shape: ReasoningShape = "reasoning_content" if shape == "native" else shape  # type: ignore[assignment]
+    async with OpenAIServer(reasoning_shape=openai_shape, escape_html=True) as server:
+        model = server.model(Turn(ANSWER, reasoning=REASONING), api=api, name="any-model")
+        result = await Runner.run(Agent("a", model=model), "How?")
     assert result.final_output == ANSWER
     assert result.reasoning == REASONING
     items = [item for item in result.new_items if isinstance(item, ReasoningItem)]

@@ -1,8 +1,9 @@
 """Compare runs field by field: a snapshot of everything a result (or an error's run data) holds.
 
-Ids the server makes up per response (response ids, Responses-API item ids) and call ids made
-per script differ between two otherwise identical runs; they are renamed in order of first
-appearance, so the snapshot still checks that every output answers the call it should.
+Ids the server makes up per response (response ids, Responses-API item ids, the signatures of
+Claude's thinking blocks and Gemini's sword calls) and call ids made per script differ between
+two otherwise identical runs; they are renamed in order of first appearance, so the snapshot
+still checks that every output answers the call it should.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from drusilla import (
     TextDelta,
 )
 
-_ID_KEYS = frozenset({"id", "call_id", "response_id"})
+_ID_KEYS = frozenset({"id", "call_id", "response_id", "signature"})
 _SERVED_COPY = re.compile(r"(?<=test-model)-\d+")
 """The local server names a second model of the same script "test-model-2"."""
 

@@ -56,11 +56,11 @@ def no_task_left() -> bool:
 # --- cancel() -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api", ["chat", "responses", "messages"])
+@pytest.mark.parametrize("api", ["chat", "responses", "messages", "gemini"])
 async def test_cancel_mid_stream_closes_the_http_stream_and_keeps_whole_turns(
     api: Any, openai_server: OpenAIServer, tmp_path: Path
 ) -> None:
-    after = {"chat": 2, "responses": 5, "messages": 3}[api]
+    after = {"chat": 2, "responses": 5, "messages": 3, "gemini": 1}[api]
     hold = Hold("Oslo is sunny and the fjords are calm.", after=after)
     model = openai_server.model(call("get_weather", city="Oslo"), hold, api=api)
     session = SQLiteSession("cancel", tmp_path / "s.db")
@@ -235,11 +235,13 @@ async def test_after_turn_during_the_last_turn_lets_the_run_finish() -> None:
 # --- the consumer leaves ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api", ["chat", "responses"])
+@pytest.mark.parametrize("api", ["chat", "responses", "messages", "gemini"])
 async def test_breaking_out_of_the_loop_cancels_the_run(
     api: Any, openai_server: OpenAIServer
 ) -> None:
-    hold = Hold("Hello brave new world", after=2 if api == "chat" else 5)
+    hold = Hold(
+        "Hello brave new world", after={"chat": 2, "responses": 5, "messages": 3, "gemini": 1}[api]
+    )
     result = await Runner.run_streamed(Agent("a", model=openai_server.model(hold, api=api)), "Hi")
     async for event in result.stream_events():
         if is_text(event):

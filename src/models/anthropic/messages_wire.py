@@ -406,7 +406,7 @@ class MessagesStream:
             self._usage.update(get(self._message, "usage") or {})
         elif kind == "message_delta":
             self._message.update(get(event, "delta") or {})
-            self._usage.update({k: v for k, v in (get(event, "usage") or {}).items() if v})
+            self._usage.update(_delta_usage(get(event, "usage") or {}))
         elif kind == "message_stop":
             self._done = True
         return []
@@ -462,3 +462,10 @@ class MessagesStream:
             model=self._message.get("model"),
             finish_reason=_finish(self._message.get("stop_reason")),
         )
+
+
+def _delta_usage(usage: Any) -> dict[str, Any]:
+    """The counts of a `message_delta` that replace message_start's: they are cumulative.
+    `output_tokens` always counts (message_start's is a placeholder, often 1, and a final 0 is
+    real); the optional fields only when set, as some servers send null or 0 for them."""
+    return {k: v for k, v in usage.items() if v or k == "output_tokens"}
