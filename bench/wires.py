@@ -47,6 +47,8 @@ INSTRUCTIONS = "Answer with the weather."
 PROMPT = "Weather in Oslo?"
 TURNS = 2
 SECTION = "## Per wire: a sword round trip"
+KEPT_SECTIONS = (SECTION, "## Durable runs: cost per turn")
+"""Sections of the page measured by scripts of their own, carried over when it is rewritten."""
 
 
 async def get_weather(city: str) -> str:
@@ -191,26 +193,30 @@ def section(body: str) -> str:
     return f"{SECTION}\n\n{METHOD}\n\n{body}\n\n"
 
 
-def _split(page: str) -> tuple[str, str, str]:
-    """The page before the section, the section (may be empty), the page after it."""
-    if SECTION in page:
-        head, rest = page.split(SECTION, 1)
+def _split(page: str, title: str = SECTION) -> tuple[str, str, str]:
+    """The page before the section `title`, the section (may be empty), the page after it."""
+    if title in page:
+        head, rest = page.split(title, 1)
         cut = rest.find("\n## ")
         tail = rest[cut + 1 :] if cut >= 0 else ""
-        return head, SECTION + (rest[: cut + 1] if cut >= 0 else rest), tail
+        return head, title + (rest[: cut + 1] if cut >= 0 else rest), tail
     cut = page.find("## Reproduce")
     return (page[:cut], "", page[cut:]) if cut >= 0 else (page, "", "")
 
 
-def with_section(page: str, new_section: str) -> str:
-    head, _, tail = _split(page)
+def with_section(page: str, new_section: str, title: str = SECTION) -> str:
+    head, _, tail = _split(page, title)
     return head + new_section + tail
 
 
 def carry_section(old_page: str, new_page: str) -> str:
-    """`new_page` (a full `python -m bench` page) with `old_page`'s per-wire section, if any."""
-    kept = _split(old_page)[1]
-    return with_section(new_page, kept) if kept else new_page
+    """`new_page` (a full `python -m bench` page) with `old_page`'s sections measured apart
+    (`KEPT_SECTIONS`: this one, and the durable cost per turn from bench.durable_overhead and
+    bench.temporal_overhead), each where it was."""
+    for title in KEPT_SECTIONS:
+        kept = _split(old_page, title)[1]
+        new_page = with_section(new_page, kept, title) if kept else new_page
+    return new_page
 
 
 def main(argv: list[str] | None = None) -> None:
