@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...util.masking import register_secret
 from ...util.settings import get_settings
-from .. import client_pool
+from ..client_pool import ClientPool as SDKClientPool
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -31,7 +31,7 @@ NO_KEY = "not-needed"
 """Sent to servers that need no key (the `openai` client insists on one)."""
 
 
-class ClientPool(client_pool.ClientPool["AsyncOpenAI"]):
+class ClientPool(SDKClientPool["AsyncOpenAI"]):
     """`AsyncOpenAI` clients per event loop, base URL and key, closed with their loop."""
 
     def __init__(self) -> None:
