@@ -28,7 +28,7 @@ from ..tools.mcp import MCPServer
 from ..tools.orbs import Orb, as_orb
 from ..tools.swords import Sword
 
-__all__ = ["OrbCallback", "StepEngine", "durable_graph", "plain_model"]
+__all__ = ["OrbCallback", "StepEngine", "StepModel", "durable_graph", "plain_model"]
 
 OrbCallback = Callable[[Any, str], Awaitable[None]]
 
@@ -91,3 +91,26 @@ class _Walker:
         step_name = f"{agent_name}.{orb.sword_name}"
         on_orb = self.engine.orb_callback(orb.on_invoke_orb, step_name)
         return replace(orb, agent=self.agent(orb.agent), on_invoke_orb=on_orb)
+
+
+class StepModel:
+    """What every engine's step model shares: the wrapped `Model`, its step's name, and the
+    wrapped model's traits (name, provider, profile …) passed through."""
+
+    def __init__(self, model: Model, step_name: str) -> None:
+        self.wrapped = model
+        self.step_name = step_name
+
+    @property
+    def model_name(self) -> str:
+        return self.wrapped.model_name
+
+    @property
+    def provider_name(self) -> str:
+        return self.wrapped.provider_name
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped model's profile and other traits
+        return getattr(self.wrapped, name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.wrapped!r}, step_name={self.step_name!r})"

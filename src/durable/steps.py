@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 from dbos import DBOS
 
-from ..models.interface import Model, ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
+from ..models.interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
 from ..models.items import InputItem
 from ..sessions.base import Session
 from ..tools.swords import Sword
 from ..util.errors import ModelError
+from .graph import StepModel
 
 __all__ = ["DurableModel", "DurableSession", "as_step", "durable_sword", "in_workflow"]
 
@@ -44,30 +45,12 @@ async def as_step(name: str, call: Callable[..., Awaitable[T]], *args: Any) -> T
     return result
 
 
-class DurableModel:
+class DurableModel(StepModel):
     """A `Model` whose requests are DBOS steps named `step_name`.
 
     A streamed request streams live to the run while its step runs; a request read back after a
     crash yields only its final `ResponseDone`, so nothing already shown is shown again.
     """
-
-    def __init__(self, model: Model, step_name: str) -> None:
-        self.wrapped = model
-        self.step_name = step_name
-
-    @property
-    def model_name(self) -> str:
-        return self.wrapped.model_name
-
-    @property
-    def provider_name(self) -> str:
-        return self.wrapped.provider_name
-
-    def __getattr__(self, name: str) -> Any:  # the wrapped model's profile and other traits
-        return getattr(self.wrapped, name)
-
-    def __repr__(self) -> str:
-        return f"DurableModel({self.wrapped!r}, step_name={self.step_name!r})"
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         return await as_step(self.step_name, self.wrapped.get_response, request)

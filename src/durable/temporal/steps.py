@@ -22,7 +22,7 @@ from ...sessions.base import Session
 from ...tools.mcp import MCPServer
 from ...tools.swords import Sword
 from ...util.errors import UserError
-from ..graph import OrbCallback
+from ..graph import OrbCallback, StepModel
 from .converter import Outcome
 
 __all__ = [
@@ -128,7 +128,7 @@ class TemporalSteps:
         )
 
 
-class TemporalModel:
+class TemporalModel(StepModel):
     """A `Model` whose requests are Temporal activities named by `step_name`.
 
     Streamed, the activity streams: its text deltas reach the run's event stream from the
@@ -136,23 +136,8 @@ class TemporalModel:
     """
 
     def __init__(self, model: Model, step_name: str, options: ActivityOptions) -> None:
-        self.wrapped = model
-        self.step_name = step_name
+        super().__init__(model, step_name)
         self.options = options
-
-    @property
-    def model_name(self) -> str:
-        return self.wrapped.model_name
-
-    @property
-    def provider_name(self) -> str:
-        return self.wrapped.provider_name
-
-    def __getattr__(self, name: str) -> Any:  # the wrapped model's profile and other traits
-        return getattr(self.wrapped, name)
-
-    def __repr__(self) -> str:
-        return f"TemporalModel({self.wrapped!r}, step_name={self.step_name!r})"
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         if not workflow.in_workflow():
