@@ -28,13 +28,20 @@ from ..runners.run import DEFAULT_CONCURRENCY
 from ..util.blocking import run_blocking
 from ..util.errors import UserError
 from .judge import JudgeCache, using_judge_cache
-from .runner import CaseRun, EvalRunner
+from .runner import CaseRun, EvalRunner, UntracedEvalRunner
+from .traces import TRACE_ATTRIBUTE
 
 if TYPE_CHECKING:
     from ..runners.batch.agent import AgentSource
     from ..runners.batch.ray_cluster import RayCluster
 
-__all__ = ["evaluate", "evaluate_sync", "judge_cache_path", "report_from_items"]
+__all__ = [
+    "TRACE_ATTRIBUTE",
+    "evaluate",
+    "evaluate_sync",
+    "judge_cache_path",
+    "report_from_items",
+]
 
 _METRICS = ("requests", "input_tokens", "output_tokens", "total_tokens", "reasoning_tokens")
 
@@ -54,13 +61,16 @@ async def evaluate(
     context: Any = None,
     progress: bool = True,
     name: str | None = None,
+    traces: bool = True,
 ) -> EvaluationReport[Any, Any, Any]:
     """Run every case of `dataset` (`repeat` times each) on `agent`, then score the runs with
-    the dataset's evaluators. See docs/evals.md."""
+    the dataset's evaluators. With `traces`, each case's run keeps its spans (in the results
+    file too), under the case's attribute `TRACE_ATTRIBUTE`. See docs/evals.md."""
     _check_repeat(repeat)
     inputs = [case.inputs for case in dataset.cases for _ in range(repeat)]
     items: dict[int, BatchItem] = {}
-    runs = EvalRunner.iter_batch(
+    runner = EvalRunner if traces else UntracedEvalRunner
+    runs = runner.iter_batch(
         agent,
         inputs,
         concurrency=concurrency,
@@ -145,6 +155,8 @@ async def _replayed(inputs: Any) -> Any:
     run = item.final_output if isinstance(item.final_output, CaseRun) else None
     run = run or CaseRun.model_validate(item.final_output)
     set_eval_attribute("drusilla", run.facts.model_dump(mode="json"))
+    if run.trace:
+        set_eval_attribute(TRACE_ATTRIBUTE, run.trace)
     for metric in _METRICS:
         increment_eval_metric(metric, run.facts.usage.get(metric, 0))
     if run.facts.usage.get("cost") is not None:  # reported by the server, when it does

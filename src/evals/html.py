@@ -4,6 +4,10 @@ table, pass rates of repeated cases, and with a baseline a per-case diff (better
 No script and nothing fetched: every piece of case text (inputs, outputs, reasons, errors) is
 HTML-escaped, and the page's Content-Security-Policy forbids scripts besides, so a case cannot
 inject one.
+
+Each case whose run kept its spans links to its trace: the trace viewer's page of those spans
+(`drusilla trace view`'s, tracing/viewer.py), written to a folder beside the report
+(`report.html` -> `report-traces/case-N.html`), so the report and its traces open from disk.
 """
 
 from __future__ import annotations
@@ -13,13 +17,17 @@ from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pydantic_core
 from pydantic_evals.reporting import EvaluationReport, ReportCase
 
+from ..tracing.viewer import render_html
+from ..util.errors import UserError
 from .repeats import CaseRate, case_rates, passed_fraction
+from .traces import TRACE_ATTRIBUTE
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "trace_folder", "write_report"]
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
@@ -36,15 +44,45 @@ def write_report(
     path: str | Path,
     baseline: EvaluationReport[Any, Any, Any] | None = None,
 ) -> Path:
+    """Write the report page to `path`, and each case's trace page to `trace_folder(path)`."""
     target = Path(path)
-    target.write_text(render_report(report, baseline), encoding="utf-8")
+    try:
+        links = _write_traces(report, trace_folder(target))
+        target.write_text(render_report(report, baseline, links), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"Cannot write the report {str(target)!r}: {exc}") from None
     return target
+
+
+def trace_folder(report_path: str | Path) -> Path:
+    """Where the trace pages of the report at `report_path` go: `report-traces` beside it."""
+    path = Path(report_path)
+    return path.with_name(f"{path.stem}-traces")
+
+
+def _write_traces(report: EvaluationReport[Any, Any, Any], folder: Path) -> dict[int, str]:
+    """Each case's trace page (pages of an earlier report there are removed first); the link
+    to it, relative to the report, by the case's position in `report.cases`."""
+    for stale in folder.glob("case-*.html"):
+        stale.unlink()
+    links: dict[int, str] = {}
+    for number, case in enumerate(report.cases):
+        spans = case.attributes.get(TRACE_ATTRIBUTE)
+        if not spans:
+            continue
+        page = folder / f"case-{number + 1}.html"
+        folder.mkdir(exist_ok=True)
+        page.write_text(render_html(spans, title=case.name), encoding="utf-8")
+        links[number] = f"{quote(folder.name)}/{page.name}"
+    return links
 
 
 def render_report(
     report: EvaluationReport[Any, Any, Any],
     baseline: EvaluationReport[Any, Any, Any] | None = None,
+    trace_links: dict[int, str] | None = None,
 ) -> str:
+    """The page; `trace_links`: the href of each case's trace page, by its position."""
     title = f"Eval: {report.name}"
     parts = [
         f"<h1>{escape(title)}</h1>",
@@ -52,7 +90,7 @@ def render_report(
         _distributions(report),
         _repeats(report),
         _comparison(report, baseline) if baseline is not None else "",
-        _cases(report),
+        _cases(report, trace_links or {}),
         _failures(report),
     ]
     return (
@@ -151,12 +189,13 @@ def _verdict(before: float | None, now: float) -> str:
     return "better" if now > before else "worse" if now < before else "same"
 
 
-def _cases(report: EvaluationReport[Any, Any, Any]) -> str:
+def _cases(report: EvaluationReport[Any, Any, Any], trace_links: dict[int, str]) -> str:
     header = ("case", "input", "expected", "output", "assertions", "scores", "tokens", "run")
-    return _table("Cases", header, map(_case_row, report.cases))
+    rows = (_case_row(case, trace_links.get(n)) for n, case in enumerate(report.cases))
+    return _table("Cases", header, rows)
 
 
-def _case_row(case: ReportCase[Any, Any, Any]) -> list[str]:
+def _case_row(case: ReportCase[Any, Any, Any], trace_link: str | None) -> list[str]:
     run = case.attributes.get("drusilla") or {}
     return [
         escape(case.name),
@@ -166,8 +205,14 @@ def _case_row(case: ReportCase[Any, Any, Any]) -> list[str]:
         "<br>".join(_assertion(name, result) for name, result in case.assertions.items()),
         "<br>".join(escape(f"{name}: {result.value}") for name, result in case.scores.items()),
         escape(str(case.metrics.get("total_tokens", ""))),
-        escape(str(run.get("run_id") or "")),
+        escape(str(run.get("run_id") or "")) + _trace_anchor(trace_link),
     ]
+
+
+def _trace_anchor(link: str | None) -> str:
+    if link is None:
+        return ""
+    return f"<br><a class='trace' href=\"{escape(link, quote=True)}\">trace</a>"
 
 
 def _assertion(name: str, result: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from drusilla.cli import main
 from ..tracing.chromium import Chromium, chromium_path
 
 DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "eval-report.png"
+INJECTION = "</script><script>document.title='pwned'</script>"
 
 DATASET = """\
 cases:
@@ -25,8 +27,8 @@ cases:
   inputs: cherry
   expected_output: CHERRY
 - name: injection
-  inputs: <script>alert(1)</script>
-  expected_output: <SCRIPT>ALERT(1)</SCRIPT>
+  inputs: "</script><script>document.title='pwned'</script>"
+  expected_output: "</SCRIPT><SCRIPT>DOCUMENT.TITLE='PWNED'</SCRIPT>"
 evaluators:
 - EqualsExpected
 - MaxTurns: 1
@@ -72,9 +74,14 @@ def test_eval_prints_the_table_and_compares_two_runs(
     argv = ["eval", new, dataset, "-o", new_results, "--compare", old_results]
     assert main([*argv, "--html", str(page), "--no-progress"]) == 0
     html = page.read_text()
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html and escape(INJECTION) in html
     assert "<span class='better'>better</span>" in html
     assert "<span class='worse'>worse</span>" in html
+    links = [f"<a class='trace' href=\"report-traces/case-{n}.html\">trace</a>" for n in (1, 4)]
+    assert all(link in html for link in links)
+    assert sorted(p.name for p in (tmp_path / "report-traces").iterdir()) == [
+        f"case-{n}.html" for n in range(1, 5)
+    ]
 
 
 @pytest.mark.skipif(chromium_path() is None, reason="headless chromium is not installed")
@@ -94,7 +101,7 @@ def test_the_html_report_renders_in_chromium_without_running_case_text(tmp_path:
         cells = browser.evaluate(
             "[...document.querySelectorAll('table')].at(-1).rows[4].cells[1].textContent"
         )
-        assert cells == "<script>alert(1)</script>"
+        assert cells == INJECTION
         changes = browser.evaluate(
             "[...document.querySelectorAll('.better, .worse')].map(e => e.textContent)"
         )
@@ -104,3 +111,23 @@ def test_the_html_report_renders_in_chromium_without_running_case_text(tmp_path:
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         if os.environ.get("UPDATE_DOCS_SCREENSHOTS"):
             DOCS_SCREENSHOT.write_bytes(shot.read_bytes())
+
+        # The injection case's trace: its link opens the trace viewer on the run's spans.
+        trace_page = tmp_path / "report-traces" / "case-4.html"
+        browser.events.clear()
+        browser.evaluate("document.querySelectorAll('a.trace')[3].click()")
+        browser.wait_for("Page.loadEventFired")
+        assert browser.evaluate("location.href") == trace_page.as_uri()
+        assert browser.console_errors() == []
+        assert browser.requested_urls() == [trace_page.as_uri()]
+        rows = browser.evaluate(
+            "[...document.querySelectorAll('.row')].map(r => r.dataset.kind + ' ' + "
+            "r.querySelector('.name').textContent)"
+        )
+        assert rows == ["run drusilla run", "agent shouter", "turn turn 1", "model scripted"]
+        # The case's text is in the trace as text: it ran no script of its own.
+        assert browser.evaluate("document.title") == "injection · drusilla trace"
+        assert browser.evaluate("document.scripts.length") == 2  # the viewer's data and code
+        browser.evaluate("document.querySelector('.row[data-kind=model]').click()")
+        details = browser.evaluate("document.getElementById('details').innerText")
+        assert INJECTION in details and INJECTION.upper() in details
