@@ -13,6 +13,7 @@ from pydantic_evals.reporting import EvaluationReport
 
 from ..runners.batch.items import BatchItem
 from ..util.errors import RunnerError, UserError
+from ..util.logging import get_logger
 from ..util.usage import Usage
 from .evaluate import judge_cache_path, report_from_items
 from .judge import JudgeCache
@@ -31,16 +32,19 @@ async def report_of_file(
 
 
 def read_results(path: Path) -> dict[int, BatchItem]:
-    """Each index's last line in a results file; damaged lines are skipped."""
+    """Each index's last line in a results file; a damaged line (the half line a crash can
+    leave at the end, or a garbled one) is skipped with a warning, its case a failure."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise UserError(f"Cannot read the results file {str(path)!r}: {exc}.") from None
     items: dict[int, BatchItem] = {}
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         item = _item(line)
         if item is not None:
             items[item.index] = item
+        elif line.strip():
+            get_logger().warning("eval.results.damaged_line", path=str(path), line=number)
     return items
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import statistics
-from pathlib import Path
 
 import pytest
 from pydantic_evals import Case, Dataset
 from pydantic_evals.evaluators import EqualsExpected
-from pydantic_evals.reporting import EvaluationReport
 
 from drusilla import Agent
 from drusilla.evals import evaluate
@@ -17,24 +14,8 @@ from drusilla.evals.repeats import case_rates
 from drusilla.testing import OpenAIServer, ScriptedModel
 
 from .steps import arithmetic
+from .sums import CASES, expected_passes, passed, sums_dataset
 
-CASES = 200
-
-
-def sums_dataset() -> Dataset[str, str, None]:
-    cases = [
-        Case(name=f"sum {i}", inputs=f"{i}+{i % 7}", expected_output=str(i + i % 7))
-        for i in range(CASES)
-    ]
-    return Dataset(name="sums", cases=cases, evaluators=[EqualsExpected()])
-
-
-def expected_passes() -> int:
-    return sum(1 for i in range(CASES) if (i + i % 7) % 5 != 0)
-
-
-def passed(report: EvaluationReport[str, str, None]) -> dict[str, bool]:
-    return {case.name: all(a.value for a in case.assertions.values()) for case in report.cases}
 
 
 async def test_two_hundred_cases_score_exactly_what_the_answers_deserve() -> None:
@@ -50,38 +31,6 @@ async def test_two_hundred_cases_score_exactly_what_the_answers_deserve() -> Non
     assert averages is not None and averages.assertions == expected_passes() / CASES
     assert averages.metrics["requests"] == 1.0
     assert len(server.model_requests) == CASES
-
-
-async def test_an_interrupted_eval_resumes_running_only_the_cases_left(tmp_path: Path) -> None:
-    results_path = tmp_path / "results.jsonl"
-    with OpenAIServer() as server:
-        agent = Agent("adder", model=server.model(*[arithmetic] * CASES))
-        job = asyncio.create_task(
-            evaluate(
-                agent, sums_dataset(), concurrency=4, results_path=results_path, progress=False
-            )
-        )
-        # The file is the only sign of progress: poll it for a condition (no fixed wait).
-        while _lines(results_path) < CASES // 2 and not job.done():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-        job.cancel()
-        await asyncio.gather(job, return_exceptions=True)
-    written = _lines(results_path)
-    assert CASES // 2 <= written < CASES
-
-    with OpenAIServer() as server:
-        agent = Agent("adder", model=server.model(*[arithmetic] * CASES))
-        report = await evaluate(agent, sums_dataset(), results_path=results_path, progress=False)
-        assert len(server.model_requests) == CASES - written
-
-    assert sum(passed(report).values()) == expected_passes()
-    assert _lines(results_path) == CASES
-
-
-def _lines(path: Path) -> int:
-    if not path.exists():
-        return 0
-    return sum(1 for line in path.read_text().splitlines() if line.endswith("}"))
 
 
 async def test_repeat_runs_each_case_n_times_and_groups_them() -> None:
