@@ -19,6 +19,9 @@ from .common import EXIT_FAILURE, EXIT_OK, Commands, add_model_options, positive
 
 __all__ = ["add_eval_command"]
 
+_RAY_HERE = ""
+"""`--ray` with no address: `RayCluster(address=None)`."""
+
 
 def add_eval_command(commands: Commands) -> None:
     command = commands.add_parser(
@@ -37,9 +40,20 @@ def add_eval_command(commands: Commands) -> None:
     command.add_argument("--repeat", type=positive_int, default=1, help="runs per case")
     command.add_argument("--concurrency", type=positive_int, default=64, help="runs at once")
     command.add_argument(
-        "--ray", nargs="?", const="local", metavar="ADDRESS", help="run on Ray actors"
+        "--ray",
+        nargs="?",
+        const=_RAY_HERE,
+        metavar="ADDRESS",
+        help="run on Ray actors (needs drusilla[ray]): a cluster address (auto, host:6379, "
+        "ray://head:10001); 'local' to start a private Ray for this eval; nothing for the Ray "
+        "head running on this machine, or a private Ray when none does",
     )
     command.add_argument("--no-progress", action="store_true", help="no progress output")
+    command.add_argument(
+        "--no-traces",
+        action="store_true",
+        help="keep no spans of the runs (smaller results file; the report links no traces)",
+    )
     add_model_options(command)
     command.set_defaults(handler=_eval_command)
 
@@ -79,6 +93,7 @@ async def _reports(args: argparse.Namespace, dataset: Any, config: Any) -> tuple
         max_turns=args.max_turns,
         context=load_context(args.context) if args.context else None,
         progress=not args.no_progress,
+        traces=not args.no_traces,
     )
     if args.compare is None:
         return report, None
@@ -93,7 +108,7 @@ def _agent(args: argparse.Namespace) -> tuple[Any, Any]:
         return target.agent, None
     from ..runners.batch.ray_cluster import RayCluster
 
-    on = RayCluster(address=None if args.ray == "local" else args.ray)
+    on = RayCluster(address=args.ray or None)
     return _import_path(target.label), on
 
 
