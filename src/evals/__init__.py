@@ -23,6 +23,7 @@ from .facts import RunFacts, SwordCall
 from .judge import Judge, Verdict
 from .repeats import CaseRate, case_rates
 from .runner import CaseRun
+from .traces import TRACE_ATTRIBUTE
 
 EVALUATORS: tuple[type[Evaluator[Any, Any, Any]], ...] = (*RUN_EVALUATORS, Judge)
 """drusilla's evaluators, for `Dataset.from_file(path, custom_evaluator_types=EVALUATORS)`."""
@@ -30,6 +31,7 @@ EVALUATORS: tuple[type[Evaluator[Any, Any, Any]], ...] = (*RUN_EVALUATORS, Judge
 __all__ = [
     "EVALUATORS",
     "RUN_EVALUATORS",
+    "TRACE_ATTRIBUTE",
     "ApprovalAsked",
     "CaseRate",
     "CaseRun",

@@ -4,6 +4,7 @@ exactly what the 200 scripted answers deserve."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -44,9 +45,7 @@ def wait_for_lines(path: Path, count: int, process: subprocess.Popen[bytes]) -> 
         time.sleep(0.01)
 
 
-async def test_a_killed_eval_run_again_runs_only_the_rest_and_scores_exactly(
-    tmp_path: Path,
-) -> None:
+def test_a_killed_eval_run_again_runs_only_the_rest_and_scores_exactly(tmp_path: Path) -> None:
     (tmp_path / "agent.py").write_text(AGENT_FILE)
     sums_dataset().to_file(tmp_path / "sums.yaml")
     results = tmp_path / "results.jsonl"
@@ -94,7 +93,7 @@ async def test_a_killed_eval_run_again_runs_only_the_rest_and_scores_exactly(
     assert asked == sorted(rest)  # 100 requests: only the cases the first run did not finish
 
     assert "80.0% ✔" in second.stdout.decode()  # the Averages row: 160 of 200 sums right
-    report = await report_of_file(dataset, results)
+    report = asyncio.run(report_of_file(dataset, results))
     assert report.failures == [] and len(report.cases) == CASES
     results_by_case = passed(report)
     assert sum(results_by_case.values()) == expected_passes() == 160

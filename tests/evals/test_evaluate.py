@@ -17,7 +17,6 @@ from .steps import arithmetic
 from .sums import CASES, expected_passes, passed, sums_dataset
 
 
-
 async def test_two_hundred_cases_score_exactly_what_the_answers_deserve() -> None:
     with OpenAIServer() as server:
         agent = Agent("adder", model=server.model(*[arithmetic] * CASES))
