@@ -9,7 +9,7 @@ from pydantic_evals import Case, Dataset
 from pydantic_evals.evaluators import EqualsExpected
 
 from drusilla import Agent
-from drusilla.evals import evaluate
+from drusilla.evals import TRACE_ATTRIBUTE, evaluate
 from drusilla.evals.repeats import case_rates
 from drusilla.testing import OpenAIServer, ScriptedModel
 
@@ -30,6 +30,24 @@ async def test_two_hundred_cases_score_exactly_what_the_answers_deserve() -> Non
     assert averages is not None and averages.assertions == expected_passes() / CASES
     assert averages.metrics["requests"] == 1.0
     assert len(server.model_requests) == CASES
+    # 16 runs at once, and each case holds its own run's spans, no other's.
+    for case in report.cases:
+        trace = case.attributes[TRACE_ATTRIBUTE]
+        (run,) = [span for span in trace if span["kind"] == "run"]
+        assert run["attributes"]["input"] == case.inputs
+        assert run["attributes"]["run_id"] == case.attributes["drusilla"]["run_id"]
+        assert {span["trace_id"] for span in trace} == {run["trace_id"]}
+        assert sorted(span["kind"] for span in trace) == ["agent", "model", "run", "turn"]
+
+
+async def test_traces_false_keeps_no_spans() -> None:
+    with OpenAIServer() as server:
+        agent = Agent("adder", model=server.model(arithmetic))
+        dataset = Dataset(name="one", cases=[Case(name="c", inputs="1+1", expected_output="2")])
+        report = await evaluate(agent, dataset, progress=False, traces=False)
+    assert report.cases[0].output == "2"
+    assert TRACE_ATTRIBUTE not in report.cases[0].attributes
+    assert "drusilla" in report.cases[0].attributes
 
 
 async def test_repeat_runs_each_case_n_times_and_groups_them() -> None:
