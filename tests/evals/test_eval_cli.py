@@ -106,6 +106,13 @@ def test_the_html_report_renders_in_chromium_without_running_case_text(tmp_path:
             "[...document.querySelectorAll('.better, .worse')].map(e => e.textContent)"
         )
         assert changes == ["better", "worse"]
+        summary = browser.evaluate("document.querySelector('table').innerText")
+        assert "assertions passed\t87.5%" in summary  # 7 of 8: cherry is wrong now
+        failing = browser.evaluate(
+            "[...document.querySelectorAll('.fail')].map(e => e.closest('tr').cells[0].textContent"
+            " + ': ' + e.textContent)"
+        )
+        assert failing == ["cherry: ✗ EqualsExpected"]
         shot = tmp_path / "report.png"
         browser.screenshot(shot)
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
