@@ -24,6 +24,7 @@ from .common import (
     one_line,
     positive_int,
 )
+from .ray_option import actor_import_path, add_ray_option, ray_cluster
 
 __all__ = ["add_batch_command", "batch_command", "failure_summary", "read_inputs"]
 
@@ -53,34 +54,25 @@ def add_batch_command(commands: Commands) -> None:
     batch.add_argument(
         "--concurrency", type=positive_int, default=64, help="runs at once (default 64)"
     )
-    batch.add_argument(
-        "--ray",
-        nargs="?",
-        const="local",
-        metavar="ADDRESS",
-        help="run on Ray actors: a cluster address (auto, ray://head:10001), or nothing to "
-        "start a local Ray (needs drusilla[ray])",
-    )
+    add_ray_option(batch)
     batch.add_argument("--no-progress", action="store_true", help="no progress output")
     add_model_options(batch)
     batch.set_defaults(handler=batch_command)
 
 
 def batch_command(args: argparse.Namespace) -> int:
-    from ..runners.batch.ray_cluster import RayCluster
     from ..runners.config import RunConfig
     from ..runners.run import Runner
-    from .target import load_target, split_target
+    from .target import load_target
 
     inputs = read_inputs(Path(args.inputs))
     apply_environment_options(args)
     target = load_target(args.target)
     agent: Any = target.agent
-    on = None
     config = RunConfig(model=args.model) if args.model else RunConfig()
-    if args.ray is not None:
-        agent = _import_path(target.label, split_target)
-        on = RayCluster(address=None if args.ray == "local" else args.ray)
+    on = ray_cluster(args)
+    if on is not None:
+        agent = actor_import_path(target.label)
     else:
         _check_model(agent, config)
     result = Runner.run_batch_sync(
@@ -143,11 +135,3 @@ def read_inputs(path: Path) -> list[Any]:
     if not inputs:
         raise CommandLineError(f"The inputs file {str(path)!r} has no inputs.")
     return inputs
-
-
-def _import_path(label: str, split: Any) -> str:
-    """The target as Ray actors can import it: a file by its absolute path."""
-    source, attribute = split(label)
-    if source.endswith(".py") or Path(source).is_file():
-        source = str(Path(source).resolve())
-    return f"{source}:{attribute}"

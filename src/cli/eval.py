@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from .common import EXIT_FAILURE, EXIT_OK, Commands, add_model_options, positive_int
+from .ray_option import actor_import_path, add_ray_option, ray_cluster
 
 __all__ = ["add_eval_command"]
-
-_RAY_HERE = ""
-"""`--ray` with no address: `RayCluster(address=None)`."""
 
 
 def add_eval_command(commands: Commands) -> None:
@@ -39,15 +36,7 @@ def add_eval_command(commands: Commands) -> None:
     command.add_argument("--html", metavar="REPORT.html", help="write an HTML report")
     command.add_argument("--repeat", type=positive_int, default=1, help="runs per case")
     command.add_argument("--concurrency", type=positive_int, default=64, help="runs at once")
-    command.add_argument(
-        "--ray",
-        nargs="?",
-        const=_RAY_HERE,
-        metavar="ADDRESS",
-        help="run on Ray actors (needs drusilla[ray]): a cluster address (auto, host:6379, "
-        "ray://head:10001); 'local' to start a private Ray for this eval; nothing for the Ray "
-        "head running on this machine, or a private Ray when none does",
-    )
+    add_ray_option(command)
     command.add_argument("--no-progress", action="store_true", help="no progress output")
     command.add_argument(
         "--no-traces",
@@ -104,22 +93,8 @@ def _agent(args: argparse.Namespace) -> tuple[Any, Any]:
     from .target import load_target
 
     target = load_target(args.target)
-    if args.ray is None:
-        return target.agent, None
-    from ..runners.batch.ray_cluster import RayCluster
-
-    on = RayCluster(address=args.ray or None)
-    return _import_path(target.label), on
-
-
-def _import_path(label: str) -> str:
-    """The target as Ray actors can import it: a file by its absolute path."""
-    from .target import split_target
-
-    source, attribute = split_target(label)
-    if source.endswith(".py") or Path(source).is_file():
-        source = str(Path(source).resolve())
-    return f"{source}:{attribute}" if attribute else source
+    on = ray_cluster(args)
+    return (target.agent, None) if on is None else (actor_import_path(target.label), on)
 
 
 def _dataset(path: str) -> Any:
