@@ -10,11 +10,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..util.errors import UserError
 from .common import EXIT_OK, Commands
 from .runs_admin import add_database_option, add_runs_admin_actions, describe_pending
-from .runs_db import DEFAULT_URL, sqlite_file, waiting_runs
+from .runs_db import DEFAULT_URL, pending_calls, sqlite_file, waiting_runs
+
+if TYPE_CHECKING:
+    from ..durable.runs import PendingApproval
 
 __all__ = ["add_runs_command"]
 
@@ -42,19 +47,11 @@ def add_runs_command(commands: Commands) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     try:
-        waiting = _waiting_runs(args.db)
+        pending = _pending_calls(args.db)
     except _NoDatabase as nothing:  # nothing ran durably here: one line, no file created
         if not args.json:
             print(nothing)
         return EXIT_OK
-    if waiting == []:
-        if not args.json:
-            print("No sword calls are waiting for a decision.")
-        return EXIT_OK
-    from ..durable.database import DurableDatabase
-    from ..durable.runner import pending_approvals
-
-    pending = asyncio.run(pending_approvals(DurableDatabase(args.db).client()))
     for call in pending:
         if args.json:
             print(json.dumps(call.__dict__))
@@ -63,6 +60,23 @@ def _list(args: argparse.Namespace) -> int:
     if not pending and not args.json:
         print("No sword calls are waiting for a decision.")
     return EXIT_OK
+
+
+def _pending_calls(url: str | None) -> list[PendingApproval]:
+    """The waiting calls: read from a SQLite file directly (importing DBOS takes seconds),
+    through DBOS where that cannot tell."""
+    from ..durable.runs import PendingApproval
+
+    path = sqlite_file(url or DEFAULT_URL)
+    if path is not None:
+        _check_exists(path, url)
+        found = pending_calls(path)
+        if found is not None:
+            return [PendingApproval(**call) for call in found]
+    from ..durable.database import DurableDatabase
+    from ..durable.runner import pending_approvals
+
+    return asyncio.run(pending_approvals(DurableDatabase(url).client()))
 
 
 def _approve(args: argparse.Namespace) -> int:
@@ -96,10 +110,14 @@ def _waiting_runs(url: str | None) -> list[str] | None:
     path = sqlite_file(url or DEFAULT_URL)
     if path is None:
         return None
+    _check_exists(path, url)
+    return waiting_runs(path)
+
+
+def _check_exists(path: Path, url: str | None) -> None:
     if not path.exists():
         where = "" if url else " (the default; --db names another database)"
         raise _NoDatabase(f"No durable runs here: there is no database at {path}{where}.")
-    return waiting_runs(path)
 
 
 class _NoDatabase(UserError):

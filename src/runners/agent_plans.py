@@ -58,6 +58,8 @@ class AgentPlans:
         gear = await collect_gear(agent)
         model = await self._resolve_model(agent)
         settings = self.config.settings_for(agent, self.settings)
+        if agent.output_schema is not None and settings.output_mode in (None, "auto"):
+            await _learn_server(model)
         plan = plan_requests(agent, model, settings, gear.specs)
         if id(agent) in self._sword_users:  # it called swords before its gear changed
             plan = plan.after_swords()
@@ -76,3 +78,11 @@ class AgentPlans:
             if warm_up is not None:
                 await warm_up()
             return model
+
+
+async def _learn_server(model: Model) -> None:
+    """Let a model that can (`detect_server`: OpenAIChatModel) find out which server it is on
+    before `auto` picks a structured-output mode by it."""
+    detect = getattr(model, "detect_server", None)
+    if detect is not None:
+        await detect()

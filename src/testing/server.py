@@ -46,6 +46,7 @@ from ..models.interface import (
     SwordSpec,
 )
 from ..models.items import InputItem
+from ..models.openai.server_probe import forget_detected
 from ..models.settings import ModelSettings
 from ..util.errors import ModelError
 from .anthropic_render import MessagesRenderer, check_messages_request, neutral_messages_request
@@ -76,7 +77,15 @@ from .wire_render import (
     neutral_request,
 )
 
-__all__ = ["Api", "Headers", "OpenAIServer", "ReceivedRequest", "ServedModel"]
+__all__ = [
+    "EMULATED",
+    "Api",
+    "Emulated",
+    "Headers",
+    "OpenAIServer",
+    "ReceivedRequest",
+    "ServedModel",
+]
 
 Api = Literal["chat", "responses", "messages", "gemini"]
 _VENDORS = {"messages": "Anthropic's", "gemini": "google-genai's"}
@@ -194,6 +203,21 @@ class _Script:
     steps: deque[Any] = field(default_factory=deque)
 
 
+Emulated = Literal["llama-server", "llama-cpp-python"]
+EMULATED: tuple[Emulated, ...] = ("llama-server", "llama-cpp-python")
+# What the real servers answer to GET /v1/models (tests/conformance), in the parts that tell.
+_SERVER_HEADERS: dict[Emulated | None, dict[str, str]] = {
+    None: {},
+    "llama-server": {"Server": "llama.cpp"},
+    "llama-cpp-python": {"Server": "uvicorn"},
+}
+_MODEL_ENTRIES: dict[Emulated | None, dict[str, Any]] = {
+    None: {"owned_by": "drusilla"},
+    "llama-server": {"owned_by": "llamacpp", "created": 0},
+    "llama-cpp-python": {"owned_by": "me", "permissions": []},
+}
+
+
 class OpenAIServer:
     """The local server; see the module docstring.
 
@@ -204,7 +228,11 @@ class OpenAIServer:
     `check_requests`: validate every model request against the OpenAI API's own request types
     (`request_check`) and answer one they reject with HTTP 400 (code `invalid_request_body`),
     also kept in `invalid_requests`; `allow_fields`: further top-level body keys to accept (a
-    test's own `extra_body` fields).
+    test's own `extra_body` fields);
+    `emulate`: answer `GET /v1/models` as that llama.cpp server does ("llama-server": header
+    `Server: llama.cpp`, models `owned_by: "llamacpp"`; "llama-cpp-python": models
+    `owned_by: "me"` with `permissions`), so drusilla's server detection (server_probe.py)
+    takes it for that server.
     """
 
     def __init__(
@@ -218,9 +246,13 @@ class OpenAIServer:
         port: int = 0,
         check_requests: bool = True,
         allow_fields: Iterable[str] = (),
+        emulate: Emulated | None = None,
     ) -> None:
         if reasoning_shape not in REASONING_SHAPES:
             raise ValueError(f"reasoning_shape must be one of {REASONING_SHAPES}")
+        if emulate not in (None, *EMULATED):
+            raise ValueError(f"emulate must be one of {EMULATED} or None")
+        self.emulate = emulate
         self.reasoning_shape: ReasoningShape = reasoning_shape
         self.chunk_size = chunk_size
         self.escape_html = escape_html
@@ -343,6 +375,7 @@ class OpenAIServer:
             self._on_connection, self._host, self._port, limit=_MAX_HEADER_BYTES
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
+        forget_detected(self.base_url)  # a server that ran on this port before may differ
         _list_test_server(self.base_url, add=True)
         _list_test_server(self.url, add=True)  # the Gemini API's base URL
         return self
@@ -351,6 +384,7 @@ class OpenAIServer:
         if self._server is None:
             return
         server, self._server = self._server, None
+        forget_detected(self.base_url)
         _list_test_server(self.base_url, add=False)
         _list_test_server(self.url, add=False)
         server.close()
@@ -440,7 +474,13 @@ class OpenAIServer:
                 await _write_raw(writer, 200, content_type, data)
                 return True
             if request.method == "GET" and request.path.rstrip("/").endswith("/models"):
-                return await _write_json(writer, 200, self._models_list(), self.escape_html)
+                return await _write_json(
+                    writer,
+                    200,
+                    self._models_list(),
+                    self.escape_html,
+                    _SERVER_HEADERS[self.emulate],
+                )
             return await _write_json(
                 writer, 404, HTTPError(404, f"No route {request.method} {request.path}").body()
             )
@@ -473,12 +513,20 @@ class OpenAIServer:
             return await _write_json(writer, 400, _error_body(error, request))
         return await self._play(step, request, writer, None)
 
+    @property
+    def _emulated_default(self) -> list[str]:
+        """A real server always lists the model it serves."""
+        return ["model"] if self.emulate else []
+
     def _models_list(self) -> dict[str, Any]:
         with self._lock:
             names = [name for name in self._scripts if name is not None]
+        entry = _MODEL_ENTRIES[self.emulate]
         return {
             "object": "list",
-            "data": [{"id": name, "object": "model", "owned_by": "drusilla"} for name in names],
+            "data": [
+                {"id": name, "object": "model", **entry} for name in names or self._emulated_default
+            ],
         }
 
     async def _play(
@@ -805,6 +853,10 @@ class ServedModel:
     @property
     def profile(self) -> Any:
         return self.inner.profile
+
+    async def detect_server(self) -> Any:
+        detect = getattr(self.inner, "detect_server", None)
+        return await detect() if detect is not None else self.server_kind
 
     @property
     def requests(self) -> list[ReceivedRequest]:

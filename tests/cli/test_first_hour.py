@@ -70,10 +70,14 @@ def test_the_readme_example_runs_offline_on_the_test_model(tmp_path: Path) -> No
     assert answer.startswith("The test model called get_weather (Clear skies and 29 °C in ")
 
 
-def test_drusilla_run_with_model_test_runs_offline() -> None:
-    done = run_cli(
-        "run", str(EXAMPLES / "summer_chaser.py"), "Is it summer in Tokyo?", "--model", "test"
-    )
+@pytest.mark.parametrize("how", ["--model", "DRUSILLA_MODEL"])
+def test_drusilla_run_with_model_test_runs_offline(how: str) -> None:
+    """The README's command line, on the test model by option or by environment."""
+    command = ["run", str(EXAMPLES / "summer_chaser.py"), "Is it summer in Tokyo?"]
+    if how == "--model":
+        done = run_cli(*command, "--model", "test")
+    else:
+        done = run_cli(*command, env=cli_env(DRUSILLA_MODEL="test"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("The test model called get_weather (")
     assert "— test: 2 model calls" in done.stderr

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -56,11 +57,81 @@ def test_a_database_with_no_waiting_run_is_answered_without_dbos(tmp_path: Path)
     assert "Run 'run-1' is not waiting for a decision (waiting: none)." in rejected.stderr
 
 
+WAITING_RUN = """
+import asyncio
+
+from drusilla import Agent, sword
+from drusilla.durable import DurableRunner
+from drusilla.testing import ScriptedModel, call
+
+
+@sword(needs_approval=True)
+def refund(order_id: str) -> str:
+    \"\"\"Refund an order.\"\"\"
+    return "refunded"
+
+
+clerk = Agent("Clerk", model=ScriptedModel([call("refund", order_id="42")]), swords=[refund])
+
+
+async def main() -> None:
+    async with DurableRunner([clerk]) as runner:
+        await runner.start(clerk, "Refund 42", run_id="refund-42")
+        while not await runner.pending_approvals():
+            await asyncio.sleep(0.05)  # polling DBOS's table: the run publishes on its own
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_waiting_run_is_listed_without_dbos_as_dbos_lists_it(tmp_path: Path) -> None:
+    started = subprocess.run(
+        [sys.executable, "-c", WAITING_RUN],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert started.returncode == 0, started.stderr
+    code = (
+        "import sys; from drusilla.cli import main; code = main(['runs', 'list', '--json']); "
+        "assert 'dbos' not in sys.modules, 'DBOS was imported'; sys.exit(code)"
+    )
+    listed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == {
+        "run_id": "refund-42",
+        "call_id": "call_1",
+        "sword": "refund",
+        "arguments": {"order_id": "42"},
+        "agent": "Clerk",
+        "decision": None,
+    }
+    assert run_cli("runs", "list", cwd=tmp_path).stdout == (
+        'refund-42  call_1  Clerk: refund({"order_id": "42"})\n'
+    )
+    # A value this look cannot read (a serialization it does not know) is left to DBOS.
+    database = tmp_path / "drusilla-durable.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE workflow_events SET serialization = 'unknown-format'")
+    assert runs_db.pending_calls(database) is None
+
+
 def test_the_names_it_reads_are_the_durable_runners() -> None:
     from drusilla.durable.database import DEFAULT_URL
-    from drusilla.durable.runner import WORKFLOW_NAME
+    from drusilla.durable.runner import DECISION_TOPIC, PENDING_EVENT, WORKFLOW_NAME
 
     assert (runs_db.DEFAULT_URL, runs_db.WORKFLOW_NAME) == (DEFAULT_URL, WORKFLOW_NAME)
+    assert (runs_db.PENDING_EVENT, runs_db.DECISION_TOPIC) == (PENDING_EVENT, DECISION_TOPIC)
     assert runs_db.sqlite_file("sqlite:///a/b.sqlite") == Path("a/b.sqlite")
     assert runs_db.sqlite_file("sqlite:////abs/b.sqlite") == Path("/abs/b.sqlite")
     assert runs_db.sqlite_file("postgresql://u@h/db") is None

@@ -355,8 +355,8 @@ SERVERS_TABLE: list[tuple[str, str, str, str]] = [
         f"{LLAMA_SERVER.title} {LLAMA_SERVER.version}",
         "plain and streamed answers (streamed text == final output), usage in streams, "
         "`finish_reason: length` flagged, the sword round trip (whole and streamed), an orb, "
-        "every structured-output mode and `auto`, a session over two runs, tracing, "
-        "`drusilla run` on an example",
+        "every structured-output mode and `auto` (also with the server not named: found out "
+        "by `GET /v1/models`), a session over two runs, tracing, `drusilla run` on an example",
         "`tool_choice` only as a string (the named object is ignored); SmolLM2's own template "
         "renders no tools (the suite gives it tests/conformance/smollm2_tools.jinja); "
         '`"required"` lets text come before the call, so two scenarios fail when the tiny '
@@ -368,7 +368,8 @@ SERVERS_TABLE: list[tuple[str, str, str, str]] = [
     (
         f"{LLAMA_CPP_PYTHON.title} {LLAMA_CPP_PYTHON.version} (`--chat_format "
         "chatml-function-calling`)",
-        "every scenario of the suite, whole and streamed",
+        "every scenario of the suite, whole and streamed (`auto` structured output also with "
+        "the server not named)",
         '`json_schema` rejected (HTTP 500); `tool_choice: "required"` rejected; no usage in '
         "streams (reported as unknown); HTTP 500 without `content` on sword-call messages",
         '`server="llama-cpp-python"`: schema as `json_object` + `schema`; a named '

@@ -28,6 +28,7 @@ from drusilla import (
     sword,
 )
 from drusilla.models.openai.chat import OpenAIChatModel
+from drusilla.models.openai.server_probe import forget_detected
 from drusilla.sessions.sqlite import SQLiteSession
 from drusilla.tracing import InMemoryTraceProcessor, set_trace_processors
 
@@ -200,6 +201,28 @@ async def test_structured_output(
     )
     result, _ = await run(agent, "A city in France?", stream)
     assert isinstance(result.final_output, City)
+
+
+@STREAMS
+async def test_structured_output_auto_on_an_unnamed_server(
+    chat_model: ChatModel, chat_server: tuple[ServerSpec, str], tap: Tap, stream: bool
+) -> None:
+    """Not told which server it is, drusilla asks it (one GET /v1/models) and `auto` sends
+    that server's schema dialect, so the grammar gives a valid City."""
+    spec, base_url = chat_server
+    forget_detected(base_url)  # the other parametrization may have found it out already
+    model = chat_model(server=None)
+    assert model.server_kind == "openai-compatible"
+    settings = ModelSettings(max_tokens=96, temperature=0.0)
+    agent = Agent("a", "Name a city.", model=model, output_type=City, model_settings=settings)
+    result, _ = await run(agent, "A city in France?", stream)
+    assert isinstance(result.final_output, City)
+    assert model.server_kind == ("llama.cpp" if spec.key == "llama-server" else spec.key)
+    [probe] = [e for e in tap.exchanges if e.method == "GET"]
+    assert probe.path == "/v1/models" and probe.status == 200
+    for sent in tap.model_exchanges:  # an output retry, if any, asks the same way
+        assert sent.body["response_format"]["type"] == "json_object"
+        assert sent.body["response_format"]["schema"]["required"] == ["name", "country"]
 
 
 @pytest.mark.parametrize("mode", ["json_object", "json_instructions"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -31,20 +30,7 @@ def repl_input(page: Path) -> str:
     return "".join(block.rstrip("\n") + "\n\n" for block in python_blocks(page))
 
 
-CLASSES_OF_SEVERAL_METHODS = {"charms.md", "sessions.md", "tracing.md"}
-"""Pages defining a class of several methods: `ruff format` (which checks the docs' blocks)
-puts a blank line between methods, and in the REPL a blank line ends the class. They run as
-scripts and in notebooks; in `python -m asyncio` only with those blank lines left out."""
-
-
-def _repl_case(page: Path) -> Any:
-    if page.name not in CLASSES_OF_SEVERAL_METHODS:
-        return page
-    mark = pytest.mark.xfail(strict=True, reason="blank lines between methods end the class")
-    return pytest.param(page, marks=mark)
-
-
-@pytest.mark.parametrize("page", [_repl_case(page) for page in REPL_PAGES], ids=lambda p: p.name)
+@pytest.mark.parametrize("page", REPL_PAGES, ids=lambda p: p.name)
 def test_blocks_pasted_into_python_m_asyncio_run(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

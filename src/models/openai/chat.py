@@ -23,6 +23,7 @@ class OpenAIChatModel(OpenAIModelBase):
     """
 
     path = "/chat/completions"
+    probes_server = True
 
     def _request_body(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
         return chat_request(request, self._model, stream=stream, dialect=self._dialect)

@@ -14,6 +14,7 @@ from ..interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseD
 from ..profiles import ModelProfile, profile_for
 from ..retry import Retrying, RetryPolicy
 from ..settings import ModelSettings
+from . import server_probe
 from .calls import Connection, StreamState, connection_for, post_json
 from .chat_wire import ChatDialect, dialect_for
 from .clients import http_timeout
@@ -32,9 +33,14 @@ class OpenAIModelBase:
     on servers that report reasoning in a field (OpenAI, Ollama, DeepSeek) and for requests with
     `ModelSettings(thinking=False)`, where a reply never starts inside reasoning.
     `server` names the server kind when its URL does not tell ("vllm"); `dialect` says outright
-    how this server wants max_tokens, thinking and earlier reasoning sent. `profile` is the
+    how this server wants max_tokens, thinking and earlier reasoning sent. Named neither, an
+    OpenAI-compatible server the URL does not tell is asked what it is (`detect_server`,
+    server_probe.py) when structured output's `auto` mode needs to know. `profile` is the
     model family's `ModelProfile` (default: found by name; see `profiles`).
     """
+
+    probes_server: ClassVar[bool] = False
+    """Whether an unnamed server is probed (Chat Completions: the dialects differ there)."""
 
     path: ClassVar[str]
     """The endpoint under the base URL."""
@@ -56,8 +62,10 @@ class OpenAIModelBase:
         self._model = model
         self._connection = connection or connection_for(base_url, api_key, client)
         self._provider_name = provider_name
-        self._dialect = dialect or dialect_for(self._connection.base_url, server)
-        self.profile = (profile or profile_for(model)).on_server(self._dialect.server)
+        self._told_dialect = dialect or dialect_for(self._connection.base_url, server)
+        self._told = dialect is not None or server is not None
+        self._family = profile or profile_for(model)
+        self._profiles: dict[ServerKind, ModelProfile] = {}
         self._implicit_think = implicit_think
 
     @property
@@ -81,6 +89,38 @@ class OpenAIModelBase:
     @property
     def server_kind(self) -> ServerKind:
         return self._dialect.server
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The family's profile on this server (as detected, once a probe has answered)."""
+        server = self._dialect.server
+        found = self._profiles.get(server)
+        if found is None:
+            found = self._profiles[server] = self._family.on_server(server)
+        return found
+
+    @property
+    def _dialect(self) -> ChatDialect:
+        """The named dialect, else the URL's, else the detected server's."""
+        if self._told or not self.probes_server:
+            return self._told_dialect
+        detected = server_probe.detected_server(self._connection.base_url)
+        if detected is None:
+            return self._told_dialect
+        return dialect_for(self._connection.base_url, detected)
+
+    async def detect_server(self) -> ServerKind:
+        """The server kind, asking an unnamed server what it is the first time (one cheap
+        `GET /models` per endpoint and process; never for named servers, servers the URL
+        tells, or hosted providers; a probe that fails leaves the kind as it was)."""
+        if (
+            not self._told
+            and self.probes_server
+            and server_probe.may_probe(self._connection.base_url)
+        ):
+            client = await self._connection.get_client()
+            await server_probe.detect_server(client, self._connection.base_url)
+        return self.server_kind
 
     def __repr__(self) -> str:
         base_url = mask_url(self._connection.base_url)
