@@ -58,7 +58,7 @@ class AgentPlans:
         gear = await collect_gear(agent)
         model = await self._resolve_model(agent)
         settings = self.config.settings_for(agent, self.settings)
-        plan = plan_requests(agent, model, settings, gear.specs)
+        plan = plan_requests(agent, model, settings, gear.specs, self.config.chat_strategy)
         if id(agent) in self._sword_users:  # it called swords before its gear changed
             plan = plan.after_swords()
         return gear, plan
