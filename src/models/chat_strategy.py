@@ -9,13 +9,13 @@ other model — `two_message_cot`. What each sends is in docs/reasoning.md.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 __all__ = ["TWO_CALL_STRATEGIES", "ChatStrategy", "chat_strategies", "chat_strategy"]
 
 
-class ChatStrategy(str, Enum):
+class ChatStrategy(StrEnum):
     """How a turn's model calls carry the agent's thinking prompt."""
 
     auto = "auto"
@@ -29,9 +29,6 @@ class ChatStrategy(str, Enum):
     two_message_cot_legacy = "two_message_cot_legacy"
     """Two calls: think (the thinking prompt as a system message after the conversation), then
     answer — Kiln's older two-message form."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 TWO_CALL_STRATEGIES = frozenset({ChatStrategy.two_message_cot, ChatStrategy.two_message_cot_legacy})

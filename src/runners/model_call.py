@@ -83,8 +83,8 @@ class ModelCaller:
         self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
     ) -> Awaitable[ModelResponse]:
         """The model's response to the conversation (through `RunConfig.model_input_filter`,
-        then the profile's request formatter): one call, or think first, then answer. (The plain case returns `call`'s coroutine
-        itself: no coroutine of its own on every turn.)"""
+        then the profile's request formatter): one call, or think first, then answer. (The
+        plain case returns `call`'s coroutine itself: no coroutine of its own on every turn.)"""
         if self.input_filter is None and not plan.think_first and plan.formatter is None:
             request = plan.request(instructions, list(self.state.model_input))
             return self.call(agent, request, plan.model, plan)

@@ -328,7 +328,6 @@ def _os_user() -> str | None:
         return None
 
 
-
 def _run_settings(config: RunConfig, max_turns: int) -> dict[str, Any]:
     model: Any = config.model
     if isinstance(model, list):  # a fallback list: the names, in order

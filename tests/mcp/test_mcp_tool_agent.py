@@ -16,8 +16,8 @@ from drusilla import (
     MCPServer,
     MCPToolAgent,
     MCPToolResult,
-    Runner,
     RunItemStreamEvent,
+    Runner,
     SwordCallItem,
     SwordCallOutputItem,
     SwordError,
@@ -28,7 +28,6 @@ from drusilla.tracing import InMemoryTraceProcessor, set_trace_processors
 from drusilla.util.settings import forget_settings
 
 from .conftest import stdio_probe
-from .test_everything_features import MakeServer, everything, http_url, node, stderr  # noqa: F401
 
 WEATHER = {"city": "Oslo", "temperature": 21.5, "sky": "clear"}
 
@@ -83,7 +82,7 @@ async def test_without_structured_content_the_output_is_the_text(
     assert isinstance(result.final_output, str)
 
 
-async def test_the_run_is_recorded(
+def test_the_run_is_recorded(
     make_probe: Callable[..., MCPServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DRUSILLA_RUNS_DIR", str(tmp_path))
@@ -163,18 +162,3 @@ def test_clone_keeps_the_tool() -> None:
     agent = MCPToolAgent(stdio_probe(), "echo").clone(name="other")
     assert isinstance(agent, MCPToolAgent)
     assert (agent.name, agent.tool_name) == ("other", "echo")
-
-
-# --- against the MCP project's reference server ------------------------------------------------
-
-
-async def test_the_reference_servers_echo_and_structured_content(everything: MakeServer) -> None:
-    echoed = await Runner.run(MCPToolAgent(everything(), "echo"), "hello")
-    assert echoed.final_output == "Echo: hello"  # no output schema: the text
-    weather = MCPToolAgent(everything(), "get-structured-content", input_field="location")
-    result = await Runner.run(weather, "Chicago")
-    assert result.final_output == {
-        "temperature": 36,
-        "conditions": "Light rain / drizzle",
-        "humidity": 82,
-    }
