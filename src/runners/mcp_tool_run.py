@@ -19,6 +19,7 @@ from ..tracing.spans import span
 from ..util.errors import SwordError, UserError
 from .charm_firing import fire_agent_start
 from .items import SwordCallItem, SwordCallOutputItem
+from .limits import limit_guard
 from .run_loop import RunLoop
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class MCPToolRun(RunLoop):
         with span("agent", agent.name):
             await fire_agent_start(self.charms, self.ctx, agent)
             state.turn = 1
+            limits = limit_guard(self.config.usage_limits)  # a sword-call cap counts this call
+            if limits is not None:
+                limits.before_swords(1)
             output = await self._call(agent)
             await self._items.save_turn()
             await self._finish(agent, output)

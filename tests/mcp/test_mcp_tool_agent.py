@@ -16,11 +16,14 @@ from drusilla import (
     MCPServer,
     MCPToolAgent,
     MCPToolResult,
+    RunConfig,
     RunItemStreamEvent,
     Runner,
     SwordCallItem,
     SwordCallOutputItem,
     SwordError,
+    UsageLimitExceeded,
+    UsageLimits,
     UserError,
 )
 from drusilla.testing import ScriptedModel, call
@@ -162,3 +165,11 @@ def test_clone_keeps_the_tool() -> None:
     agent = MCPToolAgent(stdio_probe(), "echo").clone(name="other")
     assert isinstance(agent, MCPToolAgent)
     assert (agent.name, agent.tool_name) == ("other", "echo")
+
+
+async def test_the_call_counts_to_the_sword_call_limit(
+    make_probe: Callable[..., MCPServer],
+) -> None:
+    config = RunConfig(usage_limits=UsageLimits(sword_calls_limit=0))
+    with pytest.raises(UsageLimitExceeded, match="sword_calls_limit=0"):
+        await Runner.run(MCPToolAgent(make_probe(), "echo"), "hi", run_config=config)
