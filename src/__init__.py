@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .agents.agent import Agent
 from .agents.charms import AgentCharms, RunCharms
 from .agents.output import json_from_text
+from .models.chat_strategy import ChatStrategy, chat_strategies
 from .models.fallback import FallbackModel
 from .models.interface import (
     Model,
@@ -35,6 +36,7 @@ from .models.interface import (
 )
 from .models.prices import estimate_cost
 from .models.profiles import ModelProfile, profile_for, register_profile, unregister_profiles
+from .models.request_formatters import register_request_formatter, request_formatters
 from .models.settings import ModelSettings
 from .runners.config import RunConfig
 from .runners.events import (
@@ -97,6 +99,7 @@ from .util.usage import Usage
 from .util.version import __version__
 
 if TYPE_CHECKING:
+    from .agents.mcp_tool import MCPToolAgent
     from .models.anthropic import AnthropicModel
     from .models.google import GeminiModel
     from .models.openai.chat import OpenAIChatModel
@@ -119,6 +122,7 @@ if TYPE_CHECKING:
     from .util.settings import Settings
 
 _LAZY = {
+    "MCPToolAgent": ".agents.mcp_tool",
     "GeminiModel": ".models.google",
     "AnthropicModel": ".models.anthropic",
     "OpenAIChatModel": ".models.openai.chat",
@@ -173,6 +177,7 @@ __all__ = [
     "AnthropicModel",
     "BatchItem",
     "BatchResult",
+    "ChatStrategy",
     "ElicitationRequest",
     "ElicitationResult",
     "Endpoint",
@@ -185,6 +190,7 @@ __all__ = [
     "MCPServerError",
     "MCPServerStdio",
     "MCPServerStreamableHTTP",
+    "MCPToolAgent",
     "MCPToolError",
     "MCPToolFilter",
     "MCPToolResult",
@@ -253,6 +259,7 @@ __all__ = [
     "UsageLimits",
     "UserError",
     "__version__",
+    "chat_strategies",
     "estimate_cost",
     "get_settings",
     "input_shield",
@@ -263,8 +270,10 @@ __all__ = [
     "output_shield",
     "profile_for",
     "register_profile",
+    "register_request_formatter",
     "reload_settings",
     "remove_all_swords",
+    "request_formatters",
     "sword",
     "unregister_profiles",
 ]

@@ -181,6 +181,7 @@ PUBLIC_NAMES = """
     SwordCallOutputItem SwordContext SwordError SwordResult SwordsToFinalOutputResult TextDelta
     Usage UserError __version__ get_settings input_shield json_from_text orb output_shield
     profile_for register_profile reload_settings remove_all_swords sword unregister_profiles
+    ChatStrategy chat_strategies register_request_formatter request_formatters MCPToolAgent
 """
 
 

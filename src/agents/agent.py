@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypedDict, T
 
 from typing_extensions import Unpack
 
+from ..models.chat_strategy import ChatStrategy, chat_strategy
 from ..models.interface import Model, SwordSpec
 from ..models.settings import ModelSettings
 from ..tools.charms import AgentCharmsBase
@@ -59,7 +60,8 @@ class AgentOptions(TypedDict, total=False):
     output_retries: int
     prepare_swords: PrepareSwords | None
     output_validators: list[OutputValidator]
-    require_reasoning: bool
+    require_reasoning: bool | None
+    chat_strategy: ChatStrategy | str | None
 
 
 @hint_peer_keywords
@@ -147,8 +149,13 @@ class Agent(Generic[TContext, TOutput]):
     output_validators: list[OutputValidator] = field(default_factory=list)
     """`fn(ctx, output) -> output` (sync or async), in order, on the final output; raise
     `ModelRetry` to send the model back. See docs/structured-output.md."""
-    require_reasoning: bool = False
-    """A reply without reasoning is a `ModelBehaviorError` (the model must reason)."""
+    require_reasoning: bool | None = None
+    """True: every reply without reasoning is a `ModelBehaviorError` (the model must reason);
+    False: never checked; None: as the model's profile says (`reasoning_capable`: a final
+    answer without reasoning fails, except after sword calls). See docs/reasoning.md."""
+    chat_strategy: ChatStrategy | str | None = None
+    """How the thinking prompt is sent (a `ChatStrategy` or its name); None: the run config's,
+    else `auto`. See docs/reasoning.md."""
     output_schema: OutputSchema | None = field(init=False, repr=False, compare=False)
     input_schema: InputSchema | None = field(init=False, repr=False, compare=False)
 
@@ -206,6 +213,7 @@ class Agent(Generic[TContext, TOutput]):
             raise UserError(f"Agent {self.name!r}: output_retries must be 0 or more.")
         if self.thinking_prompt is not None and not isinstance(self.thinking_prompt, str):
             raise UserError(f"Agent {self.name!r}: thinking_prompt must be a string.")
+        self.chat_strategy = chat_strategy(self.chat_strategy, f"Agent {self.name!r}")
         if self.prepare_swords is not None and not callable(self.prepare_swords):
             raise UserError(
                 f"Agent {self.name!r}: prepare_swords must be a function (ctx, agent, specs)."

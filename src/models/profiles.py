@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from .chat_strategy import ChatStrategy
 from .interface import ModelRequest
 from .settings import ModelSettings, OutputMode
 
@@ -47,6 +48,20 @@ class ModelProfile:
     """Appended to the instructions when `ModelSettings(thinking=False)` (Qwen3: "/no_think")."""
     output_mode: OutputMode | None = None
     """The structured-output mode `auto` picks for this family; None: the server's choice."""
+    reasoning_capable: bool = False
+    """Its replies carry reasoning drusilla can read (DeepSeek-R1 and its distills, QwQ,
+    Qwen3 thinking …), so reasoning is required by default: a final answer without any is a
+    `ModelBehaviorError` — not after sword calls, not with thinking switched off, not for
+    structured output where `reasoning_optional_for_structured_output`, and never with
+    `Agent(require_reasoning=False)`. See docs/reasoning.md."""
+    reasoning_optional_for_structured_output: bool = False
+    """Structured output may come without reasoning (R1's small distills often skip it)."""
+    tuned_chat_strategy: ChatStrategy | None = None
+    """The chat strategy this family was tuned to (a fine-tune); `auto` picks it when the agent
+    has a thinking prompt, unless it is `single_turn`."""
+    request_formatter: str | None = None
+    """The request formatter (`register_request_formatter`) applied to the model input before
+    each request, e.g. "qwen3_style_no_think"."""
 
     def on_server(self, server: str) -> ModelProfile:
         """This family's profile as served by `server` (a `ServerKind`): the structured-output
@@ -90,19 +105,29 @@ SERVER_OUTPUT_MODES: dict[str, OutputMode] = {
 """The structured-output mode `auto` picks on each server kind, for families without one."""
 
 DEFAULT_PROFILE = ModelProfile()
-_THINKS_UNOPENED = ModelProfile(reasoning=True, implicit_think=True)
+_THINKS_UNOPENED = ModelProfile(reasoning=True, implicit_think=True, reasoning_capable=True)
 _REASONS = ModelProfile(reasoning=True)
+"""Reasons, but its reasoning is often hidden by the API (OpenAI's o-series): not required."""
 
 # First match wins; matched (re.search) against the lower-cased model name.
 _FAMILIES: list[tuple[re.Pattern[str], ModelProfile]] = [
-    # DeepSeek-R1 and its distills (including the Qwen3 distill), deepseek-reasoner.
+    # DeepSeek-R1's small distills (Qwen and Llama based; Ollama's deepseek-r1:<size>), which,
+    # as Kiln's model list records, often answer structured output without reasoning.
+    (
+        re.compile(r"r1.*distill|distill.*r1|deepseek-r1:(?!671)\d|r1-0528-qwen3"),
+        replace(_THINKS_UNOPENED, reasoning_optional_for_structured_output=True),
+    ),
+    # DeepSeek-R1 and its other kin (the Qwen3 distill), deepseek-reasoner.
     (re.compile(r"(^|[/:_.-])r1([/:_.-]|$)|reasoner"), _THINKS_UNOPENED),
     (re.compile(r"qwq"), _THINKS_UNOPENED),
     # "-thinking" models (Qwen3-…-Thinking-2507, Kimi-K2-Thinking …): thinking only.
     (re.compile(r"thinking"), _THINKS_UNOPENED),
     # Qwen3 hybrids think by default and obey /no_think; the 2507 Instruct and Coder models
     # never think.
-    (re.compile(r"qwen3(?!.*(instruct|coder))"), ModelProfile(True, False, "/no_think")),
+    (
+        re.compile(r"qwen3(?!.*(instruct|coder))"),
+        ModelProfile(True, False, "/no_think", reasoning_capable=True),
+    ),
     # OpenAI's o-series and gpt-5 (not gpt-5-chat), gpt-oss; Magistral, Phi-4-reasoning.
     (re.compile(r"(^|/)o[1-9](\b|-|$)|(^|/)gpt-5(?!-chat)|gpt-oss"), _REASONS),
     (re.compile(r"magistral|[-_]reasoning"), _REASONS),

@@ -60,7 +60,7 @@ class AgentPlans:
         settings = self.config.settings_for(agent, self.settings)
         if agent.output_schema is not None and settings.output_mode in (None, "auto"):
             await _learn_server(model)
-        plan = plan_requests(agent, model, settings, gear.specs)
+        plan = plan_requests(agent, model, settings, gear.specs, self.config.chat_strategy)
         if id(agent) in self._sword_users:  # it called swords before its gear changed
             plan = plan.after_swords()
         return gear, plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..models.chat_strategy import ChatStrategy
 from ..models.interface import Model, ModelProvider
 from ..models.settings import ModelSettings
 from ..sessions.trim import SessionSettings
@@ -64,7 +65,11 @@ class RunConfig:
     """How the run reads its session (`SessionSettings(limit=...)`)."""
     input_source: str | dict[str, Any] | None = None
     """Who or what supplied the input ("human", {"type": "dataset", "name": ...}, ...): kept in
-    the run record, so records can become datasets."""
+    the run record, so records can become datasets. None: a person, `{"type": "human",
+    "properties": {"created_by": DRUSILLA_USER or the OS user}}` (see docs/tracing.md)."""
+    chat_strategy: ChatStrategy | str | None = None
+    """The chat strategy of agents that name none (`Agent(chat_strategy=...)` wins); None:
+    `auto`. See docs/reasoning.md."""
 
     def settings_for(self, agent: Agent[Any], settings: Settings) -> ModelSettings:
         """The model settings one agent's calls use, every layer applied."""

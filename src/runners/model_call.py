@@ -82,10 +82,10 @@ class ModelCaller:
     def respond(
         self, agent: Agent[Any], plan: RequestPlan, instructions: str | None
     ) -> Awaitable[ModelResponse]:
-        """The model's response to the conversation (through `RunConfig.model_input_filter`):
-        one call, or think first, then answer. (The plain case returns `call`'s coroutine
-        itself: no coroutine of its own on every turn.)"""
-        if self.input_filter is None and not plan.think_first:
+        """The model's response to the conversation (through `RunConfig.model_input_filter`,
+        then the profile's request formatter): one call, or think first, then answer. (The
+        plain case returns `call`'s coroutine itself: no coroutine of its own on every turn.)"""
+        if self.input_filter is None and not plan.think_first and plan.formatter is None:
             request = plan.request(instructions, list(self.state.model_input))
             return self.call(agent, request, plan.model, plan)
         return self._respond(agent, plan, instructions)
@@ -96,6 +96,8 @@ class ModelCaller:
         seen = list(self.state.model_input)
         if self.input_filter is not None:
             seen = await filtered_input(self.input_filter, self.ctx, agent, seen)
+        if plan.formatter is not None:  # after the filter: it formats what the model will see
+            seen = plan.formatter(seen)
         if not plan.think_first:
             return await self.call(agent, plan.request(instructions, seen), plan.model, plan)
         thinking_request = plan.thinking_request(instructions, list(seen))

@@ -12,6 +12,7 @@ never sees half a record; see docs/tracing.md for the fields.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import tempfile
@@ -41,6 +42,7 @@ __all__ = [
     "RECORD_VERSION",
     "RecordedSetup",
     "RunObserver",
+    "default_input_source",
     "run_record",
     "runs_dir_for",
 ]
@@ -172,7 +174,9 @@ class _Recorder:
             "duration_ms": round((ended_at - self.started_at) * 1000, 3),
             "tags": config.tags,
             "metadata": config.metadata,
-            "input_source": config.input_source,
+            "input_source": config.input_source
+            if config.input_source is not None
+            else default_input_source(self.setup.settings),
             "session_id": self.setup.session_id,
             "settings": _run_settings(config, state.max_turns),
         }
@@ -309,6 +313,19 @@ def _nested_record(state: RunState, starting_agent: str) -> dict[str, Any]:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def default_input_source(settings: Settings) -> dict[str, Any]:
+    """Who supplied the input when the run does not say (`RunConfig.input_source`): a person,
+    `created_by` DRUSILLA_USER, else the OS user — Kiln's default source."""
+    return {"type": "human", "properties": {"created_by": settings.user or _os_user()}}
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment nor the password database (containers)
+        return None
 
 
 def _run_settings(config: RunConfig, max_turns: int) -> dict[str, Any]:

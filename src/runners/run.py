@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, Unpack
 
 from ..agents.agent import Agent
 from ..agents.as_sword import register_nested_run
+from ..agents.mcp_tool import MCPToolAgent
 from ..models.items import InputItem
 from ..util.blocking import on_background_loop, run_blocking
 from ..util.errors import ModelError, UserError, shown_short
 from ..util.surrogates import replace_lone_surrogates
 from .error_handlers import check_error_handlers
+from .mcp_tool_run import MCPToolRun
 from .nested import agent_sword_runner
 from .options import BatchRunOptions, RunOptions, check_options
 from .result import RunResult
@@ -185,8 +187,10 @@ _BATCH_KEYWORDS = ("concurrency", "progress", "results_path", "on")
 def _new_run(
     starting_agent: Agent[Any], input: RunInput, options: RunOptions, emit: Emit | None
 ) -> RunLoop:
-    """The loop for one run, from `Runner.run`'s (or `run_streamed`'s) keywords."""
-    run = RunLoop(
+    """The loop for one run, from `Runner.run`'s (or `run_streamed`'s) keywords: an
+    `MCPToolAgent`'s run is one tool call (runners/mcp_tool_run.py)."""
+    loop = MCPToolRun if isinstance(starting_agent, MCPToolAgent) else RunLoop
+    run = loop(
         starting_agent,
         replace_lone_surrogates(input),  # valid text only from here on (a RunState as it is)
         options.get("context"),

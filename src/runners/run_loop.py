@@ -281,8 +281,8 @@ class RunLoop:
         instructions = await agent.get_instructions(self.ctx)
         self._log.debug("turn", turn=state.turn, agent=agent.name, items=len(state.model_input))
         response = await self._models.respond(agent, plan, instructions)
-        if agent.require_reasoning:
-            check_reasoning(agent, response, plan.model.model_name)
+        if plan.reasoning_check is not None:
+            check_reasoning(agent, response, plan, state.model_input)
         state.turn_start = len(state.new_items)
         items, step = decide_turn(agent, response, gear, plan.final_sword)
         if agent.output_validators and isinstance(step, NextStepFinalOutput):

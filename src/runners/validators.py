@@ -23,8 +23,10 @@ from .steps import NextStepFinalOutput, NextStepRunAgain
 if TYPE_CHECKING:
     from ..agents.agent import Agent
     from ..models.interface import ModelResponse
+    from ..models.items import InputItem
     from ..util.context import RunContextWrapper
     from .items import RunItem
+    from .request_plan import RequestPlan
     from .state import RunState
 
 __all__ = [
@@ -44,13 +46,30 @@ async def validate_output(agent: Agent[Any], ctx: RunContextWrapper[Any], output
     return output
 
 
-def check_reasoning(agent: Agent[Any], response: ModelResponse, model_name: str) -> None:
-    """With `require_reasoning=True`, a reply without reasoning is a `ModelBehaviorError`."""
-    if agent.require_reasoning and not response.reasoning:
+def check_reasoning(
+    agent: Agent[Any], response: ModelResponse, plan: RequestPlan, seen: list[InputItem]
+) -> None:
+    """A reply without reasoning is a `ModelBehaviorError`: any reply with
+    `require_reasoning=True`; a final answer of a reasoning-capable model (its profile) unless
+    the run called swords — models tend to return none on the turn after sword results (Kiln's
+    rule). `seen`: the conversation the reply answered."""
+    if response.reasoning:
+        return
+    model = plan.model.model_name
+    if plan.reasoning_check == "always":
         raise ModelBehaviorError(
-            message("reasoning_required", agent=agent.name, model=model_name),
+            message("reasoning_required", agent=agent.name, model=model),
             raw_output=response.text,
         )
+    final_sword = plan.final_sword
+    if any(call["name"] != final_sword for call in response.sword_calls):
+        return  # not a final answer yet
+    if any(item.get("type") == "function_call_output" for item in seen):
+        return
+    raise ModelBehaviorError(
+        message("reasoning_required_by_profile", agent=agent.name, model=model),
+        raw_output=response.text,
+    )
 
 
 async def validate_final(

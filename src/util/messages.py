@@ -44,6 +44,12 @@ MESSAGE_TEMPLATES: dict[str, str] = {
         "Agent {agent!r} requires reasoning (require_reasoning=True) but the reply from "
         "{model} had none. Turn thinking on for the model, or drop require_reasoning."
     ),
+    "reasoning_required_by_profile": (
+        "Reasoning is required for this model, but no reasoning was returned (agent {agent!r}, "
+        "model {model}, whose profile is reasoning_capable). Check that the server returns the "
+        "model's thinking (a reasoning_content field or <think> tags), or pass "
+        "Agent(require_reasoning=False) to accept answers without it."
+    ),
 }
 
 

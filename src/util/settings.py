@@ -82,6 +82,7 @@ _HINTS: dict[str, str] = {
     "retry_max_delay": "seconds from 0 to 3600, e.g. 30",
     "trace_dir": "a directory path",
     "runs_dir": "a directory path",
+    "user": "a user name",
 }
 
 
@@ -127,6 +128,7 @@ def _settings_class() -> type[Any]:
         retry_max_delay: Annotated[float, Field(ge=0, le=3600, **finite)] = 30.0
         trace_dir: str | None = None
         runs_dir: str | None = None
+        user: str | None = None
 
         @field_validator("server")
         @classmethod
@@ -182,6 +184,7 @@ if TYPE_CHECKING:
         retry_max_delay: float
         trace_dir: str | None
         runs_dir: str | None
+        user: str | None
         model_fields_set: set[str]
 
         def __init__(self, **values: Any) -> None: ...

@@ -88,7 +88,8 @@ def test_swords_and_orbs_are_shown_as_they_happen(server: OpenAIServer, agents_f
 
 
 def test_model_and_base_url_options(agents_file: Path) -> None:
-    with OpenAIServer("Hi.") as server:
+    # Qwen3 reasons (its profile requires reasoning by default), so the reply carries some.
+    with OpenAIServer(Turn("Hi.", reasoning="A greeting.")) as server:
         done = run_cli(
             "run",
             f"{agents_file}:agent",

@@ -21,7 +21,14 @@ from typing import Any, TextIO
 import jsonschema
 import pytest
 
-from drusilla import Agent, MCPServer, MCPServerStdio, MCPServerStreamableHTTP, Runner
+from drusilla import (
+    Agent,
+    MCPServer,
+    MCPServerStdio,
+    MCPServerStreamableHTTP,
+    MCPToolAgent,
+    Runner,
+)
 from drusilla.testing import ScriptedModel, call
 from drusilla.tools.mcp import (
     ElicitationRequest,
@@ -318,3 +325,18 @@ async def test_server_logs_reach_the_drusilla_mcp_logger(everything: MakeServer)
     expected = {"debug": 10, "info": 20, "notice": 20, "warning": 30, "error": 40}
     assert record.levelno == expected.get(said, logging.CRITICAL)  # critical, alert, emergency
     assert record.mcp_server == "everything"  # type: ignore[attr-defined]
+
+
+# --- a run that is one tool call --------------------------------------------------------------
+
+
+async def test_the_reference_servers_echo_and_structured_content(everything: MakeServer) -> None:
+    echoed = await Runner.run(MCPToolAgent(everything(), "echo"), "hello")
+    assert echoed.final_output == "Echo: hello"  # no output schema: the text
+    weather = MCPToolAgent(everything(), "get-structured-content", input_field="location")
+    result = await Runner.run(weather, "Chicago")
+    assert result.final_output == {
+        "temperature": 36,
+        "conditions": "Light rain / drizzle",
+        "humidity": 82,
+    }

@@ -88,7 +88,9 @@ def test_an_unknown_prefix_stays_part_of_the_name_on_the_configured_server(
     monkeypatch.setenv("DRUSILLA_BASE_URL", openai_server.base_url)
     forget_settings()
     openai_server.add("ok")
-    result = Runner.run_sync(Agent("a", model="Qwen/Qwen3-8B"), "hi")
+    # Qwen3's profile requires reasoning by default; this scripted reply has none.
+    agent = Agent("a", model="Qwen/Qwen3-8B", require_reasoning=False)
+    result = Runner.run_sync(agent, "hi")
     assert result.final_output == "ok"
     assert openai_server.model_requests[0].body["model"] == "Qwen/Qwen3-8B"
 
