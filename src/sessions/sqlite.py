@@ -5,14 +5,16 @@ runs in a worker thread, so it never stalls the event loop; one that would not (
 a WAL append without fsync, a read of rows not yet seen) runs inline, which saves the thread
 hop that used to cost more than the rest of a turn. Files use WAL mode (readers never wait for
 a writer) and a busy timeout, so several runs, threads or processes can share one session;
-each `add_items` is one `BEGIN IMMEDIATE` transaction, so a crash or kill leaves whole turns
-only. Decoded items are kept, so each call decodes only rows it has not seen (see
-docs/sessions.md for what a power loss can cost at `synchronous=NORMAL`).
+each `add_items` is one transaction (one multi-row INSERT, or `BEGIN IMMEDIATE` when it must do
+more), so a crash or kill leaves whole turns only. Decoded items are kept, so each call decodes
+only rows it has not seen (see docs/sessions.md for what a power loss can cost at
+`synchronous=NORMAL`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import threading
@@ -81,6 +83,11 @@ class SQLiteSession:
         self._lock = threading.Lock()
         self._seen = _SeenItems()
         self._commits = 0
+        """Commits since the last checkpoint."""
+        self._checkpointed_at = time.monotonic()
+        self._touched_at = -TOUCH_EVERY
+        """When this object last wrote the session's row: `updated_at` moves at most once
+        every `TOUCH_EVERY` seconds per connection (each write of it costs a page in the WAL)."""
 
     def __repr__(self) -> str:
         return f"SQLiteSession(session_id={self.session_id!r}, path={self.path!r})"
@@ -99,8 +106,7 @@ class SQLiteSession:
             return
         texts = [_encode(item, position) for position, item in enumerate(items)]
         await self._in_thread(self._add_rows, texts, list(items))
-        self._commits += 1
-        if self.path != ":memory:" and self._commits % CHECKPOINT_EVERY == 0:
+        if self._checkpoint_due():
             await anyio.to_thread.run_sync(self._locked, self._checkpoint)
 
     async def pop_item(self) -> InputItem | None:
@@ -220,6 +226,7 @@ class SQLiteSession:
                     f"SQLiteSession cannot use {self.path!r}: {exc}. Is it an SQLite database?"
                 ) from None
         self._connection = connection
+        self._touched_at = -TOUCH_EVERY  # a new connection (a new :memory: database) writes it
         return connection
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
@@ -303,27 +310,42 @@ class SQLiteSession:
     ) -> None:
         now = time.time()
         seen = self._seen
-        with _transaction(connection):
-            # Read inside the transaction: our own commit leaves data_version as it is, and a
-            # commit by another connection right after ours must still be caught up later.
-            version = _data_version(connection) if seen.complete else seen.version
-            if version != seen.version:
-                self._catch_up(connection)
-            connection.execute(
-                f"INSERT INTO {self.sessions_table} (session_id, created_at, updated_at) "
-                "VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET updated_at = ?",
-                (self.session_id, now, now, now),
-            )
-            connection.executemany(
-                f"INSERT INTO {self.items_table} (session_id, item, created_at) VALUES (?, ?, ?)",
-                [(self.session_id, text, now) for text in texts],
-            )
-            (last_id,) = connection.execute("SELECT last_insert_rowid()").fetchone()
+        # Read before writing: our own commit leaves data_version as it is, so a commit by
+        # another connection just before or after ours shows at the next read (and a row
+        # count that does not match makes that read start over).
+        version = _data_version(connection) if seen.complete else seen.version
+        others_wrote = version != seen.version
+        if others_wrote or now - self._touched_at >= TOUCH_EVERY or len(texts) > ROWS_PER_INSERT:
+            with _transaction(connection):
+                if others_wrote:
+                    self._catch_up(connection)
+                self._touch(connection, now)
+                last_id = self._insert(connection, texts, now)
+        else:  # one INSERT statement is a transaction of its own: all its rows, or none
+            last_id = self._insert(connection, texts, now)
         if seen.complete:  # committed: what we just wrote needs no decoding later
             seen.items.extend(items)
             seen.rows += len(items)
             seen.last_id = last_id
             seen.version = version
+
+    def _insert(self, connection: sqlite3.Connection, texts: list[str], now: float) -> int:
+        """The rows inserted, a few hundred per statement; the id of the last one."""
+        last_id = 0
+        for start in range(0, len(texts), ROWS_PER_INSERT):
+            rows = texts[start : start + ROWS_PER_INSERT]
+            statement = _insert_statement(self.items_table, len(rows))
+            last_id = connection.execute(statement, (self.session_id, now, *rows)).lastrowid or 0
+        return last_id
+
+    def _touch(self, connection: sqlite3.Connection, now: float) -> None:
+        """The session's row, created or its `updated_at` moved to `now`."""
+        connection.execute(
+            f"INSERT INTO {self.sessions_table} (session_id, created_at, updated_at) "
+            "VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET updated_at = ?",
+            (self.session_id, now, now, now),
+        )
+        self._touched_at = now
 
     def _pop_item(self, connection: sqlite3.Connection) -> InputItem | None:
         with _transaction(connection):
@@ -347,6 +369,19 @@ class SQLiteSession:
                 f"DELETE FROM {self.sessions_table} WHERE session_id = ?", (self.session_id,)
             )
         self._seen.reset()
+        self._touched_at = -TOUCH_EVERY
+
+    def _checkpoint_due(self) -> bool:
+        """Whether a commit just made calls for a checkpoint: `CHECKPOINT_EVERY` commits, or
+        the first one `CHECKPOINT_SECONDS` after the last checkpoint."""
+        self._commits += 1
+        if self.path == ":memory:":
+            return False
+        now = time.monotonic()
+        if self._commits < CHECKPOINT_EVERY and now - self._checkpointed_at < CHECKPOINT_SECONDS:
+            return False
+        self._commits, self._checkpointed_at = 0, now
+        return True
 
     def _checkpoint(self, connection: sqlite3.Connection) -> None:
         connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -361,8 +396,29 @@ class SQLiteSession:
         return item  # type: ignore[return-value]
 
 
-CHECKPOINT_EVERY = 100
-"""Commits between WAL checkpoints (each one syncs the WAL and copies it into the database)."""
+CHECKPOINT_EVERY = 1000
+"""Commits between WAL checkpoints at most (each one syncs the WAL and copies it into the
+database: about a millisecond, in a worker thread)."""
+
+CHECKPOINT_SECONDS = 1.0
+"""The first commit this long after the last checkpoint checkpoints too: what a power loss can
+lose is at most the turns of about a second (up to `CHECKPOINT_EVERY`)."""
+
+TOUCH_EVERY = 1.0
+"""Seconds between moves of a session's `updated_at` by one session object (another
+connection's write in between, or a `clear()`, makes the next write touch it again)."""
+
+
+ROWS_PER_INSERT = 500
+"""Rows in one INSERT statement: 502 parameters, under the 999 older SQLite builds allow."""
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_statement(table: str, rows: int) -> str:
+    """One INSERT of `rows` items, parameters: the session id, the time, then the texts (one
+    statement a turn is cheaper than `executemany` and a `last_insert_rowid()` query)."""
+    values = ", ".join(f"(?1, ?{number + 3}, ?2)" for number in range(rows))
+    return f"INSERT INTO {table} (session_id, item, created_at) VALUES {values}"
 
 
 class _WouldWait(Exception):

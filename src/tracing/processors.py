@@ -20,6 +20,7 @@ from typing import Any
 from ..util.errors import UserError
 from ..util.logging import get_logger
 from ..util.masking import secrets_generation
+from .background import request_write, write_lines
 from .jsonable import dumps_json, known_secrets, plain_json, to_jsonable
 from .spans import (
     Span,
@@ -107,12 +108,14 @@ class JSONLTraceExporter:
     """Writes each span, when it ends, as one JSON line.
 
     `path` is a directory (one file per trace, named `<start time>-<trace id>.jsonl`) or a
-    file ending in `.jsonl` (every trace appended to it). Lines are kept in memory and written
-    in batches: when a model call, a turn or a root span (a run) ends, when a batch passes
-    `batch_bytes`, on `flush()` / `close()`, and at interpreter exit. A file stays open while
-    its trace runs (a directory's file is closed when its root span ends). Each batch goes out
-    in append-mode writes of whole lines, so a process crash loses at most the spans ended since
-    the last model call (the swords under way) and can at worst leave the last line of a file
+    file ending in `.jsonl` (every trace appended to it). A span's line is made when it ends
+    and queued; the trace writer thread (tracing/background.py) writes the queue a moment
+    (`WRITE_DELAY`) after its first line, with whatever has ended by then, so a turn's thread
+    never waits for the disk. When a root span (a run) ends, its thread writes what is queued
+    itself, so the file is whole when the run returns; so do `flush()`, `close()` and the
+    interpreter's exit, and a span that finds `batch_bytes` queued (the queue's bound). A file
+    stays open while its trace runs (a directory's file is closed when its root span ends).
+    Writes are appends of whole lines, so a crash can at worst leave the last line of a file
     unfinished — never a garbled line in the middle; readers (`drusilla trace view`) skip it.
     """
 
@@ -125,10 +128,10 @@ class JSONLTraceExporter:
         """Set when the directory refused a write: warned once, spans dropped from then on."""
         self._trace_files: dict[str, Path] = {}
         self._trace_secrets: dict[str, tuple[int, tuple[str, ...]]] = {}
-        self._pending: dict[Path, list[str]] = {}
-        self._pending_bytes = 0
+        self._queue = _LineQueue()
         self._files: dict[Path, int] = {}
-        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        """Held while writing: the files, and the order in which batches reach them."""
         _live_exporters.add(self)
 
     def on_span_start(self, span: Span) -> None:
@@ -136,19 +139,18 @@ class JSONLTraceExporter:
             self._trace_secrets[span.trace_id] = (secrets_generation(), known_secrets())
 
     def on_span_end(self, span: Span) -> None:
+        if self._unwritable:
+            return
         root = span.parent_id is None
-        line = span_line(span, self._secrets_for(span.trace_id, root))
+        line = span_chunks(span, self._secrets_for(span.trace_id, root))
         target = self.file_for(span.trace_id)
-        with self._lock:
-            if self._unwritable:
-                return
-            self._pending.setdefault(target, []).append(line)
-            self._pending_bytes += len(line)
-            if root or span.kind in _BOUNDARIES or self._pending_bytes >= self.batch_bytes:
-                self._write_pending()
+        asks = self._queue.put(target, line)
+        if root or self._queue.size >= self.batch_bytes:
+            self._write(close=target if root and not self._single_file else None)
             if root and not self._single_file:
-                self._close_file(target)
                 self._trace_files.pop(span.trace_id, None)
+        elif asks:
+            request_write(self)
 
     def _secrets_for(self, trace_id: str, root: bool) -> tuple[str, ...]:
         # Reading the environment and settings costs more than encoding a small span: the
@@ -160,15 +162,18 @@ class JSONLTraceExporter:
             return known[1]
         return known_secrets()
 
+    def write_queued(self) -> None:
+        """Write the queued lines (the writer thread calls this when asked)."""
+        self._write()
+
     def flush(self) -> None:
         """Write every span kept so far."""
-        with self._lock:
-            self._write_pending()
+        self._write()
 
     def close(self) -> None:
         """Write what is kept and close the open files (they reopen if more spans come)."""
-        with self._lock:
-            self._write_pending()
+        with self._write_lock:
+            self._write_taken(self._queue.take())
             for target in list(self._files):
                 self._close_file(target)
 
@@ -183,13 +188,18 @@ class JSONLTraceExporter:
             target = self._trace_files[trace_id] = self.path / f"{stamp}-{trace_id}.jsonl"
         return target
 
-    def _write_pending(self) -> None:
-        pending, self._pending, self._pending_bytes = self._pending, {}, 0
-        for target, lines in pending.items():
+    def _write(self, close: Path | None = None) -> None:
+        with self._write_lock:
+            self._write_taken(self._queue.take())
+            if close is not None:
+                self._close_file(close)
+
+    def _write_taken(self, taken: dict[Path, list[list[bytes]]]) -> None:
+        for target, lines in taken.items():
             if self._unwritable:
                 continue
             try:
-                _write_whole(self._file(target), "".join(lines).encode("utf-8"))
+                write_lines(self._file(target), lines)
             except OSError as exc:
                 self._broken(target, exc)
 
@@ -226,6 +236,34 @@ class JSONLTraceExporter:
             self.close()
 
 
+class _LineQueue:
+    """Span lines waiting for their files, by file, in the order they ended."""
+
+    __slots__ = ("_asked", "_lines", "_lock", "size")
+
+    def __init__(self) -> None:
+        self._lines: dict[Path, list[list[bytes]]] = {}
+        self.size = 0
+        """Bytes queued."""
+        self._asked = False
+        """The writer thread has been asked to write and has not taken the queue yet."""
+        self._lock = threading.Lock()
+
+    def put(self, target: Path, line: list[bytes]) -> bool:
+        """Queue `line`; whether the writer thread should now be asked to write (the first
+        line since it last took the queue)."""
+        with self._lock:
+            self._lines.setdefault(target, []).append(line)
+            self.size += sum(map(len, line))
+            asks, self._asked = not self._asked, True
+            return asks
+
+    def take(self) -> dict[Path, list[list[bytes]]]:
+        with self._lock:
+            taken, self._lines, self.size, self._asked = self._lines, {}, 0, False
+            return taken
+
+
 _INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
 _ENCODED_PLACEHOLDER = dumps_json(_INPUT_PLACEHOLDER)
 
@@ -233,16 +271,33 @@ _ENCODED_PLACEHOLDER = dumps_json(_INPUT_PLACEHOLDER)
 def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
     """`span` as one JSON line, masked as `Span.to_dict` masks (with `secrets`, or the ones
     known now), its input items encoded (and masked) once per process each."""
+    return b"".join(span_chunks(span, secrets)).decode()
+
+
+def span_chunks(span: Span, secrets: tuple[str, ...] | None = None) -> list[bytes]:
+    """`span_line` as UTF-8 chunks: a long input's items are joined once, not copied into a
+    string of the whole line and encoded again."""
     if secrets is None:
         secrets = known_secrets()
     items = span.new_input_items()
+    line = plain_json(_record(span, items is not None), secrets)
+    if line is None:  # something to mask: the general path
+        placeholder = _INPUT_PLACEHOLDER if items is not None else None
+        line = dumps_json(span.to_dict(input_placeholder=placeholder))
+    if items is None:
+        return [(line + "\n").encode()]
+    head, tail = line.split(_ENCODED_PLACEHOLDER, 1)
+    return [f"{head}[".encode(), _item_texts.join(items, secrets), f"]{tail}\n".encode()]
+
+
+def _record(span: Span, placeholder: bool) -> dict[str, Any]:
     attributes = span.attributes
-    if items is not None:
+    if placeholder:
         attributes = {**attributes, "input": _INPUT_PLACEHOLDER}
         if span.input_base is not None:
             base_id, count = span.input_base
             attributes["input_base"] = {"span_id": base_id, "items": count}
-    record = {
+    return {
         "kind": span.kind,
         "name": span.name,
         "trace_id": span.trace_id,
@@ -253,17 +308,10 @@ def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
         "attributes": attributes,
         "error": span.error,
     }
-    line = plain_json(record, secrets)
-    if line is None:  # something to mask: the general path
-        placeholder = _INPUT_PLACEHOLDER if items is not None else None
-        line = dumps_json(span.to_dict(input_placeholder=placeholder))
-    if items is not None:
-        line = line.replace(_ENCODED_PLACEHOLDER, f"[{_item_texts.join(items, secrets)}]", 1)
-    return line + "\n"
 
 
 class _ItemTexts:
-    """Each conversation item's JSON text, kept by identity for the whole process.
+    """Each conversation item's JSON (UTF-8), kept by identity for the whole process.
 
     Runs see the same item objects again and again — a history passed back in, a session's
     items, the growing conversation of a run — so each item is encoded (and masked) once and
@@ -275,10 +323,10 @@ class _ItemTexts:
     _LIMIT = 100_000
 
     def __init__(self) -> None:
-        self._texts: dict[int, tuple[Any, str]] = {}
+        self._texts: dict[int, tuple[Any, bytes]] = {}
         self._secrets: tuple[str, ...] = ()
 
-    def join(self, items: list[Any], secrets: tuple[str, ...]) -> str:
+    def join(self, items: list[Any], secrets: tuple[str, ...]) -> bytes:
         """The items' JSON texts, comma-separated."""
         if secrets != self._secrets or len(self._texts) > self._LIMIT:
             self._texts = {}
@@ -289,8 +337,8 @@ class _ItemTexts:
             for index, entry in enumerate(found):
                 if entry is None:
                     item = items[index]
-                    found[index] = texts[id(item)] = (item, _item_text(item, secrets))
-        return ",".join(map(_TEXT, found))
+                    found[index] = texts[id(item)] = (item, _item_text(item, secrets).encode())
+        return b",".join(map(_TEXT, found))
 
 
 _TEXT = operator.itemgetter(1)
@@ -301,16 +349,6 @@ def _item_text(item: Any, secrets: tuple[str, ...]) -> str:
     return plain_json(item, secrets) or dumps_json(to_jsonable(item, secrets))
 
 
-def _write_whole(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-_BOUNDARIES = frozenset({"model", "turn"})
-"""Spans whose end writes the batch: what the model said, and each whole turn."""
-
 _live_exporters: weakref.WeakSet[JSONLTraceExporter] = weakref.WeakSet()
 
 
@@ -319,6 +357,18 @@ def _flush_at_exit() -> None:
     for exporter in list(_live_exporters):
         with contextlib.suppress(Exception):
             exporter.close()
+
+
+def _after_fork() -> None:
+    """A forked child starts with empty queues and free locks (a parent's writer thread may
+    have held them): the lines queued before the fork are the parent's to write."""
+    for exporter in list(_live_exporters):
+        exporter._queue = _LineQueue()
+        exporter._write_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 # --- DRUSILLA_TRACE_DIR -------------------------------------------------------------------------

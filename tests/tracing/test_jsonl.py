@@ -112,7 +112,7 @@ def test_reading_a_torn_last_line_and_bad_files(tmp_path: Path) -> None:
 
 
 CRASHING_RUN = """
-    import asyncio, sys
+    import asyncio, os, sys
     from pathlib import Path
     from drusilla import Agent, Runner, sword
     from drusilla.testing import ScriptedModel, call
@@ -126,7 +126,11 @@ CRASHING_RUN = """
 
     @sword
     async def hang() -> str:
-        '''The parent kills the process here.'''
+        '''The parent kills the process here, once the writer thread has written the spans
+        that ended before this sword (nothing here asks it to: the model span's end did).'''
+        trace_dir = Path(os.environ["DRUSILLA_TRACE_DIR"])
+        while not any(t.read_text().count('"kind":"model"') == 21 for t in trace_dir.glob("*")):
+            await asyncio.sleep(0.01)
         ready.touch()
         await asyncio.sleep(3600)
         return "unreachable"

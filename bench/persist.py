@@ -1,0 +1,174 @@
+"""What keeping a run costs: a file session, and tracing at realistic sizes (issue 32).
+
+    python -m bench.persist sessions [--runs 200]
+    python -m bench.persist tracing [--runs 40] [--items 1000] [--chars 500]
+
+Each prints one JSON line: CPU and wall µs per turn (medians) of the same 10-turn run with
+and without the session (or the JSON Lines trace), their CPU ratio and the load average at
+start and end. The two sides alternate in blocks of runs, in one process, so a change in the
+machine's load hits both alike. The scenarios take the same arguments as bench/scenarios.py's
+and return its `Outcome`, so the harness can run them as they are (`session_file_lean`,
+`tracing_large` in `SCENARIOS`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import os
+import tempfile
+import time
+from typing import Any
+
+from .adapters.base import Framework, Script
+from .scenarios import (
+    PROMPT,
+    Counter,
+    Outcome,
+    Samples,
+    _check_final,
+    _median,
+    _pinging,
+    _put,
+    ping_tools,
+)
+
+BLOCKS = 4
+"""How many times each side takes its turn: runs are split into this many blocks per side."""
+
+
+def long_history(items: int, chars: int) -> list[tuple[Any, str]]:
+    """`items` alternating user/assistant messages of `chars` characters each."""
+    roles = ("user", "assistant") if items % 2 == 0 else ("assistant", "user")
+    filler = "lorem ipsum dolor sit amet " * (chars // 27 + 1)
+    return [(roles[n % 2], f"{n:06d} {filler}"[:chars]) for n in range(items)]
+
+
+async def _alternating(
+    sides: dict[str, Any],
+    runs: int,
+    warmup: int,
+    turns: int,
+    enter: Any = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, dict[str, list[float]]]:
+    """Each side's CPU and wall µs per turn (as `cpu_and_wall`), the sides taking turns in
+    `BLOCKS` blocks of runs; `enter(name)` before each side's block and `after[name]()` after
+    each of its runs, both outside the clock."""
+    measured: dict[str, dict[str, list[float]]] = {name: {"cpu": [], "wall": []} for name in sides}
+    block = max(1, runs // BLOCKS)
+    for index in range(BLOCKS):
+        for name, run_once in sides.items():
+            if enter is not None:
+                enter(name)
+            tidy = (after or {}).get(name)
+            for number in range(block + (warmup if index == 0 else 0)):
+                cpu, wall = time.process_time(), time.perf_counter()
+                output = await run_once()
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                _check_final(output)
+                if tidy is not None:
+                    await tidy()
+                if index > 0 or number >= warmup:
+                    measured[name]["cpu"].append(cpu / turns * 1e6)
+                    measured[name]["wall"].append(wall / turns * 1e6)
+    return measured
+
+
+async def session_file_lean(
+    framework: Framework, *, turns: int = 10, runs: int = 200, warmup: int = 20
+) -> Outcome:
+    """The 10-turn run with no session and with an SQLite file session, alternating: what the
+    session adds per turn (reading it at the start, one write per turn). The session is
+    emptied after each run, outside the clock: a session that grew with every run would add
+    the cost of a longer conversation (the runner's, with or without a session) to the
+    session's."""
+    counter = Counter()
+    agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
+    with tempfile.TemporaryDirectory(prefix="bench-persist-") as tmp:
+        session = await framework.session("file", f"{tmp}/file.db", [])
+        sides = {
+            "session_none": functools.partial(framework.run, agent, PROMPT),
+            "session_file": functools.partial(framework.run, agent, PROMPT, session=session),
+        }
+        measured = await _alternating(
+            sides, runs, warmup, turns, after={"session_file": session.clear}
+        )
+        close = getattr(session, "close", None)
+        if callable(close):
+            close()
+    return _ratio(measured, "session_file", "session_none", {"turns": turns})
+
+
+async def tracing_large(
+    framework: Framework,
+    *,
+    items: int = 1000,
+    chars: int = 500,
+    turns: int = 10,
+    runs: int = 40,
+    warmup: int = 4,
+) -> Outcome:
+    """The 10-turn run after `items` history messages of `chars` characters, untraced and
+    traced to a JSON Lines file, alternating."""
+    counter = Counter()
+    agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
+    earlier = long_history(items, chars)
+    with tempfile.TemporaryDirectory(prefix="bench-persist-") as tmp:
+        path = f"{tmp}/trace.jsonl"
+        run_once = functools.partial(framework.run, agent, PROMPT, history=earlier)
+        sides = {"tracing_large_off": run_once, "tracing_large_on": run_once}
+
+        def enter(name: str) -> None:
+            framework.trace_to(path if name == "tracing_large_on" else None)
+
+        try:
+            measured = await _alternating(sides, runs, warmup, turns, enter)
+        finally:
+            framework.trace_to(None)
+    facts = {"turns": turns, "items": items, "chars": chars}
+    return _ratio(measured, "tracing_large_on", "tracing_large_off", facts)
+
+
+def _ratio(
+    measured: dict[str, dict[str, list[float]]], top: str, bottom: str, facts: dict[str, Any]
+) -> Outcome:
+    samples: Samples = {}
+    for name, values in measured.items():
+        _put(samples, name, values)
+    ratio = _median(samples[f"{top}_cpu"]) / _median(samples[f"{bottom}_cpu"])
+    samples[f"{top}_ratio"] = [ratio]
+    return Outcome(samples, facts)
+
+
+SCENARIOS = {"session_file_lean": session_file_lean, "tracing_large": tracing_large}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.persist", description=__doc__)
+    parser.add_argument("what", choices=("sessions", "tracing"))
+    parser.add_argument("--runs", type=int)
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--chars", type=int, default=500)
+    args = parser.parse_args()
+    from .adapters.drusilla_adapter import FRAMEWORK
+
+    load_start = os.getloadavg()[0]
+    if args.what == "sessions":
+        outcome = asyncio.run(session_file_lean(FRAMEWORK, runs=args.runs or 200))
+    else:
+        outcome = asyncio.run(
+            tracing_large(FRAMEWORK, items=args.items, chars=args.chars, runs=args.runs or 40)
+        )
+    summary: dict[str, Any] = {
+        key: round(_median(values), 2) if not key.endswith("ratio") else round(values[0], 3)
+        for key, values in outcome.samples.items()
+    }
+    summary["load"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

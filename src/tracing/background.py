@@ -1,0 +1,110 @@
+"""The trace writer thread: span lines reach their files off the runs' threads.
+
+An exporter queues a span's line when the span ends; the first line since the thread last
+took its queue asks the thread to write it, `WRITE_DELAY` later, with every line queued by
+then, in one `writev` per file. A turn's thread never waits for a disk nor wakes this thread
+more than once in `WRITE_DELAY`. One daemon thread serves every exporter of the process,
+started with the first request (and again in a forked child, which does not inherit threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from typing import Protocol
+
+__all__ = ["WRITE_DELAY", "Queued", "request_write", "write_lines"]
+
+
+class Queued(Protocol):
+    """What the thread writes for: an exporter holding queued lines."""
+
+    def write_queued(self) -> None: ...
+
+
+class _WriterThread:
+    __slots__ = ("_lock", "_requests", "_thread")
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[Queued] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def request(self, owner: Queued) -> None:
+        if self._thread is None:
+            self._start()
+        self._requests.put(owner)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="drusilla-trace-writer")
+                thread.daemon = True  # the exit flush (atexit) writes what is left
+                thread.start()
+                self._thread = thread
+
+    def _run(self) -> None:
+        while True:
+            owners = [self._requests.get()]
+            time.sleep(WRITE_DELAY)  # this thread's own pace: what ends meanwhile goes along
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    owners.append(self._requests.get_nowait())
+            for owner in owners:
+                # An unwritable file is the exporter's to report; this thread must live on.
+                with contextlib.suppress(Exception):
+                    owner.write_queued()
+
+
+WRITE_DELAY = 0.05
+"""Seconds from a queue's first line to its write: what a `kill -9` can lose is the spans that
+ended in about the last `WRITE_DELAY`."""
+
+_writer = _WriterThread()
+
+
+def request_write(owner: Queued) -> None:
+    """Have the writer thread call `owner.write_queued()`, `WRITE_DELAY` from now."""
+    _writer.request(owner)
+
+
+def _after_fork() -> None:
+    global _writer
+    _writer = _WriterThread()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+_IOV_MAX = 512
+"""Buffers per `writev` (POSIX guarantees at least 16; Linux takes 1024)."""
+
+
+def write_lines(fd: int, lines: Iterable[list[bytes]]) -> None:
+    """Append `lines` (each a list of byte chunks ending with a newline) to `fd`, whole lines
+    to each system call, so a crash or another process appending to the file can at worst cut
+    the last line, never one in the middle."""
+    batch: list[bytes] = []
+    for line in lines:
+        if batch and len(batch) + len(line) > _IOV_MAX:
+            _write_whole(fd, batch)
+            batch = []
+        batch.extend(line)
+    if batch:
+        _write_whole(fd, batch)
+
+
+def _write_whole(fd: int, chunks: list[bytes]) -> None:
+    if not hasattr(os, "writev"):  # Windows
+        chunks = [b"".join(chunks)]
+    written = os.writev(fd, chunks) if len(chunks) > 1 else os.write(fd, chunks[0])
+    rest = sum(map(len, chunks)) - written
+    if rest:  # a short write (a full disk, a signal): the remainder, in order
+        view = memoryview(b"".join(chunks))[written:]
+        while view:
+            view = view[os.write(fd, view) :]

@@ -1,0 +1,81 @@
+"""What a session costs a run, counted in SQL statements (never in time): one write transaction
+per turn, and no read of the history the run already holds."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from drusilla import Agent, Runner, SQLiteSession, sword
+from drusilla.testing import ScriptedModel, call
+
+TURNS = 5
+
+
+@sword
+def ping(n: int) -> str:
+    """Answer a ping."""
+    return f"pong {n}"
+
+
+def pinging_agent() -> Agent[None]:
+    steps = [call("ping", n=n) for n in range(TURNS - 1)] + ["done"]
+    return Agent("pinger", model=ScriptedModel(list(steps)), swords=[ping])
+
+
+class StatementLog:
+    """Every statement the session's connection runs, as SQLite's trace callback reports it."""
+
+    def __init__(self, session: SQLiteSession) -> None:
+        connection = session._connection
+        assert isinstance(connection, sqlite3.Connection)
+        self.statements: list[str] = []
+        connection.set_trace_callback(self.statements.append)
+
+    def write_transactions(self) -> int:
+        """BEGIN ... COMMIT blocks, plus writes outside one (each its own transaction)."""
+        count, inside = 0, False
+        for statement in self.statements:
+            verb = statement.split(None, 1)[0].upper()
+            if verb == "BEGIN":
+                count, inside = count + 1, True
+            elif verb in ("COMMIT", "ROLLBACK", "END"):
+                inside = False
+            elif verb in ("INSERT", "UPDATE", "DELETE", "REPLACE") and not inside:
+                count += 1
+        return count
+
+    def item_reads(self) -> list[str]:
+        """Queries of the items table (the history)."""
+        return [s for s in self.statements if s.startswith("SELECT") and "drusilla_items" in s]
+
+
+async def test_a_run_commits_once_per_turn_and_rereads_nothing(tmp_path: Path) -> None:
+    session = SQLiteSession("chat", tmp_path / "chat.db")
+    await session.add_items([{"role": "user", "content": f"earlier {n}"} for n in range(50)])
+    assert len(await session.get_items()) == 50  # this object now holds the history
+    log = StatementLog(session)
+
+    result = await Runner.run(pinging_agent(), "go", session=session)
+
+    assert result.final_output == "done"
+    assert log.write_transactions() == TURNS
+    assert log.item_reads() == []  # the history it holds is not read again, nor each turn
+    assert len(await SQLiteSession("chat", tmp_path / "chat.db").get_items()) == 50 + 1 + 9
+
+
+async def test_a_fresh_session_object_reads_the_history_once(tmp_path: Path) -> None:
+    path = tmp_path / "chat.db"
+    await SQLiteSession("chat", path).add_items([{"role": "user", "content": "earlier"}])
+    session = SQLiteSession("chat", path)
+    await session.add_items([{"role": "assistant", "content": "connects this object"}])
+    log = StatementLog(session)
+
+    await Runner.run(pinging_agent(), "go", session=session)
+    first_run = log.item_reads()
+    log.statements.clear()
+    await Runner.run(pinging_agent(), "again", session=session)
+
+    assert len(first_run) == 1  # the history, once, at the start of the run
+    assert log.item_reads() == []  # the next run on this object reads nothing
+    assert log.write_transactions() == TURNS
