@@ -258,6 +258,26 @@ async def _rotating(contenders: dict[str, Contender], rounds: int, warmup: int) 
     return samples
 
 
+WARM_STAGE = 50
+"""New connections a warm-up burst may open at once: a burst of 200 fresh connections overflows
+a listen queue (asyncio's default backlog is 100) and, on a loaded machine, the dropped
+connects wait out TCP's retransmission timers until a client's connect timeout ends the job."""
+
+
+def warm_stages(total: int, stage: int = WARM_STAGE) -> list[int]:
+    """Burst sizes that grow a connection pool `stage` connections at a time up to `total`."""
+    return [min(size, total) for size in range(stage, total + stage, stage)]
+
+
+async def warm_up(start: Callable[[], Awaitable[str]], total: int) -> int:
+    """Runs `start()` in bursts of growing size (`warm_stages`), so its client opens its pool
+    in stages before anything is measured; how many runs that took."""
+    for size in warm_stages(total):
+        for output in await asyncio.gather(*(start() for _ in range(size))):
+            _check_final(output)
+    return sum(warm_stages(total))
+
+
 def _minus(samples: Samples, mine: str, floor: str) -> list[float]:
     """Round by round: what `mine` measured above `floor` (same round, same process)."""
     return [a - b for a, b in zip(samples[mine], samples[floor], strict=True)]
@@ -283,11 +303,12 @@ async def concurrent_runs(
     ping = ping_tools(counter)["async"]
     rounds = warmup + repeats
     requests = runs * turns
+    warming = sum(warm_stages(runs))
     spec = {
         "kind": "concurrent",
         "turns": turns,
         "latency": latency_ms / 1000,
-        "requests": 3 * rounds * requests,
+        "requests": 3 * (rounds * runs + warming) * turns,
     }
 
     def burst(start: Callable[[], Awaitable[str]]) -> Contender:
@@ -304,19 +325,19 @@ async def concurrent_runs(
     with ServerProcess(spec) as server:
         agent = framework.http_agent(server.base_url, [ping])
         bare = BareClient(server.base_url)
+        starts: dict[str, Callable[[], Awaitable[str]]] = {
+            "concurrent": lambda: framework.run(agent, PROMPT),
+            "concurrent_typed": lambda: bare.run_typed(PROMPT, ping),
+            "concurrent_transport": lambda: bare.run_transport(PROMPT, ping),
+        }
         try:
-            samples = await _rotating(
-                {
-                    "concurrent": burst(lambda: framework.run(agent, PROMPT)),
-                    "concurrent_typed": burst(lambda: bare.run_typed(PROMPT, ping)),
-                    "concurrent_transport": burst(lambda: bare.run_transport(PROMPT, ping)),
-                },
-                rounds,
-                warmup,
-            )
+            for start in starts.values():
+                await warm_up(start, runs)
+            contenders = {name: burst(start) for name, start in starts.items()}
+            samples = await _rotating(contenders, rounds, warmup)
         finally:
             await bare.aclose()
-    _check_calls(counter, 3 * rounds * runs * (turns - 1), "concurrent_runs")
+    _check_calls(counter, 3 * (rounds * runs + warming) * (turns - 1), "concurrent_runs")
     samples["concurrent_rps"] = [requests / (ms / 1000) for ms in samples["concurrent_wall"]]
     samples["concurrent_own_cpu"] = _minus(samples, "concurrent_cpu", "concurrent_transport_cpu")
     server_cpu = server.report["cpu_seconds"] / spec["requests"]
@@ -359,7 +380,7 @@ async def batch_throughput(
 
     rounds = warmup + repeats
     spec = {"kind": "concurrent", "turns": 1, "latency": latency_ms / 1000}
-    spec["requests"] = 3 * rounds * runs
+    spec["requests"] = 3 * (rounds * runs + sum(warm_stages(concurrency)))
     prompts = [f"{PROMPT} #{i}" for i in range(runs)]
     batch = getattr(framework, "batch", None)
 
@@ -396,6 +417,12 @@ async def batch_throughput(
             else (lambda: semaphore_loop(lambda prompt: framework.run(agent, prompt)))
         )
         try:
+            for warm in (
+                lambda: framework.run(agent, PROMPT),
+                lambda: bare.run_typed(PROMPT, no_tools),
+                lambda: bare.run_transport(PROMPT, no_tools),
+            ):
+                await warm_up(warm, concurrency)
             samples = await _rotating(
                 {
                     "batch": timed(own),
