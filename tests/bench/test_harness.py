@@ -103,7 +103,7 @@ def test_the_scaling_section_fits_a_line_through_the_medians() -> None:
         "facts": {"load_1min": ["0.50 → 0.70", "1.20 → 0.90"]},
         "errors": [],
     }
-    document = {
+    document: dict[str, Any] = {
         "frameworks": {"drusilla": {"status": "ok"}},
         "scenarios": {
             "scaling_history": {"params": {"sizes": [0, 100, 1000]}, "frameworks": {}},
