@@ -221,7 +221,8 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "concurrent_typed_cpu", "bare client, typed: CPU per request", "µs", summary=False
             ),
         ),
-        full={"runs": 200, "turns": 3, "latency_ms": 50.0, "repeats": 3, "warmup": 1},
+        # warmup=0: every contender's pool is first warmed in stages (scenarios.warm_up)
+        full={"runs": 200, "turns": 3, "latency_ms": 50.0, "repeats": 3, "warmup": 0},
         quick={"runs": 4, "turns": 3, "latency_ms": 5.0, "repeats": 1, "warmup": 0},
         rounds=3,
         notes=(
