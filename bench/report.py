@@ -282,7 +282,8 @@ def _scenario_section(results: Results, scenario: Scenario) -> list[str]:
                 f"{number(summary.p25)}–{number(summary.p75)} | "
                 f"{number(summary.low)}–{number(summary.high)} | {summary.n} |"
             )
-    lines.append("")
+    load = loads(results, scenario)
+    lines += ["", f"- Load average (1 min) recorded by this scenario's jobs: {load}"]
     for key in results.frameworks:
         entry = results.entry(scenario, key)
         if entry is None:

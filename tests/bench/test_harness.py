@@ -18,7 +18,7 @@ import pytest
 
 from bench import __main__ as cli
 from bench import catalog, harness, report, scaling
-from bench.catalog import SCENARIOS, Metric, Scenario, Slope, scenario
+from bench.catalog import SCENARIOS, Scenario, scenario
 from bench.scenarios import warm_stages
 
 ROOT = Path(__file__).parents[2]
@@ -93,28 +93,34 @@ def test_merging_replaces_the_scenarios_run_and_keeps_every_load() -> None:
     assert earlier["scenarios"]["b"]["frameworks"]["drusilla"]["samples"]["x"] == [2.0]
 
 
-def test_the_scaling_section_fits_a_line_through_the_medians() -> None:
-    slope = Slope("1,000 items", "size_{}_cpu", 1000)
-    metrics = tuple(Metric(f"size_{n}_cpu", f"{n}", "µs") for n in (0, 100, 1000))
-    fake = Scenario(7, "scaling_history", "t", "d", metrics, slope=slope)
-    points = {0: [10.0, 11.0, 9.0], 100: [12.0], 1000: [30.0]}  # medians 10, 12, 30: 20 µs/1000
+def _scaled_results() -> dict[str, Any]:
+    """Results of scenario 7 on drusilla alone: medians 10, 12 and 30 µs at 0, 100, 1,000."""
+    points = {0: [10.0, 11.0, 9.0], 100: [12.0], 1000: [30.0]}
     entry = {
-        "samples": {f"size_{n}_cpu": values for n, values in points.items()},
+        "samples": {f"history_{n}_cpu": values for n, values in points.items()},
         "facts": {"load_1min": ["0.50 → 0.70", "1.20 → 0.90"]},
         "errors": [],
     }
-    document: dict[str, Any] = {
+    return {
         "frameworks": {"drusilla": {"status": "ok"}},
         "scenarios": {
-            "scaling_history": {"params": {"sizes": [0, 100, 1000]}, "frameworks": {}},
+            "scaling_history": {
+                "params": {"sizes": list(points)},
+                "rounds": 1,
+                "frameworks": {"drusilla": entry},
+            },
         },
     }
-    document["scenarios"]["scaling_history"]["frameworks"]["drusilla"] = entry
-    results = report.Results(document)
-    line = report.fitted(results, fake, slope, "drusilla")
+
+
+def test_the_scaling_section_fits_a_line_through_the_medians() -> None:
+    history = scenario("scaling_history")
+    assert history.slope is not None
+    results = report.Results(_scaled_results())
+    line = report.fitted(results, history, history.slope, "drusilla")
     assert line is not None and line.sizes == (0, 100, 1000)
-    assert line.slope == pytest.approx(20.0, abs=0.01)
-    assert report.loads(results, fake) == "0.50–1.20"
+    assert line.slope == pytest.approx(20.0, abs=0.01)  # µs per 1,000 items
+    assert report.loads(results, history) == "0.50–1.20"
 
 
 def test_the_http_warm_up_opens_at_most_fifty_connections_at_a_time() -> None:
@@ -132,3 +138,38 @@ def test_durable_overhead_runs_more_turns_than_the_default_limit() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "12 turns a run" in done.stdout
     assert "durable ÷ plain" in done.stdout
+
+
+def test_the_page_keeps_the_sections_measured_apart_and_shows_how_it_scales(
+    tmp_path: Path,
+) -> None:
+    from bench import wires
+
+    results = _scaled_results()
+    results.update(
+        mode="full",
+        started_at="today",
+        machine={
+            "cpu": "cpu",
+            "logical_cores": 2,
+            "usable_cores": 2,
+            "physical_cores": 2,
+            "ram_gib": 1.0,
+            "os": "os",
+            "python": "CPython",
+            "load_average": [0.5, 0.5, 0.5],
+            "load_average_end": [0.5, 0.5, 0.5],
+            "packages": {},
+        },
+    )
+    page = tmp_path / "benchmarks.md"
+    kept = [f"{title}\n\nmeasured apart: {n}\n\n" for n, title in enumerate(wires.KEPT_SECTIONS)]
+    page.write_text("# Benchmarks\n\n" + "".join(kept) + "## Reproduce\n", encoding="utf-8")
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps(results), encoding="utf-8")
+    assert cli.main(["--from-json", str(saved), "--out", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert all(section.strip() in text for section in kept)
+    assert "## How it scales" in text
+    assert "| 1,000 earlier items (#7) | 20.0 µs (from 10" in text
+    assert "recorded by this scenario's jobs: 0.50–1.20" in text
