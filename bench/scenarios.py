@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .adapters.base import Framework, Reply, Script, ToolCall
-from .serving import FINAL, ServerProcess, stream_text
+from .serving import FINAL, ServerProcess, stream_text, warm_stages
 
 PROMPT = "Go."
 
@@ -256,17 +256,6 @@ async def _rotating(contenders: dict[str, Contender], rounds: int, warmup: int) 
                 for suffix, value in measured.items():
                     samples.setdefault(f"{name}_{suffix}", []).append(value)
     return samples
-
-
-WARM_STAGE = 50
-"""New connections a warm-up burst may open at once: a burst of 200 fresh connections overflows
-a listen queue (asyncio's default backlog is 100) and, on a loaded machine, the dropped
-connects wait out TCP's retransmission timers until a client's connect timeout ends the job."""
-
-
-def warm_stages(total: int, stage: int = WARM_STAGE) -> list[int]:
-    """Burst sizes that grow a connection pool `stage` connections at a time up to `total`."""
-    return [min(size, total) for size in range(stage, total + stage, stage)]
 
 
 async def warm_up(start: Callable[[], Awaitable[str]], total: int) -> int:

@@ -19,7 +19,7 @@ import pytest
 from bench import __main__ as cli
 from bench import catalog, harness, report, scaling
 from bench.catalog import SCENARIOS, Scenario, scenario
-from bench.scenarios import warm_stages
+from bench.serving import warm_stages
 
 ROOT = Path(__file__).parents[2]
 
