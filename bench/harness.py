@@ -31,7 +31,9 @@ from .adapters import FRAMEWORKS
 from .catalog import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKER_TIMEOUT = 900.0
+WORKER_TIMEOUT = 1800.0
+"""A backstop per worker process: at load 12 on 2 cores, scenario 13 (30,000 requests) alone
+needs several minutes."""
 EXTRA_VERSIONS = ["openai", "pydantic", "pydantic-core", "anyio"]
 
 Progress = Callable[[str], None]

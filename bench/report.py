@@ -341,6 +341,7 @@ def _reproduce() -> list[str]:
         'python -m pip install -e ".[dev,bench]"',
         f"{COMMAND}            # full run: rewrites this page and bench/results.json",
         f"{COMMAND} --quick    # tiny sizes, prints the summary only",
+        f"{COMMAND} --list     # the scenarios; --only NAME --merge reruns one into this page",
         "```",
         "",
     ]
