@@ -70,6 +70,7 @@ def document_from_journal(path: Path) -> dict[str, Any]:
         elif kind == "job":
             _record(results, event["framework"], event["outcomes"], event["load"])
         elif kind == "end":
+            results["machine"]["load_average_end"] = event.pop("load_average_end")
             results.update(event, complete=True)
     if not results:
         raise ValueError(f"{path} holds no bench run (no start line)")

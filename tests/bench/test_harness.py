@@ -72,7 +72,8 @@ def test_one_scenario_runs_alone_and_is_written_as_it_finishes(tmp_path: Path) -
     assert entry["errors"] == [] and entry["samples"]["concurrency_10_cpu"]
     assert entry["facts"]["load_1min"]
     journal = harness.document_from_journal(saved.with_suffix(".jsonl"))
-    assert journal["scenarios"] == document["scenarios"]
+    assert journal["scenarios"] == document["scenarios"] and journal["complete"]
+    assert journal["machine"] == document["machine"]
 
 
 def test_merging_replaces_the_scenarios_run_and_keeps_every_load() -> None:
