@@ -47,9 +47,23 @@ class BareClient:
     """Hand-written agent loops and stream readers on one `AsyncOpenAI` client."""
 
     def __init__(self, base_url: str) -> None:
-        from openai import AsyncOpenAI
+        import httpx2 as httpx  # the HTTP client openai is built on
+        from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-        self.client = AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
+        # openai's own limits (1,000 connections, 100 kept alive), but connections kept for a
+        # minute instead of 5 s, so those a staged warm-up opened outlive a slow round on a
+        # loaded machine, and a connect timeout of a minute instead of 5 s: under load a
+        # connect can wait out TCP's retransmission timers (1 s, 3 s, 7 s ...).
+        limits = httpx.Limits(
+            max_connections=1000, max_keepalive_connections=100, keepalive_expiry=60.0
+        )
+        self.client = AsyncOpenAI(
+            base_url=base_url,
+            api_key="bench",
+            max_retries=0,
+            timeout=httpx.Timeout(600.0, connect=60.0),
+            http_client=DefaultAsyncHttpxClient(limits=limits),
+        )
 
     async def run_typed(self, prompt: str, ping: Ping) -> str:
         """Call the model, run the `ping` calls it asks for, until it answers; the answer."""

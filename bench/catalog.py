@@ -2,10 +2,16 @@
 
 The numbering follows issue 9. Scenarios 4 and 5 talk HTTP to bench/server.py (the local
 OpenAI-protocol server of `drusilla.testing`, in a process of its own).
+
+More scenarios come from modules named in `MODULES` (one line each): such a module defines
+`SCENARIOS`, a tuple of `Scenario`s whose `run` is the function its worker calls (see
+bench/scaling.py). It is imported by the harness and by every worker, so it imports its
+framework-specific and heavy modules inside `run`, not at the top.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +67,22 @@ class Scenario:
     """What a reader needs to read the numbers right (printed under the scenario's table)."""
     floor: Floor | None = None
     """Where the target's floor was measured, so the page can say what stands in the way."""
+    run: Callable[..., Any] | None = None
+    """What the worker calls: `run(framework, **params) -> Outcome`, a coroutine function, or
+    a plain one for blocking calls. None: the function of the same id in bench/scenarios.py."""
+    slope: Slope | None = None
+    """How the page's "How it scales" section reads this scenario, if at all."""
+
+
+@dataclass(frozen=True)
+class Slope:
+    """A line fitted through a scaling scenario's CPU medians: `metric` (with `{}` for the
+    size) at each of the sizes in its params' `sizes`, per `per` units of `axis`."""
+
+    axis: str
+    metric: str
+    per: int
+    unit: str = "µs"
 
 
 @dataclass(frozen=True)
@@ -199,7 +221,8 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "concurrent_typed_cpu", "bare client, typed: CPU per request", "µs", summary=False
             ),
         ),
-        full={"runs": 200, "turns": 3, "latency_ms": 50.0, "repeats": 3, "warmup": 1},
+        # warmup=0: every contender's pool is first warmed in stages (scenarios.warm_up)
+        full={"runs": 200, "turns": 3, "latency_ms": 50.0, "repeats": 3, "warmup": 0},
         quick={"runs": 4, "turns": 3, "latency_ms": 5.0, "repeats": 1, "warmup": 0},
         rounds=3,
         notes=(
@@ -319,6 +342,7 @@ SCENARIOS = (
         quick={"sizes": [0, 100], "turns": 3, "runs": 2, "warmup": 1},
         rounds=3,
         notes=(SCALING_NOTE,),
+        slope=Slope("1,000 earlier items", "history_{}_cpu", 1000),
     ),
     Scenario(
         8,
@@ -331,6 +355,7 @@ SCENARIOS = (
         quick={"sizes": [1, 100], "turns": 3, "runs": 2, "warmup": 1},
         rounds=3,
         notes=(SCALING_NOTE,),
+        slope=Slope("100 swords offered", "swords_{}_cpu", 100),
     ),
     Scenario(
         9,
@@ -511,9 +536,29 @@ SCENARIOS = (
 )
 
 
+MODULES: tuple[str, ...] = ("bench.scaling",)
+"""Modules that add scenarios: one line each (see the module docstring)."""
+
+
+def _registered(builtin: tuple[Scenario, ...], modules: tuple[str, ...]) -> tuple[Scenario, ...]:
+    """`builtin` and every scenario of `modules`, their ids and numbers checked unique."""
+    found = list(builtin)
+    for name in modules:
+        found.extend(importlib.import_module(name).SCENARIOS)
+    for attribute in ("id", "number"):
+        values = [getattr(s, attribute) for s in found]
+        twice = sorted({str(v) for v in values if values.count(v) > 1})
+        if twice:
+            raise ValueError(f"two bench scenarios share the {attribute} {', '.join(twice)}")
+    return tuple(sorted(found, key=lambda s: s.number))
+
+
 def scenario(scenario_id: str) -> Scenario:
     for candidate in SCENARIOS:
         if candidate.id == scenario_id:
             return candidate
     known = ", ".join(s.id for s in SCENARIOS)
     raise KeyError(f"unknown scenario {scenario_id!r}; known: {known}")
+
+
+SCENARIOS = _registered(SCENARIOS, MODULES)

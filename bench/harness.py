@@ -4,6 +4,12 @@ Full mode gives every (scenario, framework, round) its own worker process, so im
 and peak memory never carry over; rounds are interleaved across frameworks (in a rotating
 order) so a change in machine load hits every framework alike. Quick mode runs all of a
 framework's scenarios in one process with tiny sizes: a fast check, numbers indicative only.
+
+Nothing waits for the end to be written: with a journal (a JSON Lines file), the run's start,
+every finished job (a worker process, an import-time interpreter) and the end are appended as
+they happen, so a run that crashes or is stopped keeps everything that ran
+(`document_from_journal` rebuilds the results from it); `on_scenario` hears the results so far
+each time a scenario is complete.
 """
 
 from __future__ import annotations
@@ -25,10 +31,50 @@ from .adapters import FRAMEWORKS
 from .catalog import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKER_TIMEOUT = 900.0
+WORKER_TIMEOUT = 1800.0
+"""A backstop per worker process: at load 12 on 2 cores, scenario 13 (30,000 requests) alone
+needs several minutes."""
 EXTRA_VERSIONS = ["openai", "pydantic", "pydantic-core", "anyio"]
 
 Progress = Callable[[str], None]
+Listener = Callable[[dict[str, Any]], None]
+
+
+class Journal:
+    """Appends one JSON line per event to `path` (None: keeps nothing), flushed at once."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")
+
+    def write(self, kind: str, **fields: Any) -> None:
+        if self.path is None:
+            return
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"kind": kind, **fields}) + "\n")
+
+
+def document_from_journal(path: Path) -> dict[str, Any]:
+    """The results document a journal holds: every job that finished before it stopped
+    (`"complete": False` if its end was never written)."""
+    results: dict[str, Any] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        event = json.loads(line)
+        kind = event.pop("kind")
+        if kind == "start":
+            results = {**event, "complete": False}
+        elif kind == "job":
+            _record(results, event["framework"], event["outcomes"], event["load"])
+        elif kind == "end":
+            results["machine"]["load_average_end"] = event.pop("load_average_end")
+            results.update(event, complete=True)
+    if not results:
+        raise ValueError(f"{path} holds no bench run (no start line)")
+    return results
 
 
 @dataclass(frozen=True)
@@ -55,8 +101,16 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def run(plan: Plan, progress: Progress = print) -> dict[str, Any]:
-    """Run `plan`; the results document that bench/report.py renders."""
+def run(
+    plan: Plan,
+    progress: Progress = print,
+    journal: Journal | None = None,
+    on_scenario: Listener | None = None,
+) -> dict[str, Any]:
+    """Run `plan`; the results document that bench/report.py renders. Each finished job goes to
+    `journal` at once, and the results so far to `on_scenario` after each scenario."""
+    journal = journal or Journal(None)
+    on_scenario = on_scenario or (lambda document: None)
     started = time.perf_counter()
     distributions = [d for key in FRAMEWORKS for d in FRAMEWORKS[key].distributions]
     results: dict[str, Any] = {
@@ -86,17 +140,43 @@ def run(plan: Plan, progress: Progress = print) -> dict[str, Any]:
             "rounds": plan.rounds(scenario),
             "frameworks": {key: _empty() for key in installed},
         }
+    journal.write("start", **results)
+    results["complete"] = False
+    record = _recorder(results, journal)
     if plan.quick:
-        _run_grouped(plan, installed, results, progress)
-    else:
-        _run_isolated(plan, installed, results, progress)
+        _run_grouped(plan, installed, record, progress)
+        on_scenario(results)
     for scenario in plan.scenarios:
         if scenario.runner == "import":
-            _run_import_time(plan, scenario, installed, results, progress)
+            _run_import_time(plan, scenario, installed, record, progress)
+        elif plan.quick:
+            continue  # ran above, with the others
+        else:
+            _run_isolated(plan, scenario, installed, record, progress)
+        on_scenario(results)
 
-    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    results["seconds"] = round(time.perf_counter() - started, 1)
+    end = {
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    journal.write("end", **end)
+    results["machine"]["load_average_end"] = end.pop("load_average_end")
+    results.update(end, complete=True)
     return results
+
+
+Record = Callable[[str, list[dict[str, Any]]], None]
+
+
+def _recorder(results: dict[str, Any], journal: Journal) -> Record:
+    """Records a job's outcomes into `results` and appends them to `journal`, with the load."""
+
+    def record(key: str, outcomes: list[dict[str, Any]]) -> None:
+        load = round(os.getloadavg()[0], 2)
+        journal.write("job", framework=key, outcomes=outcomes, load=load)
+        _record(results, key, outcomes, load)
+
+    return record
 
 
 def _empty() -> dict[str, Any]:
@@ -108,26 +188,23 @@ def _worker_scenarios(plan: Plan) -> list[Scenario]:
 
 
 def _run_isolated(
-    plan: Plan, frameworks: list[str], results: dict[str, Any], progress: Progress
+    plan: Plan, scenario: Scenario, frameworks: list[str], record: Record, progress: Progress
 ) -> None:
-    for scenario in _worker_scenarios(plan):
-        for round_number in range(plan.rounds(scenario)):
-            for key in _rotated(frameworks, round_number):
-                progress(f"{scenario.id} [{key}] round {round_number + 1}")
-                job = {"scenario": scenario.id, "params": plan.params(scenario)}
-                _record(results, key, run_worker(key, [job]))
+    for round_number in range(plan.rounds(scenario)):
+        for key in _rotated(frameworks, round_number):
+            progress(f"{scenario.id} [{key}] round {round_number + 1}")
+            job = {"scenario": scenario.id, "params": plan.params(scenario)}
+            record(key, run_worker(key, [job]))
 
 
-def _run_grouped(
-    plan: Plan, frameworks: list[str], results: dict[str, Any], progress: Progress
-) -> None:
+def _run_grouped(plan: Plan, frameworks: list[str], record: Record, progress: Progress) -> None:
     scenarios = _worker_scenarios(plan)
     jobs = [{"scenario": s.id, "params": plan.params(s)} for s in scenarios]
     if not jobs:
         return
     for key in frameworks:
         progress(f"{', '.join(s.id for s in scenarios)} [{key}]")
-        _record(results, key, run_worker(key, jobs))
+        record(key, run_worker(key, jobs))
 
 
 def _rotated(items: list[str], by: int) -> list[str]:
@@ -137,8 +214,8 @@ def _rotated(items: list[str], by: int) -> list[str]:
     return items[by:] + items[:by]
 
 
-def _record(results: dict[str, Any], key: str, outcomes: list[dict[str, Any]]) -> None:
-    results["machine"].setdefault("job_loads", []).append(round(os.getloadavg()[0], 2))
+def _record(results: dict[str, Any], key: str, outcomes: list[dict[str, Any]], load: float) -> None:
+    results["machine"].setdefault("job_loads", []).append(load)
     for outcome in outcomes:
         entry = results["scenarios"][outcome["scenario"]]["frameworks"][key]
         if "error" in outcome:
@@ -210,26 +287,27 @@ def _run_import_time(
     plan: Plan,
     scenario: Scenario,
     frameworks: list[str],
-    results: dict[str, Any],
+    record: Record,
     progress: Progress,
 ) -> None:
     params = plan.params(scenario)
-    entries = results["scenarios"][scenario.id]["frameworks"]
     progress(f"{scenario.id}: {params['interpreters']} interpreters per framework")
     for key in frameworks:
         for _ in range(params["warmup"]):
-            _import_sample(key, entries[key], keep=False)
+            _import_sample(scenario.id, key)
     for sample in range(params["interpreters"]):
         for key in _rotated(frameworks, sample):
-            _import_sample(key, entries[key], keep=True)
+            record(key, [_import_sample(scenario.id, key)])
 
 
-def _import_sample(key: str, entry: dict[str, Any], *, keep: bool) -> None:
+def _import_sample(scenario_id: str, key: str) -> dict[str, Any]:
+    """One interpreter's import time, as a worker's outcome (or its error)."""
     try:
         measured = time_import(FRAMEWORKS[key].module)
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        entry["errors"].append(str(exc))
-        return
-    if keep:
-        entry["samples"].setdefault("import_time", []).append(measured["seconds"])
-        entry["facts"]["imports_openai"] = [measured["openai"]]
+        return {"scenario": scenario_id, "error": str(exc)}
+    return {
+        "scenario": scenario_id,
+        "samples": {"import_time": [measured["seconds"]]},
+        "facts": {"imports_openai": measured["openai"]},
+    }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .adapters import BASELINE, FRAMEWORKS, PEERS
-from .catalog import SCENARIOS, Metric, Scenario, Target
+from .catalog import SCENARIOS, Metric, Scenario, Slope, Target
 from .stats import Summary, number, summarize
 
 COMMAND = "python -m bench"
@@ -158,6 +158,7 @@ def markdown(document: Mapping[str, Any]) -> str:
             "",
         ]
     lines += _summary(results)
+    lines += _scaling(results)
     lines += _machine(document)
     lines += _method()
     for scenario in SCENARIOS:
@@ -281,7 +282,8 @@ def _scenario_section(results: Results, scenario: Scenario) -> list[str]:
                 f"{number(summary.p25)}–{number(summary.p75)} | "
                 f"{number(summary.low)}–{number(summary.high)} | {summary.n} |"
             )
-    lines.append("")
+    load = loads(results, scenario)
+    lines += ["", f"- Load average (1 min) recorded by this scenario's jobs: {load}"]
     for key in results.frameworks:
         entry = results.entry(scenario, key)
         if entry is None:
@@ -339,9 +341,110 @@ def _reproduce() -> list[str]:
         'python -m pip install -e ".[dev,bench]"',
         f"{COMMAND}            # full run: rewrites this page and bench/results.json",
         f"{COMMAND} --quick    # tiny sizes, prints the summary only",
+        f"{COMMAND} --list     # the scenarios; --only NAME --merge reruns one into this page",
         "```",
         "",
     ]
+
+
+# --- how it scales ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """A least-squares line through a framework's CPU medians at each size."""
+
+    slope: float
+    """Growth per `Slope.per` units of the axis, in the metric's unit."""
+    start: float
+    """The fitted value at the smallest size."""
+    sizes: tuple[int, ...]
+
+
+def fitted(results: Results, scenario: Scenario, slope: Slope, key: str) -> Line | None:
+    points = []
+    for size in results.params(scenario).get("sizes", []):
+        metric = Metric(slope.metric.format(size), "", slope.unit)
+        summary = results.summary(scenario, metric, key)
+        if summary is not None:
+            points.append((float(size), summary.median))
+    if len(points) < 2:
+        return None
+    mean_x = statistics.fmean(x for x, _ in points)
+    mean_y = statistics.fmean(y for _, y in points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    per_unit = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    smallest = min(x for x, _ in points)
+    start = mean_y + per_unit * (smallest - mean_x)
+    return Line(per_unit * slope.per, start, tuple(int(x) for x, _ in points))
+
+
+def loads(results: Results, scenario: Scenario) -> str:
+    """The 1-minute load averages recorded by the scenario's jobs (start → end), low–high."""
+    found: list[float] = []
+    for key in results.frameworks:
+        entry = results.entry(scenario, key)
+        for text in (entry or {}).get("facts", {}).get("load_1min", []):
+            found += [float(part) for part in str(text).split("→")]
+    return f"{min(found):.2f}–{max(found):.2f}" if found else "not recorded"
+
+
+def _slope_text(line: Line | None, unit: str) -> str:
+    if line is None:
+        return "—"
+    return f"{number(line.slope)} {unit} (from {number(line.start)} {unit})"
+
+
+def _scaling(results: Results) -> list[str]:
+    scaled = [s for s in SCENARIOS if s.slope is not None and results.ran(s)]
+    if not scaled:
+        return []
+    peers = _peers(results)
+    header = ["Per-turn (per-run) CPU grows by", BASELINE, *(_title(p) for p in peers)]
+    header += [f"drusilla ÷ {_title(p)}" for p in peers] + ["sizes", "load (1 min)"]
+    lines = [
+        "## How it scales",
+        "",
+        "A least-squares line through each framework's CPU medians at every size a scaling "
+        "scenario measured: how much more a turn (a run, for batches) costs per step along "
+        "the axis, and, in parentheses, the fitted cost at the smallest size. A ratio below 1 "
+        "means drusilla's cost grows more slowly; it is only given when both slopes are "
+        "positive. The load average is the range recorded by the scenario's jobs.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for scenario in scaled:
+        slope = scenario.slope
+        assert slope is not None
+        found = {key: fitted(results, scenario, slope, key) for key in [BASELINE, *peers]}
+        row = [f"{slope.axis} (#{scenario.number})"]
+        row += [_slope_text(found[key], slope.unit) for key in [BASELINE, *peers]]
+        row += [ratio_text(_slope_ratio(found[BASELINE], found[peer])) for peer in peers]
+        sizes = next((line.sizes for line in found.values() if line is not None), ())
+        row += [", ".join(f"{size:,}" for size in sizes), loads(results, scenario)]
+        lines.append("| " + " | ".join(row) + " |")
+    return [*lines, ""]
+
+
+def _slope_ratio(mine: Line | None, theirs: Line | None) -> float | None:
+    if mine is None or theirs is None or mine.slope <= 0 or theirs.slope <= 0:
+        return None
+    return mine.slope / theirs.slope
+
+
+def slopes_console(results: Results) -> list[str]:
+    out = []
+    for scenario in [s for s in SCENARIOS if s.slope is not None and results.ran(s)]:
+        slope = scenario.slope
+        assert slope is not None
+        parts = [
+            f"{key} {_slope_text(fitted(results, scenario, slope, key), slope.unit)}"
+            for key in results.frameworks
+        ]
+        load = loads(results, scenario)
+        out.append(f"slope per {slope.axis}: " + " | ".join(parts) + f" (load {load})")
+    return out
 
 
 # --- stdout ----------------------------------------------------------------------------------
@@ -366,4 +469,4 @@ def console(document: Mapping[str, Any]) -> str:
             )
             line = f"{scenario.number}. {metric.id}: " + " | ".join(parts)
             out.append(line + (f" -> {verdicts}" if verdicts else ""))
-    return "\n".join(out)
+    return "\n".join(out + slopes_console(results))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .adapters.base import Framework, Reply, Script, ToolCall
-from .serving import FINAL, ServerProcess, stream_text
+from .serving import FINAL, ServerProcess, stream_text, warm_stages
 
 PROMPT = "Go."
 
@@ -258,6 +258,15 @@ async def _rotating(contenders: dict[str, Contender], rounds: int, warmup: int) 
     return samples
 
 
+async def warm_up(start: Callable[[], Awaitable[str]], total: int) -> int:
+    """Runs `start()` in bursts of growing size (`warm_stages`), so its client opens its pool
+    in stages before anything is measured; how many runs that took."""
+    for size in warm_stages(total):
+        for output in await asyncio.gather(*(start() for _ in range(size))):
+            _check_final(output)
+    return sum(warm_stages(total))
+
+
 def _minus(samples: Samples, mine: str, floor: str) -> list[float]:
     """Round by round: what `mine` measured above `floor` (same round, same process)."""
     return [a - b for a, b in zip(samples[mine], samples[floor], strict=True)]
@@ -283,11 +292,12 @@ async def concurrent_runs(
     ping = ping_tools(counter)["async"]
     rounds = warmup + repeats
     requests = runs * turns
+    warming = sum(warm_stages(runs))
     spec = {
         "kind": "concurrent",
         "turns": turns,
         "latency": latency_ms / 1000,
-        "requests": 3 * rounds * requests,
+        "requests": 3 * (rounds * runs + warming) * turns,
     }
 
     def burst(start: Callable[[], Awaitable[str]]) -> Contender:
@@ -304,19 +314,19 @@ async def concurrent_runs(
     with ServerProcess(spec) as server:
         agent = framework.http_agent(server.base_url, [ping])
         bare = BareClient(server.base_url)
+        starts: dict[str, Callable[[], Awaitable[str]]] = {
+            "concurrent": lambda: framework.run(agent, PROMPT),
+            "concurrent_typed": lambda: bare.run_typed(PROMPT, ping),
+            "concurrent_transport": lambda: bare.run_transport(PROMPT, ping),
+        }
         try:
-            samples = await _rotating(
-                {
-                    "concurrent": burst(lambda: framework.run(agent, PROMPT)),
-                    "concurrent_typed": burst(lambda: bare.run_typed(PROMPT, ping)),
-                    "concurrent_transport": burst(lambda: bare.run_transport(PROMPT, ping)),
-                },
-                rounds,
-                warmup,
-            )
+            for start in starts.values():
+                await warm_up(start, runs)
+            contenders = {name: burst(start) for name, start in starts.items()}
+            samples = await _rotating(contenders, rounds, warmup)
         finally:
             await bare.aclose()
-    _check_calls(counter, 3 * rounds * runs * (turns - 1), "concurrent_runs")
+    _check_calls(counter, 3 * (rounds * runs + warming) * (turns - 1), "concurrent_runs")
     samples["concurrent_rps"] = [requests / (ms / 1000) for ms in samples["concurrent_wall"]]
     samples["concurrent_own_cpu"] = _minus(samples, "concurrent_cpu", "concurrent_transport_cpu")
     server_cpu = server.report["cpu_seconds"] / spec["requests"]
@@ -359,7 +369,7 @@ async def batch_throughput(
 
     rounds = warmup + repeats
     spec = {"kind": "concurrent", "turns": 1, "latency": latency_ms / 1000}
-    spec["requests"] = 3 * rounds * runs
+    spec["requests"] = 3 * (rounds * runs + sum(warm_stages(concurrency)))
     prompts = [f"{PROMPT} #{i}" for i in range(runs)]
     batch = getattr(framework, "batch", None)
 
@@ -396,6 +406,12 @@ async def batch_throughput(
             else (lambda: semaphore_loop(lambda prompt: framework.run(agent, prompt)))
         )
         try:
+            for warm in (
+                lambda: framework.run(agent, PROMPT),
+                lambda: bare.run_typed(PROMPT, no_tools),
+                lambda: bare.run_transport(PROMPT, no_tools),
+            ):
+                await warm_up(warm, concurrency)
             samples = await _rotating(
                 {
                     "batch": timed(own),

@@ -2,9 +2,11 @@
 
     python -m bench.serve_openai [--clients 200] [--requests 2000] [--deltas 20]
 
-Both rounds stream `requests` Chat Completions, `clients` at a time (after `clients` more, not
-measured, to warm up), each answered with `deltas` text deltas by the same model server
-(`bench.server`, a process of its own):
+Both rounds stream `requests` Chat Completions, `clients` at a time, each answered with
+`deltas` text deltas by the same model server (`bench.server`, a process of its own), after a
+warm-up on the same client, not measured, in bursts that open at most 50 connections at a time
+(`serving.warm_stages`: 200 fresh connections at once overflow a listen queue, and under load
+the dropped connects outlast a connect timeout):
 
 - **bare**: the clients call the model server directly;
 - **served**: the clients call `drusilla serve` (a process of its own), whose agent streams
@@ -25,13 +27,14 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from .harness import ROOT, worker_env
-from .serving import ServerProcess
+from .serving import ServerProcess, warm_stages
 
 AGENT = Path(__file__).with_name("serve_agent.py")
 
@@ -42,12 +45,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def stream_all(url: str, model: str, clients: int, requests: int) -> float:
-    """Seconds to stream `requests` chat completions from `url`, `clients` at a time."""
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+async def stream_all(
+    url: str, model: str, clients: int, requests: int, warmed: Callable[[], Any] = lambda: None
+) -> float:
+    """Seconds to stream `requests` chat completions from `url`, `clients` at a time, after the
+    staged warm-up (`warm_requests(clients)` more, not measured); `warmed()` is called between."""
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=60.0
+    )
     body = {"model": model, "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
     gate = asyncio.Semaphore(clients)
-    async with httpx.AsyncClient(limits=limits, timeout=300) as http:
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300, connect=60)) as http:
 
         async def one() -> None:
             async with gate, http.stream("POST", f"{url}/chat/completions", json=body) as reply:
@@ -56,9 +64,16 @@ async def stream_all(url: str, model: str, clients: int, requests: int) -> float
                         return
                 raise RuntimeError(f"the stream from {url} ended without [DONE]")
 
+        for size in warm_stages(clients):
+            await asyncio.gather(*(one() for _ in range(size)))
+        warmed()
         started = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(requests)))
         return time.perf_counter() - started
+
+
+def warm_requests(clients: int) -> int:
+    return sum(warm_stages(clients))
 
 
 def spec(requests: int, deltas: int) -> dict[str, Any]:
@@ -66,8 +81,8 @@ def spec(requests: int, deltas: int) -> dict[str, Any]:
 
 
 def bare(args: argparse.Namespace) -> dict[str, float]:
-    with ServerProcess(spec(args.clients + args.requests, args.deltas)) as model:
-        asyncio.run(stream_all(model.base_url, "bench-model", args.clients, args.clients))
+    requests = warm_requests(args.clients) + args.requests
+    with ServerProcess(spec(requests, args.deltas)) as model:
         seconds = asyncio.run(
             stream_all(model.base_url, "bench-model", args.clients, args.requests)
         )
@@ -78,15 +93,18 @@ def bare(args: argparse.Namespace) -> dict[str, float]:
 
 
 def served(args: argparse.Namespace) -> dict[str, float]:
-    with ServerProcess(spec(args.clients + args.requests, args.deltas)) as model:
+    requests = warm_requests(args.clients) + args.requests
+    with ServerProcess(spec(requests, args.deltas)) as model:
         server = _start_serving(model.base_url)
         try:
             url = f"{_serving_url(server)}/v1"
-            # warm-up, not measured: connections, the request types' validator, first imports
-            asyncio.run(stream_all(url, "bench", args.clients, args.clients))
-            before = cpu_seconds(server.pid)
-            seconds = asyncio.run(stream_all(url, "bench", args.clients, args.requests))
-            cpu = cpu_seconds(server.pid) - before
+            before: list[float] = []  # the warm-up (connections, first imports) not counted
+
+            def warmed() -> None:
+                before.append(cpu_seconds(server.pid))
+
+            seconds = asyncio.run(stream_all(url, "bench", args.clients, args.requests, warmed))
+            cpu = cpu_seconds(server.pid) - before[0]
         finally:
             server.kill()
             server.wait()

@@ -21,6 +21,17 @@ FINAL = "done"
 """What the model answers at the end of a run (bench/scenarios.py checks every run for it)."""
 
 
+WARM_STAGE = 50
+"""New connections a warm-up burst may open at once: a burst of 200 fresh connections overflows
+a listen queue (asyncio's default backlog is 100) and, on a loaded machine, the dropped
+connects wait out TCP's retransmission timers until a client's connect timeout ends the job."""
+
+
+def warm_stages(total: int, stage: int = WARM_STAGE) -> list[int]:
+    """Burst sizes that grow a connection pool `stage` connections at a time up to `total`."""
+    return [min(size, total) for size in range(stage, total + stage, stage)]
+
+
 def stream_text(deltas: int) -> str:
     """The answer the server streams in exactly `deltas` text deltas (it streams word by word,
     each word with the space before it)."""

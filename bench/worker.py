@@ -19,13 +19,14 @@ from typing import Any
 
 from .adapters import FRAMEWORKS
 from .adapters.base import Framework
+from .catalog import scenario as catalog_scenario
 from .scenarios import SCENARIOS, Outcome
 
 
 def _measure(framework: Framework, job: dict[str, Any]) -> Outcome:
     """A scenario on a fresh event loop; a plain function (one that measures blocking calls)
     outside any loop, as a script would call it."""
-    scenario = SCENARIOS[job["scenario"]]
+    scenario = catalog_scenario(job["scenario"]).run or SCENARIOS[job["scenario"]]
     if inspect.iscoroutinefunction(scenario):
         outcome: Outcome = asyncio.run(scenario(framework, **job["params"]))
     else:

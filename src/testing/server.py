@@ -102,6 +102,7 @@ _REASONS = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+_BACKLOG = 1024
 _MAX_HEADER_BYTES = 64 * 1024
 
 
@@ -372,7 +373,13 @@ class OpenAIServer:
 
     async def start(self) -> OpenAIServer:
         self._server = await asyncio.start_server(
-            self._on_connection, self._host, self._port, limit=_MAX_HEADER_BYTES
+            self._on_connection,
+            self._host,
+            self._port,
+            limit=_MAX_HEADER_BYTES,
+            # asyncio's default (100) drops connects beyond it: 200 clients connecting at once
+            # (bench scenario 4) then wait out TCP's retransmission timers
+            backlog=_BACKLOG,
         )
         self._bound_port = int(self._server.sockets[0].getsockname()[1])
         forget_detected(self.base_url)  # a server that ran on this port before may differ
