@@ -308,7 +308,7 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
-def _cpu_wall(prefix: str, label: str) -> tuple[Metric, Metric]:
+def cpu_wall_metrics(prefix: str, label: str) -> tuple[Metric, Metric]:
     return (
         Metric(f"{prefix}_cpu", f"{label}: CPU per turn", "µs"),
         Metric(f"{prefix}_wall", f"{label}: wall per turn", "µs", summary=False),
@@ -316,7 +316,9 @@ def _cpu_wall(prefix: str, label: str) -> tuple[Metric, Metric]:
 
 
 def _sized(prefix: str, label: str, sizes: tuple[int, ...]) -> tuple[Metric, ...]:
-    return tuple(m for size in sizes for m in _cpu_wall(f"{prefix}_{size}", label.format(size)))
+    return tuple(
+        m for size in sizes for m in cpu_wall_metrics(f"{prefix}_{size}", label.format(size))
+    )
 
 
 HISTORY_SIZES = (0, 100, 1000, 5000)
@@ -367,10 +369,10 @@ SCENARIOS = (
         "AI has no session store (n/a). The target: a file session costs at most 4× a turn "
         "without one (ratio of CPU medians).",
         (
-            *_cpu_wall("session_none", "no session"),
-            *_cpu_wall("session_memory", "in-memory session"),
-            *_cpu_wall("session_file", "file session"),
-            *_cpu_wall("session_file_big", "file session of 10k items"),
+            *cpu_wall_metrics("session_none", "no session"),
+            *cpu_wall_metrics("session_memory", "in-memory session"),
+            *cpu_wall_metrics("session_file", "file session"),
+            *cpu_wall_metrics("session_file_big", "file session of 10k items"),
             Metric(
                 "session_file_ratio",
                 "file session ÷ no session (CPU)",
@@ -394,10 +396,10 @@ SCENARIOS = (
         "writing to one open file. The target: traced at 1,000 items costs at most 3× "
         "untraced (ratio of CPU medians).",
         (
-            *_cpu_wall("tracing_0_off", "0 items, untraced"),
-            *_cpu_wall("tracing_0_on", "0 items, traced"),
-            *_cpu_wall("tracing_1000_off", "1,000 items, untraced"),
-            *_cpu_wall("tracing_1000_on", "1,000 items, traced"),
+            *cpu_wall_metrics("tracing_0_off", "0 items, untraced"),
+            *cpu_wall_metrics("tracing_0_on", "0 items, traced"),
+            *cpu_wall_metrics("tracing_1000_off", "1,000 items, untraced"),
+            *cpu_wall_metrics("tracing_1000_on", "1,000 items, traced"),
             Metric("tracing_0_ratio", "traced ÷ untraced at 0 items (CPU)", "×"),
             Metric(
                 "tracing_1000_ratio",
@@ -419,7 +421,7 @@ SCENARIOS = (
         "(drusilla `Runner.run_streamed` + `stream_events()`, Agents SDK `Runner.run_streamed` "
         "+ `stream_events()`, Pydantic AI `run_stream`), the in-process model streaming each "
         "reply as one event.",
-        (*_cpu_wall("plain", "plain"), *_cpu_wall("streamed", "streamed")),
+        (*cpu_wall_metrics("plain", "plain"), *cpu_wall_metrics("streamed", "streamed")),
         full={"turns": 10, "runs": 20, "warmup": 2},
         quick={"turns": 3, "runs": 2, "warmup": 1},
         rounds=3,
@@ -536,7 +538,7 @@ SCENARIOS = (
 )
 
 
-MODULES: tuple[str, ...] = ("bench.scaling",)
+MODULES: tuple[str, ...] = ("bench.scaling", "bench.persist")
 """Modules that add scenarios: one line each (see the module docstring)."""
 
 

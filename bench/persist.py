@@ -6,9 +6,8 @@
 Each prints one JSON line: CPU and wall µs per turn (medians) of the same 10-turn run with
 and without the session (or the JSON Lines trace), their CPU ratio and the load average at
 start and end. The two sides alternate in blocks of runs, in one process, so a change in the
-machine's load hits both alike. The scenarios take the same arguments as bench/scenarios.py's
-and return its `Outcome`, so the harness can run them as they are (`session_file_lean`,
-`tracing_large` in `SCENARIOS`).
+machine's load hits both alike. The same two are scenarios 17 and 18 of `python -m bench`
+(`SCENARIOS`, registered in `catalog.MODULES`).
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ import time
 from typing import Any
 
 from .adapters.base import Framework, Script
+from .catalog import Metric, Scenario, Target
+from .catalog import cpu_wall_metrics as _cpu_wall
 from .scenarios import (
     PROMPT,
     Counter,
@@ -90,16 +91,16 @@ async def session_file_lean(
     with tempfile.TemporaryDirectory(prefix="bench-persist-") as tmp:
         session = await framework.session("file", f"{tmp}/file.db", [])
         sides = {
-            "session_none": functools.partial(framework.run, agent, PROMPT),
-            "session_file": functools.partial(framework.run, agent, PROMPT, session=session),
+            "lean_session_none": functools.partial(framework.run, agent, PROMPT),
+            "lean_session_file": functools.partial(framework.run, agent, PROMPT, session=session),
         }
         measured = await _alternating(
-            sides, runs, warmup, turns, after={"session_file": session.clear}
+            sides, runs, warmup, turns, after={"lean_session_file": session.clear}
         )
         close = getattr(session, "close", None)
         if callable(close):
             close()
-    return _ratio(measured, "session_file", "session_none", {"turns": turns})
+    return _ratio(measured, "lean_session_file", "lean_session_none", {"turns": turns})
 
 
 async def tracing_large(
@@ -143,7 +144,53 @@ def _ratio(
     return Outcome(samples, facts)
 
 
-SCENARIOS = {"session_file_lean": session_file_lean, "tracing_large": tracing_large}
+SCENARIOS = (
+    Scenario(
+        17,
+        "session_file_lean",
+        "A file session's cost per turn",
+        "The 10-turn run of scenario 1 with no session and with an SQLite file session, the "
+        "two alternating in blocks in one process; the session is emptied after each run, "
+        "outside the clock, so only what the session itself adds is counted (reading it when "
+        "the run starts, one write per turn). Pydantic AI has no session store (n/a).",
+        (
+            *_cpu_wall("lean_session_none", "no session"),
+            *_cpu_wall("lean_session_file", "file session"),
+            Metric(
+                "lean_session_file_ratio",
+                "file session ÷ no session (CPU)",
+                "×",
+                (Target("2× a turn without a session", limit=lambda p: 2.0),),
+            ),
+        ),
+        full={"turns": 10, "runs": 200, "warmup": 20},
+        quick={"turns": 3, "runs": 8, "warmup": 2},
+        rounds=3,
+        run=session_file_lean,
+    ),
+    Scenario(
+        18,
+        "tracing_large",
+        "Tracing at realistic sizes",
+        "The 10-turn run of scenario 1 after 1,000 earlier messages of 500 characters, "
+        "untraced and traced to a JSON Lines file (as scenario 10), alternating in blocks in "
+        "one process.",
+        (
+            *_cpu_wall("tracing_large_off", "untraced"),
+            *_cpu_wall("tracing_large_on", "traced"),
+            Metric(
+                "tracing_large_on_ratio",
+                "traced ÷ untraced, 1,000 × 500 characters (CPU)",
+                "×",
+                (Target("2× untraced", limit=lambda p: 2.0),),
+            ),
+        ),
+        full={"items": 1000, "chars": 500, "turns": 10, "runs": 40, "warmup": 4},
+        quick={"items": 100, "chars": 500, "turns": 3, "runs": 4, "warmup": 1},
+        rounds=3,
+        run=tracing_large,
+    ),
+)
 
 
 def main() -> None:
