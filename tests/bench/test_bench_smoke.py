@@ -75,7 +75,12 @@ def test_every_worker_scenario_runs_in_a_subprocess(
     declared = {m.id for s in WORKER_SCENARIOS for m in s.metrics}
     # Quick mode runs the scaling scenarios at some of their sizes only; a framework without
     # sessions (Pydantic AI) says so instead of measuring them.
-    optional = {m.id for s in WORKER_SCENARIOS if s.id.startswith("scaling_") for m in s.metrics}
+    optional = {
+        m.id
+        for s in WORKER_SCENARIOS
+        if s.id.startswith("scaling_") or s.id == "session_file_lean"
+        for m in s.metrics
+    }
     assert set(samples) <= declared
     assert declared - optional <= set(samples)
     for scaling in [s for s in WORKER_SCENARIOS if s.id.startswith("scaling_")]:
@@ -83,6 +88,8 @@ def test_every_worker_scenario_runs_in_a_subprocess(
         assert entries[scaling.id]["facts"]["load_1min"]
     if "session_file_cpu" not in samples:
         assert entries["scaling_sessions"]["facts"]["sessions"][0].startswith("n/a")
+    if "lean_session_file_cpu" not in samples:
+        assert entries["session_file_lean"]["facts"]["sessions"][0].startswith("n/a")
     assert all(values for values in samples.values())
     assert all(v > 0 for m, values in samples.items() if m not in DIFFERENCES for v in values)
     # The sleeping tool really ran: no run was shorter than one sleep.
