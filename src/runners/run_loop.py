@@ -45,6 +45,7 @@ from .agent_plans import AgentPlans
 from .approvals import apply_changed_arguments, take_pending
 from .charm_firing import fire_agent_end, fire_agent_start, fire_orb
 from .config import RunConfig
+from .event_channel import EventChannel
 from .error_handlers import ErrorHandlers, max_turns_handler
 from .events import AgentUpdatedStreamEvent
 from .gear import Gear
@@ -368,13 +369,8 @@ def start(
 ) -> RunResultStreaming[Any]:
     """Start the run `make_run(emit)` in the background; its events go to the result."""
     size = check_buffer_size(buffer_size)
-    send, receive = anyio.create_memory_object_stream[Any](size)
-    try:
-        run = make_run(emitter(send))
-    except BaseException:
-        send.close()
-        receive.close()
-        raise
+    channel: EventChannel[Any] = EventChannel(size)
+    run = make_run(emitter(channel))
     name = f"drusilla-run:{run.state.current_agent.name}"
     task = asyncio.create_task(_drive(run, timeout), name=name)
     _running.add(task)
@@ -382,10 +378,10 @@ def start(
     def finished(task: asyncio.Task[Any]) -> None:
         _running.discard(task)
         run.release_if_unstarted()  # cancelled before it began: the state was never touched
-        send.close()  # the consumer sees the end, however the run ended (even before starting)
+        channel.end()  # the consumer sees the end, however the run ended (even before starting)
 
     task.add_done_callback(finished)
-    return RunResultStreaming(run.state, run.ctx, run.config, run.request_stop, receive, task)
+    return RunResultStreaming(run.state, run.ctx, run.config, run.request_stop, channel, task)
 
 
 async def _drive(run: RunLoop, timeout: float | None) -> Exception | None:
