@@ -45,8 +45,8 @@ from .agent_plans import AgentPlans
 from .approvals import apply_changed_arguments, take_pending
 from .charm_firing import fire_agent_end, fire_agent_start, fire_orb
 from .config import RunConfig
-from .event_channel import EventChannel
 from .error_handlers import ErrorHandlers, max_turns_handler
+from .event_channel import EventChannel
 from .events import AgentUpdatedStreamEvent
 from .gear import Gear
 from .item_recorder import ItemRecorder
