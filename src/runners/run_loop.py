@@ -23,8 +23,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import anyio
-
 from ..agents.agent import Agent
 from ..agents.charms import RunCharms
 from ..models.items import FunctionCallItem, InputItem, assistant_message
@@ -179,14 +177,19 @@ class RunLoop:
         state = self.state
         self._models.traced_inputs.start(run_span)
         self._log.debug("run.start", agent=state.current_agent.name)
-        with anyio.move_on_after(timeout) as deadline:
-            async with run_scope():
+        # asyncio's own deadline, not anyio's move_on_after: that looks the async backend up
+        # (sniffio) on every run, timeout or not.
+        deadline = asyncio.timeout(timeout)
+        try:
+            async with deadline, run_scope():
                 await self._run_handled()
-        if deadline.cancelled_caught:
+        except TimeoutError:
+            if not deadline.expired():
+                raise
             raise RunTimeoutError(
                 f"The run did not finish within timeout={timeout} seconds "
                 f"(turn {state.turn}, agent {state.current_agent.name!r})."
-            )
+            ) from None
         self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
 
     async def _run_handled(self) -> None:
