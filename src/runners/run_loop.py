@@ -177,19 +177,14 @@ class RunLoop:
         state = self.state
         self._models.traced_inputs.start(run_span)
         self._log.debug("run.start", agent=state.current_agent.name)
-        # asyncio's own deadline, not anyio's move_on_after: that looks the async backend up
-        # (sniffio) on every run, timeout or not.
-        deadline = asyncio.timeout(timeout)
+        deadline = asyncio.timeout(timeout)  # not anyio's: it asks sniffio on every run
         try:
             async with deadline, run_scope():
                 await self._run_handled()
         except TimeoutError:
             if not deadline.expired():
                 raise
-            raise RunTimeoutError(
-                f"The run did not finish within timeout={timeout} seconds "
-                f"(turn {state.turn}, agent {state.current_agent.name!r})."
-            ) from None
+            raise _timed_out(timeout, state) from None
         self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
 
     async def _run_handled(self) -> None:
@@ -359,6 +354,13 @@ def _resumed_step(pending: list[FunctionCallItem], gear: Gear, agent: Agent[Any]
             f"pending calls name ({names}). Resume with the agents the run was saved with."
         )
     return step
+
+
+def _timed_out(timeout: float | None, state: RunState) -> RunTimeoutError:
+    return RunTimeoutError(
+        f"The run did not finish within timeout={timeout} seconds "
+        f"(turn {state.turn}, agent {state.current_agent.name!r})."
+    )
 
 
 # --- a streamed run ----------------------------------------------------------------------------
