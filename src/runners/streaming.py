@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import anyio
@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_BUFFER_SIZE",
     "CancelMode",
     "Emit",
+    "Emitter",
     "EventStream",
     "RunResultStreaming",
     "check_buffer_size",
@@ -42,7 +43,6 @@ __all__ = [
 
 
 T = TypeVar("T")
-Emit = Callable[[StreamEvent], Awaitable[None]]
 CancelMode = Literal["immediate", "after_turn"]
 
 DEFAULT_BUFFER_SIZE = 64
@@ -58,17 +58,29 @@ def check_buffer_size(value: Any) -> int:
     return value
 
 
-def emitter(channel: EventChannel[StreamEvent]) -> Emit:
-    """The run's `emit`: each event into the buffer, waiting only when it is full. (Once the
-    consumer is gone the event is dropped: that cancels the run, and a charm's `cancel()`
-    runs on until its next await, where the cancellation lands.)"""
-    put_nowait = channel.put_nowait
+class Emitter:
+    """The run's `emit`: `await emit(event)` puts each event into the buffer, waiting only when
+    it is full; on the hot path `emit.offer(event)` puts it in without making a coroutine when
+    there is room (False: the caller awaits `emit(event)`). Once the consumer is gone events are
+    dropped: that cancels the run, and a charm's `cancel()` runs on until its next await, where
+    the cancellation lands."""
 
-    async def emit(event: StreamEvent) -> None:
-        if not put_nowait(event):
-            await channel.put(event)
+    __slots__ = ("_channel", "offer")
 
-    return emit
+    def __init__(self, channel: EventChannel[StreamEvent]) -> None:
+        self._channel = channel
+        self.offer: Callable[[StreamEvent], bool] = channel.put_nowait
+
+    async def __call__(self, event: StreamEvent) -> None:
+        if not self.offer(event):
+            await self._channel.put(event)
+
+
+Emit = Emitter
+
+
+def emitter(channel: EventChannel[StreamEvent]) -> Emitter:
+    return Emitter(channel)
 
 
 class RunResultStreaming(RunResultBase[TOutput]):
