@@ -28,6 +28,8 @@ CORE_ONLY = [
     "drusilla.testing",
     "anthropic",  # the native wires load their SDKs when a model is used
     "google.genai",
+    "drusilla.runners.state_schema",  # reading a saved RunState loads it
+    "tempfile",  # the first run record written loads it
 ]
 
 CASES = [

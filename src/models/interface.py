@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, TypeGuard, runtime_checkable
 
 from ..util.usage import Usage
 from .items import FunctionCallItem, InputItem, MessageItem, ReasoningInputItem, message_text
@@ -142,6 +142,17 @@ class Model(Protocol):
         ...
 
 
+def is_model(value: Any) -> TypeGuard[Model]:
+    """`isinstance(value, Model)`, as the runtime asks it once per run: by its members, since a
+    runtime Protocol's isinstance (Python 3.11) lists the protocol's attributes on every call."""
+    return (
+        hasattr(value, "model_name")
+        and hasattr(value, "provider_name")
+        and callable(getattr(value, "get_response", None))
+        and callable(getattr(value, "stream_response", None))
+    )
+
+
 class ModelProvider(Protocol):
     """Turns a model name (or None for the configured default) into a `Model`."""
 
@@ -163,4 +174,5 @@ __all__ = [
     "SwordCallDelta",
     "SwordSpec",
     "TextDelta",
+    "is_model",
 ]

@@ -22,6 +22,8 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 from ..util.errors import UserError
+from ..util.surrogates import replace_lone_surrogates
+from .known_items import known_conversations
 
 __all__ = [
     "FunctionCallItem",
@@ -37,6 +39,7 @@ __all__ = [
     "message_text",
     "reasoning_item",
     "user_message",
+    "without_lone_surrogates",
 ]
 
 
@@ -123,19 +126,34 @@ _REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
 
 def check_input_items(items: list[Any]) -> list[InputItem]:
     """`items` if each is a well-formed conversation item, else a UserError naming the first
-    bad one, what is wrong with it and what a good one looks like. (One comprehension: long
-    histories come through here on every run; the message is built only for a bad one.)"""
-    problems = [item_problem(item) for item in items]
-    if not any(problems):
-        return list(items)
-    for position, (item, problem) in enumerate(zip(items, problems, strict=True)):
-        if problem:
-            raise UserError(
-                f"input[{position}]={item!r} is not a conversation item: {problem}. Pass a "
-                'string, or a list of dicts such as {"role": "user", "content": "..."} '
-                "(result.to_input_list() gives one)."
-            )
-    return list(items)
+    bad one, what is wrong with it and what a good one looks like. A head that is a conversation
+    checked before (models/known_items.py) is not checked again. (One comprehension: long
+    histories come through here; the message is built only for a bad one.)"""
+    start = known_conversations.known_head(items)
+    problems = [item_problem(item) for item in items[start:]]
+    known_conversations.items_checked += len(problems)
+    if any(problems):
+        for position, (item, problem) in enumerate(zip(items[start:], problems, strict=True)):
+            if problem:
+                raise UserError(
+                    f"input[{start + position}]={item!r} is not a conversation item: {problem}. "
+                    'Pass a string, or a list of dicts such as {"role": "user", "content": '
+                    '"..."} (result.to_input_list() gives one).'
+                )
+    checked = list(items)
+    known_conversations.remember(checked)
+    return checked
+
+
+def without_lone_surrogates(items: list[Any]) -> list[Any]:
+    """`items` with lone surrogates replaced (util/surrogates.py) past a known head, which was
+    cleared when it was checked; the same list when there was nothing to replace."""
+    start = known_conversations.known_head(items, keep=True)  # check_input_items asks next
+    if start == 0:
+        return replace_lone_surrogates(items)
+    tail = items[start:]
+    fixed = replace_lone_surrogates(tail)
+    return items if fixed is tail else items[:start] + fixed
 
 
 def item_problem(item: Any) -> str | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..util.errors import UserError
 from ..util.settings import get_settings
-from .interface import Model, ModelProvider
+from .interface import Model, ModelProvider, is_model
 from .registry import native_model
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def resolve_model(agent_model: Any, run_config: ModelChoice) -> Model:
     if chosen is None or isinstance(chosen, str):
         provider = run_config.model_provider or get_default_provider()
         return provider.get_model(chosen)
-    if isinstance(chosen, Model):
+    if is_model(chosen):
         return chosen
     if isinstance(chosen, list) and chosen:
         from .fallback import FallbackModel

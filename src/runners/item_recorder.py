@@ -42,8 +42,11 @@ class ItemRecorder:
         state.model_input.append(raw)
         if self.writer is not None:
             self.writer.add(raw)
-        if self.emit is not None:
-            await self.emit(RunItemStreamEvent(item.event, item))
+        emit = self.emit
+        if emit is not None:
+            event = RunItemStreamEvent(item.event, item)
+            if not emit.offer(event):
+                await emit(event)
 
     async def save_turn(self) -> None:
         if self.writer is not None:

@@ -8,7 +8,6 @@ the stream's raw events, and the parallel input shields raced against the run's 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from ..agents.thinking import ThinkingCall
@@ -142,11 +141,17 @@ class ModelCaller:
         if self.emit is None:
             return await model.get_response(request)
         emit = self.emit
-        async with aclosing(model.stream_response(request)) as events:  # type: ignore[type-var]
+        offer = emit.offer
+        events = model.stream_response(request)
+        try:
             async for event in events:
                 if isinstance(event, ResponseDone):
                     return event.response
-                await emit(RawResponseEvent(event))
+                raw = RawResponseEvent(event)
+                if not offer(raw):
+                    await emit(raw)
+        finally:  # as contextlib.aclosing, without its two extra coroutines per model call
+            await events.aclose()  # type: ignore[attr-defined]
         raise ModelError(f"The stream from {model.model_name} ended without a final response.")
 
     async def _race_input_shields(

@@ -15,7 +15,6 @@ import asyncio
 import getpass
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -383,6 +382,8 @@ def _write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename it into place.
     The temporary file's name carries the writer's pid, so one left by a killed process can be
     told from one being written (`_remove_orphaned_temporaries`)."""
+    import tempfile  # loads with the first record written, not with `import drusilla`
+
     prefix = f".{path.stem}.pid{os.getpid()}."
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ..models.interface import ModelResponse
-from ..models.items import InputItem
+from ..models.items import InputItem, user_message
+from ..models.known_items import known_conversations
 from ..util.context import RunContextWrapper, TOutput
 from ..util.errors import UserError
 from ..util.usage import Usage
@@ -112,12 +113,13 @@ class RunResultBase(Generic[TOutput]):
 
     def to_input_list(self) -> list[InputItem]:
         """This run's input and everything it produced: the next run's input."""
-        base: list[InputItem] = (
-            [{"role": "user", "content": self.input}]
-            if isinstance(self.input, str)
-            else list(self.input)
-        )
-        return base + [item.to_input_item() for item in self.new_items]
+        if isinstance(self.input, str):
+            return [user_message(self.input), *(item.to_input_item() for item in self.new_items)]
+        base = list(self.input)
+        items = base + [item.to_input_item() for item in self.new_items]
+        if known_conversations.known_head(base) == len(base):  # unchanged since it was checked
+            known_conversations.remember(list(items))  # so the next run need not check it
+        return items
 
     @property
     def output_truncated(self) -> bool:

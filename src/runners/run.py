@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, Unpack
 from ..agents.agent import Agent
 from ..agents.as_sword import register_nested_run
 from ..agents.mcp_tool import MCPToolAgent
-from ..models.items import InputItem
+from ..models.items import InputItem, without_lone_surrogates
 from ..util.blocking import on_background_loop, run_blocking
 from ..util.errors import ModelError, UserError, shown_short
 from ..util.surrogates import replace_lone_surrogates
@@ -192,7 +192,7 @@ def _new_run(
     loop = MCPToolRun if isinstance(starting_agent, MCPToolAgent) else RunLoop
     run = loop(
         starting_agent,
-        replace_lone_surrogates(input),  # valid text only from here on (a RunState as it is)
+        _valid_text(input),
         options.get("context"),
         options.get("max_turns"),
         options.get("charms"),
@@ -202,6 +202,13 @@ def _new_run(
     )
     run.error_handlers = check_error_handlers(options.get("error_handlers"))
     return run
+
+
+def _valid_text(input: RunInput) -> RunInput:
+    """Valid text only from here on (a RunState as it is): no lone surrogates."""
+    if type(input) is list:  # a conversation: what was checked before is not looked at again
+        return without_lone_surrogates(input)
+    return replace_lone_surrogates(input)
 
 
 def _blocking(job: Callable[[], Coroutine[Any, Any, _T]]) -> _T:

@@ -23,8 +23,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import anyio
-
 from ..agents.agent import Agent
 from ..agents.charms import RunCharms
 from ..models.items import FunctionCallItem, InputItem, assistant_message
@@ -46,6 +44,7 @@ from .approvals import apply_changed_arguments, take_pending
 from .charm_firing import fire_agent_end, fire_agent_start, fire_orb
 from .config import RunConfig
 from .error_handlers import ErrorHandlers, max_turns_handler
+from .event_channel import EventChannel
 from .events import AgentUpdatedStreamEvent
 from .gear import Gear
 from .item_recorder import ItemRecorder
@@ -178,14 +177,14 @@ class RunLoop:
         state = self.state
         self._models.traced_inputs.start(run_span)
         self._log.debug("run.start", agent=state.current_agent.name)
-        with anyio.move_on_after(timeout) as deadline:
-            async with run_scope():
+        deadline = asyncio.timeout(timeout)  # not anyio's: it asks sniffio on every run
+        try:
+            async with deadline, run_scope():
                 await self._run_handled()
-        if deadline.cancelled_caught:
-            raise RunTimeoutError(
-                f"The run did not finish within timeout={timeout} seconds "
-                f"(turn {state.turn}, agent {state.current_agent.name!r})."
-            )
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise _timed_out(timeout, state) from None
         self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
 
     async def _run_handled(self) -> None:
@@ -357,6 +356,13 @@ def _resumed_step(pending: list[FunctionCallItem], gear: Gear, agent: Agent[Any]
     return step
 
 
+def _timed_out(timeout: float | None, state: RunState) -> RunTimeoutError:
+    return RunTimeoutError(
+        f"The run did not finish within timeout={timeout} seconds "
+        f"(turn {state.turn}, agent {state.current_agent.name!r})."
+    )
+
+
 # --- a streamed run ----------------------------------------------------------------------------
 
 _running: set[asyncio.Task[Any]] = set()
@@ -368,13 +374,8 @@ def start(
 ) -> RunResultStreaming[Any]:
     """Start the run `make_run(emit)` in the background; its events go to the result."""
     size = check_buffer_size(buffer_size)
-    send, receive = anyio.create_memory_object_stream[Any](size)
-    try:
-        run = make_run(emitter(send))
-    except BaseException:
-        send.close()
-        receive.close()
-        raise
+    channel: EventChannel[Any] = EventChannel(size)
+    run = make_run(emitter(channel))
     name = f"drusilla-run:{run.state.current_agent.name}"
     task = asyncio.create_task(_drive(run, timeout), name=name)
     _running.add(task)
@@ -382,10 +383,10 @@ def start(
     def finished(task: asyncio.Task[Any]) -> None:
         _running.discard(task)
         run.release_if_unstarted()  # cancelled before it began: the state was never touched
-        send.close()  # the consumer sees the end, however the run ended (even before starting)
+        channel.end()  # the consumer sees the end, however the run ended (even before starting)
 
     task.add_done_callback(finished)
-    return RunResultStreaming(run.state, run.ctx, run.config, run.request_stop, receive, task)
+    return RunResultStreaming(run.state, run.ctx, run.config, run.request_stop, channel, task)
 
 
 async def _drive(run: RunLoop, timeout: float | None) -> Exception | None:

@@ -4,7 +4,7 @@ claimed for a resume (`resumable`)."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ..agents.agent import Agent
 from ..agents.charms import RunCharms
@@ -41,10 +41,21 @@ def check_run_arguments(starting_agent: Any, charms: Any, session: Any) -> None:
         )
     if charms is not None and not isinstance(charms, RunCharms):
         raise UserError("Runner charms= must be a RunCharms instance (AgentCharms go on Agent).")
-    if session is not None and not isinstance(session, Session):
+    if session is not None and not is_session(session):
         raise UserError(
             f"session={session!r} is not a Session (get_items, add_items, pop_item, clear)."
         )
+
+
+def is_session(value: Any) -> TypeGuard[Session]:
+    """`isinstance(value, Session)` by its members: a runtime Protocol's isinstance (Python
+    3.11) lists the protocol's attributes on every call, and this is asked on every run."""
+    return hasattr(value, "session_id") and all(
+        callable(getattr(value, name, None)) for name in _SESSION_METHODS
+    )
+
+
+_SESSION_METHODS = ("get_items", "add_items", "pop_item", "clear")
 
 
 def turn_limit(max_turns: int | None, config: RunConfig, input: Any, settings: Settings) -> Any:

@@ -24,7 +24,6 @@ from ..util.usage import Usage
 from .approval_arguments import changed_arguments
 from .items import RUN_ITEM_KINDS, RunItem, SwordApprovalItem
 from .shield_results import InputShieldResult, OutputShieldResult
-from .state_schema import check_saved_state, load_saved_state
 
 if TYPE_CHECKING:
     from ..agents.agent import Agent
@@ -192,6 +191,8 @@ class RunState:
     ) -> RunState:
         """A state saved by `to_json()`, its agents found by name from `starting_agent`.
         Anything else (damaged, too large, too deep: docs/approvals.md) is a `UserError`."""
+        from .state_schema import load_saved_state  # loads when a saved state is read
+
         return cls.from_dict(starting_agent, load_saved_state(text), context=context)
 
     @classmethod
@@ -200,6 +201,8 @@ class RunState:
     ) -> RunState:
         if not isinstance(data, dict):
             raise UserError("The saved run state is not a JSON object; it is not a RunState.")
+        from .state_schema import check_saved_state  # loads when a saved state is read
+
         _check_version(data.get("state_version"))
         check_saved_state(data)
         agents = _AgentIndex(starting_agent)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import anyio
@@ -20,21 +20,21 @@ from ..models.items import InputItem
 from ..util.context import RunContextWrapper, TOutput
 from ..util.errors import UserError, shown_short
 from .config import RunConfig
+from .event_channel import EMPTY, END, EventChannel
 from .events import RawResponseEvent, StreamEvent
 from .items import RunItem
 from .result import RunResultBase
 from .shield_results import InputShieldResult, OutputShieldResult
 from .state import RunState
 
-if TYPE_CHECKING:  # anyio loads its streams when a streamed run creates one, not at import
-    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-
+if TYPE_CHECKING:
     from ..agents.agent import Agent
 
 __all__ = [
     "DEFAULT_BUFFER_SIZE",
     "CancelMode",
     "Emit",
+    "Emitter",
     "EventStream",
     "RunResultStreaming",
     "check_buffer_size",
@@ -43,7 +43,6 @@ __all__ = [
 
 
 T = TypeVar("T")
-Emit = Callable[[StreamEvent], Awaitable[None]]
 CancelMode = Literal["immediate", "after_turn"]
 
 DEFAULT_BUFFER_SIZE = 64
@@ -59,23 +58,29 @@ def check_buffer_size(value: Any) -> int:
     return value
 
 
-def emitter(send: MemoryObjectSendStream[StreamEvent]) -> Emit:
-    """The run's `emit`: each event into the buffer, waiting only when it is full."""
-    send_nowait = send.send_nowait
+class Emitter:
+    """The run's `emit`: `await emit(event)` puts each event into the buffer, waiting only when
+    it is full; on the hot path `emit.offer(event)` puts it in without making a coroutine when
+    there is room (False: the caller awaits `emit(event)`). Once the consumer is gone events are
+    dropped: that cancels the run, and a charm's `cancel()` runs on until its next await, where
+    the cancellation lands."""
 
-    async def emit(event: StreamEvent) -> None:
-        # Straight into the buffer when there is room: `send()` would yield to the event loop
-        # at every delta. Only a full buffer makes the run wait.
-        try:
-            send_nowait(event)
-        except anyio.WouldBlock:
-            await send.send(event)
-        except anyio.BrokenResourceError:
-            # The consumer is gone, which cancels the run (cancel() from a charm, say, runs
-            # on until its next await): drop the event, let the cancellation land there.
-            pass
+    __slots__ = ("_channel", "offer")
 
-    return emit
+    def __init__(self, channel: EventChannel[StreamEvent]) -> None:
+        self._channel = channel
+        self.offer: Callable[[StreamEvent], bool] = channel.put_nowait
+
+    async def __call__(self, event: StreamEvent) -> None:
+        if not self.offer(event):
+            await self._channel.put(event)
+
+
+Emit = Emitter
+
+
+def emitter(channel: EventChannel[StreamEvent]) -> Emitter:
+    return Emitter(channel)
 
 
 class RunResultStreaming(RunResultBase[TOutput]):
@@ -92,7 +97,7 @@ class RunResultStreaming(RunResultBase[TOutput]):
         context: RunContextWrapper[Any],
         run_config: RunConfig,
         request_stop: Callable[[], None],
-        events: MemoryObjectReceiveStream[StreamEvent],
+        events: EventChannel[StreamEvent],
         task: asyncio.Task[Exception | None],
     ) -> None:
         self._live = state
@@ -254,12 +259,6 @@ class RunResultStreaming(RunResultBase[TOutput]):
         task = getattr(self, "_task", None)
         if task is not None and not task.done():
             self._abandon()
-        # Dropped unconsumed after its run ended (its consumer cancelled before iterating):
-        # the buffer is closed here, or anyio warns of an unclosed stream.
-        events = getattr(self, "_events", None)
-        if events is not None:
-            with contextlib.suppress(RuntimeError):  # the loop is already closed
-                events.close()
 
     def __str__(self) -> str:
         return (
@@ -298,19 +297,18 @@ class EventStream(AsyncIterator[T]):
                 raise StopAsyncIteration
             self._result._claim()
             self._state = _OPEN
-        receive = self._result._events
+        channel = self._result._events
         try:
             while True:
-                try:
-                    event = receive.receive_nowait()
-                except anyio.WouldBlock:
-                    event = await receive.receive()
+                event = channel.get_nowait()
+                if event is EMPTY:
+                    event = await channel.get()
+                if event is END:
+                    break  # the run is over (or was cancelled)
                 if not self._text_only:
                     return cast(T, event)
                 if type(event) is RawResponseEvent and type(event.data) is TextDelta:
                     return cast(T, event.data.delta)
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            pass  # the run is over (or was cancelled)
         except BaseException:  # the consuming task is being cancelled
             await self._close(cancel_run=True)
             raise

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import weakref
+
+import pytest
 
 from drusilla import Agent, Runner, sword
 from drusilla.models.openai.chat import OpenAIChatModel
@@ -56,3 +59,25 @@ def test_run_sync_reuses_one_http_client() -> None:
 
         clients = [run_blocking(pooled_client) for _ in range(3)]
     assert clients[0] is clients[1] is clients[2]
+
+
+def test_ctrl_c_during_run_sync_cancels_the_run_then_raises_keyboard_interrupt() -> None:
+    wound_down: list[str] = []
+
+    @sword
+    async def long_job() -> str:
+        signal.raise_signal(signal.SIGINT)  # the user presses Ctrl-C while the sword runs
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            wound_down.append("cancelled")
+            raise
+        return "never"
+
+    model = ScriptedModel([call("long_job"), "done"])
+    with pytest.raises(KeyboardInterrupt):
+        Runner.run_sync(Agent("a", model=model, swords=[long_job]), "?")
+    assert wound_down == ["cancelled"]  # the run wound down before KeyboardInterrupt
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    # and the thread's loop goes on serving blocking calls
+    assert Runner.run_sync(Agent("a", model=ScriptedModel(["again"])), "?").final_output == "again"
