@@ -11,10 +11,12 @@ from collections.abc import Sequence
 
 
 def loaded_by(code: str, modules: Sequence[str]) -> list[str]:
-    """Which of `modules` are in `sys.modules` after `code` runs in a new interpreter."""
+    """Which of `modules` `code` loads in a new interpreter. What the interpreter had loaded
+    before (its `site` hooks: a sandbox's certificate .pth file loads `tempfile`) does not
+    count."""
     probe = (
-        f"{code}\nimport json, sys\n"
-        f"print(json.dumps([m for m in {list(modules)!r} if m in sys.modules]))"
+        f"import sys\n_before = set(sys.modules)\n{code}\nimport json\n"
+        f"print(json.dumps([m for m in {list(modules)!r} if m in set(sys.modules) - _before]))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
