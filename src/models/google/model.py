@@ -4,7 +4,9 @@
     model = GeminiModel("gemini-2.5-flash", base_url=server.url)  # a compatible server
 
 `google-genai` is imported when the model is first used (extra `drusilla[google]`). Its own
-retries are off: failures go through drusilla's one retry loop (retry.py).
+retries are off: failures go through drusilla's one retry loop (retry.py). Its clients are
+pooled per event loop, base URL and key like the other wires' (models/client_pool.py): models
+on one endpoint share a client, closed when its loop shuts down.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import contextlib
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...util.errors import UserError
 from ...util.masking import mask_url, register_secret, register_url
 from ...util.surrogates import replace_lone_surrogates
+from ..client_pool import ClientPool
 from ..guard import check_model_request
 from ..interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
 from ..profiles import ModelProfile
@@ -30,7 +33,7 @@ from .reply import ReplyBuilder, gemini_response
 if TYPE_CHECKING:
     from google.genai import Client
 
-__all__ = ["GEMINI_BASE_URL", "GeminiModel"]
+__all__ = ["GEMINI_BASE_URL", "GeminiModel", "gemini_pool"]
 
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 _KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -43,6 +46,9 @@ class GeminiModel:
     points at another server speaking the Gemini API (a proxy, the test server); `client` is a
     `google.genai.Client` you built, used as it is. `profile`: what the model does
     (default: reasoning for Gemini 2.5 and later; structured output as JSON output)."""
+
+    sdk: ClassVar[str] = "google.genai"
+    """The SDK a first use imports (the runner traces that setup; models/registry.py)."""
 
     def __init__(
         self,
@@ -91,7 +97,7 @@ class GeminiModel:
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         contents, plan = await self._prepare(request)
-        client = self._get_client()
+        client = await self._get_client()
         retrying = self._retrying(request)
         while True:
             async with retrying:
@@ -108,7 +114,7 @@ class GeminiModel:
         """Events of one call, then its `ResponseDone`; retried while nothing was delivered.
         The HTTP stream is closed however the iteration ends (a cancelled run too)."""
         contents, plan = await self._prepare(request)
-        client = self._get_client()
+        client = await self._get_client()
         retrying = self._retrying(request)
         while True:
             async with retrying:
@@ -143,11 +149,15 @@ class GeminiModel:
 
         return Retrying(RetryPolicy.for_call(request.settings), classify_here, self._name)
 
-    def _get_client(self) -> Client:
-        """The SDK client, made on first use (it keeps a connection pool per event loop)."""
-        if self._client is None:
-            self._client = _new_client(self._api_key or _NO_KEY, self._base_url)
-        return self._client
+    async def warm_up(self) -> None:
+        """Import `google-genai` and create this loop's client now (see `OpenAIModelBase`)."""
+        await self._get_client()
+
+    async def _get_client(self) -> Client:
+        """The client given, or this loop's pooled client of the base URL and key."""
+        if self._client is not None:
+            return self._client
+        return await gemini_pool.get(self._base_url, self._api_key or _NO_KEY)
 
 
 @contextlib.contextmanager
@@ -168,7 +178,7 @@ def _settings_checked() -> Iterator[None]:
         ) from None
 
 
-def _new_client(api_key: str, base_url: str) -> Client:
+def _new_client(base_url: str, api_key: str) -> Client:
     try:
         from google import genai
     except ImportError:
@@ -177,6 +187,13 @@ def _new_client(api_key: str, base_url: str) -> Client:
         ) from None
     options = {"base_url": base_url, "retry_options": {"attempts": 1}}
     return genai.Client(api_key=api_key, http_options=options)  # type: ignore[arg-type]
+
+
+async def _close(client: Client) -> None:
+    await client.aio.aclose()
+
+
+gemini_pool: ClientPool[Client] = ClientPool(_new_client, _close)
 
 
 def _valid_text(reply: Any) -> Any:
