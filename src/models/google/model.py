@@ -12,6 +12,7 @@ on one endpoint share a client, closed when its loop shuts down.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +29,7 @@ from ..retry import Retrying, RetryPolicy
 from .config import GeminiConfig, gemini_config
 from .contents import gemini_contents
 from .errors import classify
+from .json_body import reply_fields, request_body
 from .reply import ReplyBuilder, gemini_response
 
 if TYPE_CHECKING:
@@ -98,17 +100,40 @@ class GeminiModel:
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         contents, plan = await self._prepare(request)
         client = await self._get_client()
+        body = None if client.vertexai else request_body(contents, plan.config)
         retrying = self._retrying(request)
         while True:
             async with retrying:
-                with _settings_checked():
-                    reply = await client.aio.models.generate_content(
-                        model=self._name,
-                        contents=contents,
-                        config=plan.config,  # type: ignore[arg-type]
-                    )
+                if body is not None:
+                    reply = await self._post(client, body, plan.config["http_options"])
+                else:
+                    reply = await self._generate(client, contents, plan.config)
                 return gemini_response(_valid_text(reply), plan.output_function)
             await retrying.pause()
+
+    async def _post(self, client: Client, body: dict[str, Any], options: Any) -> Any:
+        """The body posted to `generateContent` through the client (its URL, key, headers and
+        errors), the reply read as plain JSON: none of the SDK's typed layers (json_body.py)."""
+        api: Any = client.aio._api_client  # the SDK's own transport, below its typed methods
+        reply = await api.async_request("post", f"{self._path()}:generateContent", body, options)
+        return reply_fields(json.loads(reply.body) if reply.body else {})
+
+    async def _generate(self, client: Client, contents: Any, config: dict[str, Any]) -> Any:
+        """Through the SDK's `generate_content` (fields only it knows how to send), the reply
+        still read as plain JSON."""
+        raw = dict(config, should_return_http_response=True)
+        with _settings_checked():
+            reply = await client.aio.models.generate_content(
+                model=self._name,
+                contents=contents,
+                config=raw,  # type: ignore[arg-type]
+            )
+        body = reply.sdk_http_response.body if reply.sdk_http_response else None
+        return reply_fields(json.loads(body) if body else {})
+
+    def _path(self) -> str:
+        name = self._name
+        return name if name.startswith(("tunedModels/", "models/")) else f"models/{name}"
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
         """Events of one call, then its `ResponseDone`; retried while nothing was delivered.
