@@ -113,6 +113,11 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = -1  # head and body in one write, flushed after the request ...
     disable_nagle_algorithm = True  # ... and sent at once (else 40 ms delayed-ACK stalls)
     replies: Replies
+    connections = 0
+
+    def setup(self) -> None:
+        type(self).connections += 1  # one handler per connection: keep-alive shows here
+        super().setup()
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -127,14 +132,19 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # many clients connecting at once are queued, not reset
+
+
 def serve() -> None:
     _Handler.replies = Replies()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _Server(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
     sys.stdin.read()
     server.shutdown()
+    print(json.dumps({"connections": _Handler.connections}), flush=True)
 
 
 class ReplayServer:
@@ -143,8 +153,11 @@ class ReplayServer:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[str] | None = None
+        self.connections = 0
+        """Connections the server accepted (known once the block has ended)."""
 
     def __enter__(self) -> str:
+        """Starts the server; its base URL."""
         self._process = subprocess.Popen(
             [sys.executable, "-m", "bench.replay"],
             cwd=ROOT,
@@ -167,9 +180,11 @@ class ReplayServer:
         traceback: TracebackType | None,
     ) -> None:
         process = self._process
-        assert process is not None and process.stdin is not None
+        assert process is not None and process.stdin is not None and process.stdout is not None
         process.stdin.close()
+        last = process.stdout.read().strip().splitlines()
         process.wait(timeout=60)
+        self.connections = json.loads(last[-1])["connections"] if last else 0
 
 
 if __name__ == "__main__":
