@@ -158,8 +158,9 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
 
 def report(results: dict[str, Any]) -> str:
     lines = [
-        "| Concurrency | httpx, new connection each | raw httpx | openai `post` | openai `create` | "
-        "drusilla model call | drusilla run | drusilla run ÷ openai `create` | drusilla above httpx |",
+        "| Concurrency | httpx, new connection each | raw httpx | openai `post` | "
+        "openai `create` | drusilla model call | drusilla run | drusilla run ÷ openai `create` "
+        "| drusilla above httpx |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for concurrency in sorted({c["concurrency"] for c in results["cells"]}):
