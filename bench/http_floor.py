@@ -7,7 +7,8 @@ One request is one Chat Completions call answered with a recorded reply of the r
 (bench/replay.py, served over HTTP/1.1 keep-alive by a process of its own, so its CPU is not
 charged): the prompt names the sword result, so the replay answers in text at once. Callers:
 
-- `httpx`: the floor. A bare `httpx.AsyncClient()`: POST the JSON body, `response.json()`.
+- `httpx`: the floor. A bare `AsyncClient` of `httpx2` (the fork of httpx the `openai` client
+  is built on): POST the JSON body, `response.json()`.
 - `httpx-reconnect`: the same with no connection kept alive: a new TCP connection per request
   (what a client pays when its pool lets a connection expire between calls; TLS would add a
   handshake on top).
@@ -53,7 +54,7 @@ def caller_for(name: str, url: str) -> tuple[Callable[[], Awaitable[str]], Calla
     """One request of `name` against `url`, and how to close what it opened."""
     messages = [{"role": "user", "content": PROMPT}]
     if name in ("httpx", "httpx-reconnect"):
-        import httpx
+        import httpx2 as httpx
 
         kept = None if name == "httpx" else 0
         http = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=kept))

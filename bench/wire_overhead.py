@@ -71,14 +71,18 @@ async def get_user_country() -> str:
 
 
 def http_client(transport: str, wire: str) -> Any:
-    """The HTTP client every caller on `wire` gets: `anthropic` takes only `httpx2`'s (its fork
-    of httpx), the others `httpx`'s."""
-    import importlib
-
-    httpx: Any = importlib.import_module("httpx2" if wire == "messages" else "httpx")
+    """The HTTP client every caller on `wire` gets: of `httpx2`, the fork of httpx the vendor
+    SDKs are built on (`anthropic` takes no other)."""
+    httpx = http_module()
     if transport == "mock":
         return httpx.AsyncClient(transport=mock_transport(httpx))
     return httpx.AsyncClient()
+
+
+def http_module() -> Any:
+    import httpx2
+
+    return httpx2
 
 
 def sdk_client(wire: str, url: str, http: Any) -> Any:
