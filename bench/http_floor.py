@@ -43,6 +43,37 @@ from typing import Any
 from .harness import ROOT, worker_env
 from .replay import ANSWERS, MODELS, SWORD_RESULT, ReplayServer
 
+SECTION = "## Over HTTP: drusilla against the bare openai client"
+METHOD = """\
+`python -m bench.http_floor` (issue 32): one Chat Completions request answered with a recorded
+reply of the real API by a local HTTP/1.1 keep-alive server in a process of its own
+(`bench/replay.py`), made by: a bare `httpx2` client (the fork of httpx the `openai` client is
+built on) posting the JSON itself, with a new connection per request and with its connection
+kept; the `openai` client's `post(..., cast_to=object)` (what drusilla's models call) and its
+typed `chat.completions.create`; drusilla's `OpenAIChatModel.get_response` alone; a whole
+`Runner.run` of a one-turn agent. Figure: CPU µs per request (time.process_time of a fresh
+worker process, all threads), median of the samples; concurrency N sends N requests at once.
+The server counts the connections it accepted: one per client at concurrency 1, N at N."""
+WHY = """\
+Target of issue 32: drusilla's total CPU per request ≤ 1.3× the bare `openai` client's for the
+same request. It holds: a whole drusilla run costs less than `chat.completions.create` alone
+(so its overhead above that client is below zero, inside the 30 %), because drusilla's models
+post through the client's own `post` and read the reply as plain JSON (no typed request
+transform, no pydantic reply), which is also the answer to "could drusilla parse the response
+itself": it already does. The transport itself (the raw client column) is
+most of a request: httpx2, httpcore2, h11 and the asyncio socket work, with no JSON or
+framework in it. What cuts it is connection reuse: a new connection per request costs the
+difference between the first two columns (TCP on loopback; TLS to a real API adds its
+handshake). drusilla's clients keep connections alive (HTTP/1.1, the `openai` client's pool:
+1,000 connections, 100 kept), reused here as the server's connection count shows; idle ones
+expire after httpx's default 5 s, so a run whose sword takes longer reconnects for its next
+model call (not changed). What is left per request is the library's own Python work, which
+drusilla cannot cut short of replacing the SDK's HTTP client. Measured against the raw client
+instead of the `openai` client, drusilla's cost is not within 30 % of the transport: the last
+column splits it into the `openai` client's own request layers (its `post` above the raw
+client), drusilla's model layer (request body, reply parsing, usage) and the run loop."""
+
+
 CALLERS = ["httpx-reconnect", "httpx", "openai-post", "openai", "drusilla-model", "drusilla"]
 PROMPT = f"What is the largest city of {SWORD_RESULT}?"
 """Names the sword result, so the replay answers in text at once (one request per run)."""
@@ -161,8 +192,8 @@ def report(results: dict[str, Any]) -> str:
     lines = [
         "| Concurrency | httpx, new connection each | raw httpx | openai `post` | "
         "openai `create` | drusilla model call | drusilla run | drusilla run ÷ openai `create` "
-        "| drusilla above httpx |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| above raw httpx: openai `post` / drusilla model layer / run loop / total (% of raw) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for concurrency in sorted({c["concurrency"] for c in results["cells"]}):
         cells = [c for c in results["cells"] if c["concurrency"] == concurrency]
@@ -174,12 +205,21 @@ def report(results: dict[str, Any]) -> str:
         if len(median) < len(CALLERS):
             continue
         ratio = median["drusilla"] / median["openai"]
-        above = median["drusilla"] - median["httpx"]
         figures = " | ".join(f"{median[name]:,.0f}" for name in CALLERS)
-        lines.append(f"| {concurrency} | {figures} | {ratio:.2f}× | {above:,.0f} |")
+        lines.append(f"| {concurrency} | {figures} | {ratio:.2f}× | {_split_above(median)} |")
     before = ", ".join(f"{x:.2f}" for x in results["load_before"])
     after = ", ".join(f"{x:.2f}" for x in results.get("load_after", results["load_before"]))
     return "\n".join(lines) + f"\n\nLoad average (1, 5, 15 min): {before} before, {after} after."
+
+
+def _split_above(median: dict[str, float]) -> str:
+    """drusilla's CPU above the raw client, layer by layer."""
+    floor = median["httpx"]
+    steps = [median["openai-post"], median["drusilla-model"], median["drusilla"]]
+    parts = [steps[0] - floor, steps[1] - steps[0], steps[2] - steps[1]]
+    total = steps[2] - floor
+    split = " / ".join(f"{part:,.0f}" for part in parts)
+    return f"{split} / {total:,.0f} ({total / floor:.0%})"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -190,13 +230,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--worker", metavar="CALLER", choices=CALLERS)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "http_floor.json")
+    parser.add_argument("--from-json", type=Path, help="report saved results, run nothing")
+    parser.add_argument("--write", type=Path, metavar="PAGE", help="put the section into PAGE")
     args = parser.parse_args(argv)
     if args.worker:
         [concurrency] = args.concurrency[:1]
         figure = asyncio.run(measure(args.worker, args.runs, args.warmup, concurrency))
         print(json.dumps(figure))
         return
-    print(report(run_all(args)))
+    results = json.loads(args.from_json.read_text()) if args.from_json else run_all(args)
+    text = report(results)
+    print(text)
+    if args.write:
+        from .wire_overhead import write_section
+
+        write_section(args.write, SECTION, f"{METHOD}\n\n{text}\n\n{WHY}")
 
 
 if __name__ == "__main__":

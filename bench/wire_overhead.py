@@ -53,10 +53,11 @@ METHOD = """\
 `python -m bench.wire_overhead`: a sword round trip (two model calls) answered with the
 recorded bytes of the real APIs (`bench/replay.py`: the recorded tool call, then the recorded
 answer once the sword's result is sent), on each wire, by four callers sharing one HTTP client
-setup: a raw `httpx` client posting the JSON itself (the floor), the vendor SDK's typed call by
+setup: a raw `httpx2` client (the fork of httpx the vendor SDKs are built on) posting the JSON
+itself (the floor), the vendor SDK's typed call by
 hand (`chat.completions.create`, `messages.create`, `aio.models.generate_content`), drusilla and
-Pydantic AI (each with its model class for the wire, given the same SDK client). `mock`: an
-`httpx.MockTransport` in process (no socket, no server); `http`: a local HTTP/1.1 keep-alive
+Pydantic AI (each with its model class for the wire, given the same SDK client). `mock`: a
+`MockTransport` in process (no socket, no server); `http`: a local HTTP/1.1 keep-alive
 server in a process of its own. Figure: CPU µs per round trip (time.process_time of a fresh
 worker process: user + system, all threads); overheads are a framework's figure minus the
 floor's in the same sample, then the median; ratios are Pydantic AI ÷ drusilla."""
@@ -449,7 +450,7 @@ def reading(rows: list[dict[str, Any]]) -> str:
 
 
 WHY = """\
-Why: over HTTP both frameworks pay the same transport per call (httpx, httpcore, h11 and the
+Why: over HTTP both frameworks pay the same transport per call (httpx2, httpcore2, h11 and the
 asyncio socket work of the `httpx` floor column, several times what the same floor costs in
 process), which is not a framework's to remove, so the total ratio over real HTTP stays under
 10× however lean the framework is. Above that floor, on the same bytes, drusilla's own cost is
