@@ -37,13 +37,14 @@ def test_a_finished_loop_leaves_no_unclosed_gemini_client() -> None:
 
     with OpenAIServer("one", "two") as server:
         gc.collect()  # what earlier tests left to the collector is not this test's to count
+        loops_before = gemini_pool.loops()  # other tests' loops may still be alive
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             assert asyncio.run(two_runs(server.url)) == ["one", "two"]
             gc.collect()
     unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert unclosed == []
-    assert gemini_pool.loops() == 0
+    assert gemini_pool.loops() <= loops_before  # this loop's entry went with it
     # google-genai has no public "closed" flag; its async HTTP client is where the sockets are
     assert clients[0]._api_client._async_httpx_client.is_closed
 
