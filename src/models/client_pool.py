@@ -4,7 +4,8 @@ An HTTP client's connections belong to the event loop that opened them, so clien
 shared across loops (`Runner.run_sync` runs every call on one background loop, so its calls
 share clients too). Each loop's clients are closed when the loop shuts down (`asyncio.run` and
 pytest-asyncio close async generators on the way out; a sentinel generator closes the clients
-then), or explicitly with `aclose()`. Each wire says how to make one of its clients.
+then), or explicitly with `aclose()`. Each wire says how to make one of its clients, and how
+to close one when its close is not `await client.close()` (google-genai's is `client.aio.aclose()`).
 """
 
 from __future__ import annotations
@@ -12,18 +13,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["ClientPool", "SDKClient"]
+__all__ = ["ClientPool"]
 
-
-class SDKClient(Protocol):
-    async def close(self) -> None: ...
-
-
-ClientT = TypeVar("ClientT", bound=SDKClient)
+ClientT = TypeVar("ClientT")
 
 
 @dataclass(eq=False)
@@ -32,12 +28,26 @@ class _LoopClients(Generic[ClientT]):
     sentinel: Any = None
 
 
+class _Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+async def _close(client: Any) -> None:
+    closable: _Closable = client
+    await closable.close()
+
+
 class ClientPool(Generic[ClientT]):
     """Clients per event loop, base URL and key, made by `new_client(base_url, api_key)` and
-    closed with their loop."""
+    closed with their loop by `close(client)` (default: `await client.close()`)."""
 
-    def __init__(self, new_client: Callable[[str, str], ClientT]) -> None:
+    def __init__(
+        self,
+        new_client: Callable[[str, str], ClientT],
+        close: Callable[[ClientT], Awaitable[None]] = _close,
+    ) -> None:
         self._new_client = new_client
+        self._close_client = close
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients[ClientT]] = (
             weakref.WeakKeyDictionary()
         )
@@ -63,7 +73,7 @@ class ClientPool(Generic[ClientT]):
         with self._lock:
             entry = self._loops.pop(asyncio.get_running_loop(), None)
         if entry is not None:
-            await _close_all(entry.clients)
+            await self._close_all(entry.clients)
             if entry.sentinel is not None:
                 await entry.sentinel.aclose()
 
@@ -79,7 +89,13 @@ class ClientPool(Generic[ClientT]):
             with self._lock:
                 if self._loops.get(loop) is entry:
                     del self._loops[loop]
-            await _close_all(entry.clients)
+            await self._close_all(entry.clients)
+
+    async def _close_all(self, clients: dict[tuple[str, str], ClientT]) -> None:
+        pending = list(clients.values())
+        clients.clear()
+        for client in pending:
+            await self._close_client(client)
 
     def loops(self) -> int:
         """Event loops the pool holds clients for (diagnostics)."""
@@ -89,10 +105,3 @@ class ClientPool(Generic[ClientT]):
         """Open clients of the running loop (for tests and diagnostics)."""
         entry = self._loops.get(asyncio.get_running_loop())
         return len(entry.clients) if entry else 0
-
-
-async def _close_all(clients: dict[tuple[str, str], Any]) -> None:
-    pending = list(clients.values())
-    clients.clear()
-    for client in pending:
-        await client.close()

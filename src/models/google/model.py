@@ -4,20 +4,24 @@
     model = GeminiModel("gemini-2.5-flash", base_url=server.url)  # a compatible server
 
 `google-genai` is imported when the model is first used (extra `drusilla[google]`). Its own
-retries are off: failures go through drusilla's one retry loop (retry.py).
+retries are off: failures go through drusilla's one retry loop (retry.py). Its clients are
+pooled per event loop, base URL and key like the other wires' (models/client_pool.py): models
+on one endpoint share a client, closed when its loop shuts down.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...util.errors import UserError
 from ...util.masking import mask_url, register_secret, register_url
 from ...util.surrogates import replace_lone_surrogates
+from ..client_pool import ClientPool
 from ..guard import check_model_request
 from ..interface import ModelRequest, ModelResponse, ModelStreamEvent, ResponseDone
 from ..profiles import ModelProfile
@@ -25,12 +29,13 @@ from ..retry import Retrying, RetryPolicy
 from .config import GeminiConfig, gemini_config
 from .contents import gemini_contents
 from .errors import classify
+from .json_body import reply_fields, request_body
 from .reply import ReplyBuilder, gemini_response
 
 if TYPE_CHECKING:
     from google.genai import Client
 
-__all__ = ["GEMINI_BASE_URL", "GeminiModel"]
+__all__ = ["GEMINI_BASE_URL", "GeminiModel", "gemini_pool"]
 
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 _KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -43,6 +48,9 @@ class GeminiModel:
     points at another server speaking the Gemini API (a proxy, the test server); `client` is a
     `google.genai.Client` you built, used as it is. `profile`: what the model does
     (default: reasoning for Gemini 2.5 and later; structured output as JSON output)."""
+
+    sdk: ClassVar[str] = "google.genai"
+    """The SDK a first use imports (the runner traces that setup; models/registry.py)."""
 
     def __init__(
         self,
@@ -91,24 +99,47 @@ class GeminiModel:
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         contents, plan = await self._prepare(request)
-        client = self._get_client()
+        client = await self._get_client()
+        body = None if client.vertexai else request_body(contents, plan.config)
         retrying = self._retrying(request)
         while True:
             async with retrying:
-                with _settings_checked():
-                    reply = await client.aio.models.generate_content(
-                        model=self._name,
-                        contents=contents,
-                        config=plan.config,  # type: ignore[arg-type]
-                    )
+                if body is not None:
+                    reply = await self._post(client, body, plan.config["http_options"])
+                else:
+                    reply = await self._generate(client, contents, plan.config)
                 return gemini_response(_valid_text(reply), plan.output_function)
             await retrying.pause()
+
+    async def _post(self, client: Client, body: dict[str, Any], options: Any) -> Any:
+        """The body posted to `generateContent` through the client (its URL, key, headers and
+        errors), the reply read as plain JSON: none of the SDK's typed layers (json_body.py)."""
+        api: Any = client.aio._api_client  # the SDK's own transport, below its typed methods
+        reply = await api.async_request("post", f"{self._path()}:generateContent", body, options)
+        return reply_fields(json.loads(reply.body) if reply.body else {})
+
+    async def _generate(self, client: Client, contents: Any, config: dict[str, Any]) -> Any:
+        """Through the SDK's `generate_content` (fields only it knows how to send), the reply
+        still read as plain JSON."""
+        raw = dict(config, should_return_http_response=True)
+        with _settings_checked():
+            reply = await client.aio.models.generate_content(
+                model=self._name,
+                contents=contents,
+                config=raw,  # type: ignore[arg-type]
+            )
+        body = reply.sdk_http_response.body if reply.sdk_http_response else None
+        return reply_fields(json.loads(body) if body else {})
+
+    def _path(self) -> str:
+        name = self._name
+        return name if name.startswith(("tunedModels/", "models/")) else f"models/{name}"
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
         """Events of one call, then its `ResponseDone`; retried while nothing was delivered.
         The HTTP stream is closed however the iteration ends (a cancelled run too)."""
         contents, plan = await self._prepare(request)
-        client = self._get_client()
+        client = await self._get_client()
         retrying = self._retrying(request)
         while True:
             async with retrying:
@@ -143,11 +174,15 @@ class GeminiModel:
 
         return Retrying(RetryPolicy.for_call(request.settings), classify_here, self._name)
 
-    def _get_client(self) -> Client:
-        """The SDK client, made on first use (it keeps a connection pool per event loop)."""
-        if self._client is None:
-            self._client = _new_client(self._api_key or _NO_KEY, self._base_url)
-        return self._client
+    async def warm_up(self) -> None:
+        """Import `google-genai` and create this loop's client now (see `OpenAIModelBase`)."""
+        await self._get_client()
+
+    async def _get_client(self) -> Client:
+        """The client given, or this loop's pooled client of the base URL and key."""
+        if self._client is not None:
+            return self._client
+        return await gemini_pool.get(self._base_url, self._api_key or _NO_KEY)
 
 
 @contextlib.contextmanager
@@ -168,7 +203,7 @@ def _settings_checked() -> Iterator[None]:
         ) from None
 
 
-def _new_client(api_key: str, base_url: str) -> Client:
+def _new_client(base_url: str, api_key: str) -> Client:
     try:
         from google import genai
     except ImportError:
@@ -177,6 +212,13 @@ def _new_client(api_key: str, base_url: str) -> Client:
         ) from None
     options = {"base_url": base_url, "retry_options": {"attempts": 1}}
     return genai.Client(api_key=api_key, http_options=options)  # type: ignore[arg-type]
+
+
+async def _close(client: Client) -> None:
+    await client.aio.aclose()
+
+
+gemini_pool: ClientPool[Client] = ClientPool(_new_client, _close)
 
 
 def _valid_text(reply: Any) -> Any:
