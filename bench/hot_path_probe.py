@@ -26,7 +26,8 @@ from typing import Any
 
 from .adapters.base import Script
 from .adapters.drusilla_adapter import FRAMEWORK
-from .scenarios import FINAL, PROMPT, Counter, _pinging, ping_tools
+from .scenarios import PROMPT, Counter, _pinging, ping_tools
+from .serving import FINAL
 
 Timed = Callable[[], float]
 
