@@ -147,8 +147,8 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "`import` statement",
                 "s",
                 (
-                    Target("the absolute bar", limit=lambda p: 0.3),
-                    Target("1/5 of `import agents`", peer="openai-agents", fraction=0.2),
+                    Target("0.15 s", limit=lambda p: 0.15),
+                    Target("1/10 of `import agents`", peer="openai-agents", fraction=0.1),
                 ),
             ),
         ),
@@ -421,7 +421,16 @@ SCENARIOS = (
         "(drusilla `Runner.run_streamed` + `stream_events()`, Agents SDK `Runner.run_streamed` "
         "+ `stream_events()`, Pydantic AI `run_stream`), the in-process model streaming each "
         "reply as one event.",
-        (*cpu_wall_metrics("plain", "plain"), *cpu_wall_metrics("streamed", "streamed")),
+        (
+            *cpu_wall_metrics("plain", "plain"),
+            *cpu_wall_metrics("streamed", "streamed"),
+            Metric(
+                "streamed_ratio",
+                "streamed ÷ plain per turn (CPU)",
+                "×",
+                (Target("1.15× a plain turn", limit=lambda p: 1.15),),
+            ),
+        ),
         full={"turns": 10, "runs": 20, "warmup": 2},
         quick={"turns": 3, "runs": 2, "warmup": 1},
         rounds=3,

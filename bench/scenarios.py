@@ -682,6 +682,7 @@ async def scaling_streaming(framework: Framework, *, turns: int, runs: int, warm
         "streamed",
         await cpu_and_wall(lambda: framework.run_streamed(agent, PROMPT), runs, warmup, turns),
     )
+    samples["streamed_ratio"] = [_median(samples["streamed_cpu"]) / _median(samples["plain_cpu"])]
     return Outcome(samples, {"turns": turns})
 
 
