@@ -101,6 +101,63 @@ def worker_env() -> dict[str, str]:
     return env
 
 
+def worker_json(module: str, args: list[str], what: str) -> dict[str, Any]:
+    """Run `python -m module *args` as a fresh worker process; the JSON of its last line."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def load_now() -> list[float]:
+    """The 1-, 5- and 15-minute load averages, rounded."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+class ChildServer:
+    """A server in a process of its own (its CPU is never charged to the client measured):
+    `start()` runs `python -m module *args`, which prints its base URL on its first line,
+    serves until its stdin closes, then prints a JSON report on its last line (`stop()`)."""
+
+    def __init__(self, module: str, *args: str) -> None:
+        self._argv = [sys.executable, "-m", module, *args]
+        self._module = module
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> str:
+        self._process = subprocess.Popen(
+            self._argv,
+            cwd=ROOT,
+            env=worker_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        url = self._process.stdout.readline().strip()
+        if not url.startswith("http://"):
+            self._process.kill()
+            raise RuntimeError(f"{self._module} did not start (printed {url!r})")
+        return url
+
+    def stop(self) -> dict[str, Any]:
+        process = self._process
+        assert process is not None and process.stdin is not None and process.stdout is not None
+        process.stdin.close()
+        last = process.stdout.read().strip().splitlines()
+        process.wait(timeout=60)
+        report: dict[str, Any] = json.loads(last[-1]) if last else {}
+        return report
+
+
 def run(
     plan: Plan,
     progress: Progress = print,

@@ -31,16 +31,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .harness import ROOT, worker_env
+from .harness import ROOT, load_now, worker_json
 from .replay import ANSWERS, MODELS, SWORD_RESULT, ReplayServer
 
 SECTION = "## Over HTTP: drusilla against the bare openai client"
@@ -156,34 +154,23 @@ async def _steps(one: Callable[[], Awaitable[str]], requests: int, concurrency: 
 
 
 def sample(name: str, runs: int, warmup: int, concurrency: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.http_floor", "--worker", name]
-    command += ["--runs", str(runs), "--warmup", str(warmup), "--concurrency", str(concurrency)]
-    done = subprocess.run(
-        command, cwd=ROOT, env=worker_env(), capture_output=True, text=True, timeout=900
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
+    args = ["--worker", name, "--runs", str(runs), "--warmup", str(warmup)]
+    return worker_json("bench.http_floor", [*args, "--concurrency", str(concurrency)], name)
 
 
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"runs": args.runs, "warmup": args.warmup, "cells": []}
-    results["load_before"] = load()
+    results["load_before"] = load_now()
     for index in range(args.samples):
         for concurrency in args.concurrency:
             for name in CALLERS if index % 2 == 0 else CALLERS[::-1]:
                 figure = sample(name, args.runs, args.warmup, concurrency)
                 cell = {"sample": index, "concurrency": concurrency, "caller": name}
-                cell |= {**figure, "load": load()}
+                cell |= {**figure, "load": load_now()}
                 results["cells"].append(cell)
                 print(json.dumps(cell), file=sys.stderr, flush=True)
                 args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    results["load_after"] = load()
+    results["load_after"] = load_now()
     args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return results
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .harness import ROOT, worker_env
+from .harness import ChildServer
 
 RECORDED = Path(os.environ.get("DRUSILLA_RECORDED", "/work/shared/fixtures/recorded"))
 SWORD = "get_user_country"
@@ -152,26 +151,13 @@ class ReplayServer:
     its CPU is not charged to the client measured)."""
 
     def __init__(self) -> None:
-        self._process: subprocess.Popen[str] | None = None
+        self._child = ChildServer("bench.replay")
         self.connections = 0
         """Connections the server accepted (known once the block has ended)."""
 
     def __enter__(self) -> str:
         """Starts the server; its base URL."""
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "bench.replay"],
-            cwd=ROOT,
-            env=worker_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._process.stdout is not None
-        url = self._process.stdout.readline().strip()
-        if not url.startswith("http://"):
-            self._process.kill()
-            raise RuntimeError(f"bench.replay did not start (printed {url!r})")
-        return url
+        return self._child.start()
 
     def __exit__(
         self,
@@ -179,12 +165,7 @@ class ReplayServer:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        process = self._process
-        assert process is not None and process.stdin is not None and process.stdout is not None
-        process.stdin.close()
-        last = process.stdout.read().strip().splitlines()
-        process.wait(timeout=60)
-        self.connections = json.loads(last[-1])["connections"] if last else 0
+        self.connections = self._child.stop().get("connections", 0)
 
 
 if __name__ == "__main__":

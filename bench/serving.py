@@ -10,12 +10,10 @@ not the worker).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from types import TracebackType
 from typing import Any
 
-from .harness import ROOT, worker_env
+from .harness import ChildServer
 
 FINAL = "done"
 """What the model answers at the end of a run (bench/scenarios.py checks every run for it)."""
@@ -45,23 +43,11 @@ class ServerProcess:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.report: dict[str, Any] = {}
-        self._process: subprocess.Popen[str] | None = None
+        self._child = ChildServer("bench.server", json.dumps(spec))
         self.base_url = ""
 
     def __enter__(self) -> ServerProcess:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "bench.server", json.dumps(self.spec)],
-            cwd=ROOT,
-            env=worker_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._process.stdout is not None
-        self.base_url = self._process.stdout.readline().strip()
-        if not self.base_url.startswith("http://"):
-            self._process.kill()
-            raise RuntimeError(f"bench.server did not start (printed {self.base_url!r})")
+        self.base_url = self._child.start()
         return self
 
     def __exit__(
@@ -70,12 +56,7 @@ class ServerProcess:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        process = self._process
-        assert process is not None and process.stdin is not None and process.stdout is not None
-        process.stdin.close()
-        last = process.stdout.read().strip().splitlines()
-        process.wait(timeout=60)
-        self.report = json.loads(last[-1]) if last else {}
+        self.report = self._child.stop()
         if exc_type is None:
             self._check()
 

@@ -30,15 +30,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from .harness import ROOT, worker_env
+from .harness import ROOT, load_now, worker_json
 from .replay import ANSWERS, MODELS, SWORD, SWORD_RESULT, ReplayServer, mock_transport
 
 WIRES = ["chat", "messages", "gemini"]
@@ -329,24 +327,13 @@ async def _measure(
 
 
 def sample(caller: str, wire: str, transport: str, runs: int, warmup: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.wire_overhead", "--worker", caller, wire, transport]
-    command += ["--runs", str(runs), "--warmup", str(warmup)]
-    done = subprocess.run(
-        command, cwd=ROOT, env=worker_env(), capture_output=True, text=True, timeout=900
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{caller} on {wire} ({transport}) failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
+    args = ["--worker", caller, wire, transport, "--runs", str(runs), "--warmup", str(warmup)]
+    return worker_json("bench.wire_overhead", args, f"{caller} on {wire} ({transport})")
 
 
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"runs": args.runs, "warmup": args.warmup, "cells": []}
-    results["load_before"] = load()
+    results["load_before"] = load_now()
     for index in range(args.samples):
         for transport in args.transport:
             for wire in args.wires:
@@ -354,12 +341,12 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
                 for caller in order:
                     figure = sample(caller, wire, transport, args.runs, args.warmup)
                     cell = {"sample": index, "transport": transport, "wire": wire}
-                    cell |= {"caller": caller, **figure, "load": load()}
+                    cell |= {"caller": caller, **figure, "load": load_now()}
                     results["cells"].append(cell)
                     print(json.dumps(cell), file=sys.stderr, flush=True)
                     if args.out:
                         args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    results["load_after"] = load()
+    results["load_after"] = load_now()
     if args.out:
         args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return results

@@ -14,6 +14,23 @@ from drusilla.cli import runs_db
 from .helpers import cli_env, run_cli
 
 
+def _runs_without_dbos(cwd: Path, arguments: str) -> subprocess.CompletedProcess[str]:
+    """`drusilla` with `arguments` (a Python list's items) in a fresh interpreter, which fails
+    if the command imported DBOS."""
+    code = (
+        f"import sys; from drusilla.cli import main; code = main([{arguments}]); "
+        "assert 'dbos' not in sys.modules, 'DBOS was imported'; sys.exit(code)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_runs_list_in_an_empty_directory_says_so_and_creates_nothing(tmp_path: Path) -> None:
     done = run_cli("runs", "list", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -35,19 +52,7 @@ def test_approving_with_no_database_fails_in_one_line(tmp_path: Path) -> None:
 
 def test_a_database_with_no_waiting_run_is_answered_without_dbos(tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "runs.sqlite").close()  # an empty file: no runs table yet
-    code = (
-        "import sys; from drusilla.cli import main; "
-        "code = main(['runs', 'list', '--db', 'sqlite:///runs.sqlite']); "
-        "assert 'dbos' not in sys.modules, 'DBOS was imported'; sys.exit(code)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _runs_without_dbos(tmp_path, "'runs', 'list', '--db', 'sqlite:///runs.sqlite'")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "No sword calls are waiting for a decision.\n"
     rejected = run_cli(
@@ -95,18 +100,7 @@ def test_a_waiting_run_is_listed_without_dbos_as_dbos_lists_it(tmp_path: Path) -
         timeout=300,
     )
     assert started.returncode == 0, started.stderr
-    code = (
-        "import sys; from drusilla.cli import main; code = main(['runs', 'list', '--json']); "
-        "assert 'dbos' not in sys.modules, 'DBOS was imported'; sys.exit(code)"
-    )
-    listed = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    listed = _runs_without_dbos(tmp_path, "'runs', 'list', '--json'")
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout) == {
         "run_id": "refund-42",
