@@ -17,7 +17,6 @@ from dbos import DBOS
 
 from ..agents.agent import Agent
 from ..runners.config import RunConfig
-from ..runners.run import Runner
 from ..sessions.base import Session
 from ..util.errors import UserError
 from .agent import dbos_agent
@@ -29,7 +28,7 @@ from .pool import (
     recover_executor,
     recover_executor_now,
 )
-from .runs import PendingApproval, agents_by_name, pending_dict, plain_event
+from .runs import DurableAgents, PendingApproval, pending_dict, run_publishing
 from .steps import DurableSession
 
 __all__ = [
@@ -116,7 +115,8 @@ class DurableRunner:
         recover_executors: Sequence[str] = (),
         queues: Sequence[str | DurableQueue] = (),
     ) -> None:
-        self.agents = agents_by_name(agents, "DurableRunner")
+        self._agents = DurableAgents(agents, "DurableRunner", dbos_agent)
+        self.agents = self._agents.by_name
         self.database = DurableDatabase(database_url)
         self.run_config = run_config
         self.max_turns = max_turns
@@ -126,7 +126,6 @@ class DurableRunner:
         self.executor_id = executor_id or new_executor_id()
         self.recover_executors = list(recover_executors)
         self.queues = [as_queue(queue) for queue in queues]
-        self._durable: dict[str, Agent[Any]] = {}
         self._launched = False
 
     def __repr__(self) -> str:
@@ -268,16 +267,7 @@ class DurableRunner:
     # --- inside the workflow -----------------------------------------------------------------
 
     def _agent(self, name: str) -> Agent[Any]:
-        if name not in self.agents:
-            known = ", ".join(sorted(self.agents)) or "(none)"
-            raise UserError(
-                f"No agent named {name!r} is registered with this DurableRunner (known: {known}). "
-                "Pass it in DurableRunner(agents=[...])."
-            )
-        durable = self._durable.get(name)
-        if durable is None:
-            durable = self._durable[name] = dbos_agent(self.agents[name])
-        return durable
+        return self._agents.durable(name)
 
 
 _active: DurableRunner | None = None
@@ -300,25 +290,18 @@ async def _durable_run(agent_name: str, input: Any, session_id: str | None, stre
     }
     if session_id is not None and runner.session_factory is not None:
         options["session"] = DurableSession(runner.session_factory(session_id))
-    result = await _run_once(agent, input, options, stream)
+    result = await run_publishing(agent, input, options, _publish if stream else None)
     while result.interruptions:
         state = result.to_state()
         await _wait_for_decisions(state, result.interruptions)
-        result = await _run_once(agent, state, options, stream)
+        result = await run_publishing(agent, state, options, _publish if stream else None)
     if stream:
         await DBOS.close_stream_async(EVENTS_STREAM)
     return result.final_output
 
 
-async def _run_once(agent: Agent[Any], input: Any, options: dict[str, Any], stream: bool) -> Any:
-    if not stream:
-        return await Runner.run(agent, input, **options)
-    streamed = await Runner.run_streamed(agent, input, **options)
-    async for event in streamed.stream_events():
-        published = plain_event(event)
-        if published is not None:
-            await DBOS.write_stream_async(EVENTS_STREAM, published)
-    return streamed
+async def _publish(event: dict[str, Any]) -> None:
+    await DBOS.write_stream_async(EVENTS_STREAM, event)
 
 
 async def _wait_for_decisions(state: Any, interruptions: Sequence[Any]) -> None:

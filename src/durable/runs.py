@@ -6,7 +6,7 @@ can read them from the engine's store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from ..runners.events import (
     StreamEvent,
     SwordProgressEvent,
 )
+from ..runners.run import Runner
 from ..util.errors import UserError
 
 __all__ = ["PendingApproval", "agents_by_name", "pending_dict", "plain_event"]
@@ -43,6 +44,25 @@ def pending_dict(item: Any) -> dict[str, Any]:
         "arguments": item.arguments,
         "agent": item.agent_name,
     }
+
+
+Publish = Callable[[dict[str, Any]], Awaitable[None]]
+"""Where a durable engine puts a streamed run's events (`handle.stream_events()` reads them)."""
+
+
+async def run_publishing(
+    agent: Agent[Any], input: Any, options: dict[str, Any], publish: Publish | None
+) -> Any:
+    """One `Runner.run` inside a durable run; with `publish`, streamed, and each event
+    `plain_event` keeps published as it comes."""
+    if publish is None:
+        return await Runner.run(agent, input, **options)
+    streamed = await Runner.run_streamed(agent, input, **options)
+    async for event in streamed.stream_events():
+        published = plain_event(event)
+        if published is not None:
+            await publish(published)
+    return streamed
 
 
 def plain_event(event: StreamEvent) -> dict[str, Any] | None:
@@ -79,3 +99,33 @@ def agents_by_name(agents: Sequence[Agent[Any]], owner: str) -> dict[str, Agent[
     if not named:
         raise UserError(f"{owner}(agents=[...]) needs at least one agent.")
     return named
+
+
+class DurableAgents:
+    """A durable runner's agents by name, each made durable (its seams made steps) on first
+    use and kept."""
+
+    def __init__(
+        self,
+        agents: Sequence[Agent[Any]],
+        owner: str,
+        make_durable: Callable[[Agent[Any]], Agent[Any]],
+    ) -> None:
+        self.by_name = agents_by_name(agents, owner)
+        self._owner = owner
+        self._make_durable = make_durable
+        self._durable: dict[str, Agent[Any]] = {}
+
+    def durable(self, name: str) -> Agent[Any]:
+        """The registered agent `name`, made durable once; a `UserError` naming the
+        registered ones when there is none."""
+        if name not in self.by_name:
+            known = ", ".join(sorted(self.by_name)) or "(none)"
+            raise UserError(
+                f"No agent named {name!r} is registered with this {self._owner} (known: "
+                f"{known}). Pass it in {self._owner}(agents=[...])."
+            )
+        durable = self._durable.get(name)
+        if durable is None:
+            durable = self._durable[name] = self._make_durable(self.by_name[name])
+        return durable

@@ -25,7 +25,7 @@ from ...runners.config import RunConfig
 from ...sessions.base import Session
 from ...util.errors import UserError
 from ..graph import durable_graph
-from ..runs import PendingApproval, agents_by_name
+from ..runs import DurableAgents, PendingApproval
 from .activities import Activities
 from .converter import DATA_CONVERTER, Raised
 from .steps import ActivityOptions, StepRegistry, TemporalSession, TemporalSteps
@@ -121,7 +121,6 @@ class TemporalRunner:
         heartbeat_timeout: float = 30.0,
         step_timeout: float = 3600.0,
     ) -> None:
-        self.agents = agents_by_name(agents, "TemporalRunner")
         self.address = address
         self.namespace = namespace
         self.task_queue = task_queue
@@ -135,7 +134,8 @@ class TemporalRunner:
         )
         self._client: Client | None = None
         self._registry = StepRegistry()
-        self._durable: dict[str, Agent[Any]] = {}
+        self._agents = DurableAgents(agents, "TemporalRunner", self._with_activities)
+        self.agents = self._agents.by_name
 
     def __repr__(self) -> str:
         return (
@@ -198,17 +198,10 @@ class TemporalRunner:
 
     def durable_agent(self, name: str) -> Agent[Any]:
         """The registered agent `name`, its seams made activities (built once)."""
-        if name not in self.agents:
-            known = ", ".join(sorted(self.agents)) or "(none)"
-            raise UserError(
-                f"No agent named {name!r} is registered with this TemporalRunner (known: "
-                f"{known}). Pass it in TemporalRunner(agents=[...])."
-            )
-        durable = self._durable.get(name)
-        if durable is None:
-            steps = TemporalSteps(self._registry, self.options)
-            durable = self._durable[name] = durable_graph(self.agents[name], steps)
-        return durable
+        return self._agents.durable(name)
+
+    def _with_activities(self, agent: Agent[Any]) -> Agent[Any]:
+        return durable_graph(agent, TemporalSteps(self._registry, self.options))
 
     def run_options(self, session_id: str | None) -> dict[str, Any]:
         """The options of `Runner.run` inside the workflow."""

@@ -19,8 +19,7 @@ from typing import Any, Protocol
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError
 
-from ...runners.run import Runner
-from ..runs import pending_dict, plain_event
+from ..runs import pending_dict, run_publishing
 from .activities import DELTAS_SIGNAL
 from .converter import outcome_of
 
@@ -94,22 +93,16 @@ class RunWorkflow:
         side = _WORKERS[workflow.info().task_queue]
         agent = side.durable_agent(request.agent)
         options = side.run_options(request.session_id)
-        result = await self._run_once(agent, request.input, options, request.stream)
+        publish = self._publish if request.stream else None
+        result = await run_publishing(agent, request.input, options, publish)
         while result.interruptions:
             state = result.to_state()
             await self._wait_for_decisions(state, result.interruptions)
-            result = await self._run_once(agent, state, options, request.stream)
+            result = await run_publishing(agent, state, options, publish)
         return result.final_output
 
-    async def _run_once(self, agent: Any, input: Any, options: dict[str, Any], stream: bool) -> Any:
-        if not stream:
-            return await Runner.run(agent, input, **options)
-        streamed = await Runner.run_streamed(agent, input, **options)
-        async for event in streamed.stream_events():
-            published = plain_event(event)
-            if published is not None:
-                self.events.append(published)
-        return streamed
+    async def _publish(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
 
     async def _wait_for_decisions(self, state: Any, interruptions: Sequence[Any]) -> None:
         waiting = [item.call_id for item in interruptions]
