@@ -69,5 +69,6 @@ async def test_a_streamed_run_makes_no_backend_lookup_per_event() -> None:
         assert len(events) > 10 and result.final_output == "done"
 
     calls = await calls_made(run)
+    assert any(name.endswith(":ping") for name in calls)  # the watch saw the streamed run work
     assert protocol_checks(calls) == []
     assert backend_lookups(calls) == []

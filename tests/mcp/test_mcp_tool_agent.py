@@ -82,7 +82,13 @@ async def test_without_structured_content_the_output_is_the_text(
 ) -> None:
     agent = MCPToolAgent(make_probe(), "picture", input_field="unused")
     result = await Runner.run(agent, "-")
-    assert isinstance(result.final_output, str)
+    answered = result.new_items[-1]
+    assert isinstance(answered, SwordCallOutputItem)
+    assert isinstance(answered.output, MCPToolResult)
+    # An image-only answer: no structured content, so the output is the (empty) text, not the
+    # result object nor its content blocks.
+    assert answered.output.structured_content is None and len(answered.output.images) == 1
+    assert result.final_output == answered.output.text == ""
 
 
 def test_the_run_is_recorded(
