@@ -1,4 +1,5 @@
-"""The agent the Ray eval test's actors import by path; its model comes from DRUSILLA_*."""
+"""The agent the Ray eval test's actors import by path (its model comes from DRUSILLA_*), and
+its two swords, which the run-evaluator tests use too."""
 
 from drusilla import Agent, sword
 

@@ -19,19 +19,8 @@ from drusilla.evals import (
 )
 from drusilla.testing import OpenAIServer, ScriptedModel, Turn, call
 
+from .ray_agent import get_time, get_weather
 from .steps import weather
-
-
-@sword
-def get_weather(city: str) -> str:
-    """The weather in a city."""
-    return f"Sunny in {city}"
-
-
-@sword
-def get_time(city: str) -> str:
-    """The time in a city."""
-    return f"Noon in {city}"
 
 
 def verdicts(report: EvaluationReport[str, str, None]) -> dict[str, dict[str, bool]]:
