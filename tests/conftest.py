@@ -14,9 +14,13 @@ from drusilla.testing import OpenAIServer, ScriptedModel, ServedModel
 from drusilla.testing.scripted import Step
 from drusilla.util.logging import reset_logger
 from drusilla.util.settings import forget_settings
+from tests.durable.temporal_dev_server import temporal_address
 
 # drusilla's pytest plugin: the test guard, and the local servers it lets through
 KEEP = ("DRUSILLA_ALLOW_MODEL_REQUESTS", "DRUSILLA_TEST_SERVER_URLS")
+# One Temporal dev server per session for tests/durable and tests/durable_temporal alike.
+__all__ = ["temporal_address"]
+
 _VENDOR_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
 
 

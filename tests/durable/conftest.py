@@ -1,4 +1,5 @@
-"""The durable tests' databases: a SQLite file, and a real Postgres started for the session.
+"""The durable tests' databases: a SQLite file, and a real Postgres started for the session;
+and the `engine` each test of the contract both engines keep runs on (tests/durable/engines.py).
 
 `scripts/start-postgres` starts a throwaway server (Debian's `postgresql`) on a free loopback
 port once per session; each test gets a database of its own on it (DBOS creates it). Without
@@ -11,10 +12,12 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.durable.engines import DBOSEngine, Engine, TemporalEngine
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "start-postgres"
 START_TIMEOUT = 600.0  # a backstop: the script returns as soon as the server accepts connections
@@ -69,7 +72,23 @@ def postgres() -> Iterator[Postgres]:
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh durable database for the test: a SQLite file, or a database on Postgres."""
-    if request.param == "sqlite":
+    return _new_database(request.param, request, tmp_path)
+
+
+def _new_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'durable.sqlite'}"
     server: Postgres = request.getfixturevalue("postgres")
     return server.new_database()
+
+
+@pytest.fixture(params=["dbos-sqlite", "dbos-postgres", "temporal"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Engine]:
+    """DBOS on SQLite, DBOS on Postgres, or Temporal (its dev server: `temporal_address`)."""
+    made: Engine
+    if request.param == "temporal":
+        made = TemporalEngine(request.getfixturevalue("temporal_address"))
+    else:
+        made = DBOSEngine(_new_database(request.param.removeprefix("dbos-"), request, tmp_path))
+    yield made
+    await made.close()

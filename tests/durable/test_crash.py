@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,9 +18,9 @@ from typing import Any
 import pytest
 
 from drusilla.testing import Hold, OpenAIServer, Turn, call
+from tests.durable.crash_worker import READY_TIMEOUT, Events, WorkerProcess, named
 
 WORKER = Path(__file__).with_name("worker.py")
-READY_TIMEOUT = 120.0  # a backstop only: the tests wait for lines in the log, not for time
 
 
 @pytest.fixture
@@ -30,12 +29,11 @@ def server() -> Iterator[OpenAIServer]:
         yield running
 
 
-class Worker:
+class Worker(WorkerProcess):
     def __init__(self, tmp_path: Path, server: OpenAIServer, database_url: str) -> None:
+        super().__init__(tmp_path / "log.jsonl")
         self.db = database_url
-        self.log = tmp_path / "log.jsonl"
         self.server = server
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *args: str, hang: bool = True) -> None:
         """Start the worker; with `hang=False` its `hang` sword returns at once."""
@@ -43,25 +41,10 @@ class Worker:
         env = {**os.environ, "WORKER_HANG": "1" if hang else "0"}
         self.process = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, env=env)
 
-    def events(self) -> list[dict[str, Any]]:
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
-
-    def wait_for(self, check: Callable[[list[dict[str, Any]]], bool]) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not check(self.events()):
-            assert self.process is not None
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise AssertionError(f"the worker exited ({self.process.returncode}):\n{error}")
-            assert time.monotonic() < deadline, f"worker never got there: {self.events()}"
+    def wait_for(self, check: Callable[[Events], bool]) -> None:
+        deadline = self.deadline()
+        while not self.got_there(check, deadline):
             time.sleep(0.05)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
 
     def finish(self) -> Any:
         self.wait_for(lambda events: any(e["event"] == "output" for e in events))
@@ -70,16 +53,11 @@ class Worker:
         return next(e["output"] for e in self.events() if e["event"] == "output")
 
 
-def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return [event for event in events if event["event"] == name]
-
-
 @pytest.fixture
 def worker(tmp_path: Path, server: OpenAIServer, database_url: str) -> Iterator[Worker]:
     running = Worker(tmp_path, server, database_url)
     yield running
-    if running.process is not None and running.process.poll() is None:
-        running.kill()
+    running.kill_if_running()
 
 
 def test_kill_during_a_sword_reruns_only_that_sword(worker: Worker, server: OpenAIServer) -> None:

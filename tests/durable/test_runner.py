@@ -1,4 +1,8 @@
-"""DurableRunner and dbos_agent in one process: steps, names, streaming, sessions, bad input.
+"""DurableRunner and dbos_agent in one process: what DBOS does of its own (WAL, dbos_agent in a
+user's workflow, MCP steps, approvals in the database, queues, executors, bad input).
+
+What it promises alike with Temporal (steps, names, streaming, sessions) is tested once for
+both: tests/durable/test_contract.py.
 
 Real DBOS on a real database per test, each test on SQLite and on Postgres (conftest.py); the
 model over real HTTP (the local server).
@@ -15,10 +19,9 @@ from typing import Any
 import pytest
 from dbos import DBOS
 
-from drusilla import Agent, Runner, SQLiteSession, UserError, sword
+from drusilla import Agent, Runner, UserError, sword
 from drusilla.durable import DurableQueue, DurableRunner, dbos_agent
 from drusilla.testing import OpenAIServer, ServedModel, Turn, call
-from drusilla.testing.server import Api
 
 SWORD_LOG: list[str] = []
 
@@ -35,12 +38,6 @@ def server() -> Iterator[OpenAIServer]:
     SWORD_LOG.clear()
     with OpenAIServer() as running:
         yield running
-
-
-@pytest.fixture(params=["chat", "responses", "messages", "gemini"])
-def api(request: pytest.FixtureRequest) -> Api:
-    kind: Api = request.param
-    return kind
 
 
 @pytest.fixture
@@ -63,94 +60,12 @@ async def step_names(run_id: str) -> list[str]:
     return [step["function_name"] for step in await DBOS.list_workflow_steps_async(run_id)]
 
 
-async def test_a_run_checkpoints_each_model_call_and_sword(
-    server: OpenAIServer, api: Api, durable: Any
-) -> None:
-    model = server.model(Turn(calls=[call("record", note="a")]), Turn("Noted."), api=api)
-    clerk = Agent("Clerk", model=model, swords=[record])
-    runner = durable([clerk])
-    handle = await runner.start(clerk, "Note a.", run_id="run-1")
-    assert await handle.result() == "Noted."
-    assert await handle.status() == "SUCCESS"
-    assert await step_names("run-1") == ["Clerk.model", "Clerk.record", "Clerk.model"]
-    assert SWORD_LOG == ["a"]
-
-
 async def test_sqlite_is_in_wal_mode(server: OpenAIServer, durable: Any, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'd.sqlite'}"
     runner = durable([Agent("Clerk", model=server.model(Turn("Hi.")))], database_url=url)
     assert await runner.run("Clerk", "Hi") == "Hi."
     mode = sqlite3.connect(tmp_path / "d.sqlite").execute("PRAGMA journal_mode").fetchone()
     assert mode == ("wal",)
-
-
-async def test_starting_a_finished_run_again_runs_nothing(
-    server: OpenAIServer, durable: Any
-) -> None:
-    model = server.model(Turn("Once."))
-    runner = durable([Agent("Clerk", model=model)])
-    assert await runner.run("Clerk", "Hi", run_id="same") == "Once."
-    assert await runner.run("Clerk", "Hi", run_id="same") == "Once."
-    assert len(model.requests) == 1
-
-
-async def test_orbs_and_agents_as_swords_checkpoint_their_own_steps(
-    server: OpenAIServer, durable: Any
-) -> None:
-    helper = Agent("Helper", model=server.model(Turn("42")))
-    billing = Agent(
-        "Billing",
-        model=server.model(Turn(calls=[call("ask_helper", input="6*7?")]), Turn("It is 42.")),
-        swords=[helper.as_sword(name="ask_helper")],
-    )
-    triage = Agent(
-        "Triage", model=server.model(Turn(calls=[call("transfer_to_billing")])), orbs=[billing]
-    )
-    runner = durable([triage])
-    assert await runner.run(triage, "What is 6*7?", run_id="graph") == "It is 42."
-    assert await step_names("graph") == [
-        "Triage.model",
-        "Triage.transfer_to_billing",
-        "Billing.model",
-        "Helper.model",
-        "Billing.model",
-    ]
-
-
-async def test_streamed_run_publishes_each_event_once(server: OpenAIServer, durable: Any) -> None:
-    model = server.model(Turn(calls=[call("record", note="s")]), Turn("Streamed answer."))
-    runner = durable([Agent("Clerk", model=model, swords=[record])])
-    handle = await runner.start("Clerk", "Go", run_id="streamed", stream=True)
-    events = [event async for event in handle.stream_events()]
-    assert await handle.result() == "Streamed answer."
-    kinds = [event["type"] for event in events]
-    assert kinds[0] == "agent_updated"
-    assert kinds.count("sword_called") == 1 and kinds.count("sword_output") == 1
-    text = "".join(event["delta"] for event in events if event["type"] == "text_delta")
-    assert text == "Streamed answer."
-
-
-async def test_a_session_gets_each_item_once(
-    server: OpenAIServer, durable: Any, tmp_path: Path
-) -> None:
-    model = server.model(Turn(calls=[call("record", note="x")]), Turn("First."), Turn("Second."))
-    path = tmp_path / "sessions.sqlite"
-    runner = durable(
-        [Agent("Clerk", model=model, swords=[record])],
-        session_factory=lambda session_id: SQLiteSession(session_id, path),
-    )
-    assert await runner.run("Clerk", "One", session_id="s1") == "First."
-    assert await runner.run("Clerk", "Two", session_id="s1") == "Second."
-    items = await SQLiteSession("s1", path).get_items()
-    assert [item.get("role") or item.get("type") for item in items] == [
-        "user",
-        "function_call",
-        "function_call_output",
-        "assistant",
-        "user",
-        "assistant",
-    ]
-    assert dict(model.requests[2].input[0])["content"] == "One"  # the second run saw the first
 
 
 async def test_dbos_agent_in_a_users_own_workflow(server: OpenAIServer, durable: Any) -> None:
@@ -182,11 +97,7 @@ async def test_bad_input_is_a_user_error(server: OpenAIServer, durable: Any) -> 
         DurableRunner([clerk, Agent("Clerk")])
     with pytest.raises(UserError, match="not a database URL"):
         DurableRunner([clerk], database_url="mysql://x")
-    runner = durable([clerk])
-    with pytest.raises(UserError, match=r"No agent named 'Nobody'.*known: Clerk"):
-        await runner.start("Nobody", "hi")
-    with pytest.raises(UserError, match="is not waiting for a decision"):
-        await runner.approve("no-such-run", "call_1")
+    await durable([clerk]).launch()
     with pytest.raises(UserError, match="already running in this process"):
         await durable([clerk]).launch()
     assert isinstance(clerk.model, ServedModel)

@@ -8,9 +8,7 @@ the test process, which counts the model requests. The swords count their calls 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,17 +21,16 @@ import pytest
 
 from drusilla import Agent, UserError
 from drusilla.testing import Hold, OpenAIServer, Turn, call
+from tests.durable.crash_worker import READY_TIMEOUT, Events, WorkerProcess, named
 
 WORKER = Path(__file__).with_name("worker.py")
-READY_TIMEOUT = 120.0  # a backstop only: the tests wait for lines in the log, not for time
 
 
-class Worker:
+class Worker(WorkerProcess):
     def __init__(self, tmp_path: Path, address: str, server: OpenAIServer) -> None:
-        self.log = tmp_path / "log.jsonl"
+        super().__init__(tmp_path / "log.jsonl")
         self.queue = f"crash-{uuid.uuid4().hex}"
         self.command = [sys.executable, str(WORKER), address, self.queue, server.base_url]
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, hang: bool = True) -> None:
         """Start the worker; with `hang=False` its `hang` sword returns at once."""
@@ -41,37 +38,19 @@ class Worker:
         command = [*self.command, str(self.log)]
         self.process = subprocess.Popen(command, stderr=subprocess.PIPE, env=env)
 
-    def events(self) -> list[dict[str, Any]]:
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
-
-    async def wait_for(self, check: Callable[[list[dict[str, Any]]], bool]) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not check(self.events()):
-            assert self.process is not None
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise AssertionError(f"the worker exited ({self.process.returncode}):\n{error}")
-            assert time.monotonic() < deadline, f"worker never got there: {self.events()}"
+    async def wait_for(self, check: Callable[[Events], bool]) -> None:
+        deadline = self.deadline()
+        while True:  # the log is a file: nothing to await but time
+            if self.got_there(check, deadline):
+                return
             await asyncio.sleep(0.05)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-
-def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return [event for event in events if event["event"] == name]
 
 
 @pytest.fixture
 def worker(tmp_path: Path, temporal_address: str, server: OpenAIServer) -> Iterator[Worker]:
     running = Worker(tmp_path, temporal_address, server)
     yield running
-    if running.process is not None and running.process.poll() is None:
-        running.kill()
+    running.kill_if_running()
 
 
 @pytest.fixture
