@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from drusilla.testing import OpenAIServer
 from tests.durable.engines import DBOSEngine, Engine, TemporalEngine
+from tests.durable.noting import SWORD_LOG
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "start-postgres"
 START_TIMEOUT = 600.0  # a backstop: the script returns as soon as the server accepts connections
@@ -92,3 +94,12 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         made = DBOSEngine(_new_database(request.param.removeprefix("dbos-"), request, tmp_path))
     yield made
     await made.close()
+
+
+@pytest.fixture
+def server() -> Iterator[OpenAIServer]:
+    """The local OpenAI-protocol server the test's models talk to; each test starts with an
+    empty `SWORD_LOG`."""
+    SWORD_LOG.clear()
+    with OpenAIServer() as running:
+        yield running

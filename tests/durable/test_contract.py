@@ -8,31 +8,15 @@ tests/durable_temporal/test_runner.py (Temporal). The model over real HTTP (the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from drusilla import Agent, SQLiteSession, UserError, sword
+from drusilla import Agent, SQLiteSession, UserError
 from drusilla.testing import OpenAIServer, Turn, call
 from drusilla.testing.server import Api
 from tests.durable.engines import Engine, new_run_id
-
-SWORD_LOG: list[str] = []
-
-
-@sword
-def record(note: str) -> str:
-    """Write a note down."""
-    SWORD_LOG.append(note)
-    return f"noted {note}"
-
-
-@pytest.fixture
-def server() -> Iterator[OpenAIServer]:
-    SWORD_LOG.clear()
-    with OpenAIServer() as running:
-        yield running
+from tests.durable.noting import SWORD_LOG, record
 
 
 @pytest.mark.parametrize("api", ["chat", "responses", "messages", "gemini"])

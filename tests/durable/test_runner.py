@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +22,7 @@ from dbos import DBOS
 from drusilla import Agent, Runner, UserError, sword
 from drusilla.durable import DurableQueue, DurableRunner, dbos_agent
 from drusilla.testing import OpenAIServer, ServedModel, Turn, call
-
-SWORD_LOG: list[str] = []
-
-
-@sword
-def record(note: str) -> str:
-    """Write a note down."""
-    SWORD_LOG.append(note)
-    return f"noted {note}"
-
-
-@pytest.fixture
-def server() -> Iterator[OpenAIServer]:
-    SWORD_LOG.clear()
-    with OpenAIServer() as running:
-        yield running
+from tests.durable.noting import SWORD_LOG, record
 
 
 @pytest.fixture

@@ -17,16 +17,8 @@ import pytest
 from drusilla import Agent, SwordError, UserError, sword
 from drusilla.testing import OpenAIServer, Turn, call
 from tests.durable.engines import TemporalEngine
+from tests.durable.noting import SWORD_LOG, record
 from tests.durable.temporal_dev_server import free_port
-
-SWORD_LOG: list[str] = []
-
-
-@sword
-def record(note: str) -> str:
-    """Write a note down."""
-    SWORD_LOG.append(note)
-    return f"noted {note}"
 
 
 @pytest.fixture
