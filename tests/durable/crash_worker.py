@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from drusilla.testing import OpenAIServer
+
 READY_TIMEOUT = 120.0  # a backstop only: the tests wait for lines in the log, not for time
 
 Events = list[dict[str, Any]]
@@ -19,6 +21,16 @@ Events = list[dict[str, Any]]
 
 def named(events: Events, name: str) -> Events:
     return [event for event in events if event["event"] == name]
+
+
+def assert_in_flight_sword_ran_again(events: Events, server: OpenAIServer) -> None:
+    """After a kill while `hang` ran (with `record` done before it), and a restart: `record`
+    ran once, `hang` twice, and the model was asked once per turn, `hang`'s result once."""
+    assert [e["note"] for e in named(events, "record")] == ["first"]  # done once, not again
+    assert len(named(events, "hang")) == 2  # in flight at the kill, so run again
+    assert len(server.requests_for("durable")) == 3  # one per turn, none repeated
+    third_turn = server.requests_for("durable")[2]
+    assert third_turn.input[-1]["type"] == "function_call_output"  # hang's result, once
 
 
 class WorkerProcess:

@@ -21,7 +21,13 @@ import pytest
 
 from drusilla import Agent, UserError
 from drusilla.testing import Hold, OpenAIServer, Turn, call
-from tests.durable.crash_worker import READY_TIMEOUT, Events, WorkerProcess, named
+from tests.durable.crash_worker import (
+    READY_TIMEOUT,
+    Events,
+    WorkerProcess,
+    assert_in_flight_sword_ran_again,
+    named,
+)
 
 WORKER = Path(__file__).with_name("worker.py")
 
@@ -81,12 +87,7 @@ async def test_kill_during_a_sword_reruns_only_that_sword(
     server.add(Turn("All noted."), model="durable")
     worker.start(hang=False)
     assert await handle.result() == "All noted."
-    events = worker.events()
-    assert [e["note"] for e in named(events, "record")] == ["first"]  # done once, not again
-    assert len(named(events, "hang")) == 2  # in flight at the kill, so run again
-    assert len(server.requests_for("durable")) == 3  # one per turn, none repeated
-    third_turn = server.requests_for("durable")[2]
-    assert third_turn.input[-1]["type"] == "function_call_output"  # hang's result, once
+    assert_in_flight_sword_ran_again(worker.events(), server)
 
 
 async def test_kill_during_a_model_call_repeats_only_that_call(
