@@ -8,6 +8,7 @@ the model over real HTTP (the local server).
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from drusilla import Agent, SwordError, UserError, sword
 from drusilla.testing import OpenAIServer, Turn, call
+from tests.durable.crash_worker import READY_TIMEOUT
 from tests.durable.engines import TemporalEngine
 from tests.durable.noting import SWORD_LOG, record
 from tests.durable.temporal_dev_server import free_port
@@ -49,7 +51,9 @@ async def test_approvals_wait_for_signals(server: OpenAIServer, temporal: Any) -
     run_id = new_id()
     handle = await runner.start("Clerk", "Pay.", run_id=run_id)
     pending: list[Any] = []
+    deadline = time.monotonic() + READY_TIMEOUT  # a backstop: a broken publish fails, not hangs
     while len(pending) < 2:  # the run publishes its pending calls once the turn is done
+        assert time.monotonic() < deadline, f"pending calls never published: {pending}"
         pending = [p for p in await runner.pending_approvals() if p.run_id == run_id]
         await asyncio.sleep(0.05)
     assert [(p.sword, p.arguments) for p in pending] == [
