@@ -232,6 +232,9 @@ class SQLiteSession:
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """WAL mode, the busy timeout, and the tables (created when missing)."""
         if self.path != ":memory:":
+            # Only a new file takes it: a turn's commit writes a few pages, and smaller pages
+            # make it about a third cheaper (docs/sessions.md has the measurements).
+            connection.execute(f"PRAGMA page_size={PAGE_SIZE}")
             connection.execute("PRAGMA journal_mode=WAL")
             # Commits append to the WAL without fsync; the WAL is synced at checkpoints, which
             # run in a worker thread (CHECKPOINT_EVERY commits) instead of inside a commit.
@@ -309,25 +312,40 @@ class SQLiteSession:
         self, connection: sqlite3.Connection, texts: list[str], items: list[InputItem]
     ) -> None:
         now = time.time()
-        seen = self._seen
-        # Read before writing: our own commit leaves data_version as it is, so a commit by
-        # another connection just before or after ours shows at the next read (and a row
-        # count that does not match makes that read start over).
-        version = _data_version(connection) if seen.complete else seen.version
-        others_wrote = version != seen.version
-        if others_wrote or now - self._touched_at >= TOUCH_EVERY or len(texts) > ROWS_PER_INSERT:
+        if now - self._touched_at >= TOUCH_EVERY or len(texts) > ROWS_PER_INSERT:
             with _transaction(connection):
-                if others_wrote:
-                    self._catch_up(connection)
                 self._touch(connection, now)
                 last_id = self._insert(connection, texts, now)
         else:  # one INSERT statement is a transaction of its own: all its rows, or none
             last_id = self._insert(connection, texts, now)
-        if seen.complete:  # committed: what we just wrote needs no decoding later
-            seen.items.extend(items)
-            seen.rows += len(items)
-            seen.last_id = last_id
-            seen.version = version
+        self._remember_written(connection, items, last_id)
+
+    def _remember_written(
+        self, connection: sqlite3.Connection, items: list[InputItem], last_id: int
+    ) -> None:
+        """Keep what was just committed, so it needs no decoding later, when nothing of this
+        session was inserted since this object last looked. Ids only grow (AUTOINCREMENT):
+        our rows follow the last one seen unless another connection inserted rows first — of
+        this session or of another in the file, which a count of the gap tells apart. Rows
+        others removed, or added after ours, show at the next read (`data_version` moved; the
+        count of rows up to `last_id` no longer matches). This costs no `PRAGMA data_version`
+        per turn, and a query only when the file has another writer."""
+        seen = self._seen
+        first_id = last_id - len(items) + 1
+        if not seen.complete or (
+            first_id != seen.last_id + 1 and self._rows_between(connection, seen.last_id, first_id)
+        ):
+            return  # the next read catches up (`_catch_up`)
+        seen.items.extend(items)
+        seen.rows += len(items)
+        seen.last_id = last_id
+
+    def _rows_between(self, connection: sqlite3.Connection, after: int, before: int) -> int:
+        (count,) = connection.execute(
+            f"SELECT count(*) FROM {self.items_table} WHERE session_id = ? AND id > ? AND id < ?",
+            (self.session_id, after, before),
+        ).fetchone()
+        return int(count)
 
     def _insert(self, connection: sqlite3.Connection, texts: list[str], now: float) -> int:
         """The rows inserted, a few hundred per statement; the id of the last one."""
@@ -395,6 +413,12 @@ class SQLiteSession:
             return None
         return item  # type: ignore[return-value]
 
+
+PAGE_SIZE = 2048
+"""Bytes per database page of a new file (SQLite's default is 4,096). A turn's commit appends
+each page it changed to the log — the items table's, its index's, the AUTOINCREMENT counter's
+— so smaller pages write less per turn; items bigger than a page spill onto overflow pages,
+which makes very long items and a first read of a long history a little slower."""
 
 CHECKPOINT_EVERY = 1000
 """Commits between WAL checkpoints at most (each one syncs the WAL and copies it into the

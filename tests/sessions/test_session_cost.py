@@ -61,6 +61,10 @@ async def test_a_run_commits_once_per_turn_and_rereads_nothing(tmp_path: Path) -
     assert result.final_output == "done"
     assert log.write_transactions() == TURNS
     assert log.item_reads() == []  # the history it holds is not read again, nor each turn
+    # At the start, one look for other connections' writes; then each turn only its INSERT.
+    assert [s.split(None, 2)[:2] for s in log.statements] == [["PRAGMA", "data_version"]] + [
+        ["INSERT", "INTO"]
+    ] * TURNS
     assert len(await SQLiteSession("chat", tmp_path / "chat.db").get_items()) == 50 + 1 + 9
 
 

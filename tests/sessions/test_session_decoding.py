@@ -112,3 +112,38 @@ async def test_synchronous_level_is_normal_unless_asked(tmp_path: Path) -> None:
     assert levels == {"normal": 1, "full": 2}
     with pytest.raises(UserError, match="synchronous='OFF'"):
         SQLiteSession("s", tmp_path / "x.db", synchronous="OFF")
+
+
+async def test_other_sessions_writing_to_the_file_cost_no_rereads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are shared by every session in the file: another session's rows leave a gap before
+    ours, which is not a reason to decode this session's history again."""
+    path = tmp_path / "s.db"
+    ours, theirs = SQLiteSession("ours", path), SQLiteSession("theirs", path)
+    await ours.add_items([user(f"m{n}") for n in range(100)])
+    assert len(await ours.get_items()) == 100
+    decoded = DecodeCounter(monkeypatch)
+    for n in range(5):
+        await theirs.add_items([user(f"t{n}")])
+        await ours.add_items([user(f"o{n}")])
+    assert [content_text(i) for i in (await ours.get_items())[-5:]] == [f"o{n}" for n in range(5)]
+    assert decoded.taken() == 0
+
+
+async def test_another_connection_popping_and_adding_between_our_writes_is_seen(
+    tmp_path: Path,
+) -> None:
+    """Their pop removes a row we hold and their add takes the next id: our next write is
+    not in sequence with what we hold, so the next read shows their change, not our cache."""
+    path = tmp_path / "s.db"
+    ours, other = SQLiteSession("chat", path), SQLiteSession("chat", path)
+    await ours.add_items([user("a"), user("b")])
+    assert len(await ours.get_items()) == 2
+    assert await other.pop_item() == user("b")
+    await other.add_items([user("B")])
+    await ours.add_items([user("c")])
+    assert [content_text(i) for i in await ours.get_items()] == ["a", "B", "c"]
+    await other.pop_item()  # a removal alone: our ids stay in sequence
+    await ours.add_items([user("d")])
+    assert [content_text(i) for i in await ours.get_items()] == ["a", "B", "d"]
