@@ -260,7 +260,7 @@ class SQLiteSession:
     def _get_items(self, connection: sqlite3.Connection, limit: int | None) -> list[InputItem]:
         seen = self._seen
         version = _data_version(connection)
-        if seen.complete and version != seen.version:
+        if seen.complete and (version != seen.version or seen.behind):
             self._catch_up(connection)  # another connection wrote since we last looked
         if not seen.complete:
             if limit is not None:  # decode only what is asked for; keep nothing
@@ -297,7 +297,7 @@ class SQLiteSession:
                 seen.items.append(item)
             seen.rows += 1
             seen.last_id = row_id
-        seen.complete = True
+        seen.complete, seen.behind = True, False
 
     def _read_latest(self, connection: sqlite3.Connection, limit: int) -> list[InputItem]:
         rows = connection.execute(
@@ -331,11 +331,12 @@ class SQLiteSession:
         count of rows up to `last_id` no longer matches). This costs no `PRAGMA data_version`
         per turn, and a query only when the file has another writer."""
         seen = self._seen
+        if not seen.complete or seen.behind:
+            return
         first_id = last_id - len(items) + 1
-        if not seen.complete or (
-            first_id != seen.last_id + 1 and self._rows_between(connection, seen.last_id, first_id)
-        ):
-            return  # the next read catches up (`_catch_up`)
+        if first_id != seen.last_id + 1 and self._rows_between(connection, seen.last_id, first_id):
+            seen.behind = True  # the next read catches up (`_catch_up`)
+            return
         seen.items.extend(items)
         seen.rows += len(items)
         seen.last_id = last_id
@@ -452,7 +453,7 @@ class _WouldWait(Exception):
 class _SeenItems:
     """The session's rows decoded so far, in order: only rows not seen yet are decoded."""
 
-    __slots__ = ("complete", "items", "last_id", "rows", "version")
+    __slots__ = ("behind", "complete", "items", "last_id", "rows", "version")
 
     def __init__(self) -> None:
         self.reset()
@@ -465,6 +466,9 @@ class _SeenItems:
         self.version: int | None = None
         """`PRAGMA data_version` when last read: it changes when another connection commits."""
         self.complete = False
+        self.behind = False
+        """Another connection added rows of this session before some of ours: what we wrote
+        since is not kept, and the next read reads everything after `last_id`."""
 
 
 def _data_version(connection: sqlite3.Connection) -> int:

@@ -147,3 +147,29 @@ async def test_another_connection_popping_and_adding_between_our_writes_is_seen(
     await other.pop_item()  # a removal alone: our ids stay in sequence
     await ours.add_items([user("d")])
     assert [content_text(i) for i in await ours.get_items()] == ["a", "B", "d"]
+
+
+async def test_after_another_writer_adds_to_our_session_our_writes_check_no_more(
+    tmp_path: Path,
+) -> None:
+    """Once another connection has added rows of this session before ours, the session stops
+    keeping its own writes (one count query, then none) until its next read catches up."""
+    import sqlite3
+
+    path = tmp_path / "s.db"
+    ours, other = SQLiteSession("chat", path), SQLiteSession("chat", path)
+    await ours.add_items([user("a")])
+    assert len(await ours.get_items()) == 1
+    await other.add_items([user("theirs")])
+    connection = ours._connection
+    assert isinstance(connection, sqlite3.Connection)
+    statements: list[str] = []
+    connection.set_trace_callback(statements.append)
+    for n in range(5):
+        await ours.add_items([user(f"o{n}")])
+    assert sum(s.startswith("SELECT count(*)") for s in statements) == 1
+    assert [content_text(i) for i in await ours.get_items()] == [
+        "a",
+        "theirs",
+        *(f"o{n}" for n in range(5)),
+    ]
