@@ -30,6 +30,8 @@ CORE_ONLY = [
     "google.genai",
     "drusilla.runners.state_schema",  # reading a saved RunState loads it
     "tempfile",  # the first run record written loads it
+    "pydantic",  # the first @sword, typed output or structured input loads it
+    "pydantic_core",
 ]
 
 CASES = [
