@@ -32,6 +32,8 @@ CORE_ONLY = [
     "tempfile",  # the first run record written loads it
     "pydantic",  # the first @sword, typed output or structured input loads it
     "pydantic_core",
+    "asyncio",  # the first run (or sword call, streamed run, blocking call) loads it
+    "concurrent.futures",  # the first sync sword's worker thread
 ]
 
 CASES = [

@@ -11,9 +11,11 @@ event a no-op, so the run is never stuck on a buffer nobody reads.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["EMPTY", "END", "EventChannel"]
 
@@ -65,6 +67,8 @@ class EventChannel(Generic[T]):
         return True
 
     async def put(self, event: T) -> None:
+        import asyncio  # loaded by the first run, not with `import drusilla`
+
         while not self.put_nowait(event):
             self._putter = asyncio.get_running_loop().create_future()
             try:
@@ -87,6 +91,8 @@ class EventChannel(Generic[T]):
         return END if self._ended or self._closed else EMPTY
 
     async def get(self) -> T | _Marker:
+        import asyncio
+
         while True:
             event = self.get_nowait()
             if event is not EMPTY:

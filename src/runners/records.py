@@ -11,7 +11,6 @@ never sees half a record; see docs/tracing.md for the fields.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import os
@@ -363,6 +362,8 @@ def _unique(pairs: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
 def _status(error: BaseException | None, state: RunState) -> str:
     if error is None:
         return "awaiting_approval" if state.status == "interrupted" else "completed"
+    import asyncio
+
     if isinstance(error, asyncio.CancelledError):
         return "cancelled"
     return "failed" if isinstance(error, Exception) else "interrupted"
