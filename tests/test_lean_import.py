@@ -34,6 +34,9 @@ CORE_ONLY = [
     "pydantic_core",
     "asyncio",  # the first run (or sword call, streamed run, blocking call) loads it
     "concurrent.futures",  # the first sync sword's worker thread
+    "orjson",  # the first span, run record or session item written
+    "drusilla.sessions.sqlite",  # SQLiteSession: exported lazily
+    "anyio",  # a sword's timeout, a streamed run's shielded wait, a session's worker thread
 ]
 
 CASES = [
