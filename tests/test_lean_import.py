@@ -37,6 +37,8 @@ CORE_ONLY = [
     "orjson",  # the first span, run record or session item written
     "drusilla.sessions.sqlite",  # SQLiteSession: exported lazily
     "anyio",  # a sword's timeout, a streamed run's shielded wait, a session's worker thread
+    "logging",  # the first event logger (a run's) adds drusilla's NullHandler then
+    "getpass",  # the first run record written asks for the OS user
 ]
 
 CASES = [

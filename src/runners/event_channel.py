@@ -67,9 +67,9 @@ class EventChannel(Generic[T]):
         return True
 
     async def put(self, event: T) -> None:
-        import asyncio  # loaded by the first run, not with `import drusilla`
-
         while not self.put_nowait(event):
+            import asyncio
+
             self._putter = asyncio.get_running_loop().create_future()
             try:
                 await self._putter
@@ -91,12 +91,12 @@ class EventChannel(Generic[T]):
         return END if self._ended or self._closed else EMPTY
 
     async def get(self) -> T | _Marker:
-        import asyncio
-
         while True:
             event = self.get_nowait()
             if event is not EMPTY:
                 return event
+            import asyncio  # loaded by the first run, not with `import drusilla`
+
             self._getter = asyncio.get_running_loop().create_future()
             _wake(self._putter)  # with `size` 0 a waiting producer may hand its event over now
             try:

@@ -11,7 +11,6 @@ never sees half a record; see docs/tracing.md for the fields.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import time
@@ -320,6 +319,8 @@ def default_input_source(settings: Settings) -> dict[str, Any]:
 
 
 def _os_user() -> str | None:
+    import getpass  # with the first record written, not with `import drusilla`
+
     try:
         return getpass.getuser()
     except Exception:  # no user name in the environment nor the password database (containers)

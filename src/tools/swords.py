@@ -330,11 +330,13 @@ class FunctionSignature:
 
     def parse(self, arguments: str) -> dict[str, Any]:
         """Validated keyword arguments from the model's JSON (raises SwordArgumentsError)."""
-        from pydantic import ValidationError
-
         try:
             parsed = self.arguments_model.model_validate_json(arguments or "{}")
-        except ValidationError as exc:
+        except Exception as exc:
+            from pydantic import ValidationError  # here, not per call: pydantic is loaded
+
+            if not isinstance(exc, ValidationError):
+                raise
             raise SwordArgumentsError(format_validation_error(exc)) from None
         return {param: getattr(parsed, name) for name, param in self.field_to_param.items()}
 

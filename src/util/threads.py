@@ -70,12 +70,12 @@ class WorkerThreads:
         return self._executor
 
     async def _take_slot(self) -> None:
-        import asyncio
-
         with self._lock:
             if self._running < self._size:
                 self._running += 1
                 return
+            import asyncio
+
             waiter = asyncio.get_running_loop().create_future()
             self._waiting.append(waiter)
         try:
