@@ -77,3 +77,15 @@ def test_the_probe_sees_what_is_loaded() -> None:
         "openai",
         "drusilla.runners.run",
     ]
+
+
+def test_pydantic_loads_with_the_first_sword_not_with_the_import() -> None:
+    code = (
+        "from drusilla import Agent, sword\n"
+        "@sword\n"
+        "def add(a: int, b: int) -> int:\n"
+        "    '''Add two numbers.'''\n"
+        "    return a + b\n"
+        "Agent('calculator', swords=[add])\n"
+    )
+    assert loaded_by(code, ["pydantic", "asyncio"]) == ["pydantic"]
