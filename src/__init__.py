@@ -70,7 +70,6 @@ from .runners.shield_results import (
 from .runners.state import STATE_VERSION, RunState
 from .runners.streaming import RunResultStreaming
 from .sessions.base import Session
-from .sessions.sqlite import SQLiteSession
 from .sessions.trim import SessionSettings
 from .tools.orbs import Orb, OrbInputData, orb, remove_all_swords
 from .tools.shields import InputShield, OutputShield, ShieldResult, input_shield, output_shield
@@ -107,6 +106,7 @@ if TYPE_CHECKING:
     from .models.openai.responses import OpenAIResponsesModel
     from .runners.batch.items import BatchItem, BatchResult
     from .runners.batch.ray_cluster import RayCluster
+    from .sessions.sqlite import SQLiteSession
     from .tools.mcp import (
         ElicitationRequest,
         ElicitationResult,
@@ -132,6 +132,7 @@ _LAZY = {
     "BatchItem": ".runners.batch.items",
     "BatchResult": ".runners.batch.items",
     "RayCluster": ".runners.batch.ray_cluster",
+    "SQLiteSession": ".sessions.sqlite",
     **dict.fromkeys(
         (
             "ElicitationRequest",
@@ -150,7 +151,7 @@ _LAZY = {
 }
 """Imported on first access: the models and the OpenAI provider (their SDKs load when a model
 is first used), and what
-only some programs use (batches, MCP servers, Ray clusters)."""
+only some programs use (batches, MCP servers, Ray clusters, the SQLite session with orjson)."""
 
 
 def __getattr__(name: str) -> Any:

@@ -30,6 +30,15 @@ CORE_ONLY = [
     "google.genai",
     "drusilla.runners.state_schema",  # reading a saved RunState loads it
     "tempfile",  # the first run record written loads it
+    "pydantic",  # the first @sword, typed output or structured input loads it
+    "pydantic_core",
+    "asyncio",  # the first run (or sword call, streamed run, blocking call) loads it
+    "concurrent.futures",  # the first sync sword's worker thread
+    "orjson",  # the first span, run record or session item written
+    "drusilla.sessions.sqlite",  # SQLiteSession: exported lazily
+    "anyio",  # a sword's timeout, a streamed run's shielded wait, a session's worker thread
+    "logging",  # the first event logger (a run's) adds drusilla's NullHandler then
+    "getpass",  # the first run record written asks for the OS user
 ]
 
 CASES = [
@@ -68,3 +77,15 @@ def test_the_probe_sees_what_is_loaded() -> None:
         "openai",
         "drusilla.runners.run",
     ]
+
+
+def test_pydantic_loads_with_the_first_sword_not_with_the_import() -> None:
+    code = (
+        "from drusilla import Agent, sword\n"
+        "@sword\n"
+        "def add(a: int, b: int) -> int:\n"
+        "    '''Add two numbers.'''\n"
+        "    return a + b\n"
+        "Agent('calculator', swords=[add])\n"
+    )
+    assert loaded_by(code, ["pydantic", "asyncio"]) == ["pydantic"]

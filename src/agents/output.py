@@ -12,10 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-import pydantic_core
-from pydantic import TypeAdapter, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..models.interface import OutputSpec, SwordSpec
 from ..models.reasoning import CLOSE_TAG, split_think_tags
@@ -27,6 +24,9 @@ from ..util.json_schema import (
     strict_output_schema,
 )
 from ..util.messages import message
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = [
     "FINAL_OUTPUT_SWORD",
@@ -121,6 +121,9 @@ class OutputSchema:
         start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
         if start < 0:
             return None
+        import pydantic_core
+        from pydantic import ValidationError
+
         try:
             data = pydantic_core.from_json(text[start:], allow_partial=True)
         except ValueError:
@@ -152,6 +155,8 @@ class OutputSchema:
             )
         if self.adapter is None:
             return self._validate_with_json_schema(data, raw_text, prefix)
+        from pydantic import ValidationError
+
         try:
             return self.adapter.validate_python(data)
         except ValidationError as exc:
@@ -203,6 +208,8 @@ def output_schema_for(output_type: Any) -> OutputSchema | None:
         )
     if isinstance(output_type, dict):
         return _from_json_schema(output_type)
+    from pydantic import TypeAdapter  # loaded by the first typed output, not on import
+
     try:
         adapter: TypeAdapter[Any] = TypeAdapter(output_type)
         schema = drop_titles(adapter.json_schema())

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..models.items import InputItem, user_message
 from ..util.errors import UserError
 from ..util.json_schema import drop_titles
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
 
 __all__ = ["InputSchema", "input_schema_for"]
 
@@ -40,6 +41,8 @@ class InputSchema:
     def items_for(self, agent_name: str, value: Any) -> list[InputItem]:
         """The conversation for structured input `value`; UserError naming what is wrong."""
         if self.adapter is not None:
+            from pydantic import ValidationError
+
             try:
                 if isinstance(value, str | bytes):
                     checked = self.adapter.validate_json(value)
@@ -78,6 +81,8 @@ def input_schema_for(input_type: Any) -> InputSchema | None:
         from .output import json_schema_validator
 
         return InputSchema(input_type, None, json_schema_validator(input_type, "input_type"))
+    from pydantic import TypeAdapter  # loaded by the first structured input, not on import
+
     try:
         return InputSchema(input_type, TypeAdapter(input_type))
     except Exception as exc:

@@ -11,9 +11,11 @@ event a no-op, so the run is never stuck on a buffer nobody reads.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["EMPTY", "END", "EventChannel"]
 
@@ -66,6 +68,8 @@ class EventChannel(Generic[T]):
 
     async def put(self, event: T) -> None:
         while not self.put_nowait(event):
+            import asyncio
+
             self._putter = asyncio.get_running_loop().create_future()
             try:
                 await self._putter
@@ -91,6 +95,8 @@ class EventChannel(Generic[T]):
             event = self.get_nowait()
             if event is not EMPTY:
                 return event
+            import asyncio  # loaded by the first run, not with `import drusilla`
+
             self._getter = asyncio.get_running_loop().create_future()
             _wake(self._putter)  # with `size` 0 a waiting producer may hand its event over now
             try:

@@ -11,8 +11,6 @@ never sees half a record; see docs/tracing.md for the fields.
 
 from __future__ import annotations
 
-import asyncio
-import getpass
 import json
 import os
 import time
@@ -321,6 +319,8 @@ def default_input_source(settings: Settings) -> dict[str, Any]:
 
 
 def _os_user() -> str | None:
+    import getpass  # with the first record written, not with `import drusilla`
+
     try:
         return getpass.getuser()
     except Exception:  # no user name in the environment nor the password database (containers)
@@ -363,6 +363,8 @@ def _unique(pairs: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
 def _status(error: BaseException | None, state: RunState) -> str:
     if error is None:
         return "awaiting_approval" if state.status == "interrupted" else "completed"
+    import asyncio
+
     if isinstance(error, asyncio.CancelledError):
         return "cancelled"
     return "failed" if isinstance(error, Exception) else "interrupted"

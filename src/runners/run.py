@@ -6,7 +6,6 @@ for it from sync code.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import os
@@ -227,6 +226,8 @@ def _run_in_thread(job: Callable[[], Awaitable[_T]]) -> _T:
     run_sync'd run), which is busy waiting for this very call. Ctrl-C while
     waiting cancels the run instead of leaving it going.
     """
+    import asyncio
+
     box: dict[str, Any] = {}
     started = threading.Event()
 

@@ -18,10 +18,9 @@ See docs/architecture.md, "the turn loop".
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..agents.agent import Agent
 from ..agents.charms import RunCharms
@@ -83,6 +82,9 @@ from .steps import (
 from .streaming import Emit, RunResultStreaming, check_buffer_size, emitter
 from .sword_step import SwordStep
 from .validators import check_reasoning, handler_output, retry_output, validate_final
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["RunLoop", "start"]
 
@@ -177,6 +179,8 @@ class RunLoop:
         state = self.state
         self._models.traced_inputs.start(run_span)
         self._log.debug("run.start", agent=state.current_agent.name)
+        import asyncio  # loaded by the first run, not with `import drusilla`
+
         deadline = asyncio.timeout(timeout)  # not anyio's: it asks sniffio on every run
         try:
             async with deadline, run_scope():
@@ -373,6 +377,8 @@ def start(
     make_run: Callable[[Emit], RunLoop], timeout: float | None, buffer_size: int
 ) -> RunResultStreaming[Any]:
     """Start the run `make_run(emit)` in the background; its events go to the result."""
+    import asyncio
+
     size = check_buffer_size(buffer_size)
     channel: EventChannel[Any] = EventChannel(size)
     run = make_run(emitter(channel))

@@ -12,8 +12,6 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import pydantic_core
-
 from ..models.interface import ModelResponse
 from ..models.items import FunctionCallItem, InputItem
 from ..tools.orbs import as_orb
@@ -356,6 +354,8 @@ def _out(raw: dict[str, Any]) -> ShieldResult:
 
 
 def _jsonable(value: Any) -> Any:
+    import pydantic_core  # loaded by the first state saved, not on import
+
     return pydantic_core.to_jsonable_python(value, fallback=str)
 
 

@@ -8,12 +8,9 @@ task cancelled, or the result dropped) the run is cancelled, so nothing is left 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
-
-import anyio
 
 from ..models.interface import ModelResponse, TextDelta
 from ..models.items import InputItem
@@ -28,6 +25,8 @@ from .shield_results import InputShieldResult, OutputShieldResult
 from .state import RunState
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ..agents.agent import Agent
 
 __all__ = [
@@ -203,6 +202,8 @@ class RunResultStreaming(RunResultBase[TOutput]):
             async for _ in EventStream(self, text_only=False):
                 pass
         elif not self._task.done():
+            import asyncio  # loaded by the first run, not with `import drusilla`
+
             await asyncio.wait([self._task])
         self._raise_error()
         return self.final_output
@@ -237,6 +238,10 @@ class RunResultStreaming(RunResultBase[TOutput]):
             self.cancel()
         self._events.close()
         if not self._task.done():
+            import asyncio
+
+            import anyio
+
             with anyio.CancelScope(shield=True):  # even when the consumer is being cancelled
                 await asyncio.wait([self._task])
 

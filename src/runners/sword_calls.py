@@ -11,8 +11,6 @@ import functools
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from ..models.items import FunctionCallItem
 from ..tools.swords import (
     StopAtSwords,
@@ -96,6 +94,8 @@ async def _invoke(
         if sword.timeout is None:
             output = await sword.on_invoke(sword_ctx, call["arguments"])
         else:
+            import anyio  # loaded by the first sword with a timeout, not with `import drusilla`
+
             with anyio.fail_after(sword.timeout):
                 output = await sword.on_invoke(sword_ctx, call["arguments"])
     except SwordArgumentsError as exc:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pydantic_core
-
 from ..agents.output import OutputValidationError
 from ..models.items import user_message
 from ..util.concurrency import maybe_await
@@ -101,6 +99,8 @@ def handler_output(agent: Agent[Any], output: Any) -> tuple[Any, str]:
                 f"{agent.name!r} answers text (no output_type), so return a str."
             )
         return output, output
+    import pydantic_core  # loaded when a handler's output is checked, not on import
+
     data = pydantic_core.to_jsonable_python(output, fallback=str)
     try:
         checked = schema.validate_python(data)

@@ -14,9 +14,8 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias
 
-from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypeVar
 
 from ..models.interface import SwordSpec
@@ -26,6 +25,9 @@ from ..util.context import RunContextWrapper
 from ..util.errors import UserError
 from ..util.json_schema import drop_titles, strict_json_schema
 from .swords import IsEnabled, SwordArgumentsError, format_validation_error
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = [
     "Orb",
@@ -151,20 +153,15 @@ def orb(
     adapter: TypeAdapter[Any] | None = None
     schema: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
     if input_type is not None:
-        try:
-            adapter = TypeAdapter(input_type)
-            schema = drop_titles(adapter.json_schema())
-        except Exception as exc:
-            raise UserError(
-                f"orb input_type={input_type!r} cannot be turned into a JSON schema ({exc}). "
-                "Use a pydantic model, dataclass or TypedDict."
-            ) from exc
+        adapter, schema = _input_adapter(input_type)
 
     async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> None:
         if adapter is None:
             if on_orb is not None:
                 await maybe_await(on_orb(ctx))
             return
+        from pydantic import ValidationError
+
         try:
             value = adapter.validate_json(arguments or "{}")
         except ValidationError as exc:
@@ -181,6 +178,21 @@ def orb(
         input_filter=input_filter,
         is_enabled=is_enabled,
     )
+
+
+def _input_adapter(input_type: Any) -> tuple[TypeAdapter[Any], dict[str, Any]]:
+    """The validator of an orb's `input_type` and its JSON schema (pydantic loads here, with
+    the first orb that takes input, not with `import drusilla`)."""
+    from pydantic import TypeAdapter
+
+    try:
+        adapter: TypeAdapter[Any] = TypeAdapter(input_type)
+        return adapter, drop_titles(adapter.json_schema())
+    except Exception as exc:
+        raise UserError(
+            f"orb input_type={input_type!r} cannot be turned into a JSON schema ({exc}). "
+            "Use a pydantic model, dataclass or TypedDict."
+        ) from exc
 
 
 def _require_params(fn: Callable[..., Any], count: int, hint: str) -> None:

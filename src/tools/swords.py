@@ -15,6 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import (
+    TYPE_CHECKING,
     Any,
     Literal,
     Protocol,
@@ -25,11 +26,6 @@ from typing import (
     runtime_checkable,
 )
 
-import pydantic
-import pydantic_core
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-from pydantic.fields import FieldInfo
-
 from ..models.interface import SwordSpec
 from ..models.items import FunctionCallItem
 from ..util.context import RunContextWrapper, SwordContext
@@ -38,6 +34,9 @@ from ..util.json_schema import drop_titles, strict_json_schema
 from ..util.messages import message
 from ..util.threads import sword_threads
 from .docstrings import parse_docstring
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 __all__ = [
     "FailureErrorFunction",
@@ -244,11 +243,19 @@ def _is_context_type(annotation: Any) -> bool:
     return inspect.isclass(target) and issubclass(target, RunContextWrapper)
 
 
-_RESERVED = frozenset(dir(BaseModel))
+@functools.cache
+def _reserved_names() -> frozenset[str]:
+    """Names a parameter cannot keep as a field of the arguments model (BaseModel's own)."""
+    from pydantic import BaseModel
+
+    return frozenset(dir(BaseModel))
 
 
 def _field_for(param: inspect.Parameter) -> Any:
     """The pydantic field of one parameter; a `Field(...)` default keeps its constraints."""
+    from pydantic import Field
+    from pydantic.fields import FieldInfo
+
     if isinstance(param.default, FieldInfo):
         return FieldInfo.merge_field_infos(param.default, Field(alias=param.name))
     default = ... if param.default is param.empty else param.default
@@ -289,9 +296,11 @@ class FunctionSignature:
                 raise UserError(
                     f"In sword {func_name!r}, the context parameter {param.name!r} must come first."
                 )
-            field_name = f"p_{param.name}" if param.name in _RESERVED else param.name
+            field_name = f"p_{param.name}" if param.name in _reserved_names() else param.name
             fields[field_name] = (annotation, _field_for(param))
             field_to_param[field_name] = param.name
+        from pydantic import ConfigDict, create_model  # loaded by the first @sword, not on import
+
         model = create_model(
             f"{func_name}_arguments",
             __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
@@ -300,6 +309,8 @@ class FunctionSignature:
         return cls(func_name, takes_context, model, field_to_param)
 
     def json_schema(self, docs: dict[str, str]) -> dict[str, Any]:
+        import pydantic
+
         try:
             schema = self.arguments_model.model_json_schema(by_alias=True)
         except pydantic.PydanticUserError as exc:  # pragma: no cover - depends on the hint
@@ -321,7 +332,11 @@ class FunctionSignature:
         """Validated keyword arguments from the model's JSON (raises SwordArgumentsError)."""
         try:
             parsed = self.arguments_model.model_validate_json(arguments or "{}")
-        except ValidationError as exc:
+        except Exception as exc:
+            from pydantic import ValidationError  # here, not per call: pydantic is loaded
+
+            if not isinstance(exc, ValidationError):
+                raise
             raise SwordArgumentsError(format_validation_error(exc)) from None
         return {param: getattr(parsed, name) for name, param in self.field_to_param.items()}
 
@@ -375,8 +390,11 @@ def output_text(value: Any) -> str:
         return value
     if is_parts_output(value):
         return str(value.text)
-    if isinstance(value, BaseModel):
-        return value.model_dump_json()
+    pydantic = sys.modules.get("pydantic")  # no BaseModel exists before pydantic is loaded
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
+        return str(value.model_dump_json())
+    import pydantic_core
+
     try:
         return pydantic_core.to_json(value).decode()
     except Exception:

@@ -11,8 +11,6 @@ import dataclasses
 import json
 from typing import Any
 
-import orjson
-
 from ..util.masking import MASK, is_secret_key, json_needs_masking, known_secrets, mask_text
 
 __all__ = [
@@ -25,17 +23,19 @@ __all__ = [
 ]
 
 _MAX_DEPTH = 32
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-"""Dataclasses and datetimes go through `to_jsonable` like every other non-JSON value (a
-dataclass shows its repr'd fields only, as its repr does)."""
 
 
 def dumps_json(value: Any) -> str:
     """`value` as compact JSON text (UTF-8, not ASCII-escaped); values JSON has no type for
     pass through `to_jsonable`. Raises TypeError or ValueError for what cannot be encoded (a
     cycle)."""
+    import orjson  # loaded by the first span or record written, not with `import drusilla`
+
+    # Dataclasses and datetimes go through `to_jsonable` like every other non-JSON value (a
+    # dataclass shows its repr'd fields only, as its repr does).
+    options = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     try:
-        return orjson.dumps(value, default=_jsonable_default, option=_ORJSON_OPTIONS).decode()
+        return orjson.dumps(value, default=_jsonable_default, option=options).decode()
     except TypeError:  # what orjson declines and json takes: non-string keys, huge integers
         return json.dumps(
             value, ensure_ascii=False, separators=(",", ":"), default=_jsonable_default

@@ -265,7 +265,7 @@ class _LineQueue:
 
 
 _INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
-_ENCODED_PLACEHOLDER = dumps_json(_INPUT_PLACEHOLDER)
+_ENCODED_PLACEHOLDER = json.dumps(_INPUT_PLACEHOLDER)  # as orjson writes it; orjson loads later
 
 
 def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:

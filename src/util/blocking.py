@@ -18,7 +18,6 @@ a second one raises at once.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import importlib
 import os
@@ -26,7 +25,10 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 def _c_signal() -> Any:
@@ -52,6 +54,8 @@ _background_pid: int | None = None
 def run_blocking(job: Callable[[], Awaitable[T]]) -> T:
     """`await job()` from sync code, on this thread's own loop, or on the background loop when
     the thread already runs one."""
+    import asyncio  # loaded by the first blocking call, not with `import drusilla`
+
     if asyncio._get_running_loop() is None:  # no exception raised and caught, as get_running_loop
         return _run_here(_thread_runner().get_loop(), job)
     return _on_background_loop(job)
@@ -59,11 +63,15 @@ def run_blocking(job: Callable[[], Awaitable[T]]) -> T:
 
 def on_background_loop() -> bool:
     """Whether the caller runs on the background loop (a blocking call there would deadlock)."""
+    import asyncio
+
     running = asyncio._get_running_loop()
     return running is not None and running is _background
 
 
 def _thread_runner() -> asyncio.Runner:
+    import asyncio
+
     runner: asyncio.Runner | None = getattr(_local, "runner", None)
     if (
         runner is None
@@ -78,6 +86,8 @@ def _thread_runner() -> asyncio.Runner:
 
 
 def _run_here(loop: asyncio.AbstractEventLoop, job: Callable[[], Awaitable[T]]) -> T:
+    import asyncio
+
     task = loop.create_task(_stopping_when_done(loop, job))
     task.add_done_callback(_stop_loop)  # a job cancelled before it started stops the loop here
     interrupt = _Interrupt.install(loop, task)
@@ -99,6 +109,8 @@ async def _stopping_when_done(
 ) -> T:
     """`await job()`, then stop the loop in the same iteration: `run_until_complete` stops it
     from a done callback, one more turn of the loop (a select call) per blocking call."""
+    import asyncio
+
     try:
         return await job()
     finally:
@@ -148,6 +160,8 @@ class _Interrupt:
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
+    import asyncio
+
     global _background, _background_pid
     with _lock:
         if _background is None or _background_pid != os.getpid():
@@ -160,6 +174,8 @@ def _background_loop() -> asyncio.AbstractEventLoop:
 
 
 def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    import asyncio
+
     asyncio.set_event_loop(loop)
     loop.run_forever()
 
@@ -173,6 +189,8 @@ def _on_background_loop(job: Callable[[], Awaitable[T]]) -> T:
             return await job()
         finally:
             finished.set()
+
+    import asyncio
 
     future = asyncio.run_coroutine_threadsafe(call(), _background_loop())
     try:

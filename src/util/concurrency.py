@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["gather", "maybe_await"]
 
@@ -34,6 +34,8 @@ async def gather(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     """
     if len(calls) == 1:
         return [await calls[0]()]
+    import asyncio  # loaded when a run starts, not with `import drusilla`
+
     tasks = [asyncio.ensure_future(call()) for call in calls]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -51,6 +53,10 @@ async def gather(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
 
 
 async def _cancel_and_wait(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    import asyncio
+
+    import anyio
+
     for task in tasks:
         task.cancel()
     with anyio.CancelScope(shield=True):  # an outer cancel scope must not cut this wait short

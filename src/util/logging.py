@@ -8,24 +8,31 @@ and whose `event` / `event_fields` attributes carry the parts for structured han
 `DRUSILLA_LOG_LEVEL` sets the level of the `drusilla` logger and, when the application has not
 configured logging, prints to stderr. The CLI formats the lines with structlog
 (`install_cli_handler`). Never a secret: secret-named fields are masked.
+
+The `logging` module loads with the first event logger, not with `import drusilla`; the
+`NullHandler` is added then, before drusilla's first record.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .masking import MASK, is_secret_key, mask_text
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = ["ROOT_LOGGER", "EventLogger", "get_logger", "install_cli_handler", "reset_logger"]
 
 ROOT_LOGGER = "drusilla"
 
-logging.getLogger(ROOT_LOGGER).addHandler(logging.NullHandler())
+_DEBUG, _INFO, _WARNING, _ERROR = 10, 20, 30, 40
+"""`logging.DEBUG` ... `logging.ERROR` (fixed values), without importing `logging` for them."""
 
 _loggers: dict[str, EventLogger] = {}
+_null_handler_added = False
 _configured = False
 _stderr_handler: logging.Handler | None = None
 
@@ -47,16 +54,16 @@ class EventLogger:
         self.logger = logger
 
     def debug(self, event: str, **fields: Any) -> None:
-        self._log(logging.DEBUG, event, fields)
+        self._log(_DEBUG, event, fields)
 
     def info(self, event: str, **fields: Any) -> None:
-        self._log(logging.INFO, event, fields)
+        self._log(_INFO, event, fields)
 
     def warning(self, event: str, **fields: Any) -> None:
-        self._log(logging.WARNING, event, fields)
+        self._log(_WARNING, event, fields)
 
     def error(self, event: str, **fields: Any) -> None:
-        self._log(logging.ERROR, event, fields)
+        self._log(_ERROR, event, fields)
 
     def _log(self, level: int, event: str, fields: dict[str, Any]) -> None:
         if not self.logger.isEnabledFor(level):
@@ -76,9 +83,23 @@ def get_logger(name: str | None = None) -> EventLogger:
             name = ROOT_LOGGER
     logger = _loggers.get(name)
     if logger is None:
+        import logging
+
+        _add_null_handler()
         _apply_log_level_setting()
         logger = _loggers[name] = EventLogger(logging.getLogger(name))
     return logger
+
+
+def _add_null_handler() -> None:
+    """The library's `NullHandler` on the `drusilla` logger, once: the application decides
+    where records go."""
+    global _null_handler_added
+    if not _null_handler_added:
+        import logging
+
+        logging.getLogger(ROOT_LOGGER).addHandler(logging.NullHandler())
+        _null_handler_added = True
 
 
 def _apply_log_level_setting() -> None:
@@ -87,6 +108,8 @@ def _apply_log_level_setting() -> None:
     if _configured:
         return
     _configured = True
+    import logging
+
     from .settings import get_settings
 
     level = get_settings().log_level
@@ -105,6 +128,8 @@ def reset_logger() -> None:
     global _configured, _stderr_handler
     _configured = False
     _loggers.clear()
+    import logging
+
     root = logging.getLogger(ROOT_LOGGER)
     root.propagate = True
     root.setLevel(logging.NOTSET)  # the level DRUSILLA_LOG_LEVEL or the CLI set, undone
@@ -113,37 +138,20 @@ def reset_logger() -> None:
         _stderr_handler = None
 
 
-class _StructlogFormatter(logging.Formatter):
-    """Renders drusilla's events as structlog's console lines (the CLI's terminal look)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        import structlog
-
-        self._render = structlog.dev.ConsoleRenderer(colors=False)
-        self._stamp = structlog.processors.TimeStamper(fmt="iso")
-
-    def format(self, record: logging.LogRecord) -> str:
-        event: dict[str, Any] = {
-            "event": getattr(record, "event", record.getMessage()),
-            "level": record.levelname.lower(),
-            **getattr(record, "event_fields", {}),
-        }
-        event = dict(self._stamp(None, "", event))
-        return str(self._render(None, "", event))
-
-
 def install_cli_handler(default_level: str = "ERROR") -> None:
     """For the `drusilla` command: drusilla's events on stderr, formatted by structlog, at
     `DRUSILLA_LOG_LEVEL` or else `default_level` (the command reports outcomes itself)."""
     global _stderr_handler, _configured
+    import logging
+
     from .settings import get_settings
+    from .structlog_formatter import StructlogFormatter
 
     reset_logger()
     _configured = True
     root = logging.getLogger(ROOT_LOGGER)
     root.setLevel(get_settings().log_level or default_level)
     _stderr_handler = logging.StreamHandler(sys.stderr)
-    _stderr_handler.setFormatter(_StructlogFormatter())
+    _stderr_handler.setFormatter(StructlogFormatter())
     root.addHandler(_stderr_handler)
     root.propagate = False

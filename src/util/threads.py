@@ -9,15 +9,17 @@ reused; idle ones are kept.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .logging import get_logger
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["SWORD_THREADS", "WorkerThreads", "sword_threads"]
 
@@ -32,7 +34,8 @@ class WorkerThreads:
 
     def __init__(self, size: int, name: str) -> None:
         self._size = size
-        self._executor = ThreadPoolExecutor(_MAX_THREADS, thread_name_prefix=name)
+        self._name = name
+        self._executor: ThreadPoolExecutor | None = None  # made with the first call
         self._lock = threading.Lock()
         self._running = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
@@ -42,10 +45,12 @@ class WorkerThreads:
     async def run(self, call: Callable[[], Any], what: str) -> Any:
         """`call()` in a worker thread with the caller's contextvars; `what` names it in the
         overdue warning."""
+        import asyncio
+
         await self._take_slot()
         context = contextvars.copy_context()
         try:
-            work = self._executor.submit(context.run, call)
+            work = self._pool().submit(context.run, call)
             try:
                 return await asyncio.wrap_future(work)
             except asyncio.CancelledError:
@@ -55,11 +60,22 @@ class WorkerThreads:
         finally:
             self._give_slot()
 
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor  # loaded by the first sync sword
+
+            with self._lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(_MAX_THREADS, thread_name_prefix=self._name)
+        return self._executor
+
     async def _take_slot(self) -> None:
         with self._lock:
             if self._running < self._size:
                 self._running += 1
                 return
+            import asyncio
+
             waiter = asyncio.get_running_loop().create_future()
             self._waiting.append(waiter)
         try:
