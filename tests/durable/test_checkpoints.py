@@ -90,7 +90,7 @@ async def test_a_session_adds_one_write_per_turn_and_one_read_per_run(
     assert session_steps == ["session.get_items"] + ["session.add_items"] * TURNS
 
 
-async def test_every_connection_dbos_opens_on_sqlite_is_wal_and_synchronous_normal(
+async def test_every_connection_dbos_opens_on_sqlite_is_tuned_as_dbos_tunes_its_own(
     tmp_path: Path, runners: list[DurableRunner]
 ) -> None:
     agent = Agent("Counter", model=ScriptedModel([Turn("hi")]))
@@ -104,6 +104,9 @@ async def test_every_connection_dbos_opens_on_sqlite_is_wal_and_synchronous_norm
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        # as on the engine DBOS makes itself: a run's steps go when the run is deleted
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.connection.dbapi_connection.isolation_level == "IMMEDIATE"
 
 
 class Writes:
