@@ -10,6 +10,12 @@ bare DBOS workflow of
 empty steps, as many as the durable run checkpoints. Reports medians per turn, in wall and CPU
 time, with the load average; the target is durable − plain ≤ 2 empty steps per turn (a turn
 here checkpoints 2 steps: its model call and its sword call).
+
+Then the floor DBOS sets: durable ÷ plain if drusilla added nothing but its steps (plain + the
+steps a turn checkpoints × an empty step), the empty step the issue's 15× would need, and — on
+SQLite — what SQLite itself spends on a step's SQL: the same two transactions DBOS runs (read
+the workflow's status and the step's earlier record; touch the owner, insert the output), through
+`sqlite3` directly on a WAL file with `synchronous=NORMAL`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -110,8 +117,10 @@ async def main(runs: int, turns: int, database: str | None) -> None:
                 samples[name].append(await timed(jobs[name]))
         checkpoints = len(await DBOS.list_workflow_steps_async("bench-0"))
         await runner.close()
+        sqlite_step = sqlite_step_cpu(folder) if url.startswith("sqlite:") else None
     report(samples, turns, steps_per_run, url.split(":", 1)[0])
     print(f"checkpoints (DBOS steps) per turn: {checkpoints / turns:.2f} ({checkpoints} a run)")
+    floor(samples, turns, steps_per_run, sqlite_step)
 
 
 def report(
@@ -135,6 +144,61 @@ def report(
             f"added {added:.3f} ms/turn = {added / step:.2f} empty steps "
             f"(empty step {step:.3f} ms; target ≤ 2); durable ÷ plain {durable / plain:.1f}×"
         )
+
+
+def floor(
+    samples: dict[str, list[tuple[float, float]]],
+    turns: int,
+    steps: int,
+    sqlite_step: float | None,
+) -> None:
+    """What DBOS allows at best, in CPU: plain + (steps a turn) × (an empty step)."""
+    plain = statistics.median(cpu for _, cpu in samples["plain"]) / turns * 1e3
+    step = statistics.median(cpu for _, cpu in samples["steps"]) / steps * 1e3
+    per_turn = steps / turns
+    best = plain + per_turn * step
+    print(
+        f"floor (cpu): {per_turn:.2f} steps/turn × empty step {step:.3f} ms → durable ÷ plain "
+        f"≥ {best / plain:.1f}× with nothing of drusilla's; 15× needs an empty step ≤ "
+        f"{14 * plain / per_turn:.3f} ms"
+    )
+    if sqlite_step is not None:
+        print(
+            f"sqlite3 itself, a step's two transactions: {sqlite_step:.3f} ms cpu "
+            f"({sqlite_step / step:.1%} of DBOS's empty step)"
+        )
+
+
+def sqlite_step_cpu(folder: str, steps: int = 2000) -> float:
+    """CPU ms of a DBOS step's SQL on SQLite, run through `sqlite3` with no layer above it."""
+    db = sqlite3.connect(os.path.join(folder, "raw.sqlite"), isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL"):
+        db.execute(f"PRAGMA {pragma}")
+    db.execute("CREATE TABLE status (id TEXT PRIMARY KEY, status TEXT, owner TEXT)")
+    db.execute(
+        "CREATE TABLE outputs (id TEXT, step INT, name TEXT, output TEXT, error TEXT, "
+        "PRIMARY KEY (id, step))"
+    )
+    db.execute("INSERT INTO status VALUES ('run', 'PENDING', 'me')")
+    started = time.process_time()
+    for step in range(steps):
+        db.execute("BEGIN")
+        db.execute("SELECT status FROM status WHERE id = 'run'").fetchall()
+        db.execute(
+            "SELECT output, error, name FROM outputs WHERE id = 'run' AND step = ?", (step,)
+        ).fetchall()
+        db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("UPDATE status SET owner = owner WHERE id = 'run' RETURNING owner").fetchall()
+        db.execute(
+            "INSERT INTO outputs VALUES ('run', ?, 'step', 'gARLAC4=', NULL) "
+            "ON CONFLICT DO UPDATE SET name = name RETURNING name",
+            (step,),
+        ).fetchall()
+        db.execute("COMMIT")
+    spent = time.process_time() - started
+    db.close()
+    return spent / steps * 1e3
 
 
 if __name__ == "__main__":

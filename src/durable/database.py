@@ -3,6 +3,11 @@
 SQLite is opened in WAL mode with `synchronous=NORMAL`: a process crash (kill -9) loses no
 committed step; a power loss or OS crash may lose the last steps committed before it, which are
 then run again on recovery (the database itself stays consistent). Postgres: pass its URL.
+
+DBOS, given an engine of ours, adds none of its own connection settings, so the engine sets
+what DBOS sets on the SQLite engine it makes itself: write transactions that take the write lock
+when they begin (`BEGIN IMMEDIATE`, so two writers wait for each other instead of one failing
+at its first write) and foreign keys on (DBOS deletes a run's steps by cascade).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA busy_timeout=30000",
+    "PRAGMA foreign_keys=ON",
 )
 
 
@@ -65,6 +71,7 @@ class DurableDatabase:
 
 
 def _tune_sqlite(connection: Any, _record: Any) -> None:
+    connection.isolation_level = "IMMEDIATE"
     cursor = connection.cursor()
     for pragma in _SQLITE_PRAGMAS:
         cursor.execute(pragma)

@@ -3,7 +3,9 @@
 Issue 32's durable target is counted, never timed: a turn checkpoints its model call and its
 sword calls (the steps that must be steps) and at most one more; DBOS's SQLite database runs in
 WAL mode with `synchronous=NORMAL` on every connection DBOS opens. Each run here is counted in
-DBOS's `operation_outputs` table (one row per checkpointed step), on SQLite and on Postgres.
+DBOS's `operation_outputs` table (one row per checkpointed step), on SQLite and on Postgres, and
+in the SQL statements and transactions that name it, against a bare DBOS workflow of as many
+empty steps: what a durable turn writes is DBOS's own work for its steps, nothing of drusilla's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
+from dbos import DBOS, SetWorkflowID
 
 from drusilla import Agent, SQLiteSession, sword
 from drusilla.durable import DurableRunner
@@ -87,7 +90,7 @@ async def test_a_session_adds_one_write_per_turn_and_one_read_per_run(
     assert session_steps == ["session.get_items"] + ["session.add_items"] * TURNS
 
 
-async def test_every_connection_dbos_opens_on_sqlite_is_wal_and_synchronous_normal(
+async def test_every_connection_dbos_opens_on_sqlite_is_tuned_as_dbos_tunes_its_own(
     tmp_path: Path, runners: list[DurableRunner]
 ) -> None:
     agent = Agent("Counter", model=ScriptedModel([Turn("hi")]))
@@ -101,3 +104,68 @@ async def test_every_connection_dbos_opens_on_sqlite_is_wal_and_synchronous_norm
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        # as on the engine DBOS makes itself: a run's steps go when the run is deleted
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.connection.dbapi_connection.isolation_level == "IMMEDIATE"
+
+
+class Writes:
+    """The SQL statements and transactions DBOS runs that name one workflow id, counted on the
+    engine DBOS really writes through (background pollers, which name none, are left out)."""
+
+    def __init__(self, engine: Any, workflow_id: str) -> None:
+        self.engine, self.workflow_id = engine, workflow_id
+        self.statements = self.transactions = 0
+        self._naming: set[int] = set()  # connections whose open transaction named the id
+
+    def __enter__(self) -> Writes:
+        sqlalchemy.event.listen(self.engine, "before_cursor_execute", self._statement)
+        sqlalchemy.event.listen(self.engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        sqlalchemy.event.remove(self.engine, "before_cursor_execute", self._statement)
+        sqlalchemy.event.remove(self.engine, "commit", self._commit)
+
+    def _statement(
+        self, connection: Any, _cursor: Any, _sql: str, parameters: Any, *_: Any
+    ) -> None:
+        if self.workflow_id in repr(parameters):
+            self.statements += 1
+            self._naming.add(id(connection))
+
+    def _commit(self, connection: Any) -> None:
+        if id(connection) in self._naming:
+            self._naming.discard(id(connection))
+            self.transactions += 1
+
+
+@DBOS.workflow(name="tests.empty_steps")
+async def empty_steps(count: int) -> str:
+    async def empty() -> str:
+        return "ok"
+
+    for _ in range(count):
+        await DBOS.run_step_async({"name": "empty"}, empty)
+    return "done"
+
+
+async def test_a_durable_run_writes_what_a_bare_dbos_workflow_of_as_many_steps_writes(
+    database_url: str, runners: list[DurableRunner]
+) -> None:
+    # Counted, not timed: drusilla adds no statement and no transaction of its own to a turn —
+    # what a durable turn costs is its model step and its sword step, as DBOS writes them.
+    agent = Agent("Counter", model=counting_model(), swords=[tally])
+    runner = DurableRunner([agent], database_url=database_url, max_turns=TURNS)
+    runners.append(runner)
+    await runner.launch()
+    from dbos._dbos import _get_dbos_instance
+
+    engine = _get_dbos_instance()._sys_db.engine.engine  # the base engine under its options
+    with Writes(engine, "counted-sql") as durable:
+        assert await runner.run(agent, "Count.", run_id="counted-sql") == "done"
+    with Writes(engine, "bare-sql") as bare, SetWorkflowID("bare-sql"):
+        handle = await DBOS.start_workflow_async(empty_steps, 2 * (TURNS - 1) + 1)
+        assert await handle.get_result() == "done"
+    assert bare.transactions >= 2 * (TURNS - 1) + 1  # at least one a step: the count is real
+    assert (durable.statements, durable.transactions) == (bare.statements, bare.transactions)
