@@ -17,7 +17,10 @@ import time
 from collections.abc import Iterable
 from typing import Protocol
 
-__all__ = ["WRITE_DELAY", "Queued", "request_write", "write_lines"]
+__all__ = ["WRITE_DELAY", "Chunk", "Queued", "request_write", "write_lines"]
+
+Chunk = bytes | memoryview
+"""A piece of a span line: a long input's joined items are spliced in uncopied."""
 
 
 class Queued(Protocol):
@@ -85,11 +88,11 @@ _IOV_MAX = 512
 """Buffers per `writev` (POSIX guarantees at least 16; Linux takes 1024)."""
 
 
-def write_lines(fd: int, lines: Iterable[list[bytes]]) -> None:
+def write_lines(fd: int, lines: Iterable[list[Chunk]]) -> None:
     """Append `lines` (each a list of byte chunks ending with a newline) to `fd`, whole lines
     to each system call, so a crash or another process appending to the file can at worst cut
     the last line, never one in the middle."""
-    batch: list[bytes] = []
+    batch: list[Chunk] = []
     for line in lines:
         if batch and len(batch) + len(line) > _IOV_MAX:
             _write_whole(fd, batch)
@@ -99,7 +102,7 @@ def write_lines(fd: int, lines: Iterable[list[bytes]]) -> None:
         _write_whole(fd, batch)
 
 
-def _write_whole(fd: int, chunks: list[bytes]) -> None:
+def _write_whole(fd: int, chunks: list[Chunk]) -> None:
     if not hasattr(os, "writev"):  # Windows
         chunks = [b"".join(chunks)]
     written = os.writev(fd, chunks) if len(chunks) > 1 else os.write(fd, chunks[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import operator
 import os
@@ -20,7 +21,7 @@ from typing import Any
 from ..util.errors import UserError
 from ..util.logging import get_logger
 from ..util.masking import secrets_generation
-from .background import request_write, write_lines
+from .background import Chunk, request_write, write_lines
 from .jsonable import dumps_json, known_secrets, plain_json, to_jsonable
 from .spans import (
     Span,
@@ -194,7 +195,7 @@ class JSONLTraceExporter:
             if close is not None:
                 self._close_file(close)
 
-    def _write_taken(self, taken: dict[Path, list[list[bytes]]]) -> None:
+    def _write_taken(self, taken: dict[Path, list[list[Chunk]]]) -> None:
         for target, lines in taken.items():
             if self._unwritable:
                 continue
@@ -242,14 +243,14 @@ class _LineQueue:
     __slots__ = ("_asked", "_lines", "_lock", "size")
 
     def __init__(self) -> None:
-        self._lines: dict[Path, list[list[bytes]]] = {}
+        self._lines: dict[Path, list[list[Chunk]]] = {}
         self.size = 0
         """Bytes queued."""
         self._asked = False
         """The writer thread has been asked to write and has not taken the queue yet."""
         self._lock = threading.Lock()
 
-    def put(self, target: Path, line: list[bytes]) -> bool:
+    def put(self, target: Path, line: list[Chunk]) -> bool:
         """Queue `line`; whether the writer thread should now be asked to write (the first
         line since it last took the queue)."""
         with self._lock:
@@ -258,7 +259,7 @@ class _LineQueue:
             asks, self._asked = not self._asked, True
             return asks
 
-    def take(self) -> dict[Path, list[list[bytes]]]:
+    def take(self) -> dict[Path, list[list[Chunk]]]:
         with self._lock:
             taken, self._lines, self.size, self._asked = self._lines, {}, 0, False
             return taken
@@ -274,7 +275,7 @@ def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
     return b"".join(span_chunks(span, secrets)).decode()
 
 
-def span_chunks(span: Span, secrets: tuple[str, ...] | None = None) -> list[bytes]:
+def span_chunks(span: Span, secrets: tuple[str, ...] | None = None) -> list[Chunk]:
     """`span_line` as UTF-8 chunks: a long input's items are joined once, not copied into a
     string of the whole line and encoded again."""
     if secrets is None:
@@ -287,7 +288,7 @@ def span_chunks(span: Span, secrets: tuple[str, ...] | None = None) -> list[byte
     if items is None:
         return [(line + "\n").encode()]
     head, tail = line.split(_ENCODED_PLACEHOLDER, 1)
-    return [f"{head}[".encode(), _item_texts.join(items, secrets), f"]{tail}\n".encode()]
+    return [f"{head}[".encode(), *_item_texts.chunks(items, secrets), f"]{tail}\n".encode()]
 
 
 def _record(span: Span, placeholder: bool) -> dict[str, Any]:
@@ -318,27 +319,91 @@ class _ItemTexts:
     its text spliced into later lines. An entry holds its item, so no other object can take
     that id while the entry lives; a change of the known secrets empties the table. Looking up
     a known list runs at C speed (`map`), which keeps a traced run with a long history cheap.
+
+    A long list (a history given to a run) is also kept joined, by its first item
+    (`_Joined`): the next run over the same history finds the items it shares with it in one
+    list comparison and splices that part of the joined text, uncopied, into its line — only
+    the items after it (the new user message) are looked up and joined.
     """
 
     _LIMIT = 100_000
+    _LONG = 64
+    """Lists from this many items on are kept joined."""
+    _JOINED_LIMIT = 8
 
     def __init__(self) -> None:
         self._texts: dict[int, tuple[Any, bytes]] = {}
         self._secrets: tuple[str, ...] = ()
+        self._joined: dict[int, _Joined] = {}
+        self.encoded = 0
+        """Items encoded (and masked) so far: what a mechanism test counts."""
 
-    def join(self, items: list[Any], secrets: tuple[str, ...]) -> bytes:
-        """The items' JSON texts, comma-separated."""
+    def chunks(self, items: list[Any], secrets: tuple[str, ...]) -> list[Chunk]:
+        """The items' JSON texts, comma-separated, as chunks to write one after the other."""
         if secrets != self._secrets or len(self._texts) > self._LIMIT:
-            self._texts = {}
+            self._texts, self._joined = {}, {}
             self._secrets = secrets
+        if len(items) < self._LONG:
+            return [self._join(items)]
+        joined = self._joined.get(id(items[0]))
+        shared = joined.shared_with(items) if joined is not None else 0
+        if joined is None or shared * 2 < len(joined.items):
+            joined = self._keep_joined(items)
+            shared = len(items)
+        elif shared == len(joined.items) and (len(items) - shared) * 4 > shared:
+            joined = self._keep_joined(items)  # grown by a quarter: rejoin, the rest stays short
+            shared = len(items)
+        head = joined.head(shared)
+        if shared == len(items):
+            return [head]
+        return [head, b",", self._join(items[shared:])]
+
+    def _keep_joined(self, items: list[Any]) -> _Joined:
+        joined = _Joined(items, self._texts_of(items))
+        if len(self._joined) >= self._JOINED_LIMIT:
+            del self._joined[next(iter(self._joined))]
+        self._joined[id(items[0])] = joined
+        return joined
+
+    def _join(self, items: list[Any]) -> bytes:
+        return b",".join(self._texts_of(items))
+
+    def _texts_of(self, items: list[Any]) -> list[bytes]:
         texts = self._texts
         found: list[Any] = list(map(texts.get, map(id, items)))
         if None in found:
             for index, entry in enumerate(found):
                 if entry is None:
                     item = items[index]
-                    found[index] = texts[id(item)] = (item, _item_text(item, secrets).encode())
-        return b",".join(map(_TEXT, found))
+                    found[index] = texts[id(item)] = (item, _item_text(item, self._secrets).encode())
+                    self.encoded += 1
+        return list(map(_TEXT, found))
+
+
+class _Joined:
+    """A long list of items (a copy, which keeps them alive) and their texts joined once."""
+
+    __slots__ = ("_ends", "_text", "items")
+
+    def __init__(self, items: list[Any], texts: list[bytes]) -> None:
+        self.items = list(items)
+        self._text = memoryview(b",".join(texts))
+        self._ends = list(itertools.accumulate(map(len, texts)))
+
+    def shared_with(self, items: list[Any]) -> int:
+        """How many leading items `items` has in common with this list (equal ones count, as
+        `tracing.inputs` links spans: list comparison checks identity first, in C)."""
+        count = min(len(items), len(self.items))
+        if items[:count] == self.items[:count]:
+            return count
+        if items[: count - 1] == self.items[: count - 1]:  # a new last message: the usual case
+            return count - 1
+        same = list(map(operator.is_, items[:count], self.items))
+        return same.index(False) if False in same else count
+
+    def head(self, count: int) -> memoryview:
+        """The joined text of the first `count` items (no copy)."""
+        return self._text[: self._ends[count - 1] + count - 1] if count else self._text[:0]
 
 
 _TEXT = operator.itemgetter(1)
