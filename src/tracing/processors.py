@@ -360,8 +360,8 @@ class _ItemTexts:
 
     def _keep_joined(self, items: list[Any]) -> _Joined:
         joined = _Joined(items, self._texts_of(items))
-        if len(self._joined) >= self._JOINED_LIMIT:
-            del self._joined[next(iter(self._joined))]
+        for oldest in list(self._joined)[: len(self._joined) + 1 - self._JOINED_LIMIT]:
+            self._joined.pop(oldest, None)  # list(): spans end on several threads
         self._joined[id(items[0])] = joined
         return joined
 

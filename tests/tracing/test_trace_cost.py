@@ -206,3 +206,45 @@ def test_the_jsonl_line_masks_what_to_dict_masks(
     assert attributes["input"][0]["content"] == "my key is ***"
     monkeypatch.delenv("OPENAI_API_KEY")
     reload_settings()
+
+
+async def test_runs_over_the_same_history_encode_and_join_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As an application does: the same history items, passed back with a new user message.
+    earlier = history()
+    monkeypatch.setattr(processors, "_item_texts", processors._ItemTexts())
+    encoded: list[int] = []
+    joins: list[int] = []
+
+    def counting(value: Any, secrets: tuple[str, ...]) -> str | None:
+        encoded.append(encoded_items(value))
+        return plain_json(value, secrets)
+
+    class CountingJoined(processors._Joined):
+        def __init__(self, items: list[Any], texts: list[bytes]) -> None:
+            joins.append(len(items))
+            super().__init__(items, texts)
+
+    monkeypatch.setattr(processors, "plain_json", counting)
+    monkeypatch.setattr(processors, "_Joined", CountingJoined)
+    add_trace_processor(JSONLTraceExporter(tmp_path / "traces"))
+    per_run = []
+    for n in range(3):
+        encoded.clear()
+        given = [*earlier, {"role": "user", "content": f"question {n}"}]
+        await Runner.run(pinging_agent(), given)
+        per_run.append(sum(encoded))
+
+    # The first run encodes the history; later ones only their own new items.
+    new_items = 1 + TURNS * 3 + 2 * TURNS
+    assert HISTORY <= per_run[0] <= HISTORY + new_items
+    assert per_run[1] <= new_items and per_run[2] <= new_items
+    # Its text is joined once, then spliced uncopied into each later run's first model span.
+    assert joins == [HISTORY + 1]
+    history_bytes = len(",".join(json.dumps(item, separators=(",", ":")) for item in earlier))
+    for trace in sorted((tmp_path / "traces").glob("*.jsonl")):
+        assert history_bytes < trace.stat().st_size < history_bytes + 20_000  # once per trace
+        spans, skipped = read_spans(trace)
+        (first, *_) = [s for s in full_inputs(spans) if s["kind"] == "model"]
+        assert skipped == 0 and first["attributes"]["input"][:HISTORY] == earlier
