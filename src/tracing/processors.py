@@ -335,8 +335,6 @@ class _ItemTexts:
         self._texts: dict[int, tuple[Any, bytes]] = {}
         self._secrets: tuple[str, ...] = ()
         self._joined: dict[int, _Joined] = {}
-        self.encoded = 0
-        """Items encoded (and masked) so far: what a mechanism test counts."""
 
     def chunks(self, items: list[Any], secrets: tuple[str, ...]) -> list[Chunk]:
         """The items' JSON texts, comma-separated, as chunks to write one after the other."""
@@ -375,8 +373,8 @@ class _ItemTexts:
             for index, entry in enumerate(found):
                 if entry is None:
                     item = items[index]
-                    found[index] = texts[id(item)] = (item, _item_text(item, self._secrets).encode())
-                    self.encoded += 1
+                    text = _item_text(item, self._secrets).encode()
+                    found[index] = texts[id(item)] = (item, text)
         return list(map(_TEXT, found))
 
 
