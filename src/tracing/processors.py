@@ -118,6 +118,8 @@ class JSONLTraceExporter:
     stays open while its trace runs (a directory's file is closed when its root span ends).
     Writes are appends of whole lines, so a crash can at worst leave the last line of a file
     unfinished — never a garbled line in the middle; readers (`drusilla trace view`) skip it.
+    In one file, a later trace's first model call that starts with a long history an earlier
+    trace wrote links to it rather than writing it again (`_Anchors`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, batch_bytes: int = 1 << 20) -> None:
@@ -131,6 +133,9 @@ class JSONLTraceExporter:
         self._trace_secrets: dict[str, tuple[int, tuple[str, ...]]] = {}
         self._queue = _LineQueue()
         self._files: dict[Path, int] = {}
+        self._sizes: dict[Path, int] = {}
+        """Each open file's size after this exporter's last write to it (a smaller one: cut)."""
+        self._anchors = _Anchors()
         self._write_lock = threading.Lock()
         """Held while writing: the files, and the order in which batches reach them."""
         _live_exporters.add(self)
@@ -143,9 +148,15 @@ class JSONLTraceExporter:
         if self._unwritable:
             return
         root = span.parent_id is None
-        line = span_chunks(span, self._secrets_for(span.trace_id, root))
         target = self.file_for(span.trace_id)
+        base, anchor = self._anchors.base_for(target, span)
+        if base is not None and self._cut(target):
+            self._anchors.forget(target)
+            base, anchor = None, True
+        line = span_chunks(span, self._secrets_for(span.trace_id, root), base)
         asks = self._queue.put(target, line)
+        if anchor:
+            self._anchors.keep(target, span)
         if root or self._queue.size >= self.batch_bytes:
             self._write(close=target if root and not self._single_file else None)
             if root and not self._single_file:
@@ -200,9 +211,25 @@ class JSONLTraceExporter:
             if self._unwritable:
                 continue
             try:
-                write_lines(self._file(target), lines)
+                self._write_file(target, lines)
             except OSError as exc:
                 self._broken(target, exc)
+
+    def _cut(self, target: Path) -> bool:
+        """Whether `target` is closed, or shorter than this exporter last left it."""
+        fd = self._files.get(target)
+        try:
+            return fd is None or os.fstat(fd).st_size < self._sizes.get(target, 0)
+        except OSError:
+            return True
+
+    def _write_file(self, target: Path, lines: list[list[Chunk]]) -> None:
+        fd = self._file(target)
+        size = os.fstat(fd).st_size
+        if size < self._sizes.get(target, 0):  # cut since (a rotation): its inputs are gone
+            self._anchors.forget(target)
+        write_lines(fd, lines)
+        self._sizes[target] = size + sum(sum(map(len, line)) for line in lines)
 
     def _broken(self, target: Path, exc: OSError) -> None:
         """An unwritable directory: one warning naming the file, then its spans are dropped."""
@@ -227,6 +254,8 @@ class JSONLTraceExporter:
         return fd
 
     def _close_file(self, target: Path) -> None:
+        self._anchors.forget(target)
+        self._sizes.pop(target, None)
         fd = self._files.pop(target, None)
         if fd is not None:
             with contextlib.suppress(OSError):
@@ -275,29 +304,42 @@ def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
     return b"".join(span_chunks(span, secrets)).decode()
 
 
-def span_chunks(span: Span, secrets: tuple[str, ...] | None = None) -> list[Chunk]:
+def span_chunks(
+    span: Span, secrets: tuple[str, ...] | None = None, base: tuple[str, int] | None = None
+) -> list[Chunk]:
     """`span_line` as UTF-8 chunks: a long input's items are joined once, not copied into a
-    string of the whole line and encoded again."""
+    string of the whole line and encoded again. `base` links the input to another span's in
+    place of `span.input_base` (an earlier trace's in the same file: `_Anchors`)."""
     if secrets is None:
         secrets = known_secrets()
-    items = span.new_input_items()
-    line = plain_json(_record(span, items is not None), secrets)
+    base = base or span.input_base
+    items = span.attributes.get("input")
+    if isinstance(items, list) and base is not None:
+        items = items[base[1] :]
+    elif not isinstance(items, list):
+        items = None
+    line = plain_json(_record(span, items is not None, base), secrets)
     if line is None:  # something to mask: the general path
-        placeholder = _INPUT_PLACEHOLDER if items is not None else None
-        line = dumps_json(span.to_dict(input_placeholder=placeholder))
+        line = _masked_line(span, items is not None, base)
     if items is None:
         return [(line + "\n").encode()]
     head, tail = line.split(_ENCODED_PLACEHOLDER, 1)
     return [f"{head}[".encode(), *_item_texts.chunks(items, secrets), f"]{tail}\n".encode()]
 
 
-def _record(span: Span, placeholder: bool) -> dict[str, Any]:
+def _masked_line(span: Span, placeholder: bool, base: tuple[str, int] | None) -> str:
+    record = span.to_dict(input_placeholder=_INPUT_PLACEHOLDER if placeholder else None)
+    if placeholder and base is not None:
+        record["attributes"]["input_base"] = {"span_id": base[0], "items": base[1]}
+    return dumps_json(record)
+
+
+def _record(span: Span, placeholder: bool, base: tuple[str, int] | None) -> dict[str, Any]:
     attributes = span.attributes
     if placeholder:
         attributes = {**attributes, "input": _INPUT_PLACEHOLDER}
-        if span.input_base is not None:
-            base_id, count = span.input_base
-            attributes["input_base"] = {"span_id": base_id, "items": count}
+        if base is not None:
+            attributes["input_base"] = {"span_id": base[0], "items": base[1]}
     return {
         "kind": span.kind,
         "name": span.name,
@@ -309,6 +351,56 @@ def _record(span: Span, placeholder: bool) -> dict[str, Any]:
         "attributes": attributes,
         "error": span.error,
     }
+
+
+class _Anchors:
+    """The last long input each file holds whole (its span and a copy of its items).
+
+    Runs over the same history — a chat passing its conversation back in, a batch over one
+    long context — would each write that history into their first model span. When they share
+    a file (a path ending in `.jsonl`), a later run's first model call whose input starts with
+    most of the anchor's items links to it (`input_base`) and writes only the rest. A directory
+    gives each trace a file of its own, so its traces stay whole and nothing links across them.
+    An anchor is forgotten when its file is closed or found cut (a rotation).
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[Path, tuple[str, list[Any]]] = {}
+
+    def base_for(self, target: Path, span: Span) -> tuple[tuple[str, int] | None, bool]:
+        """The link for `span`'s input, if any; and whether `span` should be the new anchor."""
+        items = span.attributes.get("input")
+        if span.input_base is not None or type(items) is not list or len(items) < _LONG:
+            return None, False
+        last = self._last.get(target)
+        if last is not None:
+            shared = shared_count(items, last[1])
+            if shared * 2 >= len(last[1]):
+                return (last[0], shared), False
+        return None, True
+
+    def keep(self, target: Path, span: Span) -> None:
+        """`span`'s line, holding its whole input, is queued for `target`."""
+        self._last[target] = (span.span_id, list(span.attributes["input"]))
+
+    def forget(self, target: Path) -> None:
+        self._last.pop(target, None)
+
+
+_LONG = 64
+"""Inputs from this many items on are kept joined and anchored."""
+
+
+def shared_count(items: list[Any], earlier: list[Any]) -> int:
+    """How many leading items `items` has in common with `earlier` (equal ones count, as
+    `tracing.inputs` links spans: list comparison checks identity first, in C)."""
+    count = min(len(items), len(earlier))
+    if items[:count] == earlier[:count]:
+        return count
+    if items[: count - 1] == earlier[: count - 1]:  # a new last message: the usual case
+        return count - 1
+    same = list(map(operator.is_, items[:count], earlier))
+    return same.index(False) if False in same else count
 
 
 class _ItemTexts:
@@ -327,8 +419,6 @@ class _ItemTexts:
     """
 
     _LIMIT = 100_000
-    _LONG = 64
-    """Lists from this many items on are kept joined."""
     _JOINED_LIMIT = 8
 
     def __init__(self) -> None:
@@ -341,7 +431,7 @@ class _ItemTexts:
         if secrets != self._secrets or len(self._texts) > self._LIMIT:
             self._texts, self._joined = {}, {}
             self._secrets = secrets
-        if len(items) < self._LONG:
+        if len(items) < _LONG:
             return [self._join(items)]
         joined = self._joined.get(id(items[0]))
         shared = joined.shared_with(items) if joined is not None else 0
@@ -389,15 +479,7 @@ class _Joined:
         self._ends = list(itertools.accumulate(map(len, texts)))
 
     def shared_with(self, items: list[Any]) -> int:
-        """How many leading items `items` has in common with this list (equal ones count, as
-        `tracing.inputs` links spans: list comparison checks identity first, in C)."""
-        count = min(len(items), len(self.items))
-        if items[:count] == self.items[:count]:
-            return count
-        if items[: count - 1] == self.items[: count - 1]:  # a new last message: the usual case
-            return count - 1
-        same = list(map(operator.is_, items[:count], self.items))
-        return same.index(False) if False in same else count
+        return shared_count(items, self.items)
 
     def head(self, count: int) -> memoryview:
         """The joined text of the first `count` items (no copy)."""
@@ -428,6 +510,7 @@ def _after_fork() -> None:
     for exporter in list(_live_exporters):
         exporter._queue = _LineQueue()
         exporter._write_lock = threading.Lock()
+        exporter._anchors = _Anchors()  # the parent's anchor lines may not be written yet
 
 
 if hasattr(os, "register_at_fork"):

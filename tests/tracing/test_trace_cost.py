@@ -248,3 +248,63 @@ async def test_runs_over_the_same_history_encode_and_join_it_once(
         spans, skipped = read_spans(trace)
         (first, *_) = [s for s in full_inputs(spans) if s["kind"] == "model"]
         assert skipped == 0 and first["attributes"]["input"][:HISTORY] == earlier
+
+
+async def run_over(earlier: list[dict[str, Any]], question: str) -> None:
+    result = await Runner.run(pinging_agent(), [*earlier, {"role": "user", "content": question}])
+    assert result.final_output == "done"
+
+
+def first_model_spans(path: Path) -> list[dict[str, Any]]:
+    spans, skipped = read_spans(path)
+    assert skipped == 0
+    firsts: dict[str, dict[str, Any]] = {}
+    for span in spans:
+        if span["kind"] == "model":
+            firsts.setdefault(span["trace_id"], span)
+    return list(firsts.values())
+
+
+async def test_traces_in_one_file_write_a_shared_history_once(tmp_path: Path) -> None:
+    target = tmp_path / "trace.jsonl"
+    exporter = JSONLTraceExporter(target)
+    add_trace_processor(exporter)
+    earlier = history()
+    sizes = []
+    for n in range(3):
+        await run_over(earlier, f"question {n}")
+        sizes.append(target.stat().st_size)
+
+    first, second, third = first_model_spans(target)
+    assert len(first["attributes"]["input"]) == HISTORY + 1
+    # Later traces link to the first one's whole input and carry only their own question.
+    for later in (second, third):
+        assert later["attributes"]["input_base"] == {"span_id": first["span_id"], "items": HISTORY}
+        assert later["attributes"]["input"] == [{"role": "user", "content": later_question(later)}]
+    history_bytes = len(",".join(json.dumps(item, separators=(",", ":")) for item in earlier))
+    assert sizes[0] > history_bytes
+    assert sizes[2] - sizes[1] < history_bytes / 4
+    # Read back, each trace's calls show their whole input.
+    rebuilt = [s for s in full_inputs(read_spans(target)[0]) if s["span_id"] == third["span_id"]]
+    question = {"role": "user", "content": "question 2"}
+    assert rebuilt[0]["attributes"]["input"] == [*earlier, question]
+    assert "input_incomplete" not in rebuilt[0]["attributes"]
+    exporter.close()
+
+
+def later_question(span: dict[str, Any]) -> str:
+    return str(span["attributes"]["input"][0]["content"])
+
+
+async def test_a_cut_file_gets_the_history_whole_again(tmp_path: Path) -> None:
+    target = tmp_path / "trace.jsonl"
+    exporter = JSONLTraceExporter(target)
+    add_trace_processor(exporter)
+    earlier = history()
+    await run_over(earlier, "before")
+    os.truncate(target, 0)  # a log rotation that copies the file and truncates it
+    await run_over(earlier, "after")
+    (after,) = first_model_spans(target)
+    assert "input_base" not in after["attributes"]
+    assert len(after["attributes"]["input"]) == HISTORY + 1
+    exporter.close()
