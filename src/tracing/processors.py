@@ -22,7 +22,7 @@ from ..util.errors import UserError
 from ..util.logging import get_logger
 from ..util.masking import secrets_generation
 from .background import Chunk, request_write, write_lines
-from .jsonable import dumps_json, known_secrets, plain_json, to_jsonable
+from .jsonable import dumps_json, known_secrets, plain_json, plain_span_json, to_jsonable
 from .spans import (
     Span,
     TraceProcessor,
@@ -318,7 +318,7 @@ def span_chunks(
         items = items[base[1] :]
     elif not isinstance(items, list):
         items = None
-    line = plain_json(_record(span, items is not None, base), secrets)
+    line = plain_span_json(_record(span, items is not None, base), secrets)
     if line is None:  # something to mask: the general path
         line = _masked_line(span, items is not None, base)
     if items is None:
@@ -335,6 +335,7 @@ def _masked_line(span: Span, placeholder: bool, base: tuple[str, int] | None) ->
 
 
 def _record(span: Span, placeholder: bool, base: tuple[str, int] | None) -> dict[str, Any]:
+    """The span's JSON form before masking; `attributes` and `error` last (`plain_span_json`)."""
     attributes = span.attributes
     if placeholder:
         attributes = {**attributes, "input": _INPUT_PLACEHOLDER}
@@ -460,11 +461,14 @@ class _ItemTexts:
         texts = self._texts
         found: list[Any] = list(map(texts.get, map(id, items)))
         if None in found:
+            missing = [items[index] for index, entry in enumerate(found) if entry is None]
+            # one screen for a turn's new items together; one by one when it finds something
+            plain = len(missing) > 1 and plain_json(missing, self._secrets) is not None
             for index, entry in enumerate(found):
                 if entry is None:
                     item = items[index]
-                    text = _item_text(item, self._secrets).encode()
-                    found[index] = texts[id(item)] = (item, text)
+                    text = dumps_json(item) if plain else _item_text(item, self._secrets)
+                    found[index] = texts[id(item)] = (item, text.encode())
         return list(map(_TEXT, found))
 
 
