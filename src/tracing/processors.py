@@ -228,8 +228,7 @@ class JSONLTraceExporter:
         size = os.fstat(fd).st_size
         if size < self._sizes.get(target, 0):  # cut since (a rotation): its inputs are gone
             self._anchors.forget(target)
-        write_lines(fd, lines)
-        self._sizes[target] = size + sum(sum(map(len, line)) for line in lines)
+        self._sizes[target] = size + write_lines(fd, lines)
 
     def _broken(self, target: Path, exc: OSError) -> None:
         """An unwritable directory: one warning naming the file, then its spans are dropped."""
