@@ -389,6 +389,8 @@ class _Anchors:
 
 _LONG = 64
 """Inputs from this many items on are kept joined and anchored."""
+_JOINED_BYTES = 64 << 20
+"""The joined texts kept, at most (the latest one is kept whatever its size)."""
 
 
 def shared_count(items: list[Any], earlier: list[Any]) -> int:
@@ -448,9 +450,14 @@ class _ItemTexts:
 
     def _keep_joined(self, items: list[Any]) -> _Joined:
         joined = _Joined(items, self._texts_of(items))
-        for oldest in list(self._joined)[: len(self._joined) + 1 - self._JOINED_LIMIT]:
-            self._joined.pop(oldest, None)  # list(): spans end on several threads
-        self._joined[id(items[0])] = joined
+        key, kept = id(items[0]), self._joined
+        kept.pop(key, None)
+        kept[key] = joined
+        for oldest in list(kept):  # list(): spans end on several threads
+            sizes = [len(entry.text) for entry in list(kept.values())]
+            if oldest == key or (len(sizes) <= self._JOINED_LIMIT and sum(sizes) <= _JOINED_BYTES):
+                break
+            kept.pop(oldest, None)
         return joined
 
     def _join(self, items: list[Any]) -> bytes:
@@ -474,11 +481,11 @@ class _ItemTexts:
 class _Joined:
     """A long list of items (a copy, which keeps them alive) and their texts joined once."""
 
-    __slots__ = ("_ends", "_text", "items")
+    __slots__ = ("_ends", "items", "text")
 
     def __init__(self, items: list[Any], texts: list[bytes]) -> None:
         self.items = list(items)
-        self._text = memoryview(b",".join(texts))
+        self.text = memoryview(b",".join(texts))
         self._ends = list(itertools.accumulate(map(len, texts)))
 
     def shared_with(self, items: list[Any]) -> int:
@@ -486,7 +493,7 @@ class _Joined:
 
     def head(self, count: int) -> memoryview:
         """The joined text of the first `count` items (no copy)."""
-        return self._text[: self._ends[count - 1] + count - 1] if count else self._text[:0]
+        return self.text[: self._ends[count - 1] + count - 1] if count else self.text[:0]
 
 
 _TEXT = operator.itemgetter(1)

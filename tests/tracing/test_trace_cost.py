@@ -308,3 +308,22 @@ async def test_a_cut_file_gets_the_history_whole_again(tmp_path: Path) -> None:
     assert "input_base" not in after["attributes"]
     assert len(after["attributes"]["input"]) == HISTORY + 1
     exporter.close()
+
+
+def test_joined_histories_are_spliced_exactly_and_kept_within_bounds() -> None:
+    texts = processors._ItemTexts()
+    histories = [
+        [{"role": "user", "content": f"history {h} message {n}"} for n in range(64)]
+        for h in range(10)
+    ]
+    for earlier in histories:
+        texts.chunks(earlier, ())
+    assert len(texts._joined) == 8  # the latest ones
+    # A run over a kept history plus a new message: the shared part spliced, the rest joined.
+    given = [*histories[-1], {"role": "user", "content": "new"}]
+    pieces = texts.chunks(given, ())
+    assert len(pieces) == 3 and isinstance(pieces[0], memoryview)
+    assert json.loads(b"[" + b"".join(pieces) + b"]") == given
+    # One that shares less than half of a kept history's items is joined on its own.
+    changed = [*histories[-1][:10], *histories[0][10:]]
+    assert json.loads(b"[" + b"".join(texts.chunks(changed, ())) + b"]") == changed
