@@ -17,7 +17,10 @@ import time
 from collections.abc import Iterable
 from typing import Protocol
 
-__all__ = ["WRITE_DELAY", "Queued", "request_write", "write_lines"]
+__all__ = ["WRITE_DELAY", "Chunk", "Queued", "request_write", "write_lines"]
+
+Chunk = bytes | memoryview
+"""A piece of a span line: a long input's joined items are spliced in uncopied."""
 
 
 class Queued(Protocol):
@@ -85,26 +88,29 @@ _IOV_MAX = 512
 """Buffers per `writev` (POSIX guarantees at least 16; Linux takes 1024)."""
 
 
-def write_lines(fd: int, lines: Iterable[list[bytes]]) -> None:
+def write_lines(fd: int, lines: Iterable[list[Chunk]]) -> int:
     """Append `lines` (each a list of byte chunks ending with a newline) to `fd`, whole lines
     to each system call, so a crash or another process appending to the file can at worst cut
-    the last line, never one in the middle."""
-    batch: list[bytes] = []
+    the last line, never one in the middle. Returns the bytes written."""
+    batch: list[Chunk] = []
+    written = 0
     for line in lines:
         if batch and len(batch) + len(line) > _IOV_MAX:
-            _write_whole(fd, batch)
+            written += _write_whole(fd, batch)
             batch = []
         batch.extend(line)
     if batch:
-        _write_whole(fd, batch)
+        written += _write_whole(fd, batch)
+    return written
 
 
-def _write_whole(fd: int, chunks: list[bytes]) -> None:
+def _write_whole(fd: int, chunks: list[Chunk]) -> int:
     if not hasattr(os, "writev"):  # Windows
         chunks = [b"".join(chunks)]
     written = os.writev(fd, chunks) if len(chunks) > 1 else os.write(fd, chunks[0])
-    rest = sum(map(len, chunks)) - written
-    if rest:  # a short write (a full disk, a signal): the remainder, in order
+    whole = sum(map(len, chunks))
+    if written < whole:  # a short write (a full disk, a signal): the remainder, in order
         view = memoryview(b"".join(chunks))[written:]
         while view:
             view = view[os.write(fd, view) :]
+    return whole

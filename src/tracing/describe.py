@@ -5,17 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from ..models.interface import ModelRequest, ModelResponse
+from ..models.settings import ModelSettings
 from ..util.usage import Usage
 from .inputs import TracedInputChain
 from .spans import Span
 
-__all__ = ["describe_model_call", "describe_run_end", "usage_dict"]
+__all__ = ["describe_model_call", "describe_run_end", "settings_dict", "usage_dict"]
 
 
 def usage_dict(usage: Usage) -> dict[str, Any]:
     """Token counts are None when the server reported none (`Usage.as_dict`); the cost is
     there when a server reported one."""
     return usage.as_dict()
+
+
+_last_settings: tuple[ModelSettings, dict[str, Any]] | None = None
+
+
+def settings_dict(settings: ModelSettings) -> dict[str, Any]:
+    """`settings.to_dict()`, made once for the settings object a run's calls share (settings
+    are frozen; reading every field back costs more than the rest of a model span)."""
+    global _last_settings
+    last = _last_settings
+    if last is None or last[0] is not settings:
+        last = _last_settings = (settings, settings.to_dict())
+    return dict(last[1])
 
 
 def describe_model_call(
@@ -29,7 +43,7 @@ def describe_model_call(
         response_id=response.response_id,
         response_model=response.model,
         finish_reason=response.finish_reason,
-        settings=request.settings.to_dict(),
+        settings=settings_dict(request.settings),
         swords=[spec.name for spec in request.swords],
         output_type=request.output.name if request.output is not None else None,
     )

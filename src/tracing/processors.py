@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import operator
 import os
@@ -20,8 +21,8 @@ from typing import Any
 from ..util.errors import UserError
 from ..util.logging import get_logger
 from ..util.masking import secrets_generation
-from .background import request_write, write_lines
-from .jsonable import dumps_json, known_secrets, plain_json, to_jsonable
+from .background import Chunk, request_write, write_lines
+from .jsonable import dumps_json, known_secrets, plain_json, plain_span_json, to_jsonable
 from .spans import (
     Span,
     TraceProcessor,
@@ -117,6 +118,8 @@ class JSONLTraceExporter:
     stays open while its trace runs (a directory's file is closed when its root span ends).
     Writes are appends of whole lines, so a crash can at worst leave the last line of a file
     unfinished — never a garbled line in the middle; readers (`drusilla trace view`) skip it.
+    In one file, a later trace's first model call that starts with a long history an earlier
+    trace wrote links to it rather than writing it again (`_Anchors`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, batch_bytes: int = 1 << 20) -> None:
@@ -130,6 +133,9 @@ class JSONLTraceExporter:
         self._trace_secrets: dict[str, tuple[int, tuple[str, ...]]] = {}
         self._queue = _LineQueue()
         self._files: dict[Path, int] = {}
+        self._sizes: dict[Path, int] = {}
+        """Each open file's size after this exporter's last write to it (a smaller one: cut)."""
+        self._anchors = _Anchors()
         self._write_lock = threading.Lock()
         """Held while writing: the files, and the order in which batches reach them."""
         _live_exporters.add(self)
@@ -142,9 +148,15 @@ class JSONLTraceExporter:
         if self._unwritable:
             return
         root = span.parent_id is None
-        line = span_chunks(span, self._secrets_for(span.trace_id, root))
         target = self.file_for(span.trace_id)
+        base, anchor = self._anchors.base_for(target, span)
+        if base is not None and self._cut(target):
+            self._anchors.forget(target)
+            base, anchor = None, True
+        line = span_chunks(span, self._secrets_for(span.trace_id, root), base)
         asks = self._queue.put(target, line)
+        if anchor:
+            self._anchors.keep(target, span)
         if root or self._queue.size >= self.batch_bytes:
             self._write(close=target if root and not self._single_file else None)
             if root and not self._single_file:
@@ -194,14 +206,29 @@ class JSONLTraceExporter:
             if close is not None:
                 self._close_file(close)
 
-    def _write_taken(self, taken: dict[Path, list[list[bytes]]]) -> None:
+    def _write_taken(self, taken: dict[Path, list[list[Chunk]]]) -> None:
         for target, lines in taken.items():
             if self._unwritable:
                 continue
             try:
-                write_lines(self._file(target), lines)
+                self._write_file(target, lines)
             except OSError as exc:
                 self._broken(target, exc)
+
+    def _cut(self, target: Path) -> bool:
+        """Whether `target` is closed, or shorter than this exporter last left it."""
+        fd = self._files.get(target)
+        try:
+            return fd is None or os.fstat(fd).st_size < self._sizes.get(target, 0)
+        except OSError:
+            return True
+
+    def _write_file(self, target: Path, lines: list[list[Chunk]]) -> None:
+        fd = self._file(target)
+        size = os.fstat(fd).st_size
+        if size < self._sizes.get(target, 0):  # cut since (a rotation): its inputs are gone
+            self._anchors.forget(target)
+        self._sizes[target] = size + write_lines(fd, lines)
 
     def _broken(self, target: Path, exc: OSError) -> None:
         """An unwritable directory: one warning naming the file, then its spans are dropped."""
@@ -226,6 +253,8 @@ class JSONLTraceExporter:
         return fd
 
     def _close_file(self, target: Path) -> None:
+        self._anchors.forget(target)
+        self._sizes.pop(target, None)
         fd = self._files.pop(target, None)
         if fd is not None:
             with contextlib.suppress(OSError):
@@ -242,14 +271,14 @@ class _LineQueue:
     __slots__ = ("_asked", "_lines", "_lock", "size")
 
     def __init__(self) -> None:
-        self._lines: dict[Path, list[list[bytes]]] = {}
+        self._lines: dict[Path, list[list[Chunk]]] = {}
         self.size = 0
         """Bytes queued."""
         self._asked = False
         """The writer thread has been asked to write and has not taken the queue yet."""
         self._lock = threading.Lock()
 
-    def put(self, target: Path, line: list[bytes]) -> bool:
+    def put(self, target: Path, line: list[Chunk]) -> bool:
         """Queue `line`; whether the writer thread should now be asked to write (the first
         line since it last took the queue)."""
         with self._lock:
@@ -258,7 +287,7 @@ class _LineQueue:
             asks, self._asked = not self._asked, True
             return asks
 
-    def take(self) -> dict[Path, list[list[bytes]]]:
+    def take(self) -> dict[Path, list[list[Chunk]]]:
         with self._lock:
             taken, self._lines, self.size, self._asked = self._lines, {}, 0, False
             return taken
@@ -274,29 +303,43 @@ def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
     return b"".join(span_chunks(span, secrets)).decode()
 
 
-def span_chunks(span: Span, secrets: tuple[str, ...] | None = None) -> list[bytes]:
+def span_chunks(
+    span: Span, secrets: tuple[str, ...] | None = None, base: tuple[str, int] | None = None
+) -> list[Chunk]:
     """`span_line` as UTF-8 chunks: a long input's items are joined once, not copied into a
-    string of the whole line and encoded again."""
+    string of the whole line and encoded again. `base` links the input to another span's in
+    place of `span.input_base` (an earlier trace's in the same file: `_Anchors`)."""
     if secrets is None:
         secrets = known_secrets()
-    items = span.new_input_items()
-    line = plain_json(_record(span, items is not None), secrets)
+    base = base or span.input_base
+    items = span.attributes.get("input")
+    if isinstance(items, list) and base is not None:
+        items = items[base[1] :]
+    elif not isinstance(items, list):
+        items = None
+    line = plain_span_json(_record(span, items is not None, base), secrets)
     if line is None:  # something to mask: the general path
-        placeholder = _INPUT_PLACEHOLDER if items is not None else None
-        line = dumps_json(span.to_dict(input_placeholder=placeholder))
+        line = _masked_line(span, items is not None, base)
     if items is None:
         return [(line + "\n").encode()]
     head, tail = line.split(_ENCODED_PLACEHOLDER, 1)
-    return [f"{head}[".encode(), _item_texts.join(items, secrets), f"]{tail}\n".encode()]
+    return [f"{head}[".encode(), *_item_texts.chunks(items, secrets), f"]{tail}\n".encode()]
 
 
-def _record(span: Span, placeholder: bool) -> dict[str, Any]:
+def _masked_line(span: Span, placeholder: bool, base: tuple[str, int] | None) -> str:
+    record = span.to_dict(input_placeholder=_INPUT_PLACEHOLDER if placeholder else None)
+    if placeholder and base is not None:
+        record["attributes"]["input_base"] = {"span_id": base[0], "items": base[1]}
+    return dumps_json(record)
+
+
+def _record(span: Span, placeholder: bool, base: tuple[str, int] | None) -> dict[str, Any]:
+    """The span's JSON form before masking; `attributes` and `error` last (`plain_span_json`)."""
     attributes = span.attributes
     if placeholder:
         attributes = {**attributes, "input": _INPUT_PLACEHOLDER}
-        if span.input_base is not None:
-            base_id, count = span.input_base
-            attributes["input_base"] = {"span_id": base_id, "items": count}
+        if base is not None:
+            attributes["input_base"] = {"span_id": base[0], "items": base[1]}
     return {
         "kind": span.kind,
         "name": span.name,
@@ -310,6 +353,58 @@ def _record(span: Span, placeholder: bool) -> dict[str, Any]:
     }
 
 
+class _Anchors:
+    """The last long input each file holds whole (its span and a copy of its items).
+
+    Runs over the same history — a chat passing its conversation back in, a batch over one
+    long context — would each write that history into their first model span. When they share
+    a file (a path ending in `.jsonl`), a later run's first model call whose input starts with
+    most of the anchor's items links to it (`input_base`) and writes only the rest. A directory
+    gives each trace a file of its own, so its traces stay whole and nothing links across them.
+    An anchor is forgotten when its file is closed or found cut (a rotation).
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[Path, tuple[str, list[Any]]] = {}
+
+    def base_for(self, target: Path, span: Span) -> tuple[tuple[str, int] | None, bool]:
+        """The link for `span`'s input, if any; and whether `span` should be the new anchor."""
+        items = span.attributes.get("input")
+        if span.input_base is not None or type(items) is not list or len(items) < _LONG:
+            return None, False
+        last = self._last.get(target)
+        if last is not None:
+            shared = shared_count(items, last[1])
+            if shared * 2 >= len(last[1]):
+                return (last[0], shared), False
+        return None, True
+
+    def keep(self, target: Path, span: Span) -> None:
+        """`span`'s line, holding its whole input, is queued for `target`."""
+        self._last[target] = (span.span_id, list(span.attributes["input"]))
+
+    def forget(self, target: Path) -> None:
+        self._last.pop(target, None)
+
+
+_LONG = 64
+"""Inputs from this many items on are kept joined and anchored."""
+_JOINED_BYTES = 64 << 20
+"""The joined texts kept, at most (the latest one is kept whatever its size)."""
+
+
+def shared_count(items: list[Any], earlier: list[Any]) -> int:
+    """How many leading items `items` has in common with `earlier` (equal ones count, as
+    `tracing.inputs` links spans: list comparison checks identity first, in C)."""
+    count = min(len(items), len(earlier))
+    if items[:count] == earlier[:count]:
+        return count
+    if items[: count - 1] == earlier[: count - 1]:  # a new last message: the usual case
+        return count - 1
+    same = list(map(operator.is_, items[:count], earlier))
+    return same.index(False) if False in same else count
+
+
 class _ItemTexts:
     """Each conversation item's JSON (UTF-8), kept by identity for the whole process.
 
@@ -318,27 +413,87 @@ class _ItemTexts:
     its text spliced into later lines. An entry holds its item, so no other object can take
     that id while the entry lives; a change of the known secrets empties the table. Looking up
     a known list runs at C speed (`map`), which keeps a traced run with a long history cheap.
+
+    A long list (a history given to a run) is also kept joined, by its first item
+    (`_Joined`): the next run over the same history finds the items it shares with it in one
+    list comparison and splices that part of the joined text, uncopied, into its line — only
+    the items after it (the new user message) are looked up and joined.
     """
 
     _LIMIT = 100_000
+    _JOINED_LIMIT = 8
 
     def __init__(self) -> None:
         self._texts: dict[int, tuple[Any, bytes]] = {}
         self._secrets: tuple[str, ...] = ()
+        self._joined: dict[int, _Joined] = {}
 
-    def join(self, items: list[Any], secrets: tuple[str, ...]) -> bytes:
-        """The items' JSON texts, comma-separated."""
+    def chunks(self, items: list[Any], secrets: tuple[str, ...]) -> list[Chunk]:
+        """The items' JSON texts, comma-separated, as chunks to write one after the other."""
         if secrets != self._secrets or len(self._texts) > self._LIMIT:
-            self._texts = {}
+            self._texts, self._joined = {}, {}
             self._secrets = secrets
+        if len(items) < _LONG:
+            return [self._join(items)]
+        joined = self._joined.get(id(items[0]))
+        shared = joined.shared_with(items) if joined is not None else 0
+        if joined is None or shared * 2 < len(joined.items):
+            joined = self._keep_joined(items)
+            shared = len(items)
+        elif shared == len(joined.items) and (len(items) - shared) * 4 > shared:
+            joined = self._keep_joined(items)  # grown by a quarter: rejoin, the rest stays short
+            shared = len(items)
+        head = joined.head(shared)
+        if shared == len(items):
+            return [head]
+        return [head, b",", self._join(items[shared:])]
+
+    def _keep_joined(self, items: list[Any]) -> _Joined:
+        joined = _Joined(items, self._texts_of(items))
+        key, kept = id(items[0]), self._joined
+        kept.pop(key, None)
+        kept[key] = joined
+        for oldest in list(kept):  # list(): spans end on several threads
+            sizes = [len(entry.text) for entry in list(kept.values())]
+            if oldest == key or (len(sizes) <= self._JOINED_LIMIT and sum(sizes) <= _JOINED_BYTES):
+                break
+            kept.pop(oldest, None)
+        return joined
+
+    def _join(self, items: list[Any]) -> bytes:
+        return b",".join(self._texts_of(items))
+
+    def _texts_of(self, items: list[Any]) -> list[bytes]:
         texts = self._texts
         found: list[Any] = list(map(texts.get, map(id, items)))
         if None in found:
+            missing = [items[index] for index, entry in enumerate(found) if entry is None]
+            # one screen for a turn's new items together; one by one when it finds something
+            plain = len(missing) > 1 and plain_json(missing, self._secrets) is not None
             for index, entry in enumerate(found):
                 if entry is None:
                     item = items[index]
-                    found[index] = texts[id(item)] = (item, _item_text(item, secrets).encode())
-        return b",".join(map(_TEXT, found))
+                    text = dumps_json(item) if plain else _item_text(item, self._secrets)
+                    found[index] = texts[id(item)] = (item, text.encode())
+        return list(map(_TEXT, found))
+
+
+class _Joined:
+    """A long list of items (a copy, which keeps them alive) and their texts joined once."""
+
+    __slots__ = ("_ends", "items", "text")
+
+    def __init__(self, items: list[Any], texts: list[bytes]) -> None:
+        self.items = list(items)
+        self.text = memoryview(b",".join(texts))
+        self._ends = list(itertools.accumulate(map(len, texts)))
+
+    def shared_with(self, items: list[Any]) -> int:
+        return shared_count(items, self.items)
+
+    def head(self, count: int) -> memoryview:
+        """The joined text of the first `count` items (no copy)."""
+        return self.text[: self._ends[count - 1] + count - 1] if count else self.text[:0]
 
 
 _TEXT = operator.itemgetter(1)
@@ -365,6 +520,7 @@ def _after_fork() -> None:
     for exporter in list(_live_exporters):
         exporter._queue = _LineQueue()
         exporter._write_lock = threading.Lock()
+        exporter._anchors = _Anchors()  # the parent's anchor lines may not be written yet
 
 
 if hasattr(os, "register_at_fork"):

@@ -206,3 +206,124 @@ def test_the_jsonl_line_masks_what_to_dict_masks(
     assert attributes["input"][0]["content"] == "my key is ***"
     monkeypatch.delenv("OPENAI_API_KEY")
     reload_settings()
+
+
+async def test_runs_over_the_same_history_encode_and_join_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As an application does: the same history items, passed back with a new user message.
+    earlier = history()
+    monkeypatch.setattr(processors, "_item_texts", processors._ItemTexts())
+    encoded: list[int] = []
+    joins: list[int] = []
+
+    def counting(value: Any, secrets: tuple[str, ...]) -> str | None:
+        encoded.append(encoded_items(value))
+        return plain_json(value, secrets)
+
+    class CountingJoined(processors._Joined):
+        def __init__(self, items: list[Any], texts: list[bytes]) -> None:
+            joins.append(len(items))
+            super().__init__(items, texts)
+
+    monkeypatch.setattr(processors, "plain_json", counting)
+    monkeypatch.setattr(processors, "_Joined", CountingJoined)
+    add_trace_processor(JSONLTraceExporter(tmp_path / "traces"))
+    per_run = []
+    for n in range(3):
+        encoded.clear()
+        given = [*earlier, {"role": "user", "content": f"question {n}"}]
+        await Runner.run(pinging_agent(), given)
+        per_run.append(sum(encoded))
+
+    # The first run encodes the history; later ones only their own new items.
+    new_items = 1 + TURNS * 3 + 2 * TURNS
+    assert HISTORY <= per_run[0] <= HISTORY + new_items
+    assert per_run[1] <= new_items and per_run[2] <= new_items
+    # Its text is joined once, then spliced uncopied into each later run's first model span.
+    assert joins == [HISTORY + 1]
+    history_bytes = len(",".join(json.dumps(item, separators=(",", ":")) for item in earlier))
+    for trace in sorted((tmp_path / "traces").glob("*.jsonl")):
+        assert history_bytes < trace.stat().st_size < history_bytes + 20_000  # once per trace
+        spans, skipped = read_spans(trace)
+        (first, *_) = [s for s in full_inputs(spans) if s["kind"] == "model"]
+        assert skipped == 0 and first["attributes"]["input"][:HISTORY] == earlier
+
+
+async def run_over(earlier: list[dict[str, Any]], question: str) -> None:
+    result = await Runner.run(pinging_agent(), [*earlier, {"role": "user", "content": question}])
+    assert result.final_output == "done"
+
+
+def first_model_spans(path: Path) -> list[dict[str, Any]]:
+    spans, skipped = read_spans(path)
+    assert skipped == 0
+    firsts: dict[str, dict[str, Any]] = {}
+    for span in spans:
+        if span["kind"] == "model":
+            firsts.setdefault(span["trace_id"], span)
+    return list(firsts.values())
+
+
+async def test_traces_in_one_file_write_a_shared_history_once(tmp_path: Path) -> None:
+    target = tmp_path / "trace.jsonl"
+    exporter = JSONLTraceExporter(target)
+    add_trace_processor(exporter)
+    earlier = history()
+    sizes = []
+    for n in range(3):
+        await run_over(earlier, f"question {n}")
+        sizes.append(target.stat().st_size)
+
+    first, second, third = first_model_spans(target)
+    assert len(first["attributes"]["input"]) == HISTORY + 1
+    # Later traces link to the first one's whole input and carry only their own question.
+    for later in (second, third):
+        assert later["attributes"]["input_base"] == {"span_id": first["span_id"], "items": HISTORY}
+        assert later["attributes"]["input"] == [{"role": "user", "content": later_question(later)}]
+    history_bytes = len(",".join(json.dumps(item, separators=(",", ":")) for item in earlier))
+    assert sizes[0] > history_bytes
+    assert sizes[2] - sizes[1] < history_bytes / 4
+    # Read back, each trace's calls show their whole input.
+    rebuilt = [s for s in full_inputs(read_spans(target)[0]) if s["span_id"] == third["span_id"]]
+    question = {"role": "user", "content": "question 2"}
+    assert rebuilt[0]["attributes"]["input"] == [*earlier, question]
+    assert "input_incomplete" not in rebuilt[0]["attributes"]
+    exporter.close()
+
+
+def later_question(span: dict[str, Any]) -> str:
+    return str(span["attributes"]["input"][0]["content"])
+
+
+async def test_a_cut_file_gets_the_history_whole_again(tmp_path: Path) -> None:
+    target = tmp_path / "trace.jsonl"
+    exporter = JSONLTraceExporter(target)
+    add_trace_processor(exporter)
+    earlier = history()
+    await run_over(earlier, "before")
+    os.truncate(target, 0)  # a log rotation that copies the file and truncates it
+    await run_over(earlier, "after")
+    (after,) = first_model_spans(target)
+    assert "input_base" not in after["attributes"]
+    assert len(after["attributes"]["input"]) == HISTORY + 1
+    exporter.close()
+
+
+def test_joined_histories_are_spliced_exactly_and_kept_within_bounds() -> None:
+    texts = processors._ItemTexts()
+    histories = [
+        [{"role": "user", "content": f"history {h} message {n}"} for n in range(64)]
+        for h in range(10)
+    ]
+    for earlier in histories:
+        texts.chunks(earlier, ())
+    assert len(texts._joined) == 8  # the latest ones
+    # A run over a kept history plus a new message: the shared part spliced, the rest joined.
+    given = [*histories[-1], {"role": "user", "content": "new"}]
+    pieces = texts.chunks(given, ())
+    assert len(pieces) == 3 and isinstance(pieces[0], memoryview)
+    assert json.loads(b"[" + b"".join(pieces) + b"]") == given
+    # One that shares less than half of a kept history's items is joined on its own.
+    changed = [*histories[-1][:10], *histories[0][10:]]
+    assert json.loads(b"[" + b"".join(texts.chunks(changed, ())) + b"]") == changed
