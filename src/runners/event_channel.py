@@ -38,16 +38,10 @@ closed the channel."""
 
 
 class EventChannel(Generic[T]):
-    """`put_nowait` and `get_nowait` are each a few bytecodes when there is room and nobody
-    waits — the case of nearly every event: a waiting consumer is woken once (by the first
-    event after it began to wait), and `close()` takes the room away, so the fast paths need
-    no other test."""
-
-    __slots__ = ("_buffer", "_closed", "_ended", "_getter", "_putter", "_room", "size")
+    __slots__ = ("_buffer", "_closed", "_ended", "_getter", "_putter", "size")
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._room = size  # `size`, or -1 once closed: every event then takes the slow path
         self._buffer: deque[T] = deque()
         self._ended = False
         self._closed = False
@@ -59,22 +53,28 @@ class EventChannel(Generic[T]):
     def put_nowait(self, event: T) -> bool:
         """Buffer `event` if there is room (True); False: the caller must `await put()`.
         After `close()` the event is dropped (True): nobody will read it."""
-        if len(self._buffer) < self._room and self._getter is None:
-            self._buffer.append(event)
+        buffer = self._buffer
+        if len(buffer) < self.size and not self._closed:  # the common case: room, nobody gone
+            buffer.append(event)
+            if self._getter is not None:  # only the first event after the consumer waited
+                self._hand_over()
             return True
-        return self._put_slowly(event)
+        return self._put_when_full(event)
 
-    def _put_slowly(self, event: T) -> bool:
+    def _put_when_full(self, event: T) -> bool:
         if self._closed:
             return True
-        buffer, getter = self._buffer, self._getter
-        waiting = getter is not None and not getter.done()
-        if len(buffer) >= self.size and not (waiting and not buffer):
-            return False  # full (with `size` 0: full unless the consumer waits for this one)
-        buffer.append(event)
-        self._getter = None  # woken once: the events until it waits again skip this
-        _wake(getter)
+        getter = self._getter
+        if self._buffer or getter is None or getter.done():
+            return False
+        self._buffer.append(event)  # `size` 0: straight to the consumer waiting for it
+        self._hand_over()
         return True
+
+    def _hand_over(self) -> None:
+        """Wake the waiting consumer, once: later events until it waits again skip this."""
+        getter, self._getter = self._getter, None
+        _wake(getter)
 
     async def put(self, event: T) -> None:
         while not self.put_nowait(event):
@@ -92,14 +92,11 @@ class EventChannel(Generic[T]):
     # --- the consumer's side -------------------------------------------------------------------
 
     def get_nowait(self) -> T | _Marker:
-        if self._buffer and self._putter is None:
-            return self._buffer.popleft()
-        return self._get_slowly()
-
-    def _get_slowly(self) -> T | _Marker:
-        if self._buffer:
-            _wake(self._putter)  # the run waits for room: there is some now
-            return self._buffer.popleft()
+        buffer = self._buffer
+        if buffer:
+            if self._putter is not None:  # the run waits for room: there is some now
+                _wake(self._putter)
+            return buffer.popleft()
         return END if self._ended or self._closed else EMPTY
 
     async def get(self) -> T | _Marker:
@@ -118,7 +115,6 @@ class EventChannel(Generic[T]):
         """The consumer is gone: buffered events are dropped, later ones ignored, and a
         producer waiting for room goes on."""
         self._closed = True
-        self._room = -1
         self._buffer.clear()
         _wake(self._putter)
         _wake(self._getter)

@@ -270,7 +270,7 @@ class RunResultStreaming(RunResultBase[TOutput]):
     __repr__ = __str__
 
 
-_NEW, _EVERY, _TEXT, _CLOSED = 0, 1, 2, 3  # an EventStream's states: open, for every event or text
+_NEW, _OPEN, _CLOSED = 0, 1, 2
 
 
 class EventStream(AsyncIterator[T]):
@@ -281,53 +281,34 @@ class EventStream(AsyncIterator[T]):
     CPython), and waiting until the run has stopped when it is closed with `aclose()` or the
     consuming task is cancelled."""
 
-    __slots__ = ("_result", "_state", "_take", "_text_only")
+    __slots__ = ("_result", "_state", "_text_only")
 
     def __init__(self, result: RunResultStreaming, text_only: bool) -> None:
         self._result = result
         self._text_only = text_only
         self._state = _NEW
-        self._take: Callable[[], object] = result._events.get_nowait
 
     def __aiter__(self) -> EventStream[T]:
         return self
 
     async def __anext__(self) -> T:
-        # An event already buffered is returned here, without another coroutine: the run
-        # usually gets ahead, so this is the path of nearly every event.
-        state = self._state
-        if state == _EVERY:
-            event = self._take()
-            if event is not EMPTY and event is not END:
-                return event  # type: ignore[return-value]  # (no `cast`: a call per event)
-        elif state == _TEXT:
-            event = self._take()
-            if type(event) is RawResponseEvent and type(event.data) is TextDelta:
-                return event.data.delta  # type: ignore[return-value]
-        else:
-            event = EMPTY
-        return await self._follow(event)
-
-    async def _follow(self, event: object) -> T:
-        """The rest of `__anext__` (`event`: taken already, or EMPTY): opening, waiting for
-        the run, skipping what `text_deltas()` does not show, the end, a cancelled consumer."""
-        if self._state == _CLOSED:
-            raise StopAsyncIteration
-        if self._state == _NEW:
+        if self._state != _OPEN:
+            if self._state == _CLOSED:
+                raise StopAsyncIteration
             self._result._claim()
-            self._state = _TEXT if self._text_only else _EVERY
+            self._state = _OPEN
         channel = self._result._events
         try:
             while True:
+                event = channel.get_nowait()
                 if event is EMPTY:
                     event = await channel.get()
                 if event is END:
                     break  # the run is over (or was cancelled)
                 if not self._text_only:
-                    return event  # type: ignore[return-value]
+                    return event  # type: ignore[return-value]  # (no `cast`: a call per event)
                 if type(event) is RawResponseEvent and type(event.data) is TextDelta:
                     return event.data.delta  # type: ignore[return-value]
-                event = channel.get_nowait()
         except BaseException:  # the consuming task is being cancelled
             await self._close(cancel_run=True)
             raise
@@ -337,7 +318,7 @@ class EventStream(AsyncIterator[T]):
 
     async def aclose(self) -> None:
         """Stop iterating: the run is cancelled unless it is already over."""
-        if self._state in (_EVERY, _TEXT):
+        if self._state == _OPEN:
             await self._close(cancel_run=True)
         self._state = _CLOSED
 
@@ -346,6 +327,6 @@ class EventStream(AsyncIterator[T]):
         await self._result._release(cancel_run)
 
     def __del__(self) -> None:
-        if self._state in (_EVERY, _TEXT):
+        if self._state == _OPEN:
             self._state = _CLOSED
             self._result._abandon()
