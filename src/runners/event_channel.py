@@ -55,16 +55,28 @@ class EventChannel(Generic[T]):
     def put_nowait(self, event: T) -> bool:
         """Buffer `event` if there is room (True); False: the caller must `await put()`.
         After `close()` the event is dropped (True): nobody will read it."""
+        buffer = self._buffer
+        if len(buffer) < self.size and not self._closed:  # the common case: room, nobody gone
+            buffer.append(event)
+            if self._getter is not None:  # only the first event after the consumer waited
+                self._hand_over()
+            return True
+        return self._put_when_full(event)
+
+    def _put_when_full(self, event: T) -> bool:
         if self._closed:
             return True
         getter = self._getter
-        waiting = getter is not None and not getter.done()
-        if len(self._buffer) >= self.size and not (waiting and not self._buffer):
+        if self._buffer or getter is None or getter.done():
             return False
-        self._buffer.append(event)
-        if waiting:
-            getter.set_result(None)  # type: ignore[union-attr]
+        self._buffer.append(event)  # `size` 0: straight to the consumer waiting for it
+        self._hand_over()
         return True
+
+    def _hand_over(self) -> None:
+        """Wake the waiting consumer, once: later events until it waits again skip this."""
+        getter, self._getter = self._getter, None
+        _wake(getter)
 
     async def put(self, event: T) -> None:
         while not self.put_nowait(event):
@@ -84,10 +96,11 @@ class EventChannel(Generic[T]):
     # --- the consumer's side -------------------------------------------------------------------
 
     def get_nowait(self) -> T | _Marker:
-        if self._buffer:
-            event = self._buffer.popleft()
-            _wake(self._putter)
-            return event
+        buffer = self._buffer
+        if buffer:
+            if self._putter is not None:  # the run waits for room: there is some now
+                _wake(self._putter)
+            return buffer.popleft()
         return END if self._ended or self._closed else EMPTY
 
     async def get(self) -> T | _Marker:

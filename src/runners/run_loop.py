@@ -383,7 +383,7 @@ def start(
     channel: EventChannel[Any] = EventChannel(size)
     run = make_run(emitter(channel))
     name = f"drusilla-run:{run.state.current_agent.name}"
-    task = asyncio.create_task(_drive(run, timeout), name=name)
+    task = asyncio.create_task(_drive(run, timeout, channel), name=name)
     _running.add(task)
 
     def finished(task: asyncio.Task[Any]) -> None:
@@ -395,11 +395,19 @@ def start(
     return RunResultStreaming(run.state, run.ctx, run.config, run.request_stop, channel, task)
 
 
-async def _drive(run: RunLoop, timeout: float | None) -> Exception | None:
+async def _drive(
+    run: RunLoop, timeout: float | None, channel: EventChannel[Any]
+) -> Exception | None:
     """The run's task. Returns the run's error rather than raising it: the consumer raises it
-    (a failure nobody iterated is not reported as "never retrieved"). Cancellation propagates."""
+    (a failure nobody iterated is not reported as "never retrieved"). Cancellation propagates.
+
+    The end goes into the channel from here, in the task's last step, not only from the done
+    callback: a consumer woken by the run's first event then drains everything and the end in
+    one go, instead of waiting one more pass of the event loop for the callback."""
     try:
         await run.execute(timeout)
     except Exception as exc:
         return exc
+    finally:
+        channel.end()
     return None

@@ -1,0 +1,90 @@
+"""What a streamed run costs the event loop: a fixed handful of callbacks and futures per run,
+none per event or per turn while the buffer has room (runners/event_channel.py) — counted on
+an event loop that counts, never timed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextvars import Context
+from typing import Any, TypeVarTuple
+
+import pytest
+
+from drusilla import Agent, Runner, sword
+from drusilla.testing import ScriptedModel, Turn, call
+
+_Ts = TypeVarTuple("_Ts")
+
+
+class CountingLoop(asyncio.SelectorEventLoop):
+    """Counts the callbacks scheduled (each a trip through the loop) and the futures made
+    (each a wait: the consumer's for an event, the run's for room)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scheduled = 0
+        self.futures = 0
+
+    def call_soon(
+        self,
+        callback: Callable[[*_Ts], object],
+        *args: *_Ts,
+        context: Context | None = None,
+    ) -> asyncio.Handle:
+        self.scheduled += 1
+        return super().call_soon(callback, *args, context=context)
+
+    def create_future(self) -> asyncio.Future[Any]:
+        self.futures += 1
+        return super().create_future()
+
+
+@sword
+async def ping(n: int) -> str:
+    """Answers every ping."""
+    return "pong"
+
+
+def _agent(turns: int) -> Agent[Any]:
+    """`turns` turns: a sword call each, then an answer streamed as several text deltas."""
+    steps: list[Any] = [call("ping", n=turn) for turn in range(turns - 1)]
+    model = ScriptedModel([*steps, Turn("all done now, thanks for waiting")])
+    return Agent("pinger", model=model, swords=[ping])
+
+
+def _cost_of_run(turns: int, **options: Any) -> tuple[int, int, int]:
+    """(events, callbacks scheduled, futures made) of one streamed run, consumed to the end."""
+
+    async def follow() -> tuple[int, int, int]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, CountingLoop)
+        scheduled, futures = loop.scheduled, loop.futures
+        result = await Runner.run_streamed(_agent(turns), "go", max_turns=50, **options)
+        events = [event async for event in result.stream_events()]
+        assert result.final_output == "all done now, thanks for waiting"
+        return len(events), loop.scheduled - scheduled, loop.futures - futures
+
+    with asyncio.Runner(loop_factory=CountingLoop) as runner:
+        runner.run(follow())  # the first run of a process imports and caches things
+        return runner.run(follow())
+
+
+@pytest.mark.parametrize("turns", [1, 3, 12])
+def test_a_run_with_room_in_its_buffer_costs_the_loop_the_same_whatever_its_length(
+    turns: int,
+) -> None:
+    events, scheduled, futures = _cost_of_run(turns)
+    assert events >= 2 * turns  # a sword call and its output per turn, deltas, the answer
+    # The run's task starts (1), wakes the consumer once with its first event — the rest and
+    # the end are taken in that same wake-up (1) — and its done callback runs (1).
+    assert scheduled == 3, scheduled
+    assert futures == 1, futures  # the consumer waited once, for the first event
+
+
+def test_a_full_buffer_still_holds_the_run_back() -> None:
+    """With room for 2 events the run waits for the consumer about once per event (a future
+    each), instead of running ahead: the fast path did not cost the buffer its bound."""
+    events, scheduled, futures = _cost_of_run(12, buffer_size=2)
+    assert futures > events // 2, (events, futures)
+    assert scheduled > events // 2, (events, scheduled)
