@@ -52,6 +52,7 @@ KEPT_SECTIONS = (
     "## Per wire: overhead above the vendor SDK",  # bench.wire_overhead
     "## Over HTTP: drusilla against the bare openai client",  # bench.http_floor
     "## Durable runs: cost per turn",
+    "## What moved in issue 32, and why",  # written by hand after a full run
 )
 """Sections of the page measured by scripts of their own, carried over when it is rewritten."""
 
