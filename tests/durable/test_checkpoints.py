@@ -59,12 +59,20 @@ def checkpoints(runner: DurableRunner, run_id: str) -> list[str]:
             engine.dispose()
 
 
-async def test_a_turn_checkpoints_its_model_call_and_its_sword_call_only(
+def counting_runner(
     database_url: str, runners: list[DurableRunner]
-) -> None:
+) -> tuple[Agent[None], DurableRunner]:
+    """The counting agent and a durable runner for it, closed by the `runners` fixture."""
     agent = Agent("Counter", model=counting_model(), swords=[tally])
     runner = DurableRunner([agent], database_url=database_url, max_turns=TURNS)
     runners.append(runner)
+    return agent, runner
+
+
+async def test_a_turn_checkpoints_its_model_call_and_its_sword_call_only(
+    database_url: str, runners: list[DurableRunner]
+) -> None:
+    agent, runner = counting_runner(database_url, runners)
     assert await runner.run(agent, "Count.", run_id="counted") == "done"
     steps = checkpoints(runner, "counted")
     assert steps == ["Counter.model", "Counter.tally"] * (TURNS - 1) + ["Counter.model"]
@@ -155,9 +163,7 @@ async def test_a_durable_run_writes_what_a_bare_dbos_workflow_of_as_many_steps_w
 ) -> None:
     # Counted, not timed: drusilla adds no statement and no transaction of its own to a turn —
     # what a durable turn costs is its model step and its sword step, as DBOS writes them.
-    agent = Agent("Counter", model=counting_model(), swords=[tally])
-    runner = DurableRunner([agent], database_url=database_url, max_turns=TURNS)
-    runners.append(runner)
+    agent, runner = counting_runner(database_url, runners)
     await runner.launch()
     from dbos._dbos import _get_dbos_instance
 
