@@ -22,8 +22,9 @@ import time
 from typing import Any
 
 from .adapters.base import Framework, Script
-from .catalog import Metric, Scenario, Target
+from .catalog import Scenario
 from .catalog import cpu_wall_metrics as _cpu_wall
+from .catalog import ratio_metric as _ratio_metric
 from .scenarios import (
     PROMPT,
     Counter,
@@ -167,11 +168,11 @@ SCENARIOS = (
         (
             *_cpu_wall("lean_session_none", "no session"),
             *_cpu_wall("lean_session_file", "file session"),
-            Metric(
+            _ratio_metric(
                 "lean_session_file_ratio",
                 "file session ÷ no session (CPU)",
-                "×",
-                (Target("2× a turn without a session", limit=lambda p: 2.0),),
+                "2× a turn without a session",
+                2.0,
             ),
         ),
         full={"turns": 10, "runs": 200, "warmup": 20},
@@ -189,11 +190,11 @@ SCENARIOS = (
         (
             *_cpu_wall("tracing_large_off", "untraced"),
             *_cpu_wall("tracing_large_on", "traced"),
-            Metric(
+            _ratio_metric(
                 "tracing_large_on_ratio",
                 "traced ÷ untraced, 1,000 × 500 characters (CPU)",
-                "×",
-                (Target("2× untraced", limit=lambda p: 2.0),),
+                "2× untraced",
+                2.0,
             ),
         ),
         full={"items": 1000, "chars": 500, "turns": 10, "runs": 40, "warmup": 4},
