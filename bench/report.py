@@ -168,22 +168,24 @@ def markdown(document: Mapping[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _table_section(title: str, intro: str, header: list[str]) -> list[str]:
+    """A section's title, its paragraph, and the head of its table."""
+    return [title, "", intro, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+
 def _summary(results: Results) -> list[str]:
     peers = _peers(results)
     header = ["#", "Scenario", BASELINE, *(_title(p) for p in peers)]
     header += [f"drusilla ÷ {_title(p)}" for p in peers] + ["Target for drusilla"]
-    lines = [
+    lines = _table_section(
         "## Summary",
-        "",
         "Medians; lower is better except for requests per second. A ratio below 1 means "
         "drusilla is faster (or smaller); for requests per second, above 1 does. Overheads "
         "measured above a floor can be negative (faster than the floor); a ratio is only "
         "given when both values are positive. Each scenario's section below has the spread "
         "and more figures.",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
+        header,
+    )
     for scenario in SCENARIOS:
         if not results.ran(scenario):
             continue
@@ -402,18 +404,15 @@ def _scaling(results: Results) -> list[str]:
     peers = _peers(results)
     header = ["Per-turn (per-run) CPU grows by", BASELINE, *(_title(p) for p in peers)]
     header += [f"drusilla ÷ {_title(p)}" for p in peers] + ["sizes", "load (1 min)"]
-    lines = [
+    lines = _table_section(
         "## How it scales",
-        "",
         "A least-squares line through each framework's CPU medians at every size a scaling "
         "scenario measured: how much more a turn (a run, for batches) costs per step along "
         "the axis, and, in parentheses, the fitted cost at the smallest size. A ratio below 1 "
         "means drusilla's cost grows more slowly; it is only given when both slopes are "
         "positive. The load average is the range recorded by the scenario's jobs.",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
+        header,
+    )
     for scenario in scaled:
         slope = scenario.slope
         assert slope is not None
