@@ -226,12 +226,9 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(figure))
         return
     results = json.loads(args.from_json.read_text()) if args.from_json else run_all(args)
-    text = report(results)
-    print(text)
-    if args.write:
-        from .wire_overhead import write_section
+    from .wire_overhead import publish
 
-        write_section(args.write, SECTION, f"{METHOD}\n\n{text}\n\n{WHY}")
+    publish(report(results), args.write, SECTION, METHOD, WHY)
 
 
 if __name__ == "__main__":

@@ -468,10 +468,16 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(asyncio.run(measure(caller, wire, transport, args.runs, args.warmup))))
         return
     results = json.loads(args.from_json.read_text()) if args.from_json else run_all(args)
-    text = report(results)
+    publish(report(results), args.write, SECTION, METHOD)
+
+
+def publish(text: str, page: Path | None, title: str, *around: str) -> None:
+    """Print a measured section's `text`; with `page`, also put it there as section `title`,
+    after its method and before its explanation (`around`: the paragraphs, in that order)."""
     print(text)
-    if args.write:
-        write_section(args.write, SECTION, f"{METHOD}\n\n{text}")
+    if page is not None:
+        method, *after = around
+        write_section(page, title, "\n\n".join([method, text, *after]))
 
 
 def write_section(page: Path, title: str, body: str) -> None:
