@@ -21,13 +21,18 @@ def _runs_without_dbos(cwd: Path, arguments: str) -> subprocess.CompletedProcess
         f"import sys; from drusilla.cli import main; code = main([{arguments}]); "
         "assert 'dbos' not in sys.modules, 'DBOS was imported'; sys.exit(code)"
     )
+    return _python(code, cwd, timeout=120)
+
+
+def _python(code: str, cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter, in `cwd`, with the CLI tests' environment."""
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=cwd,
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -91,14 +96,7 @@ asyncio.run(main())
 
 
 def test_a_waiting_run_is_listed_without_dbos_as_dbos_lists_it(tmp_path: Path) -> None:
-    started = subprocess.run(
-        [sys.executable, "-c", WAITING_RUN],
-        cwd=tmp_path,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    started = _python(WAITING_RUN, tmp_path, timeout=300)
     assert started.returncode == 0, started.stderr
     listed = _runs_without_dbos(tmp_path, "'runs', 'list', '--json'")
     assert listed.returncode == 0, listed.stderr
