@@ -6,10 +6,10 @@ All in one process, in rotating order: (1) plain `Runner.run` of a 10-turn run (
 turns 1–9, an in-process model); (2) the same agent through `DurableRunner` (every model call
 and sword call a DBOS step; SQLite in WAL mode, synchronous=NORMAL, in a temporary folder, or
 the Postgres database `--database` names, e.g. one `scripts/start-postgres start` started); (3) a
-bare DBOS workflow of
-empty steps, as many as the durable run checkpoints. Reports medians per turn, in wall and CPU
-time, with the load average; the target is durable − plain ≤ 2 empty steps per turn (a turn
-here checkpoints 2 steps: its model call and its sword call).
+bare DBOS workflow of empty steps, as many as the durable run checkpoints; (4) the same as a
+sync workflow of sync steps, DBOS's cheapest step (no hop to a thread per step). Reports
+medians per turn, in wall and CPU time, with the load average; the target is durable − plain
+≤ 2 empty steps per turn (a turn here checkpoints 2 steps: its model call and its sword call).
 
 Then the floor DBOS sets: durable ÷ plain if drusilla added nothing but its steps (plain + the
 steps a turn checkpoints × an empty step), the empty step the issue's 15× would need, and — on
@@ -78,6 +78,19 @@ async def empty_steps(count: int) -> int:
     return count
 
 
+@DBOS.step(name="empty_sync")
+def empty_sync() -> int:
+    return 0
+
+
+@DBOS.workflow(name="bench.empty_sync_steps")
+def empty_sync_steps(count: int) -> int:
+    """DBOS's cheapest step: a sync step in a sync workflow, no hop to a thread per step."""
+    for _ in range(count):
+        empty_sync()
+    return count
+
+
 async def timed(job: Any) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     await job()
@@ -93,7 +106,12 @@ async def main(runs: int, turns: int, database: str | None) -> None:
         # max_turns: a run of --turns turns must not stop at the default limit (10)
         runner = DurableRunner([agent], database_url=url, max_turns=turns)
         await runner.launch()
-        samples: dict[str, list[tuple[float, float]]] = {"plain": [], "durable": [], "steps": []}
+        samples: dict[str, list[tuple[float, float]]] = {
+            "plain": [],
+            "durable": [],
+            "steps": [],
+            "sync steps": [],
+        }
         ids = itertools.count()
 
         async def plain() -> None:
@@ -108,11 +126,14 @@ async def main(runs: int, turns: int, database: str | None) -> None:
             handle = await DBOS.start_workflow_async(empty_steps, steps_per_run)
             await handle.get_result()
 
-        jobs = {"plain": plain, "durable": durable, "steps": steps}
+        async def sync_steps() -> None:
+            await asyncio.to_thread(empty_sync_steps, steps_per_run)
+
+        jobs = {"plain": plain, "durable": durable, "steps": steps, "sync steps": sync_steps}
         for name in jobs:  # warm-up
             await jobs[name]()
         for round_ in range(runs):
-            order = list(jobs)[round_ % 3 :] + list(jobs)[: round_ % 3]
+            order = list(jobs)[round_ % len(jobs) :] + list(jobs)[: round_ % len(jobs)]
             for name in order:
                 samples[name].append(await timed(jobs[name]))
         checkpoints = len(await DBOS.list_workflow_steps_async("bench-0"))
@@ -153,15 +174,19 @@ def floor(
     sqlite_step: float | None,
 ) -> None:
     """What DBOS allows at best, in CPU: plain + (steps a turn) × (an empty step)."""
-    plain = statistics.median(cpu for _, cpu in samples["plain"]) / turns * 1e3
-    step = statistics.median(cpu for _, cpu in samples["steps"]) / steps * 1e3
-    per_turn = steps / turns
-    best = plain + per_turn * step
-    print(
-        f"floor (cpu): {per_turn:.2f} steps/turn × empty step {step:.3f} ms → durable ÷ plain "
-        f"≥ {best / plain:.1f}× with nothing of drusilla's; 15× needs an empty step ≤ "
-        f"{14 * plain / per_turn:.3f} ms"
-    )
+
+    def cpu_ms(name: str, per: int) -> float:
+        return statistics.median(cpu for _, cpu in samples[name]) / per * 1e3
+
+    plain, per_turn = cpu_ms("plain", turns), steps / turns
+    for name, what in (("steps", "empty step"), ("sync steps", "empty sync step")):
+        step = cpu_ms(name, steps)
+        print(
+            f"floor (cpu): {per_turn:.2f} steps/turn × {what} {step:.3f} ms → durable ÷ plain "
+            f"≥ {(plain + per_turn * step) / plain:.1f}× with nothing of drusilla's"
+        )
+    print(f"15× needs an empty step ≤ {14 * plain / per_turn:.3f} ms")
+    step = cpu_ms("steps", steps)
     if sqlite_step is not None:
         print(
             f"sqlite3 itself, a step's two transactions: {sqlite_step:.3f} ms cpu "
