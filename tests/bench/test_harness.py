@@ -175,3 +175,26 @@ def test_the_page_keeps_the_sections_measured_apart_and_shows_how_it_scales(
     assert "## How it scales" in text
     assert "| 1,000 earlier items (#7) | 20.0 µs (from 10" in text
     assert "recorded by this scenario's jobs: 0.50–1.20" in text
+
+
+def _streamed_ratio(values: list[float]) -> report.Results:
+    entry = {"samples": {"streamed_ratio": values}, "facts": {}, "errors": []}
+    return report.Results(
+        {
+            "frameworks": {"drusilla": {"status": "ok"}},
+            "scenarios": {
+                "scaling_streaming": {"params": {}, "rounds": 1, "frameworks": {"drusilla": entry}}
+            },
+        }
+    )
+
+
+def test_under_load_compares_each_target_metric_with_the_quiet_run() -> None:
+    from bench.under_load import comparison
+
+    streaming = scenario("scaling_streaming")
+    quiet, loaded = _streamed_ratio([1.05]), _streamed_ratio([1.20, 1.25, 1.30])
+    header, line = comparison(quiet, loaded, [streaming])
+    assert "within 25%" in header
+    assert line.startswith("11 streamed ÷ plain per turn (CPU)")
+    assert line.split()[-5:] == ["1.25", "+19%", "yes", "NOT", "MET"]  # 1.25 > 1.15: not met
