@@ -316,9 +316,9 @@ def run_worker(
 # --- scenario 2: import time, one fresh interpreter per sample ---------------------------------
 
 IMPORT_SNIPPET = (
-    "import time; started = time.perf_counter(); import {module}; "
-    "seconds = time.perf_counter() - started; import json, sys; "
-    "print(json.dumps({{'seconds': seconds, 'openai': 'openai' in sys.modules}}))"
+    "import time; started, cpu = time.perf_counter(), time.process_time(); import {module}; "
+    "seconds, cpu = time.perf_counter() - started, time.process_time() - cpu; import json, sys; "
+    "print(json.dumps({{'seconds': seconds, 'cpu': cpu, 'openai': 'openai' in sys.modules}}))"
 )
 
 
@@ -365,6 +365,6 @@ def _import_sample(scenario_id: str, key: str) -> dict[str, Any]:
         return {"scenario": scenario_id, "error": str(exc)}
     return {
         "scenario": scenario_id,
-        "samples": {"import_time": [measured["seconds"]]},
+        "samples": {"import_time": [measured["seconds"]], "import_cpu": [measured["cpu"]]},
         "facts": {"imports_openai": measured["openai"]},
     }

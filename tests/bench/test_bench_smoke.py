@@ -144,7 +144,8 @@ def test_import_time_runs_in_fresh_interpreters() -> None:
     entry = document["scenarios"]["import_time"]["frameworks"]["drusilla"]
     assert entry["errors"] == []
     (seconds,) = entry["samples"]["import_time"]
-    assert 0 < seconds < 10
+    (cpu,) = entry["samples"]["import_cpu"]
+    assert 0 < seconds < 10 and 0 < cpu < 10
     assert entry["facts"]["imports_openai"] == [False]  # import drusilla stays light
 
 
