@@ -387,8 +387,22 @@ class SQLiteSession:
             connection.execute(
                 f"DELETE FROM {self.sessions_table} WHERE session_id = ?", (self.session_id,)
             )
-        self._seen.reset()
+            # Read inside the transaction: what the file looked like when it emptied the session.
+            last_id, version = self._last_id_ever(connection), _data_version(connection)
+        self._seen.empty(last_id, version)
         self._touched_at = -TOUCH_EVERY
+
+    def _last_id_ever(self, connection: sqlite3.Connection) -> int:
+        """The largest id the items table ever gave (AUTOINCREMENT never gives it again)."""
+        import sqlite3
+
+        try:
+            row = connection.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = ?", (self.items_table,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # a table made elsewhere, without AUTOINCREMENT
+            return 0  # then the next write counts the rows before its own (`_rows_between`)
+        return int(row[0]) if row is not None else 0
 
     def _checkpoint_due(self) -> bool:
         """Whether a commit just made calls for a checkpoint: `CHECKPOINT_EVERY` commits, or
@@ -469,6 +483,12 @@ class _SeenItems:
         self.behind = False
         """Another connection added rows of this session before some of ours: what we wrote
         since is not kept, and the next read reads everything after `last_id`."""
+
+    def empty(self, last_id: int, version: int) -> None:
+        """This object just emptied the session (`clear`): it holds all of it, none, with no
+        read — until another connection writes (`version` moves) or adds rows after `last_id`."""
+        self.reset()
+        self.last_id, self.version, self.complete = last_id, version, True
 
 
 def _data_version(connection: sqlite3.Connection) -> int:

@@ -83,3 +83,20 @@ async def test_a_fresh_session_object_reads_the_history_once(tmp_path: Path) -> 
     assert len(first_run) == 1  # the history, once, at the start of the run
     assert log.item_reads() == []  # the next run on this object reads nothing
     assert log.write_transactions() == TURNS
+
+
+async def test_after_clear_the_session_is_known_empty_without_a_read(tmp_path: Path) -> None:
+    """`clear()` leaves the object holding the (empty) session: the next run neither reads the
+    items table nor counts rows before its first write."""
+    session = SQLiteSession("chat", tmp_path / "chat.db")
+    await Runner.run(pinging_agent(), "go", session=session)
+    await session.clear()
+    log = StatementLog(session)
+
+    await Runner.run(pinging_agent(), "again", session=session)
+
+    assert log.item_reads() == []
+    assert not [s for s in log.statements if s.startswith("SELECT")]
+    assert log.write_transactions() == TURNS
+    stored = await SQLiteSession("chat", tmp_path / "chat.db").get_items()
+    assert len(stored) == 1 + 9 and stored[0] == {"role": "user", "content": "again"}
