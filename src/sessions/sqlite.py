@@ -85,6 +85,9 @@ class SQLiteSession:
         self._commits = 0
         """Commits since the last checkpoint."""
         self._checkpointed_at = time.monotonic()
+        self._marks_ids = True
+        """Whether deleting the largest id leaves a high-water row (`_delete_keeping_ids`):
+        in tables without AUTOINCREMENT, which all new files have."""
         self._touched_at = -TOUCH_EVERY
         """When this object last wrote the session's row: `updated_at` moves at most once
         every `TOUCH_EVERY` seconds per connection (each write of it costs a page in the WAL)."""
@@ -247,15 +250,26 @@ class SQLiteSession:
                 "session_id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
                 "updated_at REAL NOT NULL)"
             )
+            # No AUTOINCREMENT: its counter is one more page in every turn's commit. Ids still
+            # never come back, as the other-writer checks need: see `_delete_keeping_ids`.
             connection.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.items_table} ("
-                "id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
+                "id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, "
                 "item TEXT NOT NULL, created_at REAL NOT NULL)"
             )
             connection.execute(
                 f"CREATE INDEX IF NOT EXISTS {self.items_table}_by_session "
                 f"ON {self.items_table} (session_id, id)"
             )
+            self._marks_ids = not self._counts_ids(connection)
+
+    def _counts_ids(self, connection: sqlite3.Connection) -> bool:
+        """Whether the items table is AUTOINCREMENT (files made by earlier versions: SQLite's id
+        counter keeps ids from coming back, and no high-water row is needed)."""
+        (sql,) = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (self.items_table,)
+        ).fetchone()
+        return "AUTOINCREMENT" in str(sql).upper()
 
     def _get_items(self, connection: sqlite3.Connection, limit: int | None) -> list[InputItem]:
         seen = self._seen
@@ -324,12 +338,12 @@ class SQLiteSession:
         self, connection: sqlite3.Connection, items: list[InputItem], last_id: int
     ) -> None:
         """Keep what was just committed, so it needs no decoding later, when nothing of this
-        session was inserted since this object last looked. Ids only grow (AUTOINCREMENT):
-        our rows follow the last one seen unless another connection inserted rows first — of
-        this session or of another in the file, which a count of the gap tells apart. Rows
-        others removed, or added after ours, show at the next read (`data_version` moved; the
-        count of rows up to `last_id` no longer matches). This costs no `PRAGMA data_version`
-        per turn, and a query only when the file has another writer."""
+        session was inserted since this object last looked. Ids only grow, never given twice
+        (`_delete_keeping_ids`): our rows follow the last one seen unless another connection
+        inserted rows first — of this session or of another in the file, which a count of the
+        gap tells apart. Rows others removed, or added after ours, show at the next read
+        (`data_version` moved; the count of rows up to `last_id` no longer matches). This costs
+        no `PRAGMA data_version` per turn, and a query only when the file has another writer."""
         seen = self._seen
         if not seen.complete or seen.behind:
             return
@@ -375,34 +389,42 @@ class SQLiteSession:
             ).fetchone()
             if row is None:
                 return None
-            connection.execute(f"DELETE FROM {self.items_table} WHERE id = ?", (row[0],))
+            self._delete_keeping_ids(connection, "id = ?", row[0])
         self._seen.reset()
         return self._decode(row[0], row[1])
 
     def _clear(self, connection: sqlite3.Connection) -> None:
         with _transaction(connection):
-            connection.execute(
-                f"DELETE FROM {self.items_table} WHERE session_id = ?", (self.session_id,)
-            )
+            last_id = self._delete_keeping_ids(connection, "session_id = ?", self.session_id)
             connection.execute(
                 f"DELETE FROM {self.sessions_table} WHERE session_id = ?", (self.session_id,)
             )
-            # Read inside the transaction: what the file looked like when it emptied the session.
-            last_id, version = self._last_id_ever(connection), _data_version(connection)
+            # Inside the transaction: the file as it was when this emptied the session.
+            version = _data_version(connection)
         self._seen.empty(last_id, version)
         self._touched_at = -TOUCH_EVERY
 
-    def _last_id_ever(self, connection: sqlite3.Connection) -> int:
-        """The largest id the items table ever gave (AUTOINCREMENT never gives it again)."""
-        import sqlite3
-
-        try:
-            row = connection.execute(
-                "SELECT seq FROM sqlite_sequence WHERE name = ?", (self.items_table,)
-            ).fetchone()
-        except sqlite3.OperationalError:  # a table made elsewhere, without AUTOINCREMENT
-            return 0  # then the next write counts the rows before its own (`_rows_between`)
-        return int(row[0]) if row is not None else 0
+    def _delete_keeping_ids(self, connection: sqlite3.Connection, where: str, key: Any) -> int:
+        """Delete the rows `where` says, so that their ids are never given again; returns the
+        largest id given so far. SQLite gives a new row the largest id + 1: deleting the
+        largest would hand its id to the next row, and another connection holding the old row
+        could not tell the new one apart (same id, same count). So when the largest id goes,
+        a high-water row (session id '', which no session has) takes its place."""
+        (largest,) = connection.execute(f"SELECT max(id) FROM {self.items_table}").fetchone()
+        connection.execute(f"DELETE FROM {self.items_table} WHERE {where}", (key,))
+        if not self._marks_ids or largest is None:
+            return int(largest or 0)
+        (left,) = connection.execute(f"SELECT max(id) FROM {self.items_table}").fetchone()
+        if left != largest:
+            connection.execute(
+                f"DELETE FROM {self.items_table} WHERE session_id = '' AND id < ?", (largest,)
+            )
+            connection.execute(
+                f"INSERT INTO {self.items_table} (id, session_id, item, created_at) "
+                "VALUES (?, '', 'null', ?)",
+                (largest, time.time()),
+            )
+        return int(largest)
 
     def _checkpoint_due(self) -> bool:
         """Whether a commit just made calls for a checkpoint: `CHECKPOINT_EVERY` commits, or
@@ -431,9 +453,9 @@ class SQLiteSession:
 
 PAGE_SIZE = 2048
 """Bytes per database page of a new file (SQLite's default is 4,096). A turn's commit appends
-each page it changed to the log — the items table's, its index's, the AUTOINCREMENT counter's
-— so smaller pages write less per turn; items bigger than a page spill onto overflow pages,
-which makes very long items and a first read of a long history a little slower."""
+each page it changed to the log — the items table's and its index's — so smaller pages write
+less per turn; items bigger than a page spill onto overflow pages, which makes very long items
+and a first read of a long history a little slower."""
 
 CHECKPOINT_EVERY = 1000
 """Commits between WAL checkpoints at most (each one syncs the WAL and copies it into the
