@@ -80,6 +80,8 @@ class SQLiteSession:
         self.items_table = items_table
         self.timeout = timeout
         self._connection: sqlite3.Connection | None = None
+        self._inserts: sqlite3.Cursor | None = None
+        """The connection's cursor for a turn's INSERT, kept: one object less a turn."""
         self._lock = threading.Lock()
         self._seen = _SeenItems()
         self._commits = 0
@@ -107,8 +109,10 @@ class SQLiteSession:
         """Append `items` in one transaction: all of them are stored, or none."""
         if not items:
             return
-        texts = [_encode(item, position) for position, item in enumerate(items)]
-        await self._in_thread(self._add_rows, texts, list(items))
+        texts = _encode_all(items)
+        items = list(items)
+        if not self._added_inline(texts, items):
+            await anyio.to_thread.run_sync(self._locked, self._add_rows, texts, items)
         if self._checkpoint_due():
             await anyio.to_thread.run_sync(self._locked, self._checkpoint)
 
@@ -127,7 +131,7 @@ class SQLiteSession:
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
-                self._connection = None
+                self._connection, self._inserts = None, None
 
     async def aclose(self) -> None:
         await anyio.to_thread.run_sync(self.close)
@@ -153,18 +157,32 @@ class SQLiteSession:
         # before the cancellation reaches the caller.
         return await anyio.to_thread.run_sync(self._locked, fn, *args)
 
+    def _added_inline(self, texts: list[str], items: list[InputItem]) -> bool:
+        """`_add_rows` done here, as `_in_thread` would, without its coroutine (a turn's write
+        is the hot path); False when it must wait, in a worker thread."""
+        connection = self._connection
+        if connection is None or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._without_waiting(connection, self._add_rows, texts, items)
+        except _WouldWait:
+            return False
+        finally:
+            self._lock.release()
+        return True
+
     def _without_waiting(
         self, connection: sqlite3.Connection, fn: Callable[..., T], *args: Any
     ) -> T:
-        import sqlite3
-
         try:
             return fn(connection, *args)
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc):  # someone else holds the lock: wait for it in a thread
-                raise _WouldWait from None
-            raise self._error(exc) from None
-        except sqlite3.Error as exc:
+        except Exception as exc:
+            import sqlite3  # only here: the module is imported lazily, and this is a hot path
+
+            if not isinstance(exc, sqlite3.Error):
+                raise
+            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+                raise _WouldWait from None  # someone else holds the lock: wait in a thread
             raise self._error(exc) from None
 
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
@@ -228,7 +246,7 @@ class SQLiteSession:
                 raise UserError(
                     f"SQLiteSession cannot use {self.path!r}: {exc}. Is it an SQLite database?"
                 ) from None
-        self._connection = connection
+        self._connection, self._inserts = connection, connection.cursor()
         self._touched_at = -TOUCH_EVERY  # a new connection (a new :memory: database) writes it
         return connection
 
@@ -326,11 +344,15 @@ class SQLiteSession:
         self, connection: sqlite3.Connection, texts: list[str], items: list[InputItem]
     ) -> None:
         now = time.time()
-        if now - self._touched_at >= TOUCH_EVERY or len(texts) > ROWS_PER_INSERT:
-            with _transaction(connection):
-                self._touch(connection, now)
-                last_id = self._insert(connection, texts, now)
-        else:  # one INSERT statement is a transaction of its own: all its rows, or none
+        if now - self._touched_at < TOUCH_EVERY and len(texts) <= ROWS_PER_INSERT:
+            # One INSERT statement is a transaction of its own: all its rows, or none.
+            statement = _insert_statement(self.items_table, len(texts))
+            cursor = self._inserts or connection.cursor()
+            cursor.execute(statement, (self.session_id, now, *texts))
+            self._remember_written(connection, items, cursor.lastrowid or 0)
+            return
+        with _transaction(connection):
+            self._touch(connection, now)
             last_id = self._insert(connection, texts, now)
         self._remember_written(connection, items, last_id)
 
@@ -567,6 +589,22 @@ def _loads(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return None
+
+
+def _encode_all(items: list[Any]) -> list[str]:
+    """The items as JSON texts; one function for all of them, for the common case: dicts
+    orjson writes without a null (a null may be a NaN it could not write) — else `_encode`."""
+    try:
+        texts = [orjson.dumps(item, option=_ORJSON_STRICT).decode() for item in items]
+    except TypeError:
+        texts = []
+    if len(texts) == len(items) and all(type(item) is dict for item in items):
+        for text in texts:
+            if "null" in text:
+                break
+        else:
+            return texts
+    return [_encode(item, position) for position, item in enumerate(items)]
 
 
 def _encode(item: Any, position: int) -> str:
