@@ -592,18 +592,21 @@ def _loads(text: str) -> Any:
 
 
 def _encode_all(items: list[Any]) -> list[str]:
-    """The items as JSON texts; one function for all of them, for the common case: dicts
-    orjson writes without a null (a null may be a NaN it could not write) — else `_encode`."""
-    try:
-        texts = [orjson.dumps(item, option=_ORJSON_STRICT).decode() for item in items]
-    except TypeError:
-        texts = []
-    if len(texts) == len(items) and all(type(item) is dict for item in items):
-        for text in texts:
-            if "null" in text:
-                break
-        else:
-            return texts
+    """The items as JSON texts. The common case in one loop — dicts orjson writes without a
+    null (which may be a NaN it could not write) —, anything else item by item (`_encode`)."""
+    texts = []
+    for item in items:
+        if type(item) is not dict:
+            break
+        try:
+            text = orjson.dumps(item, option=_ORJSON_STRICT).decode()
+        except TypeError:
+            break
+        if "null" in text:
+            break
+        texts.append(text)
+    else:
+        return texts
     return [_encode(item, position) for position, item in enumerate(items)]
 
 
