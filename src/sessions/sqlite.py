@@ -529,8 +529,8 @@ class _SeenItems:
         since is not kept, and the next read reads everything after `last_id`."""
 
     def empty(self, last_id: int, version: int) -> None:
-        """This object just emptied the session (`clear`): it holds all of it, none, with no
-        read — until another connection writes (`version` moves) or adds rows after `last_id`."""
+        """This object just emptied the session (`clear`): it holds the whole of it — nothing —
+        without a read, until another connection writes (`version` moves)."""
         self.reset()
         self.last_id, self.version, self.complete = last_id, version, True
 
