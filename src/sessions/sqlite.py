@@ -80,11 +80,16 @@ class SQLiteSession:
         self.items_table = items_table
         self.timeout = timeout
         self._connection: sqlite3.Connection | None = None
+        self._inserts: sqlite3.Cursor | None = None
+        """The connection's cursor for a turn's INSERT, kept: one object less a turn."""
         self._lock = threading.Lock()
         self._seen = _SeenItems()
         self._commits = 0
         """Commits since the last checkpoint."""
         self._checkpointed_at = time.monotonic()
+        self._marks_ids = True
+        """Whether deleting the largest id leaves a high-water row (`_delete_keeping_ids`):
+        in tables without AUTOINCREMENT, which all new files have."""
         self._touched_at = -TOUCH_EVERY
         """When this object last wrote the session's row: `updated_at` moves at most once
         every `TOUCH_EVERY` seconds per connection (each write of it costs a page in the WAL)."""
@@ -104,8 +109,10 @@ class SQLiteSession:
         """Append `items` in one transaction: all of them are stored, or none."""
         if not items:
             return
-        texts = [_encode(item, position) for position, item in enumerate(items)]
-        await self._in_thread(self._add_rows, texts, list(items))
+        texts = _encode_all(items)
+        items = list(items)
+        if not self._added_inline(texts, items):
+            await anyio.to_thread.run_sync(self._locked, self._add_rows, texts, items)
         if self._checkpoint_due():
             await anyio.to_thread.run_sync(self._locked, self._checkpoint)
 
@@ -124,7 +131,7 @@ class SQLiteSession:
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
-                self._connection = None
+                self._connection, self._inserts = None, None
 
     async def aclose(self) -> None:
         await anyio.to_thread.run_sync(self.close)
@@ -150,18 +157,32 @@ class SQLiteSession:
         # before the cancellation reaches the caller.
         return await anyio.to_thread.run_sync(self._locked, fn, *args)
 
+    def _added_inline(self, texts: list[str], items: list[InputItem]) -> bool:
+        """`_add_rows` done here, as `_in_thread` would, without its coroutine (a turn's write
+        is the hot path); False when it must wait, in a worker thread."""
+        connection = self._connection
+        if connection is None or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._without_waiting(connection, self._add_rows, texts, items)
+        except _WouldWait:
+            return False
+        finally:
+            self._lock.release()
+        return True
+
     def _without_waiting(
         self, connection: sqlite3.Connection, fn: Callable[..., T], *args: Any
     ) -> T:
-        import sqlite3
-
         try:
             return fn(connection, *args)
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc):  # someone else holds the lock: wait for it in a thread
-                raise _WouldWait from None
-            raise self._error(exc) from None
-        except sqlite3.Error as exc:
+        except Exception as exc:
+            import sqlite3  # only here: the module is imported lazily, and this is a hot path
+
+            if not isinstance(exc, sqlite3.Error):
+                raise
+            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+                raise _WouldWait from None  # someone else holds the lock: wait in a thread
             raise self._error(exc) from None
 
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
@@ -225,7 +246,7 @@ class SQLiteSession:
                 raise UserError(
                     f"SQLiteSession cannot use {self.path!r}: {exc}. Is it an SQLite database?"
                 ) from None
-        self._connection = connection
+        self._connection, self._inserts = connection, connection.cursor()
         self._touched_at = -TOUCH_EVERY  # a new connection (a new :memory: database) writes it
         return connection
 
@@ -247,15 +268,26 @@ class SQLiteSession:
                 "session_id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
                 "updated_at REAL NOT NULL)"
             )
+            # No AUTOINCREMENT: its counter is one more page in every turn's commit. Ids still
+            # never come back, as the other-writer checks need: see `_delete_keeping_ids`.
             connection.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.items_table} ("
-                "id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
+                "id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, "
                 "item TEXT NOT NULL, created_at REAL NOT NULL)"
             )
             connection.execute(
                 f"CREATE INDEX IF NOT EXISTS {self.items_table}_by_session "
                 f"ON {self.items_table} (session_id, id)"
             )
+            self._marks_ids = not self._counts_ids(connection)
+
+    def _counts_ids(self, connection: sqlite3.Connection) -> bool:
+        """Whether the items table is AUTOINCREMENT (files made by earlier versions: SQLite's id
+        counter keeps ids from coming back, and no high-water row is needed)."""
+        (sql,) = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (self.items_table,)
+        ).fetchone()
+        return "AUTOINCREMENT" in str(sql).upper()
 
     def _get_items(self, connection: sqlite3.Connection, limit: int | None) -> list[InputItem]:
         seen = self._seen
@@ -312,11 +344,15 @@ class SQLiteSession:
         self, connection: sqlite3.Connection, texts: list[str], items: list[InputItem]
     ) -> None:
         now = time.time()
-        if now - self._touched_at >= TOUCH_EVERY or len(texts) > ROWS_PER_INSERT:
-            with _transaction(connection):
-                self._touch(connection, now)
-                last_id = self._insert(connection, texts, now)
-        else:  # one INSERT statement is a transaction of its own: all its rows, or none
+        if now - self._touched_at < TOUCH_EVERY and len(texts) <= ROWS_PER_INSERT:
+            # One INSERT statement is a transaction of its own: all its rows, or none.
+            statement = _insert_statement(self.items_table, len(texts))
+            cursor = self._inserts or connection.cursor()
+            cursor.execute(statement, (self.session_id, now, *texts))
+            self._remember_written(connection, items, cursor.lastrowid or 0)
+            return
+        with _transaction(connection):
+            self._touch(connection, now)
             last_id = self._insert(connection, texts, now)
         self._remember_written(connection, items, last_id)
 
@@ -324,12 +360,12 @@ class SQLiteSession:
         self, connection: sqlite3.Connection, items: list[InputItem], last_id: int
     ) -> None:
         """Keep what was just committed, so it needs no decoding later, when nothing of this
-        session was inserted since this object last looked. Ids only grow (AUTOINCREMENT):
-        our rows follow the last one seen unless another connection inserted rows first — of
-        this session or of another in the file, which a count of the gap tells apart. Rows
-        others removed, or added after ours, show at the next read (`data_version` moved; the
-        count of rows up to `last_id` no longer matches). This costs no `PRAGMA data_version`
-        per turn, and a query only when the file has another writer."""
+        session was inserted since this object last looked. Ids only grow, never given twice
+        (`_delete_keeping_ids`): our rows follow the last one seen unless another connection
+        inserted rows first — of this session or of another in the file, which a count of the
+        gap tells apart. Rows others removed, or added after ours, show at the next read
+        (`data_version` moved; the count of rows up to `last_id` no longer matches). This costs
+        no `PRAGMA data_version` per turn, and a query only when the file has another writer."""
         seen = self._seen
         if not seen.complete or seen.behind:
             return
@@ -375,20 +411,42 @@ class SQLiteSession:
             ).fetchone()
             if row is None:
                 return None
-            connection.execute(f"DELETE FROM {self.items_table} WHERE id = ?", (row[0],))
+            self._delete_keeping_ids(connection, "id = ?", row[0])
         self._seen.reset()
         return self._decode(row[0], row[1])
 
     def _clear(self, connection: sqlite3.Connection) -> None:
         with _transaction(connection):
-            connection.execute(
-                f"DELETE FROM {self.items_table} WHERE session_id = ?", (self.session_id,)
-            )
+            last_id = self._delete_keeping_ids(connection, "session_id = ?", self.session_id)
             connection.execute(
                 f"DELETE FROM {self.sessions_table} WHERE session_id = ?", (self.session_id,)
             )
-        self._seen.reset()
+            # Inside the transaction: the file as it was when this emptied the session.
+            version = _data_version(connection)
+        self._seen.empty(last_id, version)
         self._touched_at = -TOUCH_EVERY
+
+    def _delete_keeping_ids(self, connection: sqlite3.Connection, where: str, key: Any) -> int:
+        """Delete the rows `where` says, so that their ids are never given again; returns the
+        largest id given so far. SQLite gives a new row the largest id + 1: deleting the
+        largest would hand its id to the next row, and another connection holding the old row
+        could not tell the new one apart (same id, same count). So when the largest id goes,
+        a high-water row (session id '', which no session has) takes its place."""
+        (largest,) = connection.execute(f"SELECT max(id) FROM {self.items_table}").fetchone()
+        connection.execute(f"DELETE FROM {self.items_table} WHERE {where}", (key,))
+        if not self._marks_ids or largest is None:
+            return int(largest or 0)
+        (left,) = connection.execute(f"SELECT max(id) FROM {self.items_table}").fetchone()
+        if left != largest:
+            connection.execute(
+                f"DELETE FROM {self.items_table} WHERE session_id = '' AND id < ?", (largest,)
+            )
+            connection.execute(
+                f"INSERT INTO {self.items_table} (id, session_id, item, created_at) "
+                "VALUES (?, '', 'null', ?)",
+                (largest, time.time()),
+            )
+        return int(largest)
 
     def _checkpoint_due(self) -> bool:
         """Whether a commit just made calls for a checkpoint: `CHECKPOINT_EVERY` commits, or
@@ -417,9 +475,9 @@ class SQLiteSession:
 
 PAGE_SIZE = 2048
 """Bytes per database page of a new file (SQLite's default is 4,096). A turn's commit appends
-each page it changed to the log — the items table's, its index's, the AUTOINCREMENT counter's
-— so smaller pages write less per turn; items bigger than a page spill onto overflow pages,
-which makes very long items and a first read of a long history a little slower."""
+each page it changed to the log — the items table's and its index's — so smaller pages write
+less per turn; items bigger than a page spill onto overflow pages, which makes very long items
+and a first read of a long history a little slower."""
 
 CHECKPOINT_EVERY = 1000
 """Commits between WAL checkpoints at most (each one syncs the WAL and copies it into the
@@ -469,6 +527,12 @@ class _SeenItems:
         self.behind = False
         """Another connection added rows of this session before some of ours: what we wrote
         since is not kept, and the next read reads everything after `last_id`."""
+
+    def empty(self, last_id: int, version: int) -> None:
+        """This object just emptied the session (`clear`): it holds the whole of it — nothing —
+        without a read, until another connection writes (`version` moves)."""
+        self.reset()
+        self.last_id, self.version, self.complete = last_id, version, True
 
 
 def _data_version(connection: sqlite3.Connection) -> int:
@@ -525,6 +589,25 @@ def _loads(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return None
+
+
+def _encode_all(items: list[Any]) -> list[str]:
+    """The items as JSON texts. The common case in one loop — dicts orjson writes without a
+    null (which may be a NaN it could not write) —, anything else item by item (`_encode`)."""
+    texts = []
+    for item in items:
+        if type(item) is not dict:
+            break
+        try:
+            text = orjson.dumps(item, option=_ORJSON_STRICT).decode()
+        except TypeError:
+            break
+        if "null" in text:
+            break
+        texts.append(text)
+    else:
+        return texts
+    return [_encode(item, position) for position, item in enumerate(items)]
 
 
 def _encode(item: Any, position: int) -> str:

@@ -40,9 +40,9 @@ def test_history_survives_a_restart(tmp_path: Path) -> None:
     assert contents(second_call) == ["I am Ada.", "Nice to meet you, Ada.", "Who am I?"]
     assert contents(after_reset) == ["Hi"]
     stored = sqlite3.connect(tmp_path / ".drusilla" / "sessions.db").execute(
-        "SELECT count(*) FROM drusilla_items"
+        "SELECT count(*) FROM drusilla_items WHERE session_id = 'cypherpunk_love:agent'"
     )
-    assert stored.fetchone() == (2,)  # "Hi" and its answer
+    assert stored.fetchone() == (2,)  # "Hi" and its answer (/reset left a high-water row)
 
 
 def test_a_failed_turn_is_reported_and_not_kept(tmp_path: Path) -> None:

@@ -173,3 +173,18 @@ async def test_after_another_writer_adds_to_our_session_our_writes_check_no_more
         "theirs",
         *(f"o{n}" for n in range(5)),
     ]
+
+
+async def test_after_our_clear_another_connections_writes_are_still_seen(tmp_path: Path) -> None:
+    """Holding the emptied session without reading it is only right until someone else
+    writes: their rows, and ours after them, are all there."""
+    path = tmp_path / "s.db"
+    ours, other = SQLiteSession("chat", path), SQLiteSession("chat", path)
+    await ours.add_items([user("old")])
+    await ours.clear()
+    await other.add_items([user("theirs")])
+    await ours.add_items([user("mine")])
+    assert [content_text(i) for i in await ours.get_items()] == ["theirs", "mine"]
+    await ours.clear()
+    await other.add_items([user("again")])
+    assert [content_text(i) for i in await ours.get_items()] == ["again"]
