@@ -1,5 +1,5 @@
-"""What a streamed run costs the event loop: a fixed handful of callbacks and futures per run,
-none per event or per turn while the buffer has room (runners/event_channel.py) — counted on
+"""What a streamed run costs the event loop: a fixed handful of callbacks (and no future) per
+run, none per event or per turn while the buffer has room (runners/event_channel.py) — counted on
 an event loop that counts, never timed."""
 
 from __future__ import annotations
@@ -76,10 +76,11 @@ def test_a_run_with_room_in_its_buffer_costs_the_loop_the_same_whatever_its_leng
 ) -> None:
     events, scheduled, futures = _cost_of_run(turns)
     assert events >= 2 * turns  # a sword call and its output per turn, deltas, the answer
-    # The run's task starts (1), wakes the consumer once with its first event — the rest and
-    # the end are taken in that same wake-up (1) — and its done callback runs (1).
+    # The run's task starts (1); the consumer, finding nothing yet, lets the loop run one pass
+    # (1) — the run's task goes first and the consumer takes every event and the end when it
+    # comes back — and the task's done callback runs (1).
     assert scheduled == 3, scheduled
-    assert futures == 1, futures  # the consumer waited once, for the first event
+    assert futures == 0, futures  # no future: the consumer never had to wait for an event
 
 
 def test_a_full_buffer_still_holds_the_run_back() -> None:
