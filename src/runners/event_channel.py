@@ -45,15 +45,15 @@ closed the channel."""
 
 
 class EventChannel(Generic[T]):
-    __slots__ = ("_buffer", "_closed", "_ended", "_getter", "_passed", "_putter", "size")
+    __slots__ = ("_closed", "_ended", "_getter", "_passed", "buffer", "putter", "size")
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._buffer: deque[T] = deque()
+        self.buffer: deque[T] = deque()  # with `putter`, read by the consumer's fast path
         self._ended = False
         self._closed = False
         self._getter: asyncio.Future[None] | None = None  # the consumer, waiting for an event
-        self._putter: asyncio.Future[None] | None = None  # the producer, waiting for room
+        self.putter: asyncio.Future[None] | None = None  # the producer, waiting for room
         self._passed = False  # the consumer's first wait (one pass of the loop) is over
 
     # --- the run's side ------------------------------------------------------------------------
@@ -61,7 +61,7 @@ class EventChannel(Generic[T]):
     def put_nowait(self, event: T) -> bool:
         """Buffer `event` if there is room (True); False: the caller must `await put()`.
         After `close()` the event is dropped (True): nobody will read it."""
-        buffer = self._buffer
+        buffer = self.buffer
         if len(buffer) < self.size and not self._closed:  # the common case: room, nobody gone
             buffer.append(event)
             if self._getter is not None:  # only the first event after the consumer waited
@@ -73,9 +73,9 @@ class EventChannel(Generic[T]):
         if self._closed:
             return True
         getter = self._getter
-        if self._buffer or getter is None or getter.done():
+        if self.buffer or getter is None or getter.done():
             return False
-        self._buffer.append(event)  # `size` 0: straight to the consumer waiting for it
+        self.buffer.append(event)  # `size` 0: straight to the consumer waiting for it
         self._hand_over()
         return True
 
@@ -88,11 +88,11 @@ class EventChannel(Generic[T]):
         while not self.put_nowait(event):
             import asyncio
 
-            self._putter = asyncio.get_running_loop().create_future()
+            self.putter = asyncio.get_running_loop().create_future()
             try:
-                await self._putter
+                await self.putter
             finally:
-                self._putter = None
+                self.putter = None
 
     def end(self) -> None:
         """No more events: the consumer takes what is buffered, then gets `END`."""
@@ -102,10 +102,10 @@ class EventChannel(Generic[T]):
     # --- the consumer's side -------------------------------------------------------------------
 
     def get_nowait(self) -> T | _Marker:
-        buffer = self._buffer
+        buffer = self.buffer
         if buffer:
-            if self._putter is not None:  # the run waits for room: there is some now
-                _wake(self._putter)
+            if self.putter is not None:  # the run waits for room: there is some now
+                _wake(self.putter)
             return buffer.popleft()
         return END if self._ended or self._closed else EMPTY
 
@@ -121,7 +121,7 @@ class EventChannel(Generic[T]):
             import asyncio  # loaded by the first run, not with `import drusilla`
 
             self._getter = asyncio.get_running_loop().create_future()
-            _wake(self._putter)  # with `size` 0 a waiting producer may hand its event over now
+            _wake(self.putter)  # with `size` 0 a waiting producer may hand its event over now
             try:
                 await self._getter
             finally:
@@ -131,8 +131,8 @@ class EventChannel(Generic[T]):
         """The consumer is gone: buffered events are dropped, later ones ignored, and a
         producer waiting for room goes on."""
         self._closed = True
-        self._buffer.clear()
-        _wake(self._putter)
+        self.buffer.clear()
+        _wake(self.putter)
         _wake(self._getter)
 
 

@@ -297,7 +297,11 @@ class EventStream(AsyncIterator[T]):
         return self
 
     async def __anext__(self) -> T:
-        if self._state != _OPEN:
+        if self._state == _OPEN and not self._text_only:
+            channel = self._result._events
+            if channel.buffer and channel.putter is None:  # an event waits, the run does not:
+                return channel.buffer.popleft()  # type: ignore[return-value]  # no call made
+        elif self._state != _OPEN:
             if self._state == _CLOSED:
                 raise StopAsyncIteration
             self._result._claim()

@@ -89,3 +89,39 @@ def test_a_full_buffer_still_holds_the_run_back() -> None:
     events, scheduled, futures = _cost_of_run(12, buffer_size=2)
     assert futures > events // 2, (events, futures)
     assert scheduled > events // 2, (events, scheduled)
+
+
+def _channel_calls_of_run(turns: int) -> tuple[int, int]:
+    """(events, Python calls into runners/event_channel.py) of one streamed run."""
+    import sys
+    from types import FrameType
+
+    calls = 0
+
+    def count(frame: FrameType, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "call" and frame.f_code.co_filename.endswith("event_channel.py"):
+            calls += 1
+
+    async def follow() -> tuple[int, int]:
+        result = await Runner.run_streamed(_agent(turns), "go", max_turns=50)
+        sys.setprofile(count)
+        try:
+            events = [event async for event in result.stream_events()]
+        finally:
+            sys.setprofile(None)
+        return len(events), calls
+
+    with asyncio.Runner() as runner:
+        runner.run(follow())  # the first run of a process imports and caches things
+        calls = 0
+        return runner.run(follow())
+
+
+def test_each_event_costs_one_call_into_the_buffer_the_runs_offer() -> None:
+    """The consumer takes a buffered event without calling into the channel; per event only
+    the run's `put_nowait` remains."""
+    short_events, short_calls = _channel_calls_of_run(1)
+    long_events, long_calls = _channel_calls_of_run(12)
+    assert long_events > short_events + 20
+    assert long_calls - short_calls == long_events - short_events, (short_calls, long_calls)
