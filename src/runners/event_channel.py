@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["EMPTY", "END", "EventChannel"]
+__all__ = ["EMPTY", "END", "EventChannel", "Marker"]
 
 T = TypeVar("T")
 
 
-class _Marker:
+class Marker:
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
@@ -37,9 +37,9 @@ class _Marker:
         return self.name
 
 
-EMPTY = _Marker("EMPTY")
+EMPTY = Marker("EMPTY")
 """`get_nowait()`: nothing buffered yet, the run goes on."""
-END = _Marker("END")
+END = Marker("END")
 """`get_nowait()` / `get()`: the run ended and everything it sent was taken, or the consumer
 closed the channel."""
 
@@ -101,7 +101,7 @@ class EventChannel(Generic[T]):
 
     # --- the consumer's side -------------------------------------------------------------------
 
-    def get_nowait(self) -> T | _Marker:
+    def get_nowait(self) -> T | Marker:
         buffer = self.buffer
         if buffer:
             if self.putter is not None:  # the run waits for room: there is some now
@@ -109,7 +109,7 @@ class EventChannel(Generic[T]):
             return buffer.popleft()
         return END if self._ended or self._closed else EMPTY
 
-    async def get(self) -> T | _Marker:
+    async def get(self) -> T | Marker:
         while True:
             event = self.get_nowait()
             if event is not EMPTY:

@@ -91,8 +91,8 @@ def test_a_full_buffer_still_holds_the_run_back() -> None:
     assert scheduled > events // 2, (events, scheduled)
 
 
-def _channel_calls_of_run(turns: int) -> tuple[int, int]:
-    """(events, Python calls into runners/event_channel.py) of one streamed run."""
+def _channel_calls_of_run(turns: int, text_only: bool = False) -> tuple[int, int]:
+    """(events taken, Python calls into runners/event_channel.py) of one streamed run."""
     import sys
     from types import FrameType
 
@@ -107,7 +107,8 @@ def _channel_calls_of_run(turns: int) -> tuple[int, int]:
         result = await Runner.run_streamed(_agent(turns), "go", max_turns=50)
         sys.setprofile(count)
         try:
-            events = [event async for event in result.stream_events()]
+            stream = result.text_deltas() if text_only else result.stream_events()
+            events = [event async for event in stream]
         finally:
             sys.setprofile(None)
         return len(events), calls
@@ -118,10 +119,13 @@ def _channel_calls_of_run(turns: int) -> tuple[int, int]:
         return runner.run(follow())
 
 
-def test_each_event_costs_one_call_into_the_buffer_the_runs_offer() -> None:
-    """The consumer takes a buffered event without calling into the channel; per event only
-    the run's `put_nowait` remains."""
-    short_events, short_calls = _channel_calls_of_run(1)
-    long_events, long_calls = _channel_calls_of_run(12)
+@pytest.mark.parametrize("text_only", [False, True], ids=["stream_events", "text_deltas"])
+def test_each_event_costs_one_call_into_the_buffer_the_runs_offer(text_only: bool) -> None:
+    """The consumer takes a buffered event (or skips it, for `text_deltas()`) without calling
+    into the channel; per event only the run's `put_nowait` remains."""
+    short_events, _ = _channel_calls_of_run(1)
+    long_events, _ = _channel_calls_of_run(12)
     assert long_events > short_events + 20
+    _, short_calls = _channel_calls_of_run(1, text_only)
+    _, long_calls = _channel_calls_of_run(12, text_only)
     assert long_calls - short_calls == long_events - short_events, (short_calls, long_calls)
