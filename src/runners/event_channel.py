@@ -2,14 +2,15 @@
 
 Plain asyncio futures, not anyio's memory object streams: those checkpoint on every receive
 and look the async backend up (sniffio) on every call, about a fifth of a streamed run's CPU.
-The consumer's first wait is one pass of the loop instead of a future: the run's task, started
-just before, runs first, and a run that emits before it waits (or never waits) has its events
-taken in that same pass — one trip through the loop per run fewer. The semantics kept are the
-ones a streamed run needs: the producer waits only when `size`
+The semantics kept are the ones a streamed run needs: the producer waits only when `size`
 events are buffered (with `size` 0 it hands each event to a waiting consumer), the consumer
 waits only when the buffer is empty, `end()` lets the consumer drain what is buffered and
 then stop, and `close()` (the consumer leaving) drops what is buffered and makes every later
 event a no-op, so the run is never stuck on a buffer nobody reads.
+
+The consumer's first wait is one pass of the loop, not a future: the run's task, started just
+before, runs first, and a run that emits before it waits (or never waits) has its events taken
+in that same pass — one trip through the loop (and a `select` call) per run fewer.
 """
 
 from __future__ import annotations
