@@ -31,10 +31,8 @@ class StreamStart(Awaitable["RunResultStreaming[TOutput]"]):
         self._begin = begin
 
     def __await__(self) -> Generator[Any, None, RunResultStreaming[TOutput]]:
-        return self._started().__await__()
-
-    async def _started(self) -> RunResultStreaming[TOutput]:
-        return self._begin()
+        return self._begin()  # starting never waits: no coroutine made for it
+        yield  # (never reached: it makes `__await__` the generator it must return)
 
     def __aiter__(self) -> NoReturn:
         raise UserError(_HOW)

@@ -17,7 +17,7 @@ from ..models.items import InputItem
 from ..util.context import RunContextWrapper, TOutput
 from ..util.errors import UserError, shown_short
 from .config import RunConfig
-from .event_channel import EMPTY, END, EventChannel
+from .event_channel import EMPTY, END, EventChannel, Marker
 from .events import RawResponseEvent, StreamEvent
 from .items import RunItem
 from .result import RunResultBase
@@ -303,13 +303,18 @@ class EventStream(AsyncIterator[T]):
             self._result._claim()
             self._state = _OPEN
         channel = self._result._events
+        buffer = channel.buffer
+        event: StreamEvent | Marker
         try:
             while True:
-                event = channel.get_nowait()
-                if event is EMPTY:
-                    event = await channel.get()
-                if event is END:
-                    break  # the run is over (or was cancelled)
+                if buffer and channel.putter is None:  # the run is not waiting: no call needed
+                    event = buffer.popleft()
+                else:
+                    event = channel.get_nowait()
+                    if event is EMPTY:
+                        event = await channel.get()
+                    if event is END:
+                        break  # the run is over (or was cancelled)
                 if not self._text_only:
                     return event  # type: ignore[return-value]  # (no `cast`: a call per event)
                 if type(event) is RawResponseEvent and type(event.data) is TextDelta:

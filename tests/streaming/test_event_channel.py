@@ -58,3 +58,27 @@ async def test_closing_drops_events_and_frees_a_waiting_producer_and_consumer() 
     await asyncio.sleep(0)
     waiting.close()
     assert await get is END
+
+
+async def test_the_first_wait_is_one_pass_of_the_loop_then_waits_are_futures() -> None:
+    """A producer scheduled before the consumer waits runs in that pass; its events are taken
+    without a future. A producer still waiting after the pass is waited for with one."""
+    channel: EventChannel[int] = EventChannel(4)
+    release = asyncio.Event()
+
+    async def produce() -> None:
+        channel.put_nowait(1)
+        await release.wait()
+        channel.put_nowait(2)
+        channel.end()
+
+    producer = asyncio.create_task(produce())
+    assert await channel.get() == 1  # the producer ran first, in the consumer's one pass
+    assert channel._getter is None
+    taking = asyncio.create_task(channel.get())
+    await asyncio.sleep(0)
+    assert channel._getter is not None  # the second wait is a future the producer wakes
+    release.set()
+    assert await taking == 2
+    assert await channel.get() is END
+    await producer

@@ -1,5 +1,5 @@
-"""What a streamed run costs the event loop: a fixed handful of callbacks and futures per run,
-none per event or per turn while the buffer has room (runners/event_channel.py) — counted on
+"""What a streamed run costs the event loop: a fixed handful of callbacks (and no future) per
+run, none per event or per turn while the buffer has room (runners/event_channel.py) — counted on
 an event loop that counts, never timed."""
 
 from __future__ import annotations
@@ -76,10 +76,11 @@ def test_a_run_with_room_in_its_buffer_costs_the_loop_the_same_whatever_its_leng
 ) -> None:
     events, scheduled, futures = _cost_of_run(turns)
     assert events >= 2 * turns  # a sword call and its output per turn, deltas, the answer
-    # The run's task starts (1), wakes the consumer once with its first event — the rest and
-    # the end are taken in that same wake-up (1) — and its done callback runs (1).
+    # The run's task starts (1); the consumer, finding nothing yet, lets the loop run one pass
+    # (1) — the run's task goes first and the consumer takes every event and the end when it
+    # comes back — and the task's done callback runs (1).
     assert scheduled == 3, scheduled
-    assert futures == 1, futures  # the consumer waited once, for the first event
+    assert futures == 0, futures  # no future: the consumer never had to wait for an event
 
 
 def test_a_full_buffer_still_holds_the_run_back() -> None:
@@ -88,3 +89,43 @@ def test_a_full_buffer_still_holds_the_run_back() -> None:
     events, scheduled, futures = _cost_of_run(12, buffer_size=2)
     assert futures > events // 2, (events, futures)
     assert scheduled > events // 2, (events, scheduled)
+
+
+def _channel_calls_of_run(turns: int, text_only: bool = False) -> tuple[int, int]:
+    """(events taken, Python calls into runners/event_channel.py) of one streamed run."""
+    import sys
+    from types import FrameType
+
+    calls = 0
+
+    def count(frame: FrameType, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "call" and frame.f_code.co_filename.endswith("event_channel.py"):
+            calls += 1
+
+    async def follow() -> tuple[int, int]:
+        result = await Runner.run_streamed(_agent(turns), "go", max_turns=50)
+        sys.setprofile(count)
+        try:
+            stream = result.text_deltas() if text_only else result.stream_events()
+            events = [event async for event in stream]
+        finally:
+            sys.setprofile(None)
+        return len(events), calls
+
+    with asyncio.Runner() as runner:
+        runner.run(follow())  # the first run of a process imports and caches things
+        calls = 0
+        return runner.run(follow())
+
+
+@pytest.mark.parametrize("text_only", [False, True], ids=["stream_events", "text_deltas"])
+def test_each_event_costs_one_call_into_the_buffer_the_runs_offer(text_only: bool) -> None:
+    """The consumer takes a buffered event (or skips it, for `text_deltas()`) without calling
+    into the channel; per event only the run's `put_nowait` remains."""
+    short_events, _ = _channel_calls_of_run(1)
+    long_events, _ = _channel_calls_of_run(12)
+    assert long_events > short_events + 20
+    _, short_calls = _channel_calls_of_run(1, text_only)
+    _, long_calls = _channel_calls_of_run(12, text_only)
+    assert long_calls - short_calls == long_events - short_events, (short_calls, long_calls)
