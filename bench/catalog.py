@@ -424,7 +424,7 @@ SCENARIOS = (
         "The 10-turn run of scenario 1, through the plain API and through the streaming API "
         "(drusilla `Runner.run_streamed` + `stream_events()`, Agents SDK `Runner.run_streamed` "
         "+ `stream_events()`, Pydantic AI `run_stream`), the in-process model streaming each "
-        "reply as one event.",
+        "reply as one event; the two alternating in blocks in one process.",
         (
             *cpu_wall_metrics("plain", "plain"),
             *cpu_wall_metrics("streamed", "streamed"),
@@ -435,7 +435,7 @@ SCENARIOS = (
                 1.15,
             ),
         ),
-        full={"turns": 10, "runs": 20, "warmup": 2},
+        full={"turns": 10, "runs": 200, "warmup": 20},
         quick={"turns": 3, "runs": 2, "warmup": 1},
         rounds=3,
         notes=(SCALING_NOTE,),

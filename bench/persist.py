@@ -18,7 +18,6 @@ import functools
 import json
 import os
 import tempfile
-import time
 from typing import Any
 
 from .adapters.base import Framework, Script
@@ -30,15 +29,12 @@ from .scenarios import (
     Counter,
     Outcome,
     Samples,
-    _check_final,
     _median,
     _pinging,
     _put,
+    alternating,
     ping_tools,
 )
-
-BLOCKS = 4
-"""How many times each side takes its turn: runs are split into this many blocks per side."""
 
 
 def long_history(items: int, chars: int) -> list[tuple[Any, str]]:
@@ -46,37 +42,6 @@ def long_history(items: int, chars: int) -> list[tuple[Any, str]]:
     roles = ("user", "assistant") if items % 2 == 0 else ("assistant", "user")
     filler = "lorem ipsum dolor sit amet " * (chars // 27 + 1)
     return [(roles[n % 2], f"{n:06d} {filler}"[:chars]) for n in range(items)]
-
-
-async def _alternating(
-    sides: dict[str, Any],
-    runs: int,
-    warmup: int,
-    turns: int,
-    enter: Any = None,
-    after: dict[str, Any] | None = None,
-) -> dict[str, dict[str, list[float]]]:
-    """Each side's CPU and wall µs per turn (as `cpu_and_wall`), the sides taking turns in
-    `BLOCKS` blocks of runs; `enter(name)` before each side's block and `after[name]()` after
-    each of its runs, both outside the clock."""
-    measured: dict[str, dict[str, list[float]]] = {name: {"cpu": [], "wall": []} for name in sides}
-    block = max(1, runs // BLOCKS)
-    for index in range(BLOCKS):
-        for name, run_once in sides.items():
-            if enter is not None:
-                enter(name)
-            tidy = (after or {}).get(name)
-            for number in range(block + (warmup if index == 0 else 0)):
-                cpu, wall = time.process_time(), time.perf_counter()
-                output = await run_once()
-                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                _check_final(output)
-                if tidy is not None:
-                    await tidy()
-                if index > 0 or number >= warmup:
-                    measured[name]["cpu"].append(cpu / turns * 1e6)
-                    measured[name]["wall"].append(wall / turns * 1e6)
-    return measured
 
 
 async def session_file_lean(
@@ -100,7 +65,7 @@ async def session_file_lean(
             "lean_session_none": functools.partial(framework.run, agent, PROMPT),
             "lean_session_file": functools.partial(framework.run, agent, PROMPT, session=session),
         }
-        measured = await _alternating(
+        measured = await alternating(
             sides, runs, warmup, turns, after={"lean_session_file": _emptier(session)}
         )
         close = getattr(session, "close", None)
@@ -138,7 +103,7 @@ async def tracing_large(
             framework.trace_to(path if name == "tracing_large_on" else None)
 
         try:
-            measured = await _alternating(sides, runs, warmup, turns, enter)
+            measured = await alternating(sides, runs, warmup, turns, enter)
         finally:
             framework.trace_to(None)
     facts = {"turns": turns, "items": items, "chars": chars}

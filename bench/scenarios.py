@@ -521,6 +521,41 @@ async def cpu_and_wall(
     return {"cpu": cpu_samples, "wall": wall_samples}
 
 
+BLOCKS = 4
+"""How many times each side takes its turn: runs are split into this many blocks per side."""
+
+
+async def alternating(
+    sides: dict[str, Any],
+    runs: int,
+    warmup: int,
+    turns: int,
+    enter: Any = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, dict[str, list[float]]]:
+    """Each side's CPU and wall µs per turn (as `cpu_and_wall`), the sides taking turns in
+    `BLOCKS` blocks of runs; `enter(name)` before each side's block and `after[name]()` after
+    each of its runs, both outside the clock."""
+    measured: dict[str, dict[str, list[float]]] = {name: {"cpu": [], "wall": []} for name in sides}
+    block = max(1, runs // BLOCKS)
+    for index in range(BLOCKS):
+        for name, run_once in sides.items():
+            if enter is not None:
+                enter(name)
+            tidy = (after or {}).get(name)
+            for number in range(block + (warmup if index == 0 else 0)):
+                cpu, wall = time.process_time(), time.perf_counter()
+                output = await run_once()
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                _check_final(output)
+                if tidy is not None:
+                    await tidy()
+                if index > 0 or number >= warmup:
+                    measured[name]["cpu"].append(cpu / turns * 1e6)
+                    measured[name]["wall"].append(wall / turns * 1e6)
+    return measured
+
+
 def _pinging(turns: int) -> Callable[[int], Reply]:
     """Turns 1..turns-1 call `ping` once, the last turn answers."""
     return lambda seen: (ToolCall("ping", f'{{"n": {seen}}}'),) if seen < turns - 1 else FINAL
@@ -672,16 +707,13 @@ async def scaling_streaming(framework: Framework, *, turns: int, runs: int, warm
     counter = Counter()
     agent = framework.agent(Script(_pinging(turns)), [ping_tools(counter)["async"]])
     samples: Samples = {}
-    _put(
-        samples,
-        "plain",
-        await cpu_and_wall(lambda: framework.run(agent, PROMPT), runs, warmup, turns),
-    )
-    _put(
-        samples,
-        "streamed",
-        await cpu_and_wall(lambda: framework.run_streamed(agent, PROMPT), runs, warmup, turns),
-    )
+    sides = {
+        "plain": lambda: framework.run(agent, PROMPT),
+        "streamed": lambda: framework.run_streamed(agent, PROMPT),
+    }
+    # Alternating blocks, so a change in the machine's load hits both sides alike.
+    for name, measured in (await alternating(sides, runs, warmup, turns)).items():
+        _put(samples, name, measured)
     samples["streamed_ratio"] = [_median(samples["streamed_cpu"]) / _median(samples["plain_cpu"])]
     return Outcome(samples, {"turns": turns})
 
