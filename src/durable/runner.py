@@ -29,7 +29,7 @@ from .pool import (
     recover_executor,
     recover_executor_now,
 )
-from .runs import DurableAgents, PendingApproval, pending_dict, run_streaming
+from .runs import DurableAgents, PendingApproval, pending_dict
 from .steps import DurableSession
 from .stream_step import StreamStep
 
@@ -315,7 +315,7 @@ async def _run_once(
 ) -> Any:
     if events is None:
         return await Runner.run(agent, input, **options)
-    return await run_streaming(agent, input, options, events.take)
+    return await events.run(agent, input, options)
 
 
 async def _wait_for_decisions(state: Any, interruptions: Sequence[Any]) -> None:

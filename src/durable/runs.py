@@ -20,14 +20,7 @@ from ..runners.events import (
 from ..runners.run import Runner
 from ..util.errors import UserError
 
-__all__ = [
-    "PendingApproval",
-    "agents_by_name",
-    "pending_dict",
-    "plain_event",
-    "run_publishing",
-    "run_streaming",
-]
+__all__ = ["PendingApproval", "agents_by_name", "pending_dict", "plain_event"]
 
 
 @dataclass(frozen=True)
@@ -64,26 +57,11 @@ async def run_publishing(
     `plain_event` keeps published as it comes."""
     if publish is None:
         return await Runner.run(agent, input, **options)
-
-    async def take(event: StreamEvent) -> None:
+    streamed = await Runner.run_streamed(agent, input, **options)
+    async for event in streamed.stream_events():
         published = plain_event(event)
         if published is not None:
             await publish(published)
-
-    return await run_streaming(agent, input, options, take)
-
-
-async def run_streaming(
-    agent: Agent[Any],
-    input: Any,
-    options: dict[str, Any],
-    take: Callable[[StreamEvent], Awaitable[None]],
-) -> Any:
-    """One `Runner.run_streamed` inside a durable run, each of its events given to `take` in
-    the order they come (the run waits for `take` when its buffer is full)."""
-    streamed = await Runner.run_streamed(agent, input, **options)
-    async for event in streamed.stream_events():
-        await take(event)
     return streamed
 
 

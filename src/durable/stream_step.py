@@ -12,7 +12,9 @@ Across a crash, the step runs again (it was in flight). Run items and agent chan
 again, in the same order, as the recovered run replays its recorded steps: the step counts how
 many of them the stream has already and skips as many. Live events (text deltas, sword
 progress) are made only by a step that really runs, so those of a step read back are not made
-again, and those of the step in flight at the crash are made again by its second run.
+again, and those of the step in flight at the crash are made again by its second run. So that
+none of a finished step's live events is lost, a step of a streamed run finishes (is recorded)
+only once every event the run emitted before its end is published (`events_published`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from typing import Any
 
 from dbos import DBOS, error
 
+from ..agents.agent import Agent
 from ..runners.events import StreamEvent
+from ..runners.run import Runner
 from .runs import plain_event
 
-__all__ = ["STREAM_STEP", "StreamStep", "made_again"]
+__all__ = ["STREAM_STEP", "StreamStep", "events_published", "made_again"]
 
 STREAM_STEP = "drusilla.events"
 
@@ -37,14 +41,22 @@ def made_again(event: dict[str, Any]) -> bool:
     return "item" in event or event["type"] == "agent_updated"
 
 
+async def events_published() -> None:
+    """Wait until every event the streamed run has emitted so far is published (at once when
+    the run publishes none): a step's last act, so a recorded step's events are all out."""
+    step = _publishing.get()
+    if step is not None:
+        await step.caught_up()
+
+
 class StreamStep:
     """The step `drusilla.events` of one run, publishing to the DBOS stream `stream`.
 
     `async with StreamStep(stream) as step:` starts it (before the run makes any other
-    operation, so its step id is the same on every recovery); `await step.take(event)` publishes
-    an event of the run; leaving the block without an error closes the stream and ends the
-    step. Leaving with an error (the run failed, or its process stops it) leaves the stream open
-    and records nothing: a run continued elsewhere goes on publishing to it.
+    operation, so its step id is the same on every recovery); `await step.run(...)` runs the
+    agent streamed and publishes its events; leaving the block without an error closes the
+    stream and ends the step. Leaving with an error (the run failed, or its process stops it)
+    leaves the stream open and records nothing: a run continued elsewhere goes on publishing.
     """
 
     def __init__(self, stream: str) -> None:
@@ -54,6 +66,10 @@ class StreamStep:
         self._ready = asyncio.Event()
         self._finished = asyncio.Event()
         self._step: asyncio.Future[int] | None = None
+        self._following: Any = None  # the streamed run whose events are being published
+        self._taking = False  # an event taken from the run is being published
+        self._took = asyncio.Event()  # set (and replaced) each time one has been
+        self._token: contextvars.Token[StreamStep | None] | None = None
 
     def __repr__(self) -> str:
         return f"StreamStep(stream={self.stream!r}, publishing={self._writer is not None})"
@@ -66,17 +82,38 @@ class StreamStep:
         ready.cancel()
         if step.done():  # read back: the run published everything before the crash
             step.result()  # (or the step failed to start: its error)
+        self._token = _publishing.set(self)  # the run's steps, in its task, wait for it
         return self
 
     async def __aexit__(self, error_type: type[BaseException] | None, *exc_info: object) -> None:
-        assert self._step is not None
+        assert self._step is not None and self._token is not None
+        _publishing.reset(self._token)
         if error_type is not None:
             self._step.cancel()  # a cancelled step is not recorded: it runs again on recovery
             return
         self._finished.set()
         await self._step
 
-    async def take(self, event: StreamEvent) -> None:
+    async def run(self, agent: Agent[Any], input: Any, options: dict[str, Any]) -> Any:
+        """`Runner.run_streamed`, each of its events published in the order they come; the
+        streamed result once the run has ended."""
+        streamed = self._following = await Runner.run_streamed(agent, input, **options)
+        async for event in streamed.stream_events():
+            self._taking = True
+            try:
+                await self._take(event)
+            finally:
+                self._taking = False
+                took, self._took = self._took, asyncio.Event()
+                took.set()
+        return streamed
+
+    async def caught_up(self) -> None:
+        """Wait until no event the run has emitted is left to publish."""
+        while self._taking or (self._following is not None and self._following.buffered_events):
+            await self._took.wait()
+
+    async def _take(self, event: StreamEvent) -> None:
         """Publish `event`, unless it was published before the crash (or is not published)."""
         published = plain_event(event)
         if published is None or self._writer is None:
@@ -111,3 +148,10 @@ async def _made_again_in(stream: str) -> int:
     except error.DBOSStreamTimeoutError:
         pass  # nothing more yet: the run goes on
     return count
+
+
+_publishing: contextvars.ContextVar[StreamStep | None] = contextvars.ContextVar(
+    "drusilla_stream_step", default=None
+)
+"""The stream step of the run going on in this task (set in the workflow before the run
+starts, so the run's task and its steps see it)."""
