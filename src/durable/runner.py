@@ -81,8 +81,10 @@ class DurableRunHandle:
         return str((await handle.get_status()).status)
 
     async def stream_events(self) -> AsyncIterator[dict[str, Any]]:
-        """The run's events as plain dicts (a run started with `stream=True`): text deltas and
-        run items, each once, even when the run was recovered after a crash."""
+        """The run's events as plain dicts (a run started with `stream=True`), from the first:
+        text deltas and run items, each once even when the run was recovered after a crash —
+        but the text of a model call in flight at the crash, which streams again (docs/durable.md,
+        "Streaming")."""
         async for event in DBOS.read_stream_async(self.run_id, EVENTS_STREAM):
             yield event
 

@@ -28,6 +28,7 @@ from dbos import DBOS, error
 from ..agents.agent import Agent
 from ..runners.events import StreamEvent
 from ..runners.run import Runner
+from ..runners.streaming import RunResultStreaming
 from .runs import plain_event
 
 __all__ = ["STREAM_STEP", "StreamStep", "events_published", "made_again"]
@@ -66,7 +67,7 @@ class StreamStep:
         self._ready = asyncio.Event()
         self._finished = asyncio.Event()
         self._step: asyncio.Future[int] | None = None
-        self._following: Any = None  # the streamed run whose events are being published
+        self._following: RunResultStreaming[Any] | None = None  # the run being published
         self._taking = False  # an event taken from the run is being published
         self._took = asyncio.Event()  # set (and replaced) each time one has been
         self._token: contextvars.Token[StreamStep | None] | None = None
@@ -94,7 +95,9 @@ class StreamStep:
         self._finished.set()
         await self._step
 
-    async def run(self, agent: Agent[Any], input: Any, options: dict[str, Any]) -> Any:
+    async def run(
+        self, agent: Agent[Any], input: Any, options: dict[str, Any]
+    ) -> RunResultStreaming[Any]:
         """`Runner.run_streamed`, each of its events published in the order they come; the
         streamed result once the run has ended."""
         streamed = self._following = await Runner.run_streamed(agent, input, **options)
