@@ -67,7 +67,7 @@ class DurableModel(StepModel):
             async for event in self.wrapped.stream_response(request):
                 yield event
             return
-        events: asyncio.Queue[Live] = asyncio.Queue()
+        events: asyncio.Queue[_Queued] = asyncio.Queue()
         emitted = asyncio.Event()  # the run has emitted every event of the call
 
         async def streamed() -> ModelResponse:
@@ -104,12 +104,14 @@ class _AllYielded:
 
 
 _ALL_YIELDED = _AllYielded()
-Live = ModelStreamEvent | _AllYielded | None
+_Queued = ModelStreamEvent | _AllYielded | None
 
 
-async def _next_event(events: asyncio.Queue[Live], step: asyncio.Future[ModelResponse]) -> Live:
+async def _next_event(
+    events: asyncio.Queue[_Queued], step: asyncio.Future[ModelResponse]
+) -> _Queued:
     """The next live event, or None once the step has finished (or was read back)."""
-    getter: asyncio.Future[Live] = asyncio.ensure_future(events.get())
+    getter: asyncio.Future[_Queued] = asyncio.ensure_future(events.get())
     waiting: set[asyncio.Future[Any]] = {getter, step}
     await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     if getter.done():
