@@ -17,6 +17,7 @@ from dbos import DBOS
 
 from ..agents.agent import Agent
 from ..runners.config import RunConfig
+from ..runners.run import Runner
 from ..sessions.base import Session
 from ..util.errors import UserError
 from .agent import dbos_agent
@@ -28,8 +29,9 @@ from .pool import (
     recover_executor,
     recover_executor_now,
 )
-from .runs import DurableAgents, PendingApproval, pending_dict, run_publishing
+from .runs import DurableAgents, PendingApproval, pending_dict
 from .steps import DurableSession
+from .stream_step import StreamStep
 
 __all__ = [
     "DECISION_TOPIC",
@@ -79,8 +81,10 @@ class DurableRunHandle:
         return str((await handle.get_status()).status)
 
     async def stream_events(self) -> AsyncIterator[dict[str, Any]]:
-        """The run's events as plain dicts (a run started with `stream=True`): text deltas and
-        run items, each once, even when the run was recovered after a crash."""
+        """The run's events as plain dicts (a run started with `stream=True`), from the first:
+        text deltas and run items, each once even when the run was recovered after a crash —
+        but the text of a model call in flight at the crash, which streams again (docs/durable.md,
+        "Streaming")."""
         async for event in DBOS.read_stream_async(self.run_id, EVENTS_STREAM):
             yield event
 
@@ -290,18 +294,30 @@ async def _durable_run(agent_name: str, input: Any, session_id: str | None, stre
     }
     if session_id is not None and runner.session_factory is not None:
         options["session"] = DurableSession(runner.session_factory(session_id))
-    result = await run_publishing(agent, input, options, _publish if stream else None)
+    if not stream:
+        return await _run_to_the_end(agent, input, options, None)
+    async with StreamStep(EVENTS_STREAM) as events:  # publishes the events: see stream_step.py
+        return await _run_to_the_end(agent, input, options, events)
+
+
+async def _run_to_the_end(
+    agent: Agent[Any], input: Any, options: dict[str, Any], events: StreamStep | None
+) -> Any:
+    """The run, through every wait for approvals; its final output."""
+    result = await _run_once(agent, input, options, events)
     while result.interruptions:
         state = result.to_state()
         await _wait_for_decisions(state, result.interruptions)
-        result = await run_publishing(agent, state, options, _publish if stream else None)
-    if stream:
-        await DBOS.close_stream_async(EVENTS_STREAM)
+        result = await _run_once(agent, state, options, events)
     return result.final_output
 
 
-async def _publish(event: dict[str, Any]) -> None:
-    await DBOS.write_stream_async(EVENTS_STREAM, event)
+async def _run_once(
+    agent: Agent[Any], input: Any, options: dict[str, Any], events: StreamStep | None
+) -> Any:
+    if events is None:
+        return await Runner.run(agent, input, **options)
+    return await events.run(agent, input, options)
 
 
 async def _wait_for_decisions(state: Any, interruptions: Sequence[Any]) -> None:

@@ -22,6 +22,7 @@ from ..sessions.base import Session
 from ..tools.swords import Sword
 from ..util.errors import ModelError
 from .graph import StepModel
+from .stream_step import events_published
 
 __all__ = ["DurableModel", "DurableSession", "as_step", "durable_sword", "in_workflow"]
 
@@ -34,12 +35,17 @@ def in_workflow() -> bool:
 
 
 async def as_step(name: str, call: Callable[..., Awaitable[T]], *args: Any) -> T:
-    """Run `call(*args)` as the DBOS step `name` inside a workflow, or plainly outside one."""
+    """Run `call(*args)` as the DBOS step `name` inside a workflow, or plainly outside one.
+
+    In a streamed run the step ends once the events it emitted (a sword's progress) are
+    published: a step read back after a crash makes none again."""
     if not in_workflow():
         return await call(*args)
 
     async def step() -> T:
-        return await call(*args)
+        result = await call(*args)
+        await events_published()
+        return result
 
     result: T = await DBOS.run_step_async({"name": name}, step)
     return result
@@ -49,7 +55,8 @@ class DurableModel(StepModel):
     """A `Model` whose requests are DBOS steps named `step_name`.
 
     A streamed request streams live to the run while its step runs; a request read back after a
-    crash yields only its final `ResponseDone`, so nothing already shown is shown again.
+    crash yields only its final `ResponseDone`, so nothing already shown is shown again. In a
+    streamed durable run the step ends once the run has published what it streamed.
     """
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
@@ -60,12 +67,16 @@ class DurableModel(StepModel):
             async for event in self.wrapped.stream_response(request):
                 yield event
             return
-        events: asyncio.Queue[ModelStreamEvent | None] = asyncio.Queue()
+        events: asyncio.Queue[_Queued] = asyncio.Queue()
+        emitted = asyncio.Event()  # the run has emitted every event of the call
 
         async def streamed() -> ModelResponse:
             try:
                 async for event in self.wrapped.stream_response(request):
                     if isinstance(event, ResponseDone):
+                        events.put_nowait(_ALL_YIELDED)
+                        await emitted.wait()
+                        await events_published()
                         return event.response
                     events.put_nowait(event)
             finally:
@@ -77,7 +88,10 @@ class DurableModel(StepModel):
         )
         try:
             while (live := await _next_event(events, step)) is not None:
-                yield live
+                if isinstance(live, _AllYielded):  # the run came back for more: it emitted all
+                    emitted.set()
+                else:
+                    yield live
             response = await step
         finally:
             if not step.done():
@@ -85,11 +99,19 @@ class DurableModel(StepModel):
         yield ResponseDone(response)
 
 
+class _AllYielded:
+    """Put after a call's last event: the generator reaching it has yielded every event."""
+
+
+_ALL_YIELDED = _AllYielded()
+_Queued = ModelStreamEvent | _AllYielded | None
+
+
 async def _next_event(
-    events: asyncio.Queue[ModelStreamEvent | None], step: asyncio.Future[ModelResponse]
-) -> ModelStreamEvent | None:
+    events: asyncio.Queue[_Queued], step: asyncio.Future[ModelResponse]
+) -> _Queued:
     """The next live event, or None once the step has finished (or was read back)."""
-    getter: asyncio.Future[ModelStreamEvent | None] = asyncio.ensure_future(events.get())
+    getter: asyncio.Future[_Queued] = asyncio.ensure_future(events.get())
     waiting: set[asyncio.Future[Any]] = {getter, step}
     await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     if getter.done():

@@ -100,6 +100,10 @@ class EventChannel(Generic[T]):
         self._ended = True
         _wake(self._getter)
 
+    def buffered(self) -> int:
+        """How many events the run has put that the consumer has not taken yet."""
+        return len(self._buffer)
+
     # --- the consumer's side -------------------------------------------------------------------
 
     def get_nowait(self) -> T | Marker:

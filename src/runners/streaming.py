@@ -159,6 +159,12 @@ class RunResultStreaming(RunResultBase[TOutput]):
         return self._live.turn
 
     @property
+    def buffered_events(self) -> int:
+        """Events the run has emitted that the consumer has not taken yet (a consumer that
+        publishes them elsewhere knows, with it, when it has caught up with the run)."""
+        return self._events.buffered()
+
+    @property
     def is_complete(self) -> bool:
         """The run is over: final output, error, or cancelled."""
         return self._task.done()

@@ -78,6 +78,21 @@ async def test_a_turn_checkpoints_its_model_call_and_its_sword_call_only(
     assert steps == ["Counter.model", "Counter.tally"] * (TURNS - 1) + ["Counter.model"]
 
 
+async def test_a_streamed_run_checkpoints_one_step_more_and_no_event(
+    database_url: str, runners: list[DurableRunner]
+) -> None:
+    # Its events are written by that one step, `drusilla.events`, not as operations of the
+    # run: a recovered run's operations then do not depend on what was published before.
+    agent, runner = counting_runner(database_url, runners)
+    handle = await runner.start(agent, "Count.", run_id="streamed", stream=True)
+    events = [event async for event in handle.stream_events()]
+    assert await handle.result() == "done"
+    steps = checkpoints(runner, "streamed")
+    turns = ["Counter.model", "Counter.tally"] * (TURNS - 1) + ["Counter.model"]
+    assert steps == ["drusilla.events", *turns]
+    assert [event["type"] for event in events].count("sword_output") == TURNS - 1
+
+
 async def test_a_session_adds_one_write_per_turn_and_one_read_per_run(
     database_url: str, runners: list[DurableRunner], tmp_path: Path
 ) -> None:

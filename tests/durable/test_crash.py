@@ -98,6 +98,102 @@ def test_kill_during_a_model_call_repeats_only_that_call(
     assert requests[1].input == requests[2].input  # the repeated call is the same request
 
 
+def published(events: Events, run_id: str, command: str) -> Events:
+    """The events of run `run_id`'s stream as the worker running `command` read them."""
+    found = [e for e in named(events, "published") if e["run_id"] == run_id]
+    return [_plain(e) for e in found if e["command"] == command]
+
+
+def _plain(logged: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in logged.items() if k not in ("event", "run_id", "command")}
+
+
+def made_again(stream: Events) -> Events:
+    """The run items and agent changes of a stream (what a recovered run makes again)."""
+    return [event for event in stream if "item" in event or event["type"] == "agent_updated"]
+
+
+def text(stream: Events) -> str:
+    return "".join(event["delta"] for event in stream if event["type"] == "text_delta")
+
+
+def clean_run(worker: Worker, *turns: Turn) -> Events:
+    """The stream of a run of `turns` that nothing interrupts, as its own worker read it."""
+    worker.server.add(*turns, model="durable")
+    worker.start("start-streamed", "run-clean", "Note things down.", hang=False)
+    worker.finish()
+    return published(worker.events(), "run-clean", "start-streamed")
+
+
+def test_a_streamed_run_killed_in_a_sword_publishes_each_event_once(
+    worker: Worker, server: OpenAIServer
+) -> None:
+    first = Turn("Writing it down.", calls=[call("record", note="first")])
+    long_text = " ".join(f"word{n}" for n in range(300))  # many deltas: publishing lags
+    second = Turn(long_text, calls=[call("hang", note="forever")])
+    last = Turn("All noted.")
+    clean = clean_run(worker, first, second, last)
+    server.add(first, second, model="durable")
+    worker.start("start-streamed", "run-streamed", "Note things down.")
+    # Killed as soon as `hang` runs, however far the publishing is: the model calls before it
+    # have finished, so everything they streamed is published already.
+    worker.wait_for(lambda events: bool(named(events, "hang")[1:]))  # the clean run's, then ours
+    worker.kill()
+    before = published(worker.events(), "run-streamed", "start-streamed")
+
+    server.add(last, model="durable")
+    worker.start("resume-streamed", "run-streamed", hang=False)
+    assert worker.finish() == "All noted."
+    stream = published(worker.events(), "run-streamed", "resume-streamed")
+    assert stream[: len(before)] == before  # what was published stays, in its place
+    assert made_again(stream) == made_again(clean)  # each item once, in the same order
+    assert stream == clean  # no model call was in flight: nothing is streamed twice
+    assert [e["note"] for e in named(worker.events(), "record")] == ["first", "first"]
+    assert len(server.requests_for("durable")) == 6  # 3 a run: nothing read back asked again
+
+
+def test_a_streamed_run_killed_in_a_model_call_publishes_each_item_once(
+    worker: Worker, server: OpenAIServer
+) -> None:
+    first = Turn("Writing it down.", calls=[call("record", note="first")])
+    second = Turn("Noting the second one too.", calls=[call("record", note="second")])
+    last = Turn("All noted.")
+    clean = clean_run(worker, first, second, last)
+    hold = Hold(second, after=3)  # some of its text goes out, then the server holds
+    server.add(first, hold, model="durable")
+    worker.start("start-streamed", "run-model", "Note things down.")
+    assert hold.wait_reached(READY_TIMEOUT)
+    worker.wait_for(
+        lambda events: (
+            len(text(published(events, "run-model", "start-streamed"))) > len("Writing it down.")
+        )
+    )
+    worker.kill()
+    hold.release()
+    before = published(worker.events(), "run-model", "start-streamed")
+
+    server.add(second, last, model="durable")
+    worker.start("resume-streamed", "run-model", hang=False)
+    assert worker.finish() == "All noted."
+    stream = published(worker.events(), "run-model", "resume-streamed")
+    assert stream[: len(before)] == before
+    assert made_again(stream) == made_again(clean)
+    # The call in flight at the kill was made again: its text streams twice, first cut short
+    # (what was published before the kill, maybe more than the first worker read), then whole.
+    whole, rest = text(stream), "Noting the second one too.All noted."
+    assert whole.startswith("Writing it down.") and whole.endswith(rest)
+    cut_short = whole.removeprefix("Writing it down.").removesuffix(rest)
+    assert cut_short and "Noting the second one too.".startswith(cut_short)
+    assert len(cut_short) < len("Noting the second one too.")
+    assert [e["note"] for e in named(worker.events(), "record")] == [
+        "first",
+        "second",
+        "first",
+        "second",
+    ]
+    assert len(server.requests_for("durable")) == 7  # the clean 3; 2, the held one again, 1
+
+
 def drusilla_runs(worker: Worker, *args: str, exit_code: int = 0) -> str:
     """`drusilla runs ...` in a process of its own, on the worker's database; its stdout (its
     stderr when it is to fail)."""

@@ -140,6 +140,33 @@ async def test_approvals_wait_in_the_database(server: OpenAIServer, durable: Any
         await runner.approve("pay", pending[0].call_id)
 
 
+async def test_a_streamed_run_publishes_through_its_wait_for_an_approval(
+    server: OpenAIServer, durable: Any
+) -> None:
+    @sword(needs_approval=True)
+    def pay(amount: int) -> str:
+        """Pay (a person approves first)."""
+        SWORD_LOG.append(f"pay {amount}")
+        return f"paid {amount}"
+
+    model = server.model(Turn("Paying.", calls=[call("pay", amount=3)]), Turn("Paid."))
+    runner = durable([Agent("Clerk", model=model, swords=[pay])])
+    handle = await runner.start("Clerk", "Pay.", run_id="pay-streamed", stream=True)
+    pending: list[Any] = []
+    while not pending:
+        pending = await runner.pending_approvals()
+        await asyncio.sleep(0.05)
+    await runner.approve("pay-streamed", pending[0].call_id)
+    events = [event async for event in handle.stream_events()]  # to its close, at the end
+    assert await handle.result() == "Paid."
+    deltas = [event["delta"] for event in events if event["type"] == "text_delta"]
+    assert "".join(deltas) == "Paying.Paid."
+    assert [event["type"] for event in events].count("sword_output") == 1
+    steps = await step_names("pay-streamed")  # one events step, in flight through the wait
+    assert steps[0] == "drusilla.events" and steps.count("drusilla.events") == 1
+    assert SWORD_LOG == ["pay 3"]
+
+
 async def test_a_queued_run_is_run_by_a_worker_of_its_queue(
     server: OpenAIServer, durable: Any
 ) -> None:
