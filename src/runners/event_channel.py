@@ -102,7 +102,7 @@ class EventChannel(Generic[T]):
 
     def buffered(self) -> int:
         """How many events the run has put that the consumer has not taken yet."""
-        return len(self._buffer)
+        return len(self.buffer)
 
     # --- the consumer's side -------------------------------------------------------------------
 
