@@ -25,6 +25,7 @@ __all__ = [
     "MASK",
     "is_secret_header",
     "is_secret_key",
+    "json_bytes_need_masking",
     "json_needs_masking",
     "known_secrets",
     "mask_headers",
@@ -184,6 +185,35 @@ def json_needs_masking(text: str, secrets: tuple[str, ...]) -> bool:
     if any(secret in text or _in_json(secret) in text for secret in secrets):
         return True
     return mask_text(text, ()) != text
+
+
+_SECRET_KEY_ENDING_BYTES = tuple(ending.encode() for ending in _SECRET_KEY_ENDINGS)
+_LOWERING_TO_ASCII = ("\u0130".encode(), "\u212a".encode())
+"""The only non-ASCII characters whose `str.lower()` holds an ASCII letter (İ, the Kelvin sign):
+`bytes.lower()` leaves them be, so a text holding one is screened as `str`."""
+
+
+def json_bytes_need_masking(data: bytes, secrets: tuple[str, ...]) -> bool:
+    """`json_needs_masking` for UTF-8 JSON as an encoder gives it (no decoding in the usual
+    case, where the text holds no URL and no "Bearer"): the same answer."""
+    if not data.isascii() and any(char in data for char in _LOWERING_TO_ASCII):
+        return json_needs_masking(data.decode(), secrets)
+    lowered = data.lower()
+    for ending in _SECRET_KEY_ENDING_BYTES:
+        if ending in lowered:
+            return True
+    for secret in secrets:
+        plain, escaped = _as_bytes(secret)
+        if plain in data or escaped in data:
+            return True
+    if b"://" in data or b"Bearer" in data:  # rare: the regular expressions decide
+        return mask_text(data.decode(), ()) != data.decode()
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _as_bytes(secret: str) -> tuple[bytes, bytes]:
+    return secret.encode(), _in_json(secret).encode()
 
 
 @functools.lru_cache(maxsize=64)

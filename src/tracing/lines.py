@@ -1,0 +1,154 @@
+"""Span lines for the JSONL exporter: ended spans are kept as they ended, and encoded a batch at
+a time when their batch is written.
+
+A span's end only takes a snapshot (`Ended`: its attributes and the new items of its input, as
+they are at that moment). The writer (the trace writer thread, the run's own thread when its
+run ends, a flush, the exit) encodes the batch it takes: each span in one orjson call, and the
+batch's attributes and errors — what `Span.to_dict` masks — screened for secrets in one pass,
+one by one only when that finds something. A span with something to mask is written as
+`Span.to_dict` would write it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from ..util.masking import json_bytes_need_masking
+from .background import Chunk
+from . import item_texts
+from .jsonable import dumps_json_bytes, known_secrets, to_jsonable
+from .spans import Span
+
+__all__ = ["Ended", "ended", "encode_lines", "span_line"]
+
+
+class Ended(NamedTuple):
+    """A span as it ended, waiting for its line to be made."""
+
+    target: Path
+    span: Span
+    attributes: dict[str, Any]
+    """A copy of the span's attributes at its end (lists copied too: an output list can grow
+    after its span ended), the list input left out."""
+    items: list[Any] | None
+    """The input items the line carries (after its base), or None when the input is no list."""
+    base: tuple[str, int] | None
+    secrets: tuple[str, ...]
+
+
+def ended(
+    target: Path, span: Span, secrets: tuple[str, ...], base: tuple[str, int] | None = None
+) -> Ended:
+    """`span`'s snapshot for `target`; `base` links its input to another span's in place of
+    `span.input_base` (an earlier trace's in the same file)."""
+    base = base or span.input_base
+    attributes = {
+        key: value[:] if type(value) is list else value for key, value in span.attributes.items()
+    }
+    items = attributes.pop("input", None)
+    if type(items) is list:
+        if base is not None:
+            del items[: base[1]]
+    elif items is not None:  # not a list: written as it is
+        attributes["input"] = items
+        items = None
+    return Ended(target, span, attributes, items, base, secrets)
+
+
+_INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
+_ENCODED_PLACEHOLDER = json.dumps(_INPUT_PLACEHOLDER).encode()  # as orjson writes it
+_ATTRIBUTES = b',"attributes":'
+
+
+def encode_lines(batch: list[Ended]) -> list[list[Chunk] | Exception]:
+    """Each span's line (UTF-8 chunks ending with a newline), in order; in place of the line,
+    the exception of a span that could not be encoded (a cycle in its attributes)."""
+    texts = [_encoded(_record, entry) for entry in batch]
+    if not _all_plain(batch, texts):
+        texts = [_masked(entry, text) for entry, text in zip(batch, texts, strict=True)]
+    return [
+        _chunks(entry, text) if isinstance(text, bytes) else text
+        for entry, text in zip(batch, texts, strict=True)
+    ]
+
+
+def _encoded(record: Callable[[Ended], dict[str, Any]], entry: Ended) -> bytes | Exception:
+    try:
+        return dumps_json_bytes(record(entry), newline=True)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return exc
+
+
+def _masked(entry: Ended, text: bytes | Exception) -> bytes | Exception:
+    if isinstance(text, bytes):
+        tail = text[text.find(_ATTRIBUTES) :]
+        if not json_bytes_need_masking(tail, entry.secrets):
+            return text
+    return _encoded(_masked_record, entry)
+
+
+def _all_plain(batch: list[Ended], texts: list[bytes | Exception]) -> bool:
+    """Whether every span was encoded and none of the batch's attributes and errors needs
+    masking: one screen when the batch's spans know the same secrets (as they do unless one
+    was registered meanwhile)."""
+    secrets = batch[0].secrets
+    tails = []
+    for entry, text in zip(batch, texts, strict=True):
+        if not isinstance(text, bytes) or entry.secrets != secrets:
+            return False
+        tails.append(text[text.find(_ATTRIBUTES) :])
+    return not json_bytes_need_masking(b"".join(tails), secrets)
+
+
+def _chunks(entry: Ended, text: bytes) -> list[Chunk]:
+    if entry.items is None:
+        return [text]
+    head, tail = text.split(_ENCODED_PLACEHOLDER, 1)
+    return [head + b"[", *item_texts.table.chunks(entry.items, entry.secrets), b"]" + tail]
+
+
+def _record(entry: Ended) -> dict[str, Any]:
+    """The span's JSON form before masking; `attributes` and `error` last (what is screened)."""
+    span = entry.span
+    return {
+        "kind": span.kind,
+        "name": span.name,
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_id": span.parent_id,
+        "started_at": span.started_at,
+        "ended_at": span.ended_at,
+        "attributes": _attributes(entry),
+        "error": span.error,
+    }
+
+
+def _attributes(entry: Ended) -> dict[str, Any]:
+    attributes = entry.attributes
+    if entry.items is not None:
+        attributes["input"] = _INPUT_PLACEHOLDER
+        if entry.base is not None:
+            attributes["input_base"] = {"span_id": entry.base[0], "items": entry.base[1]}
+    return attributes
+
+
+def _masked_record(entry: Ended) -> dict[str, Any]:
+    """As `Span.to_dict` masks (the input items are masked one by one, `ItemTexts`)."""
+    record = _record(entry)
+    record["attributes"] = to_jsonable(record["attributes"], entry.secrets)
+    record["error"] = to_jsonable(record["error"], entry.secrets)
+    return record
+
+
+def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
+    """`span` as one JSON line, masked as `Span.to_dict` masks (with `secrets`, or the ones
+    known now), its input items encoded (and masked) once per process each."""
+    entry = ended(Path(), span, known_secrets() if secrets is None else secrets)
+    (line,) = encode_lines([entry])
+    if isinstance(line, Exception):
+        raise line
+    return b"".join(line).decode()
