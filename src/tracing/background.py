@@ -104,11 +104,18 @@ def write_lines(fd: int, lines: Iterable[list[Chunk]]) -> int:
     return written
 
 
+_LARGE = 1 << 16
+"""A batch holding a chunk this large (a long history's joined items) is written chunk by
+chunk (`writev`), not copied into one buffer first."""
+
+
 def _write_whole(fd: int, chunks: list[Chunk]) -> int:
-    if not hasattr(os, "writev"):  # Windows
+    if not hasattr(os, "writev") or max(map(len, chunks)) < _LARGE:
+        # one buffer: a buffer costs the kernel more than copying a few hundred bytes (Windows
+        # has no writev)
         chunks = [b"".join(chunks)]
     written = os.writev(fd, chunks) if len(chunks) > 1 else os.write(fd, chunks[0])
-    whole = sum(map(len, chunks))
+    whole = sum(map(len, chunks)) if len(chunks) > 1 else len(chunks[0])
     if written < whole:  # a short write (a full disk, a signal): the remainder, in order
         view = memoryview(b"".join(chunks))[written:]
         while view:

@@ -55,11 +55,17 @@ class ItemTexts:
         self._secrets: tuple[str, ...] = ()
         self._joined: dict[int, Joined] = {}
 
+    def learn(self, lists: list[list[Any]], secrets: tuple[str, ...]) -> None:
+        """Encode the items of the short `lists` not seen yet, all in one call of the encoder
+        (a batch's model spans: what their calls added)."""
+        self._fresh(secrets)
+        new = [item for items in lists if len(items) < LONG for item in items]
+        if new:
+            self._texts_of(new)
+
     def chunks(self, items: list[Any], secrets: tuple[str, ...]) -> list[Chunk]:
         """The items' JSON texts, comma-separated, as chunks to write one after the other."""
-        if secrets != self._secrets or len(self._texts) > self._LIMIT:
-            self._texts, self._joined = {}, {}
-            self._secrets = secrets
+        self._fresh(secrets)
         if len(items) < LONG:
             return [self._join(items)]
         joined = self._joined.get(id(items[0]))
@@ -74,6 +80,11 @@ class ItemTexts:
         if shared == len(items):
             return [head]
         return [head, b",", self._join(items[shared:])]
+
+    def _fresh(self, secrets: tuple[str, ...]) -> None:
+        if secrets != self._secrets or len(self._texts) > self._LIMIT:
+            self._texts, self._joined = {}, {}
+            self._secrets = secrets
 
     def _keep_joined(self, items: list[Any]) -> Joined:
         joined = Joined(items, self._texts_of(items))

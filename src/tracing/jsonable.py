@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from typing import Any
 
 from ..util.masking import (
@@ -22,6 +23,7 @@ from ..util.masking import (
 
 __all__ = [
     "MASK",
+    "dumps_each",
     "dumps_json",
     "dumps_json_bytes",
     "is_secret_key",
@@ -90,11 +92,31 @@ def plain_json(value: Any, secrets: tuple[str, ...]) -> str | None:
 def plain_texts(values: list[Any], secrets: tuple[str, ...]) -> list[bytes] | None:
     """Each of `values` as JSON (UTF-8) when masking would change nothing in any of them (as
     `plain_json`, screened together in one pass), else None."""
+    texts = dumps_each(values)
+    if texts is None or json_bytes_need_masking(b"\n".join(texts), secrets):
+        return None
+    return texts
+
+
+_SEPARATOR = f"\x00drusilla-{os.urandom(8).hex()}\x00"
+_ENCODED_SEPARATOR = b"," + json.dumps(_SEPARATOR).encode() + b","  # as orjson writes it
+
+
+def dumps_each(values: list[Any]) -> list[bytes] | None:
+    """Each of `values` as JSON (UTF-8, as `dumps_json_bytes`), made in one call of the encoder:
+    the values go in one list with a random string between them, and its text is cut there (a
+    value holding that string would make the count wrong: then each is encoded alone). None
+    when one of them cannot be encoded (a cycle)."""
+    together: list[Any] = []
+    for value in values:
+        together += (value, _SEPARATOR)
     try:
-        texts = [dumps_json_bytes(value) for value in values]
+        texts = dumps_json_bytes(together[:-1])[1:-1].split(_ENCODED_SEPARATOR)
+        if len(texts) == len(values):
+            return texts
+        return [dumps_json_bytes(value) for value in values]
     except (TypeError, ValueError, RecursionError):
         return None
-    return None if json_bytes_need_masking(b"\n".join(texts), secrets) else texts
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from ..util.masking import json_bytes_need_masking
 from .background import Chunk
 from . import item_texts
-from .jsonable import dumps_json_bytes, known_secrets, to_jsonable
+from .jsonable import dumps_each, dumps_json_bytes, known_secrets, to_jsonable
 from .spans import Span
 
 __all__ = ["Ended", "ended", "encode_lines", "span_line"]
@@ -32,11 +32,9 @@ class Ended(NamedTuple):
     target: Path
     span: Span
     attributes: dict[str, Any]
-    """A copy of the span's attributes at its end (lists copied too: an output list can grow
-    after its span ended), the list input left out."""
+    """A copy of the span's attributes at its end, a list input replaced by a placeholder."""
     items: list[Any] | None
     """The input items the line carries (after its base), or None when the input is no list."""
-    base: tuple[str, int] | None
     secrets: tuple[str, ...]
 
 
@@ -45,18 +43,20 @@ def ended(
 ) -> Ended:
     """`span`'s snapshot for `target`; `base` links its input to another span's in place of
     `span.input_base` (an earlier trace's in the same file)."""
+    attributes = span.attributes.copy()
+    items = attributes.get("input")
+    if type(items) is not list:
+        return _new(Ended, (target, span, attributes, None, secrets))
     base = base or span.input_base
-    attributes = {
-        key: value[:] if type(value) is list else value for key, value in span.attributes.items()
-    }
-    items = attributes.pop("input", None)
-    if type(items) is list:
-        if base is not None:
-            del items[: base[1]]
-    elif items is not None:  # not a list: written as it is
-        attributes["input"] = items
-        items = None
-    return Ended(target, span, attributes, items, base, secrets)
+    attributes["input"] = _INPUT_PLACEHOLDER
+    if base is None:
+        return _new(Ended, (target, span, attributes, items[:], secrets))
+    attributes["input_base"] = {"span_id": base[0], "items": base[1]}
+    return _new(Ended, (target, span, attributes, items[base[1] :], secrets))
+
+
+_new = tuple.__new__
+"""Makes an `Ended` in C (a NamedTuple's own constructor is Python code): one per span."""
 
 
 _INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
@@ -66,10 +66,14 @@ _ATTRIBUTES = b',"attributes":'
 
 def encode_lines(batch: list[Ended]) -> list[list[Chunk] | Exception]:
     """Each span's line (UTF-8 chunks ending with a newline), in order; in place of the line,
-    the exception of a span that could not be encoded (a cycle in its attributes)."""
-    texts = [_encoded(_record, entry) for entry in batch]
-    if not _all_plain(batch, texts):
-        texts = [_masked(entry, text) for entry, text in zip(batch, texts, strict=True)]
+    the exception of a span that could not be encoded (never seen: the masked form is)."""
+    item_texts.table.learn([entry.items for entry in batch if entry.items], batch[0].secrets)
+    together = dumps_each([_record(entry) for entry in batch])
+    texts: list[bytes | Exception]
+    if together is None or not _all_plain(batch, together):
+        texts = [_masked(entry, _encoded(_record, entry)) for entry in batch]
+    else:
+        texts = list(together)
     return [
         _chunks(entry, text) if isinstance(text, bytes) else text
         for entry, text in zip(batch, texts, strict=True)
@@ -78,7 +82,7 @@ def encode_lines(batch: list[Ended]) -> list[list[Chunk] | Exception]:
 
 def _encoded(record: Callable[[Ended], dict[str, Any]], entry: Ended) -> bytes | Exception:
     try:
-        return dumps_json_bytes(record(entry), newline=True)
+        return dumps_json_bytes(record(entry))
     except (TypeError, ValueError, RecursionError) as exc:
         return exc
 
@@ -91,28 +95,27 @@ def _masked(entry: Ended, text: bytes | Exception) -> bytes | Exception:
     return _encoded(_masked_record, entry)
 
 
-def _all_plain(batch: list[Ended], texts: list[bytes | Exception]) -> bool:
-    """Whether every span was encoded and none of the batch's attributes and errors needs
-    masking: one screen when the batch's spans know the same secrets (as they do unless one
-    was registered meanwhile)."""
+def _all_plain(batch: list[Ended], texts: list[bytes]) -> bool:
+    """Whether none of the batch's lines needs masking: one screen of them all when the batch's
+    spans know the same secrets (as they do unless one was registered meanwhile). It screens
+    the lines whole; a secret-looking span name (screened, never masked) sends the batch to
+    the span-by-span screen of attributes and errors, which decides."""
     secrets = batch[0].secrets
-    tails = []
-    for entry, text in zip(batch, texts, strict=True):
-        if not isinstance(text, bytes) or entry.secrets != secrets:
-            return False
-        tails.append(text[text.find(_ATTRIBUTES) :])
-    return not json_bytes_need_masking(b"".join(tails), secrets)
+    if any(entry.secrets != secrets for entry in batch):
+        return False
+    return not json_bytes_need_masking(b"\n".join(texts), secrets)
 
 
 def _chunks(entry: Ended, text: bytes) -> list[Chunk]:
     if entry.items is None:
-        return [text]
+        return [text, b"\n"]
     head, tail = text.split(_ENCODED_PLACEHOLDER, 1)
-    return [head + b"[", *item_texts.table.chunks(entry.items, entry.secrets), b"]" + tail]
+    items = item_texts.table.chunks(entry.items, entry.secrets)
+    return [head, b"[", *items, b"]", tail, b"\n"]
 
 
 def _record(entry: Ended) -> dict[str, Any]:
-    """The span's JSON form before masking; `attributes` and `error` last (what is screened)."""
+    """The span's JSON form before masking; `attributes` and `error` last (what is masked)."""
     span = entry.span
     return {
         "kind": span.kind,
@@ -122,18 +125,9 @@ def _record(entry: Ended) -> dict[str, Any]:
         "parent_id": span.parent_id,
         "started_at": span.started_at,
         "ended_at": span.ended_at,
-        "attributes": _attributes(entry),
+        "attributes": entry.attributes,
         "error": span.error,
     }
-
-
-def _attributes(entry: Ended) -> dict[str, Any]:
-    attributes = entry.attributes
-    if entry.items is not None:
-        attributes["input"] = _INPUT_PLACEHOLDER
-        if entry.base is not None:
-            attributes["input_base"] = {"span_id": entry.base[0], "items": entry.base[1]}
-    return attributes
 
 
 def _masked_record(entry: Ended) -> dict[str, Any]:

@@ -152,15 +152,16 @@ class JSONLTraceExporter:
         if self._unwritable:
             return
         root = span.parent_id is None
-        target = self.file_for(span.trace_id)
+        target = self.path if self._single_file else self.file_for(span.trace_id)
         base, anchor = self._anchors.base_for(target, span)
         if base is not None and self._cut(target):
             self._anchors.forget(target)
             base, anchor = None, True
-        asks = self._queue.put(ended(target, span, self._secrets_for(span.trace_id, root), base))
+        entry = ended(target, span, self._secrets_for(span.trace_id, root), base)
+        asks, queued = self._queue.put(entry)
         if anchor:
             self._anchors.keep(target, span)
-        if root or len(self._queue) >= self._queue_limit:
+        if root or queued >= self._queue_limit:
             self._write(close=target if root and not self._single_file else None)
             if root and not self._single_file:
                 self._trace_files.pop(span.trace_id, None)
@@ -295,16 +296,13 @@ class _SpanQueue:
         """The writer thread has been asked to write and has not taken the queue yet."""
         self._lock = threading.Lock()
 
-    def put(self, entry: Ended) -> bool:
+    def put(self, entry: Ended) -> tuple[bool, int]:
         """Queue `entry`; whether the writer thread should now be asked to write (the first
-        span since it last took the queue)."""
+        span since it last took the queue), and how many spans are queued."""
         with self._lock:
             self._ended.append(entry)
             asks, self._asked = not self._asked, True
-            return asks
-
-    def __len__(self) -> int:
-        return len(self._ended)
+            return asks, len(self._ended)
 
     def take(self) -> list[Ended]:
         with self._lock:
