@@ -55,14 +55,6 @@ class ItemTexts:
         self._secrets: tuple[str, ...] = ()
         self._joined: dict[int, Joined] = {}
 
-    def learn(self, lists: list[list[Any]], secrets: tuple[str, ...]) -> None:
-        """Encode the items of the short `lists` not seen yet, all in one call of the encoder
-        (a batch's model spans: what their calls added)."""
-        self._fresh(secrets)
-        new = [item for items in lists if len(items) < LONG for item in items]
-        if new:
-            self._texts_of(new)
-
     def chunks(self, items: list[Any], secrets: tuple[str, ...]) -> list[Chunk]:
         """The items' JSON texts, comma-separated, as chunks to write one after the other."""
         self._fresh(secrets)

@@ -34,7 +34,9 @@ class Ended(NamedTuple):
     attributes: dict[str, Any]
     """A copy of the span's attributes at its end, a list input replaced by a placeholder."""
     items: list[Any] | None
-    """The input items the line carries (after its base), or None when the input is no list."""
+    """A long input's items (after its base: a history), spliced into the line from their texts
+    kept joined (`ItemTexts`); None when the input is no list or a short one, written with the
+    span's other attributes."""
     secrets: tuple[str, ...]
 
 
@@ -48,11 +50,14 @@ def ended(
     if type(items) is not list:
         return _new(Ended, (target, span, attributes, None, secrets))
     base = base or span.input_base
+    if base is not None:
+        attributes["input_base"] = {"span_id": base[0], "items": base[1]}
+        items = items[base[1] :]
+    if len(items) < item_texts.LONG:  # a turn's new items: encoded with the span itself
+        attributes["input"] = items[:] if base is None else items
+        return _new(Ended, (target, span, attributes, None, secrets))
     attributes["input"] = _INPUT_PLACEHOLDER
-    if base is None:
-        return _new(Ended, (target, span, attributes, items[:], secrets))
-    attributes["input_base"] = {"span_id": base[0], "items": base[1]}
-    return _new(Ended, (target, span, attributes, items[base[1] :], secrets))
+    return _new(Ended, (target, span, attributes, items[:] if base is None else items, secrets))
 
 
 _new = tuple.__new__
@@ -67,7 +72,6 @@ _ATTRIBUTES = b',"attributes":'
 def encode_lines(batch: list[Ended]) -> list[list[Chunk] | Exception]:
     """Each span's line (UTF-8 chunks ending with a newline), in order; in place of the line,
     the exception of a span that could not be encoded (never seen: the masked form is)."""
-    item_texts.table.learn([entry.items for entry in batch if entry.items], batch[0].secrets)
     together = dumps_each([_record(entry) for entry in batch])
     texts: list[bytes | Exception]
     if together is None or not _all_plain(batch, together):
