@@ -20,7 +20,8 @@ from typing import Any, NamedTuple
 from ..util.masking import json_bytes_need_masking
 from .background import Chunk
 from . import item_texts
-from .jsonable import dumps_each, dumps_json_bytes, known_secrets, to_jsonable
+from ..util.logging import get_logger
+from .jsonable import dumps_json_bytes, dumps_lines, known_secrets, to_jsonable
 from .spans import Span
 
 __all__ = ["Ended", "ended", "encode_lines", "span_line"]
@@ -69,19 +70,51 @@ _ENCODED_PLACEHOLDER = json.dumps(_INPUT_PLACEHOLDER).encode()  # as orjson writ
 _ATTRIBUTES = b',"attributes":'
 
 
-def encode_lines(batch: list[Ended]) -> list[list[Chunk] | Exception]:
-    """Each span's line (UTF-8 chunks ending with a newline), in order; in place of the line,
-    the exception of a span that could not be encoded (never seen: the masked form is)."""
-    together = dumps_each([_record(entry) for entry in batch])
-    texts: list[bytes | Exception]
-    if together is None or not _all_plain(batch, together):
-        texts = [_masked(entry, _encoded(_record, entry)) for entry in batch]
-    else:
-        texts = list(together)
-    return [
-        _chunks(entry, text) if isinstance(text, bytes) else text
-        for entry, text in zip(batch, texts, strict=True)
-    ]
+def encode_lines(batch: list[Ended]) -> list[list[Chunk]]:
+    """The lines of `batch` (spans for one file, in order) as groups of UTF-8 chunks, each
+    group whole lines: usually one group, the whole batch made in one call of the encoder and
+    screened in one pass (`_together`), else one group per span, each screened (and masked)
+    on its own. A span that cannot be encoded at all is left out and logged (never seen: its
+    masked form always encodes)."""
+    together = _together(batch)
+    if together is not None:
+        return [together]
+    lines = []
+    for entry in batch:
+        text = _masked(entry, _encoded(_record, entry))
+        if isinstance(text, bytes):
+            lines.append(_chunks(entry, text))
+        else:
+            get_logger().warning("trace.span_dropped", span=entry.span.name, error=repr(text))
+    return lines
+
+
+_MOST_CHUNKS = 256
+"""A batch holding more spans with long inputs is written span by span (a system call takes
+so many buffers at most)."""
+
+
+def _together(batch: list[Ended]) -> list[Chunk] | None:
+    """The whole batch's lines from one encoder call, when nothing in them needs masking (one
+    screen of the text; a secret-looking span name, screened though never masked, sends the
+    batch span by span) and its spans know the same secrets (unless one was registered
+    meanwhile); long inputs spliced in from their joined texts."""
+    secrets = batch[0].secrets
+    if any(entry.secrets != secrets for entry in batch):
+        return None
+    text = dumps_lines([_record(entry) for entry in batch])
+    if text is None or json_bytes_need_masking(text, secrets):
+        return None
+    spliced = [entry for entry in batch if entry.items is not None]
+    if not spliced:
+        return [text]
+    parts = text.split(_ENCODED_PLACEHOLDER)
+    if len(parts) != len(spliced) + 1 or len(spliced) * 4 > _MOST_CHUNKS:
+        return None
+    chunks: list[Chunk] = [parts[0]]
+    for entry, part in zip(spliced, parts[1:], strict=True):
+        chunks += (b"[", *item_texts.table.chunks(entry.items or [], secrets), b"]", part)
+    return chunks
 
 
 def _encoded(record: Callable[[Ended], dict[str, Any]], entry: Ended) -> bytes | Exception:
@@ -97,17 +130,6 @@ def _masked(entry: Ended, text: bytes | Exception) -> bytes | Exception:
         if not json_bytes_need_masking(tail, entry.secrets):
             return text
     return _encoded(_masked_record, entry)
-
-
-def _all_plain(batch: list[Ended], texts: list[bytes]) -> bool:
-    """Whether none of the batch's lines needs masking: one screen of them all when the batch's
-    spans know the same secrets (as they do unless one was registered meanwhile). It screens
-    the lines whole; a secret-looking span name (screened, never masked) sends the batch to
-    the span-by-span screen of attributes and errors, which decides."""
-    secrets = batch[0].secrets
-    if any(entry.secrets != secrets for entry in batch):
-        return False
-    return not json_bytes_need_masking(b"\n".join(texts), secrets)
 
 
 def _chunks(entry: Ended, text: bytes) -> list[Chunk]:

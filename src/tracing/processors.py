@@ -212,24 +212,27 @@ class JSONLTraceExporter:
 
     def _write_taken(self, taken: list[Ended]) -> None:
         """Make the lines of the spans taken from the queue, a batch at a time, and write them."""
+        if not taken:
+            return
+        written = 0
         for target, lines in self._lines(taken).items():
             if self._unwritable:
                 continue
             try:
-                self._write_file(target, lines)
+                written += self._write_file(target, lines)
             except OSError as exc:
                 self._broken(target, exc)
+        count, total = self._written
+        self._written = count, total = count + len(taken), total + written
+        self._queue_limit = max(1, self.batch_bytes * count // max(total, 1))
 
     def _lines(self, taken: list[Ended]) -> dict[Path, list[list[Chunk]]]:
-        by_file: dict[Path, list[list[Chunk]]] = {}
-        if not taken or self._unwritable:
-            return by_file
-        for entry, line in zip(taken, encode_lines(taken), strict=True):
-            if isinstance(line, Exception):  # the masked form always encodes: never seen
-                get_logger().warning("trace.span_dropped", span=entry.span.name, error=repr(line))
-            else:
-                by_file.setdefault(entry.target, []).append(line)
-        return by_file
+        by_file: dict[Path, list[Ended]] = {}
+        if self._unwritable:
+            return {}
+        for entry in taken:
+            by_file.setdefault(entry.target, []).append(entry)
+        return {target: encode_lines(batch) for target, batch in by_file.items()}
 
     def _cut(self, target: Path) -> bool:
         """Whether `target` is closed, or shorter than this exporter last left it."""
@@ -239,16 +242,14 @@ class JSONLTraceExporter:
         except OSError:
             return True
 
-    def _write_file(self, target: Path, lines: list[list[Chunk]]) -> None:
+    def _write_file(self, target: Path, lines: list[list[Chunk]]) -> int:
         fd = self._file(target)
         size = os.fstat(fd).st_size
         if size < self._sizes.get(target, 0):  # cut since (a rotation): its inputs are gone
             self._anchors.forget(target)
         written = write_lines(fd, lines)
         self._sizes[target] = size + written
-        count, total = self._written
-        self._written = count, total = count + len(lines), total + written
-        self._queue_limit = max(1, self.batch_bytes * count // max(total, 1))
+        return written
 
     def _broken(self, target: Path, exc: OSError) -> None:
         """An unwritable directory: one warning naming the file, then its spans are dropped."""
