@@ -134,5 +134,3 @@ table = ItemTexts()
 
 def _item_text(item: Any, secrets: tuple[str, ...]) -> bytes:
     return (plain_json(item, secrets) or dumps_json(to_jsonable(item, secrets))).encode()
-
-

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..util.masking import json_bytes_need_masking
-from .background import Chunk
-from . import item_texts
 from ..util.logging import get_logger
+from ..util.masking import json_bytes_need_masking
+from . import item_texts
+from .background import Chunk
 from .jsonable import dumps_json_bytes, dumps_lines, known_secrets, to_jsonable
 from .spans import Span
 
-__all__ = ["Ended", "ended", "encode_lines", "span_line"]
+__all__ = ["Ended", "encode_lines", "ended", "span_line"]
 
 
 class Ended(NamedTuple):
