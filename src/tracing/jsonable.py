@@ -114,9 +114,11 @@ def dumps_lines(values: list[Any]) -> bytes | None:
         text = dumps_json_bytes(together[:-1])
     except (TypeError, ValueError, RecursionError):
         return None
-    if text.count(_ENCODED_SEPARATOR) != len(values) - 1:
+    lines = text[1:-1].split(_ENCODED_SEPARATOR)
+    if len(lines) != len(values):
         return None
-    return text[1:-1].replace(_ENCODED_SEPARATOR, b"\n") + b"\n"
+    lines.append(b"")
+    return b"\n".join(lines)
 
 
 def dumps_each(values: list[Any]) -> list[bytes] | None:

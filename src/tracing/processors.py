@@ -138,7 +138,8 @@ class JSONLTraceExporter:
         """Lines and bytes written so far (what `_queue_limit` is reckoned from)."""
         self._files: dict[Path, int] = {}
         self._sizes: dict[Path, int] = {}
-        """Each open file's size after this exporter's last write to it (a smaller one: cut)."""
+        """Each open file's size when this exporter opened it, plus what it wrote since: a file
+        found smaller was cut (a rotation)."""
         self._anchors = _Anchors()
         self._write_lock = threading.Lock()
         """Held while writing: the files, and the order in which batches reach them."""
@@ -153,10 +154,13 @@ class JSONLTraceExporter:
             return
         root = span.parent_id is None
         target = self.path if self._single_file else self.file_for(span.trace_id)
-        base, anchor = self._anchors.base_for(target, span)
-        if base is not None and self._cut(target):
-            self._anchors.forget(target)
-            base, anchor = None, True
+        base = None
+        anchor = False
+        if type(span.attributes.get("input")) is list:  # a model call, or a run
+            base, anchor = self._anchors.base_for(target, span)
+            if base is not None and self._cut(target):
+                self._anchors.forget(target)
+                base, anchor = None, True
         entry = ended(target, span, self._secrets_for(span.trace_id, root), base)
         asks, queued = self._queue.put(entry)
         if anchor:
@@ -244,11 +248,9 @@ class JSONLTraceExporter:
 
     def _write_file(self, target: Path, lines: list[list[Chunk]]) -> int:
         fd = self._file(target)
-        size = os.fstat(fd).st_size
-        if size < self._sizes.get(target, 0):  # cut since (a rotation): its inputs are gone
-            self._anchors.forget(target)
         written = write_lines(fd, lines)
-        self._sizes[target] = size + written
+        # at least the file's size now (others may append too): `_cut` compares with it
+        self._sizes[target] += written
         return written
 
     def _broken(self, target: Path, exc: OSError) -> None:
@@ -271,6 +273,7 @@ class JSONLTraceExporter:
                 self._ready_dirs.add(target.parent)
             fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             self._files[target] = fd
+            self._sizes[target] = os.fstat(fd).st_size
         return fd
 
     def _close_file(self, target: Path) -> None:
