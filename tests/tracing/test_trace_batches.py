@@ -15,7 +15,7 @@ import pytest
 from drusilla import Agent, Runner, sword
 from drusilla.testing import ScriptedModel, call
 from drusilla.tracing import JSONLTraceExporter, add_trace_processor, lines, processors, span
-from drusilla.tracing.jsonable import to_jsonable
+from drusilla.tracing.jsonable import dumps_lines, to_jsonable
 from drusilla.tracing.processors import read_spans
 from drusilla.util.masking import json_bytes_need_masking, json_needs_masking
 
@@ -31,7 +31,7 @@ async def test_a_runs_spans_are_encoded_together_when_it_ends(
     # what is left is the run's own write when it ends.
     monkeypatch.setattr(processors, "request_write", lambda owner: None)
     batches: list[int] = []
-    real = lines.dumps_lines
+    real = dumps_lines
 
     def counting(values: list[Any]) -> bytes | None:
         batches.append(len(values))
