@@ -47,7 +47,9 @@ def describe_model_call(
         swords=[spec.name for spec in request.swords],
         output_type=request.output.name if request.output is not None else None,
     )
-    span.set_data(instructions=request.instructions, input=request.input, output=response.output)
+    # a copy: a thinking turn puts its reasoning in front of the output once the call has ended
+    output = list(response.output)
+    span.set_data(instructions=request.instructions, input=request.input, output=output)
     trail.add(span, request.input)
 
 
