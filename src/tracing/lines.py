@@ -31,9 +31,9 @@ class Ended(NamedTuple):
     """A span as it ended, waiting for its line to be made."""
 
     target: Path
-    span: Span
-    attributes: dict[str, Any]
-    """A copy of the span's attributes at its end, a list input replaced by a placeholder."""
+    record: dict[str, Any]
+    """The span's JSON form before masking, `attributes` and `error` last (what is masked):
+    a copy of its attributes at its end, a long input replaced by a placeholder."""
     items: list[Any] | None
     """A long input's items (after its base: a history), spliced into the line from their texts
     kept joined (`ItemTexts`); None when the input is no list or a short one, written with the
@@ -47,18 +47,29 @@ def ended(
     """`span`'s snapshot for `target`; `base` links its input to another span's in place of
     `span.input_base` (an earlier trace's in the same file)."""
     attributes = span.attributes.copy()
+    record = {
+        "kind": span.kind,
+        "name": span.name,
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_id": span.parent_id,
+        "started_at": span.started_at,
+        "ended_at": span.ended_at,
+        "attributes": attributes,
+        "error": span.error,
+    }
     items = attributes.get("input")
     if type(items) is not list:
-        return _new(Ended, (target, span, attributes, None, secrets))
+        return _new(Ended, (target, record, None, secrets))
     base = base or span.input_base
     if base is not None:
         attributes["input_base"] = {"span_id": base[0], "items": base[1]}
         items = items[base[1] :]
     if len(items) < item_texts.LONG:  # a turn's new items: encoded with the span itself
         attributes["input"] = items[:] if base is None else items
-        return _new(Ended, (target, span, attributes, None, secrets))
+        return _new(Ended, (target, record, None, secrets))
     attributes["input"] = _INPUT_PLACEHOLDER
-    return _new(Ended, (target, span, attributes, items[:] if base is None else items, secrets))
+    return _new(Ended, (target, record, items[:] if base is None else items, secrets))
 
 
 _new = tuple.__new__
@@ -85,7 +96,7 @@ def encode_lines(batch: list[Ended]) -> list[list[Chunk]]:
         if isinstance(text, bytes):
             lines.append(_chunks(entry, text))
         else:
-            get_logger().warning("trace.span_dropped", span=entry.span.name, error=repr(text))
+            get_logger().warning("trace.span_dropped", span=entry.record["name"], error=repr(text))
     return lines
 
 
@@ -102,7 +113,7 @@ def _together(batch: list[Ended]) -> list[Chunk] | None:
     secrets = batch[0].secrets
     if any(entry.secrets != secrets for entry in batch):
         return None
-    text = dumps_lines([_record(entry) for entry in batch])
+    text = dumps_lines([entry.record for entry in batch])
     if text is None or json_bytes_need_masking(text, secrets):
         return None
     spliced = [entry for entry in batch if entry.items is not None]
@@ -141,27 +152,17 @@ def _chunks(entry: Ended, text: bytes) -> list[Chunk]:
 
 
 def _record(entry: Ended) -> dict[str, Any]:
-    """The span's JSON form before masking; `attributes` and `error` last (what is masked)."""
-    span = entry.span
-    return {
-        "kind": span.kind,
-        "name": span.name,
-        "trace_id": span.trace_id,
-        "span_id": span.span_id,
-        "parent_id": span.parent_id,
-        "started_at": span.started_at,
-        "ended_at": span.ended_at,
-        "attributes": entry.attributes,
-        "error": span.error,
-    }
+    return entry.record
 
 
 def _masked_record(entry: Ended) -> dict[str, Any]:
     """As `Span.to_dict` masks (the input items are masked one by one, `ItemTexts`)."""
-    record = _record(entry)
-    record["attributes"] = to_jsonable(record["attributes"], entry.secrets)
-    record["error"] = to_jsonable(record["error"], entry.secrets)
-    return record
+    record = entry.record
+    return {
+        **record,
+        "attributes": to_jsonable(record["attributes"], entry.secrets),
+        "error": to_jsonable(record["error"], entry.secrets),
+    }
 
 
 def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
