@@ -234,6 +234,8 @@ class JSONLTraceExporter:
         by_file: dict[Path, list[Ended]] = {}
         if self._unwritable:
             return {}
+        if self._single_file:
+            return {self.path: encode_lines(taken)}
         for entry in taken:
             by_file.setdefault(entry.target, []).append(entry)
         return {target: encode_lines(batch) for target, batch in by_file.items()}

@@ -28,6 +28,7 @@ __all__ = [
     "TraceProcessor",
     "add_trace_processor",
     "current_span",
+    "data_included",
     "new_trace_id",
     "remove_trace_processor",
     "set_trace_processors",
@@ -182,6 +183,11 @@ def trace_processors() -> list[TraceProcessor]:
 
 def current_span() -> Span | None:
     return _current.get()
+
+
+def data_included() -> bool:
+    """Whether spans keep inputs and outputs here (`RunConfig.trace_include_data`)."""
+    return _include_data.get()
 
 
 def tracing_active() -> bool:
