@@ -24,7 +24,8 @@ def shared_count(items: list[Any], earlier: list[Any]) -> int:
     """How many leading items `items` has in common with `earlier` (equal ones count, as
     `tracing.inputs` links spans: list comparison checks identity first, in C)."""
     count = min(len(items), len(earlier))
-    if items[:count] == (earlier if count == len(earlier) else earlier[:count]):
+    head = items if count == len(items) else items[:count]  # a whole list is not copied
+    if head == (earlier if count == len(earlier) else earlier[:count]):
         return count
     if items[: count - 1] == earlier[: count - 1]:  # a new last message: the usual case
         return count - 1

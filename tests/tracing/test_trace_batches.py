@@ -15,8 +15,10 @@ import pytest
 from drusilla import Agent, Runner, sword
 from drusilla.testing import ScriptedModel, call
 from drusilla.tracing import JSONLTraceExporter, add_trace_processor, lines, processors, span
+from drusilla.tracing.inputs import TracedInputChain
 from drusilla.tracing.jsonable import dumps_lines, to_jsonable
 from drusilla.tracing.processors import read_spans
+from drusilla.tracing.spans import Span
 from drusilla.util.masking import json_bytes_need_masking, json_needs_masking
 
 TURNS = 5
@@ -126,3 +128,31 @@ def test_the_plain_values_here_pass_the_bytes_screen() -> None:
     # '{"token": 1}' is a string's content, not a key: the bytes screen looks at keys only
     assert found == []
     assert json.loads(orjson.dumps(PLAIN)) == PLAIN
+
+
+def model_span(items: list[Any]) -> Span:
+    return Span(
+        "model", "m", "t" * 32, f"{len(items):016x}", "p" * 16, 0.0, attributes={"input": items}
+    )
+
+
+def test_a_model_input_is_linked_only_to_an_input_it_starts_with() -> None:
+    trail = TracedInputChain()
+    history = [{"role": "user", "content": f"m{n}"} for n in range(100)]
+    first = model_span(list(history))
+    trail.add(first, first.attributes["input"])
+    grown = [*history, {"role": "assistant", "content": "a"}]
+    second = model_span(grown)
+    trail.add(second, grown)
+    assert first.input_base is None and second.input_base == (first.span_id, 100)
+    # an item in the middle replaced: not a continuation, whatever the length
+    changed = [*grown[:50], {"role": "user", "content": "other"}, *grown[51:], {"role": "x"}]
+    third = model_span(changed)
+    trail.add(third, changed)
+    assert third.input_base is None
+    fourth = model_span([*changed, {"role": "y"}])
+    trail.add(fourth, fourth.attributes["input"])
+    assert fourth.input_base == (third.span_id, len(changed))
+    shorter = model_span(changed[:10])
+    trail.add(shorter, shorter.attributes["input"])
+    assert shorter.input_base is None
