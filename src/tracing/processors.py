@@ -109,12 +109,14 @@ class JSONLTraceExporter:
     """Writes each span, when it ends, as one JSON line.
 
     `path` is a directory (one file per trace, named `<start time>-<trace id>.jsonl`) or a
-    file ending in `.jsonl` (every trace appended to it). A span's line is made when it ends
-    and queued; the trace writer thread (tracing/background.py) writes the queue a moment
-    (`WRITE_DELAY`) after its first line, with whatever has ended by then, so a turn's thread
-    never waits for the disk. When a root span (a run) ends, its thread writes what is queued
-    itself, so the file is whole when the run returns; so do `flush()`, `close()` and the
-    interpreter's exit, and a span that finds `batch_bytes` queued (the queue's bound). A file
+    file ending in `.jsonl` (every trace appended to it). When a span ends, a copy of it is
+    queued (`lines.Ended`); the trace writer thread (tracing/background.py) writes the queue a
+    moment (`WRITE_DELAY`) after its first span, with whatever has ended by then, making the
+    lines of the batch then (`lines.encode_lines`: one encoder call, one screen for secrets),
+    so a turn's thread neither encodes nor waits for the disk. When a root span (a run) ends,
+    its thread writes what is queued itself, so the file is whole when the run returns; so do
+    `flush()`, `close()` and the interpreter's exit, and a span that finds about `batch_bytes`
+    queued (the queue's bound, reckoned at the mean size of the lines written so far). A file
     stays open while its trace runs (a directory's file is closed when its root span ends).
     Writes are appends of whole lines, so a crash can at worst leave the last line of a file
     unfinished — never a garbled line in the middle; readers (`drusilla trace view`) skip it.
@@ -183,7 +185,7 @@ class JSONLTraceExporter:
         return known_secrets()
 
     def write_queued(self) -> None:
-        """Write the queued lines (the writer thread calls this when asked)."""
+        """Write the queued spans (the writer thread calls this when asked)."""
         self._write()
 
     def flush(self) -> None:
