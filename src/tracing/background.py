@@ -3,8 +3,9 @@
 An exporter queues a span when it ends; the first span since the thread last took its queue
 asks the thread to write, `WRITE_DELAY` later, the lines of every span queued by then (made
 then, a batch at a time: tracing/lines.py), in one system call per file. A turn's thread
-never waits for a disk nor wakes this thread more than once in `WRITE_DELAY`. One daemon thread serves every exporter of the process,
-started with the first request (and again in a forked child, which does not inherit threads).
+never waits for a disk nor wakes this thread more than once in `WRITE_DELAY`. One daemon
+thread serves every exporter of the process, started with the first request (and again in a
+forked child, which does not inherit threads).
 """
 
 from __future__ import annotations
