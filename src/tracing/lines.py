@@ -1,19 +1,18 @@
-"""Span lines for the JSONL exporter: ended spans are kept as they ended, and encoded a batch at
-a time when their batch is written.
+"""Span lines for the JSONL exporter: ended spans are kept as they ended, and their lines made
+a batch at a time when their batch is written.
 
-A span's end only takes a snapshot (`Ended`: its attributes and the new items of its input, as
-they are at that moment). The writer (the trace writer thread, the run's own thread when its
-run ends, a flush, the exit) encodes the batch it takes: each span in one orjson call, and the
-batch's attributes and errors — what `Span.to_dict` masks — screened for secrets in one pass,
-one by one only when that finds something. A span with something to mask is written as
-`Span.to_dict` would write it.
+A span's end only takes a snapshot (`Ended`: its record — kind, name, ids, times, a copy of its
+attributes, its error — and a long input's items, as they are at that moment). The writer (the
+trace writer thread, the run's own thread when its run ends, a flush, the exit) makes the
+lines of the batch it takes in one call of the encoder, and screens their text for secrets in
+one pass; when that finds something, span by span (attributes and error: what `Span.to_dict`
+masks), and a span with something to mask is written as `Span.to_dict` would write it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -21,10 +20,10 @@ from ..util.logging import get_logger
 from ..util.masking import json_bytes_need_masking
 from . import item_texts
 from .background import Chunk
-from .jsonable import dumps_json_bytes, dumps_lines, known_secrets, to_jsonable
+from .jsonable import dumps_json_bytes, dumps_lines, to_jsonable
 from .spans import Span
 
-__all__ = ["Ended", "encode_lines", "ended", "span_line"]
+__all__ = ["Ended", "encode_lines", "ended"]
 
 
 class Ended(NamedTuple):
@@ -92,7 +91,7 @@ def encode_lines(batch: list[Ended]) -> list[list[Chunk]]:
         return [together]
     lines = []
     for entry in batch:
-        text = _masked(entry, _encoded(_record, entry))
+        text = _masked(entry, _encoded(entry.record))
         if isinstance(text, bytes):
             lines.append(_chunks(entry, text))
         else:
@@ -128,9 +127,9 @@ def _together(batch: list[Ended]) -> list[Chunk] | None:
     return chunks
 
 
-def _encoded(record: Callable[[Ended], dict[str, Any]], entry: Ended) -> bytes | Exception:
+def _encoded(record: dict[str, Any]) -> bytes | Exception:
     try:
-        return dumps_json_bytes(record(entry))
+        return dumps_json_bytes(record)
     except (TypeError, ValueError, RecursionError) as exc:
         return exc
 
@@ -140,7 +139,7 @@ def _masked(entry: Ended, text: bytes | Exception) -> bytes | Exception:
         tail = text[text.find(_ATTRIBUTES) :]
         if not json_bytes_need_masking(tail, entry.secrets):
             return text
-    return _encoded(_masked_record, entry)
+    return _encoded(_masked_record(entry))
 
 
 def _chunks(entry: Ended, text: bytes) -> list[Chunk]:
@@ -151,10 +150,6 @@ def _chunks(entry: Ended, text: bytes) -> list[Chunk]:
     return [head, b"[", *items, b"]", tail, b"\n"]
 
 
-def _record(entry: Ended) -> dict[str, Any]:
-    return entry.record
-
-
 def _masked_record(entry: Ended) -> dict[str, Any]:
     """As `Span.to_dict` masks (the input items are masked one by one, `ItemTexts`)."""
     record = entry.record
@@ -163,13 +158,3 @@ def _masked_record(entry: Ended) -> dict[str, Any]:
         "attributes": to_jsonable(record["attributes"], entry.secrets),
         "error": to_jsonable(record["error"], entry.secrets),
     }
-
-
-def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
-    """`span` as one JSON line, masked as `Span.to_dict` masks (with `secrets`, or the ones
-    known now), its input items encoded (and masked) once per process each."""
-    entry = ended(Path(), span, known_secrets() if secrets is None else secrets)
-    (line,) = encode_lines([entry])
-    if isinstance(line, Exception):
-        raise line
-    return b"".join(line).decode()
