@@ -142,7 +142,8 @@ class TraceProcessor(Protocol):
 
 
 _span_ids = random.Random(os.urandom(16))
-"""Span ids need to be unique, not secret: a seeded generator, not a syscall per span."""
+"""Span and trace ids need to be unique, not secret: a seeded generator, not a system call per
+span (`os.urandom` costs microseconds on some virtual machines)."""
 if hasattr(os, "register_at_fork"):  # a forked child must not repeat its parent's ids
     os.register_at_fork(after_in_child=lambda: _span_ids.seed(os.urandom(16)))
 _processors: list[TraceProcessor] = []
@@ -215,7 +216,8 @@ def tracing_options(
 
 def new_trace_id() -> str:
     """32 hex digits; the first 12 are the start time in milliseconds, so ids sort by time."""
-    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+    # random, not secret (as span ids): the seeded generator, not a system call per trace
+    return f"{time.time_ns() // 1_000_000:012x}{_span_ids.getrandbits(80):020x}"
 
 
 def trace_started_at(trace_id: str) -> float | None:
