@@ -1,10 +1,11 @@
 """The trace writer thread: span lines reach their files off the runs' threads.
 
-An exporter queues a span's line when the span ends; the first line since the thread last
-took its queue asks the thread to write it, `WRITE_DELAY` later, with every line queued by
-then, in one `writev` per file. A turn's thread never waits for a disk nor wakes this thread
-more than once in `WRITE_DELAY`. One daemon thread serves every exporter of the process,
-started with the first request (and again in a forked child, which does not inherit threads).
+An exporter queues a span when it ends; the first span since the thread last took its queue
+asks the thread to write, `WRITE_DELAY` later, the lines of every span queued by then (made
+then, a batch at a time: tracing/lines.py), in one system call per file. A turn's thread
+never waits for a disk nor wakes this thread more than once in `WRITE_DELAY`. One daemon
+thread serves every exporter of the process, started with the first request (and again in a
+forked child, which does not inherit threads).
 """
 
 from __future__ import annotations
@@ -104,11 +105,18 @@ def write_lines(fd: int, lines: Iterable[list[Chunk]]) -> int:
     return written
 
 
+_LARGE = 1 << 16
+"""A batch holding a chunk this large (a long history's joined items) is written chunk by
+chunk (`writev`), not copied into one buffer first."""
+
+
 def _write_whole(fd: int, chunks: list[Chunk]) -> int:
-    if not hasattr(os, "writev"):  # Windows
+    if not hasattr(os, "writev") or max(map(len, chunks)) < _LARGE:
+        # one buffer: a buffer costs the kernel more than copying a few hundred bytes (Windows
+        # has no writev)
         chunks = [b"".join(chunks)]
     written = os.writev(fd, chunks) if len(chunks) > 1 else os.write(fd, chunks[0])
-    whole = sum(map(len, chunks))
+    whole = sum(map(len, chunks)) if len(chunks) > 1 else len(chunks[0])
     if written < whole:  # a short write (a full disk, a signal): the remainder, in order
         view = memoryview(b"".join(chunks))[written:]
         while view:

@@ -8,7 +8,7 @@ from ..models.interface import ModelRequest, ModelResponse
 from ..models.settings import ModelSettings
 from ..util.usage import Usage
 from .inputs import TracedInputChain
-from .spans import Span
+from .spans import Span, data_included
 
 __all__ = ["describe_model_call", "describe_run_end", "settings_dict", "usage_dict"]
 
@@ -38,16 +38,19 @@ def describe_model_call(
     """Model, usage, finish reason and settings; prompt and answer when data is included (the
     prompt linked to the run's previous model call by `trail`, so only its new items are
     exported)."""
-    span.set(
-        usage=usage_dict(response.usage),
-        response_id=response.response_id,
-        response_model=response.model,
-        finish_reason=response.finish_reason,
-        settings=settings_dict(request.settings),
-        swords=[spec.name for spec in request.swords],
-        output_type=request.output.name if request.output is not None else None,
-    )
-    span.set_data(instructions=request.instructions, input=request.input, output=response.output)
+    attributes = span.attributes  # set in place: a call with keywords costs a dict more
+    attributes["usage"] = usage_dict(response.usage)
+    attributes["response_id"] = response.response_id
+    attributes["response_model"] = response.model
+    attributes["finish_reason"] = response.finish_reason
+    attributes["settings"] = settings_dict(request.settings)
+    attributes["swords"] = [spec.name for spec in request.swords]
+    attributes["output_type"] = request.output.name if request.output is not None else None
+    if data_included():
+        attributes["instructions"] = request.instructions
+        attributes["input"] = request.input
+        # a copy: a thinking turn puts its reasoning in front of the output after the call
+        attributes["output"] = list(response.output)
     trail.add(span, request.input)
 
 

@@ -18,17 +18,23 @@ from typing import Any
 
 from .spans import Span
 
-__all__ = ["TracedInputChain", "full_inputs"]
+__all__ = ["TracedInputChain", "full_inputs", "starts_with"]
 
 
 class TracedInputChain:
-    """The input of a run's last traced model call, for linking the next one to it."""
+    """The input of a run's last traced model call, for linking the next one to it.
 
-    __slots__ = ("_items", "_pending_run", "_span_id")
+    It keeps a list of its own holding that input's items: the next input starts with them
+    when this list, extended by the next input's new items, equals it — a comparison of item
+    identities in C, with no copy of the conversation (a slice of it would touch every item)."""
+
+    __slots__ = ("_count", "_items", "_pending_run", "_span_id")
 
     def __init__(self) -> None:
         self._span_id: str | None = None
         self._items: list[Any] = []
+        self._count = 0
+        """How many items the last call's input had (`_items` holds them, or more)."""
         self._pending_run: Span | None = None
 
     def start(self, run_span: Span) -> None:
@@ -40,21 +46,35 @@ class TracedInputChain:
         """`span` (a model call with `input=items` set) continues the trail when it can."""
         if "input" not in span.attributes:  # data left out of traces
             return
-        if _starts_with(items, self._items) and self._span_id is not None:
-            span.input_base = (self._span_id, len(self._items))
+        if self._continued_by(items) and self._span_id is not None:
+            span.input_base = (self._span_id, self._count)
+        else:
+            self._items = list(items)
         run = self._pending_run
         if run is not None:
             self._pending_run = None
             run_input = run.attributes["input"]
-            if run_input and _starts_with(items, run_input):
+            if run_input and starts_with(items, run_input):
                 run.input_base = (span.span_id, len(run_input))
-        self._span_id, self._items = span.span_id, items
+        self._span_id, self._count = span.span_id, len(items)
+
+    def _continued_by(self, items: list[Any]) -> bool:
+        """Whether `items` starts with the last input; if so `_items` now holds `items`'."""
+        kept, count = self._items, self._count
+        if not 0 < count <= len(items):
+            return False
+        del kept[count:]
+        kept += items[count:]
+        return kept == items
 
 
-def _starts_with(items: list[Any], prefix: list[Any]) -> bool:
-    # list equality checks identity first: the same dicts compare in a C loop, no deep compare
+def starts_with(items: list[Any], prefix: list[Any]) -> bool:
+    """Whether `items` starts with the items of `prefix` (list equality checks identity first:
+    the same dicts compare in a C loop, no deep compare; a whole list is not copied)."""
     count = len(prefix)
-    return 0 < count <= len(items) and items[:count] == prefix
+    if not 0 < count <= len(items):
+        return False
+    return (items if count == len(items) else items[:count]) == prefix
 
 
 def full_inputs(spans: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

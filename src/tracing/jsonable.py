@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from typing import Any
 
-from ..util.masking import MASK, is_secret_key, json_needs_masking, known_secrets, mask_text
+from ..util.masking import (
+    MASK,
+    is_secret_key,
+    json_bytes_need_masking,
+    json_needs_masking,
+    known_secrets,
+    mask_text,
+)
 
 __all__ = [
     "MASK",
+    "dumps_each",
     "dumps_json",
+    "dumps_json_bytes",
+    "dumps_lines",
     "is_secret_key",
     "known_secrets",
     "plain_json",
-    "plain_span_json",
+    "plain_texts",
     "to_jsonable",
 ]
 
@@ -43,6 +54,23 @@ def dumps_json(value: Any) -> str:
         )
 
 
+def dumps_json_bytes(value: Any, newline: bool = False) -> bytes:
+    """`dumps_json` as UTF-8 bytes, as orjson makes them (no decoding); with a newline at the
+    end when `newline`."""
+    import orjson
+
+    options = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    if newline:
+        options |= orjson.OPT_APPEND_NEWLINE
+    try:
+        return orjson.dumps(value, default=_jsonable_default, option=options)
+    except TypeError:
+        text = json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), default=_jsonable_default
+        )
+        return (text + "\n" if newline else text).encode()
+
+
 def _jsonable_default(value: Any) -> Any:
     return to_jsonable(value)
 
@@ -62,17 +90,52 @@ def plain_json(value: Any, secrets: tuple[str, ...]) -> str | None:
     return None if json_needs_masking(text, secrets) else text
 
 
-def plain_span_json(record: dict[str, Any], secrets: tuple[str, ...]) -> str | None:
-    """`plain_json` for a span record whose last fields are `attributes` and `error`: only those
-    are screened, as only those are masked by `Span.to_dict` (kind, name, ids and times are
-    written as they are). Most of a small span's text is that envelope."""
+def plain_texts(values: list[Any], secrets: tuple[str, ...]) -> list[bytes] | None:
+    """Each of `values` as JSON (UTF-8) when masking would change nothing in any of them (as
+    `plain_json`, screened together in one pass), else None."""
+    texts = dumps_each(values)
+    if texts is None or json_bytes_need_masking(b"\n".join(texts), secrets):
+        return None
+    return texts
+
+
+_SEPARATOR = f"\x00drusilla-{os.urandom(8).hex()}\x00"
+_ENCODED_SEPARATOR = b"," + json.dumps(_SEPARATOR).encode() + b","  # as orjson writes it
+
+
+def dumps_lines(values: list[Any]) -> bytes | None:
+    """`values` as JSON Lines (each value's JSON and a newline), made in one call of the
+    encoder as `dumps_each` makes them; None when one cannot be encoded (a cycle) or holds
+    the separator."""
+    together: list[Any] = []
+    for value in values:
+        together += (value, _SEPARATOR)
     try:
-        text = dumps_json(record)
+        text = dumps_json_bytes(together[:-1])
     except (TypeError, ValueError, RecursionError):
         return None
-    # the first match is the key: a quote inside an earlier JSON string is escaped
-    start = text.find(',"attributes":')
-    return None if start < 0 or json_needs_masking(text[start:], secrets) else text
+    lines = text[1:-1].split(_ENCODED_SEPARATOR)
+    if len(lines) != len(values):
+        return None
+    lines.append(b"")
+    return b"\n".join(lines)
+
+
+def dumps_each(values: list[Any]) -> list[bytes] | None:
+    """Each of `values` as JSON (UTF-8, as `dumps_json_bytes`), made in one call of the encoder:
+    the values go in one list with a random string between them, and its text is cut there (a
+    value holding that string would make the count wrong: then each is encoded alone). None
+    when one of them cannot be encoded (a cycle)."""
+    together: list[Any] = []
+    for value in values:
+        together += (value, _SEPARATOR)
+    try:
+        texts = dumps_json_bytes(together[:-1])[1:-1].split(_ENCODED_SEPARATOR)
+        if len(texts) == len(values):
+            return texts
+        return [dumps_json_bytes(value) for value in values]
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})

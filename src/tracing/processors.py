@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import itertools
 import json
-import operator
 import os
 import threading
 import time
@@ -22,7 +20,9 @@ from ..util.errors import UserError
 from ..util.logging import get_logger
 from ..util.masking import secrets_generation
 from .background import Chunk, request_write, write_lines
-from .jsonable import dumps_json, known_secrets, plain_json, plain_span_json, to_jsonable
+from .item_texts import LONG, shared_count
+from .jsonable import known_secrets
+from .lines import Ended, encode_lines, ended
 from .spans import (
     Span,
     TraceProcessor,
@@ -109,12 +109,14 @@ class JSONLTraceExporter:
     """Writes each span, when it ends, as one JSON line.
 
     `path` is a directory (one file per trace, named `<start time>-<trace id>.jsonl`) or a
-    file ending in `.jsonl` (every trace appended to it). A span's line is made when it ends
-    and queued; the trace writer thread (tracing/background.py) writes the queue a moment
-    (`WRITE_DELAY`) after its first line, with whatever has ended by then, so a turn's thread
-    never waits for the disk. When a root span (a run) ends, its thread writes what is queued
-    itself, so the file is whole when the run returns; so do `flush()`, `close()` and the
-    interpreter's exit, and a span that finds `batch_bytes` queued (the queue's bound). A file
+    file ending in `.jsonl` (every trace appended to it). When a span ends, a copy of it is
+    queued (`lines.Ended`); the trace writer thread (tracing/background.py) writes the queue a
+    moment (`WRITE_DELAY`) after its first span, with whatever has ended by then, making the
+    lines of the batch then (`lines.encode_lines`: one encoder call, one screen for secrets),
+    so a turn's thread neither encodes nor waits for the disk. When a root span (a run) ends,
+    its thread writes what is queued itself, so the file is whole when the run returns; so do
+    `flush()`, `close()` and the interpreter's exit, and a span that finds about `batch_bytes`
+    queued (the queue's bound, reckoned at the mean size of the lines written so far). A file
     stays open while its trace runs (a directory's file is closed when its root span ends).
     Writes are appends of whole lines, so a crash can at worst leave the last line of a file
     unfinished — never a garbled line in the middle; readers (`drusilla trace view`) skip it.
@@ -131,10 +133,15 @@ class JSONLTraceExporter:
         """Set when the directory refused a write: warned once, spans dropped from then on."""
         self._trace_files: dict[str, Path] = {}
         self._trace_secrets: dict[str, tuple[int, tuple[str, ...]]] = {}
-        self._queue = _LineQueue()
+        self._queue = _SpanQueue()
+        self._queue_limit = max(1, batch_bytes // 256)
+        """Spans queued at most: `batch_bytes` at the mean size of the lines written so far."""
+        self._written = (0, 0)
+        """Lines and bytes written so far (what `_queue_limit` is reckoned from)."""
         self._files: dict[Path, int] = {}
         self._sizes: dict[Path, int] = {}
-        """Each open file's size after this exporter's last write to it (a smaller one: cut)."""
+        """Each open file's size when this exporter opened it, plus what it wrote since: a file
+        found smaller was cut (a rotation)."""
         self._anchors = _Anchors()
         self._write_lock = threading.Lock()
         """Held while writing: the files, and the order in which batches reach them."""
@@ -148,16 +155,19 @@ class JSONLTraceExporter:
         if self._unwritable:
             return
         root = span.parent_id is None
-        target = self.file_for(span.trace_id)
-        base, anchor = self._anchors.base_for(target, span)
-        if base is not None and self._cut(target):
-            self._anchors.forget(target)
-            base, anchor = None, True
-        line = span_chunks(span, self._secrets_for(span.trace_id, root), base)
-        asks = self._queue.put(target, line)
+        target = self.path if self._single_file else self.file_for(span.trace_id)
+        base = None
+        anchor = False
+        if type(span.attributes.get("input")) is list:  # a model call, or a run
+            base, anchor = self._anchors.base_for(target, span)
+            if base is not None and self._cut(target):
+                self._anchors.forget(target)
+                base, anchor = None, True
+        entry = ended(target, span, self._secrets_for(span.trace_id, root), base)
+        asks, queued = self._queue.put(entry)
         if anchor:
             self._anchors.keep(target, span)
-        if root or self._queue.size >= self.batch_bytes:
+        if root or queued >= self._queue_limit:
             self._write(close=target if root and not self._single_file else None)
             if root and not self._single_file:
                 self._trace_files.pop(span.trace_id, None)
@@ -175,7 +185,7 @@ class JSONLTraceExporter:
         return known_secrets()
 
     def write_queued(self) -> None:
-        """Write the queued lines (the writer thread calls this when asked)."""
+        """Write the queued spans (the writer thread calls this when asked)."""
         self._write()
 
     def flush(self) -> None:
@@ -206,29 +216,46 @@ class JSONLTraceExporter:
             if close is not None:
                 self._close_file(close)
 
-    def _write_taken(self, taken: dict[Path, list[list[Chunk]]]) -> None:
-        for target, lines in taken.items():
+    def _write_taken(self, taken: list[Ended]) -> None:
+        """Make the lines of the spans taken from the queue, a batch at a time, and write them."""
+        if not taken:
+            return
+        written = 0
+        for target, lines in self._lines(taken).items():
             if self._unwritable:
                 continue
             try:
-                self._write_file(target, lines)
+                written += self._write_file(target, lines)
             except OSError as exc:
                 self._broken(target, exc)
+        count, total = self._written
+        self._written = count, total = count + len(taken), total + written
+        self._queue_limit = max(1, self.batch_bytes * count // max(total, 1))
+
+    def _lines(self, taken: list[Ended]) -> dict[Path, list[list[Chunk]]]:
+        by_file: dict[Path, list[Ended]] = {}
+        if self._unwritable:
+            return {}
+        if self._single_file:
+            return {self.path: encode_lines(taken)}
+        for entry in taken:
+            by_file.setdefault(entry.target, []).append(entry)
+        return {target: encode_lines(batch) for target, batch in by_file.items()}
 
     def _cut(self, target: Path) -> bool:
         """Whether `target` is closed, or shorter than this exporter last left it."""
         fd = self._files.get(target)
         try:
-            return fd is None or os.fstat(fd).st_size < self._sizes.get(target, 0)
+            return fd is None or _size(fd) < self._sizes.get(target, 0)
         except OSError:
             return True
 
-    def _write_file(self, target: Path, lines: list[list[Chunk]]) -> None:
+    def _write_file(self, target: Path, lines: list[list[Chunk]]) -> int:
         fd = self._file(target)
-        size = os.fstat(fd).st_size
-        if size < self._sizes.get(target, 0):  # cut since (a rotation): its inputs are gone
-            self._anchors.forget(target)
-        self._sizes[target] = size + write_lines(fd, lines)
+        written = write_lines(fd, lines)
+        # at least the file's size now (others may append too): `_cut` compares with it
+        self._sizes[target] += written
+        return written
 
     def _broken(self, target: Path, exc: OSError) -> None:
         """An unwritable directory: one warning naming the file, then its spans are dropped."""
@@ -250,6 +277,7 @@ class JSONLTraceExporter:
                 self._ready_dirs.add(target.parent)
             fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             self._files[target] = fd
+            self._sizes[target] = _size(fd)
         return fd
 
     def _close_file(self, target: Path) -> None:
@@ -265,92 +293,35 @@ class JSONLTraceExporter:
             self.close()
 
 
-class _LineQueue:
-    """Span lines waiting for their files, by file, in the order they ended."""
+def _size(fd: int) -> int:
+    """The size of the file open (for appending) at `fd`: a seek to its end, which costs less
+    than a `stat` (it only moves the offset, which appends ignore)."""
+    return os.lseek(fd, 0, os.SEEK_END)
 
-    __slots__ = ("_asked", "_lines", "_lock", "size")
+
+class _SpanQueue:
+    """Ended spans waiting for their lines to be made and written, in the order they ended."""
+
+    __slots__ = ("_asked", "_ended", "_lock")
 
     def __init__(self) -> None:
-        self._lines: dict[Path, list[list[Chunk]]] = {}
-        self.size = 0
-        """Bytes queued."""
+        self._ended: list[Ended] = []
         self._asked = False
         """The writer thread has been asked to write and has not taken the queue yet."""
         self._lock = threading.Lock()
 
-    def put(self, target: Path, line: list[Chunk]) -> bool:
-        """Queue `line`; whether the writer thread should now be asked to write (the first
-        line since it last took the queue)."""
+    def put(self, entry: Ended) -> tuple[bool, int]:
+        """Queue `entry`; whether the writer thread should now be asked to write (the first
+        span since it last took the queue), and how many spans are queued."""
         with self._lock:
-            self._lines.setdefault(target, []).append(line)
-            self.size += sum(map(len, line))
+            self._ended.append(entry)
             asks, self._asked = not self._asked, True
-            return asks
+            return asks, len(self._ended)
 
-    def take(self) -> dict[Path, list[list[Chunk]]]:
+    def take(self) -> list[Ended]:
         with self._lock:
-            taken, self._lines, self.size, self._asked = self._lines, {}, 0, False
+            taken, self._ended, self._asked = self._ended, [], False
             return taken
-
-
-_INPUT_PLACEHOLDER = f"\x00drusilla-input-{os.urandom(8).hex()}\x00"
-_ENCODED_PLACEHOLDER = json.dumps(_INPUT_PLACEHOLDER)  # as orjson writes it; orjson loads later
-
-
-def span_line(span: Span, secrets: tuple[str, ...] | None = None) -> str:
-    """`span` as one JSON line, masked as `Span.to_dict` masks (with `secrets`, or the ones
-    known now), its input items encoded (and masked) once per process each."""
-    return b"".join(span_chunks(span, secrets)).decode()
-
-
-def span_chunks(
-    span: Span, secrets: tuple[str, ...] | None = None, base: tuple[str, int] | None = None
-) -> list[Chunk]:
-    """`span_line` as UTF-8 chunks: a long input's items are joined once, not copied into a
-    string of the whole line and encoded again. `base` links the input to another span's in
-    place of `span.input_base` (an earlier trace's in the same file: `_Anchors`)."""
-    if secrets is None:
-        secrets = known_secrets()
-    base = base or span.input_base
-    items = span.attributes.get("input")
-    if isinstance(items, list) and base is not None:
-        items = items[base[1] :]
-    elif not isinstance(items, list):
-        items = None
-    line = plain_span_json(_record(span, items is not None, base), secrets)
-    if line is None:  # something to mask: the general path
-        line = _masked_line(span, items is not None, base)
-    if items is None:
-        return [(line + "\n").encode()]
-    head, tail = line.split(_ENCODED_PLACEHOLDER, 1)
-    return [f"{head}[".encode(), *_item_texts.chunks(items, secrets), f"]{tail}\n".encode()]
-
-
-def _masked_line(span: Span, placeholder: bool, base: tuple[str, int] | None) -> str:
-    record = span.to_dict(input_placeholder=_INPUT_PLACEHOLDER if placeholder else None)
-    if placeholder and base is not None:
-        record["attributes"]["input_base"] = {"span_id": base[0], "items": base[1]}
-    return dumps_json(record)
-
-
-def _record(span: Span, placeholder: bool, base: tuple[str, int] | None) -> dict[str, Any]:
-    """The span's JSON form before masking; `attributes` and `error` last (`plain_span_json`)."""
-    attributes = span.attributes
-    if placeholder:
-        attributes = {**attributes, "input": _INPUT_PLACEHOLDER}
-        if base is not None:
-            attributes["input_base"] = {"span_id": base[0], "items": base[1]}
-    return {
-        "kind": span.kind,
-        "name": span.name,
-        "trace_id": span.trace_id,
-        "span_id": span.span_id,
-        "parent_id": span.parent_id,
-        "started_at": span.started_at,
-        "ended_at": span.ended_at,
-        "attributes": attributes,
-        "error": span.error,
-    }
 
 
 class _Anchors:
@@ -370,7 +341,7 @@ class _Anchors:
     def base_for(self, target: Path, span: Span) -> tuple[tuple[str, int] | None, bool]:
         """The link for `span`'s input, if any; and whether `span` should be the new anchor."""
         items = span.attributes.get("input")
-        if span.input_base is not None or type(items) is not list or len(items) < _LONG:
+        if span.input_base is not None or type(items) is not list or len(items) < LONG:
             return None, False
         last = self._last.get(target)
         if last is not None:
@@ -387,123 +358,6 @@ class _Anchors:
         self._last.pop(target, None)
 
 
-_LONG = 64
-"""Inputs from this many items on are kept joined and anchored."""
-_JOINED_BYTES = 64 << 20
-"""The joined texts kept, at most (the latest one is kept whatever its size)."""
-
-
-def shared_count(items: list[Any], earlier: list[Any]) -> int:
-    """How many leading items `items` has in common with `earlier` (equal ones count, as
-    `tracing.inputs` links spans: list comparison checks identity first, in C)."""
-    count = min(len(items), len(earlier))
-    if items[:count] == earlier[:count]:
-        return count
-    if items[: count - 1] == earlier[: count - 1]:  # a new last message: the usual case
-        return count - 1
-    same = list(map(operator.is_, items[:count], earlier))
-    return same.index(False) if False in same else count
-
-
-class _ItemTexts:
-    """Each conversation item's JSON (UTF-8), kept by identity for the whole process.
-
-    Runs see the same item objects again and again — a history passed back in, a session's
-    items, the growing conversation of a run — so each item is encoded (and masked) once and
-    its text spliced into later lines. An entry holds its item, so no other object can take
-    that id while the entry lives; a change of the known secrets empties the table. Looking up
-    a known list runs at C speed (`map`), which keeps a traced run with a long history cheap.
-
-    A long list (a history given to a run) is also kept joined, by its first item
-    (`_Joined`): the next run over the same history finds the items it shares with it in one
-    list comparison and splices that part of the joined text, uncopied, into its line — only
-    the items after it (the new user message) are looked up and joined.
-    """
-
-    _LIMIT = 100_000
-    _JOINED_LIMIT = 8
-
-    def __init__(self) -> None:
-        self._texts: dict[int, tuple[Any, bytes]] = {}
-        self._secrets: tuple[str, ...] = ()
-        self._joined: dict[int, _Joined] = {}
-
-    def chunks(self, items: list[Any], secrets: tuple[str, ...]) -> list[Chunk]:
-        """The items' JSON texts, comma-separated, as chunks to write one after the other."""
-        if secrets != self._secrets or len(self._texts) > self._LIMIT:
-            self._texts, self._joined = {}, {}
-            self._secrets = secrets
-        if len(items) < _LONG:
-            return [self._join(items)]
-        joined = self._joined.get(id(items[0]))
-        shared = joined.shared_with(items) if joined is not None else 0
-        if joined is None or shared * 2 < len(joined.items):
-            joined = self._keep_joined(items)
-            shared = len(items)
-        elif shared == len(joined.items) and (len(items) - shared) * 4 > shared:
-            joined = self._keep_joined(items)  # grown by a quarter: rejoin, the rest stays short
-            shared = len(items)
-        head = joined.head(shared)
-        if shared == len(items):
-            return [head]
-        return [head, b",", self._join(items[shared:])]
-
-    def _keep_joined(self, items: list[Any]) -> _Joined:
-        joined = _Joined(items, self._texts_of(items))
-        key, kept = id(items[0]), self._joined
-        kept.pop(key, None)
-        kept[key] = joined
-        for oldest in list(kept):  # list(): spans end on several threads
-            sizes = [len(entry.text) for entry in list(kept.values())]
-            if oldest == key or (len(sizes) <= self._JOINED_LIMIT and sum(sizes) <= _JOINED_BYTES):
-                break
-            kept.pop(oldest, None)
-        return joined
-
-    def _join(self, items: list[Any]) -> bytes:
-        return b",".join(self._texts_of(items))
-
-    def _texts_of(self, items: list[Any]) -> list[bytes]:
-        texts = self._texts
-        found: list[Any] = list(map(texts.get, map(id, items)))
-        if None in found:
-            missing = [items[index] for index, entry in enumerate(found) if entry is None]
-            # one screen for a turn's new items together; one by one when it finds something
-            plain = len(missing) > 1 and plain_json(missing, self._secrets) is not None
-            for index, entry in enumerate(found):
-                if entry is None:
-                    item = items[index]
-                    text = dumps_json(item) if plain else _item_text(item, self._secrets)
-                    found[index] = texts[id(item)] = (item, text.encode())
-        return list(map(_TEXT, found))
-
-
-class _Joined:
-    """A long list of items (a copy, which keeps them alive) and their texts joined once."""
-
-    __slots__ = ("_ends", "items", "text")
-
-    def __init__(self, items: list[Any], texts: list[bytes]) -> None:
-        self.items = list(items)
-        self.text = memoryview(b",".join(texts))
-        self._ends = list(itertools.accumulate(map(len, texts)))
-
-    def shared_with(self, items: list[Any]) -> int:
-        return shared_count(items, self.items)
-
-    def head(self, count: int) -> memoryview:
-        """The joined text of the first `count` items (no copy)."""
-        return self.text[: self._ends[count - 1] + count - 1] if count else self.text[:0]
-
-
-_TEXT = operator.itemgetter(1)
-_item_texts = _ItemTexts()
-
-
-def _item_text(item: Any, secrets: tuple[str, ...]) -> str:
-    return plain_json(item, secrets) or dumps_json(to_jsonable(item, secrets))
-
-
 _live_exporters: weakref.WeakSet[JSONLTraceExporter] = weakref.WeakSet()
 
 
@@ -518,7 +372,7 @@ def _after_fork() -> None:
     """A forked child starts with empty queues and free locks (a parent's writer thread may
     have held them): the lines queued before the fork are the parent's to write."""
     for exporter in list(_live_exporters):
-        exporter._queue = _LineQueue()
+        exporter._queue = _SpanQueue()
         exporter._write_lock = threading.Lock()
         exporter._anchors = _Anchors()  # the parent's anchor lines may not be written yet
 

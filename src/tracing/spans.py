@@ -28,6 +28,7 @@ __all__ = [
     "TraceProcessor",
     "add_trace_processor",
     "current_span",
+    "data_included",
     "new_trace_id",
     "remove_trace_processor",
     "set_trace_processors",
@@ -141,10 +142,14 @@ class TraceProcessor(Protocol):
 
 
 _span_ids = random.Random(os.urandom(16))
-"""Span ids need to be unique, not secret: a seeded generator, not a syscall per span."""
+"""Span and trace ids need to be unique, not secret: a seeded generator, not a system call per
+span (`os.urandom` costs microseconds on some virtual machines)."""
 if hasattr(os, "register_at_fork"):  # a forked child must not repeat its parent's ids
     os.register_at_fork(after_in_child=lambda: _span_ids.seed(os.urandom(16)))
 _processors: list[TraceProcessor] = []
+_notified: tuple[TraceProcessor, ...] = ()
+"""`_processors` as the spans notify them: a snapshot, replaced whenever the list changes (a
+processor removed while a span ends is still called for it; none is skipped)."""
 _current: ContextVar[Span | None] = ContextVar("drusilla_current_span", default=None)
 _enabled: ContextVar[bool] = ContextVar("drusilla_tracing_enabled", default=True)
 _include_data: ContextVar[bool] = ContextVar("drusilla_trace_include_data", default=True)
@@ -152,17 +157,25 @@ _include_data: ContextVar[bool] = ContextVar("drusilla_trace_include_data", defa
 
 def add_trace_processor(processor: TraceProcessor) -> None:
     _processors.append(processor)
+    _changed()
 
 
 def remove_trace_processor(processor: TraceProcessor) -> None:
     """Unregister `processor` (no error when it was not registered)."""
     if processor in _processors:
         _processors.remove(processor)
+    _changed()
 
 
 def set_trace_processors(processors: list[TraceProcessor]) -> None:
     """Replace every registered processor (an empty list turns tracing off)."""
     _processors[:] = processors
+    _changed()
+
+
+def _changed() -> None:
+    global _notified
+    _notified = tuple(_processors)
 
 
 def trace_processors() -> list[TraceProcessor]:
@@ -171,6 +184,11 @@ def trace_processors() -> list[TraceProcessor]:
 
 def current_span() -> Span | None:
     return _current.get()
+
+
+def data_included() -> bool:
+    """Whether spans keep inputs and outputs here (`RunConfig.trace_include_data`)."""
+    return _include_data.get()
 
 
 def tracing_active() -> bool:
@@ -198,7 +216,8 @@ def tracing_options(
 
 def new_trace_id() -> str:
     """32 hex digits; the first 12 are the start time in milliseconds, so ids sort by time."""
-    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+    # random, not secret (as span ids): the seeded generator, not a system call per trace
+    return f"{time.time_ns() // 1_000_000:012x}{_span_ids.getrandbits(80):020x}"
 
 
 def trace_started_at(trace_id: str) -> float | None:
@@ -214,15 +233,13 @@ def span(kind: str, name: str, **attributes: Any) -> _SpanScope | _NoopScope:
     if not _processors or not _enabled.get():
         return _NOOP_SCOPE
     parent = _current.get()
-    opened = Span(
-        kind=kind,
-        name=name,
-        trace_id=parent.trace_id if parent is not None else new_trace_id(),
-        span_id=f"{_span_ids.getrandbits(64):016x}",
-        parent_id=parent.span_id if parent is not None else None,
-        started_at=time.time(),
-        attributes=attributes,
-    )
+    span_id = _span_ids.getrandbits(64).to_bytes(8, "big").hex()  # 16 hex digits, quickly
+    if parent is None:
+        opened = Span(kind, name, new_trace_id(), span_id, None, time.time(), None, attributes)
+    else:
+        opened = Span(
+            kind, name, parent.trace_id, span_id, parent.span_id, time.time(), None, attributes
+        )
     return _SpanScope(opened, parent)
 
 
@@ -247,9 +264,14 @@ class _SpanScope:
         self._parent = parent
 
     def __enter__(self) -> Span:
-        self._token = _current.set(self._span)
-        _notify("on_span_start", self._span)
-        return self._span
+        opened = self._span
+        self._token = _current.set(opened)
+        for processor in _notified:
+            try:
+                processor.on_span_start(opened)
+            except Exception as exc:  # a broken processor must never break the run it observes
+                _broken(processor, exc)
+        return opened
 
     def __exit__(
         self,
@@ -265,16 +287,16 @@ class _SpanScope:
             _current.reset(self._token)
         except ValueError:  # closed in another context than it was opened in (async generators)
             _current.set(self._parent)
-        _notify("on_span_end", closed)
+        for processor in _notified:
+            try:
+                processor.on_span_end(closed)
+            except Exception as exc:
+                _broken(processor, exc)
 
 
-def _notify(method: str, target: Span) -> None:
-    for processor in list(_processors):
-        try:
-            getattr(processor, method)(target)
-        except Exception as exc:  # a broken processor must never break the run it observes
-            from ..util.logging import get_logger
+def _broken(processor: TraceProcessor, exc: Exception) -> None:
+    from ..util.logging import get_logger
 
-            get_logger().warning(
-                "trace.processor_error", processor=type(processor).__name__, error=repr(exc)
-            )
+    get_logger().warning(
+        "trace.processor_error", processor=type(processor).__name__, error=repr(exc)
+    )

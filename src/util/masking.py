@@ -25,6 +25,7 @@ __all__ = [
     "MASK",
     "is_secret_header",
     "is_secret_key",
+    "json_bytes_need_masking",
     "json_needs_masking",
     "known_secrets",
     "mask_headers",
@@ -184,6 +185,40 @@ def json_needs_masking(text: str, secrets: tuple[str, ...]) -> bool:
     if any(secret in text or _in_json(secret) in text for secret in secrets):
         return True
     return mask_text(text, ()) != text
+
+
+_SECRET_KEY_REVERSED = re.compile(
+    b':"(?:' + b"|".join(ending[-2::-1].encode() for ending in _SECRET_KEY_ENDINGS) + b")"
+)
+"""A secret-looking key in lowered, reversed JSON text: `"...token":` reads `:"nekot...`. The
+search runs on the reversed text so that it starts from the rare `:"` (the end of a key), not
+from every letter that can start one of the words."""
+_LOWERING_TO_ASCII = ("\u0130".encode(), "\u212a".encode())
+"""The only non-ASCII characters whose `str.lower()` holds an ASCII letter (İ, the Kelvin sign):
+`bytes.lower()` leaves them be, so a text holding one is screened as `str`."""
+
+
+def json_bytes_need_masking(data: bytes, secrets: tuple[str, ...]) -> bool:
+    """`json_needs_masking` for compact UTF-8 JSON as an encoder gives it, without decoding it
+    (but for a text with a URL or "Bearer" in it): True whenever that says True. It looks for
+    the secret-looking words as keys only (followed by `:`), where they mask a value."""
+    if not data.isascii() and any(char in data for char in _LOWERING_TO_ASCII):
+        return json_needs_masking(data.decode(), secrets)
+    if _SECRET_KEY_REVERSED.search(data.lower()[::-1]):
+        return True
+    for secret in secrets:
+        plain, escaped = _as_bytes(secret)
+        if plain in data or escaped in data:
+            return True
+    # one-byte searches first (memchr): most texts hold no "/" or no "B" at all
+    if (b"/" in data and b"://" in data) or (b"B" in data and b"Bearer" in data):
+        return mask_text(data.decode(), ()) != data.decode()  # rare: the expressions decide
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _as_bytes(secret: str) -> tuple[bytes, bytes]:
+    return secret.encode(), _in_json(secret).encode()
 
 
 @functools.lru_cache(maxsize=64)

@@ -18,11 +18,12 @@ from drusilla.tracing import (
     InMemoryTraceProcessor,
     JSONLTraceExporter,
     add_trace_processor,
-    processors,
+    item_texts,
+    lines,
     read_spans,
 )
 from drusilla.tracing.inputs import full_inputs
-from drusilla.tracing.jsonable import plain_json, to_jsonable
+from drusilla.tracing.jsonable import dumps_lines, plain_texts, to_jsonable
 
 HISTORY = 1000
 TURNS = 5
@@ -39,6 +40,21 @@ def history() -> list[dict[str, Any]]:
         {"role": "user" if n % 2 == 0 else "assistant", "content": f"message {n}"}
         for n in range(HISTORY)
     ]
+
+
+def count_encoded(monkeypatch: pytest.MonkeyPatch, seen: list[int]) -> None:
+    """Put into `seen` how many conversation items each call of the exporter's encoders got."""
+
+    def items_texts(values: list[Any], secrets: tuple[str, ...]) -> list[bytes] | None:
+        seen.append(encoded_items(values))
+        return plain_texts(values, secrets)
+
+    def span_lines(values: list[Any]) -> bytes | None:
+        seen.append(encoded_items(values))
+        return dumps_lines(values)
+
+    monkeypatch.setattr(item_texts, "plain_texts", items_texts)
+    monkeypatch.setattr(lines, "dumps_lines", span_lines)
 
 
 def pinging_agent() -> Agent[Any]:
@@ -63,15 +79,10 @@ async def test_a_traced_turn_encodes_only_the_items_it_added(
     add_trace_processor(JSONLTraceExporter(target))
     memory = InMemoryTraceProcessor()
     add_trace_processor(memory)
-    # Count the conversation items the exporter hands to the JSON encoder: a spy that calls
-    # through on what the exporter encodes with (every span line and item goes through it).
+    # Count the conversation items the exporter hands to the JSON encoder: spies that call
+    # through on what it encodes with (a batch of span lines, a long input's items).
     seen: list[int] = []
-
-    def counting(value: Any, secrets: tuple[str, ...]) -> str | None:
-        seen.append(encoded_items(value))
-        return plain_json(value, secrets)
-
-    monkeypatch.setattr(processors, "plain_json", counting)
+    count_encoded(monkeypatch, seen)
 
     result = await Runner.run(pinging_agent(), history())
     assert result.final_output == "done"
@@ -213,21 +224,17 @@ async def test_runs_over_the_same_history_encode_and_join_it_once(
 ) -> None:
     # As an application does: the same history items, passed back with a new user message.
     earlier = history()
-    monkeypatch.setattr(processors, "_item_texts", processors._ItemTexts())
+    monkeypatch.setattr(item_texts, "table", item_texts.ItemTexts())
     encoded: list[int] = []
     joins: list[int] = []
+    count_encoded(monkeypatch, encoded)
 
-    def counting(value: Any, secrets: tuple[str, ...]) -> str | None:
-        encoded.append(encoded_items(value))
-        return plain_json(value, secrets)
-
-    class CountingJoined(processors._Joined):
+    class CountingJoined(item_texts.Joined):
         def __init__(self, items: list[Any], texts: list[bytes]) -> None:
             joins.append(len(items))
             super().__init__(items, texts)
 
-    monkeypatch.setattr(processors, "plain_json", counting)
-    monkeypatch.setattr(processors, "_Joined", CountingJoined)
+    monkeypatch.setattr(item_texts, "Joined", CountingJoined)
     add_trace_processor(JSONLTraceExporter(tmp_path / "traces"))
     per_run = []
     for n in range(3):
@@ -311,7 +318,7 @@ async def test_a_cut_file_gets_the_history_whole_again(tmp_path: Path) -> None:
 
 
 def test_joined_histories_are_spliced_exactly_and_kept_within_bounds() -> None:
-    texts = processors._ItemTexts()
+    texts = item_texts.ItemTexts()
     histories = [
         [{"role": "user", "content": f"history {h} message {n}"} for n in range(64)]
         for h in range(10)
