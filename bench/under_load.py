@@ -84,8 +84,8 @@ def comparison(quiet: Results, loaded: Results, scenarios: list[Scenario]) -> li
 def _line(quiet: Results, loaded: Results, scenario: Scenario, metric: Metric) -> str:
     before = quiet.medians(scenario, metric).get(BASELINE) if quiet.ran(scenario) else None
     after = loaded.medians(scenario, metric).get(BASELINE)
-    verdicts = [v.met for v in loaded.verdicts(scenario, metric)]
-    held = "n/a" if None in verdicts else ("holds" if all(verdicts) else "NOT MET")
+    judged = [v.met for v in loaded.verdicts(scenario, metric) if v.met is not None]
+    held = "n/a" if not judged else ("holds" if all(judged) else "NOT MET")  # peers not run
     if before is None or after is None:
         return f"{scenario.number:>2} {metric.label:<49} {'—':>9} {_num(after):>9}"
     change = after / before if not metric.higher_is_better else before / after

@@ -198,3 +198,5 @@ def test_under_load_compares_each_target_metric_with_the_quiet_run() -> None:
     assert "within 25%" in header
     assert line.startswith("11 streamed ÷ plain per turn (CPU)")
     assert line.split()[-5:] == ["1.25", "+19%", "yes", "NOT", "MET"]  # 1.25 > 1.15: not met
+    (_, within_target) = comparison(quiet, _streamed_ratio([1.10]), [streaming])
+    assert within_target.endswith("holds")
