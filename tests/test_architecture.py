@@ -56,7 +56,8 @@ def imports_of(module: str) -> Iterator[tuple[str, bool]]:
                 if child.level:
                     anchor = package.split(".")[: len(package.split(".")) - child.level + 1]
                     base = ".".join([*anchor, base] if base else anchor)
-                names = [f"{base}.{alias.name}" for alias in child.names]
+                # `from package import name` runs the package's __init__ too: an edge to it
+                names = [base, *(f"{base}.{alias.name}" for alias in child.names)]
             for name in names:
                 target = owning_module(name) if name.startswith("drusilla") else None
                 if target is not None and target != module:
@@ -102,6 +103,7 @@ def test_the_graph_reader_sees_every_kind_of_import() -> None:
     assert graph["drusilla.runners.run_loop"]["drusilla.util.context"] is False  # module level
     assert "drusilla.models.openai.provider" in graph["drusilla.models.provider"]  # in a function
     assert graph["drusilla.runners.records"]["drusilla.agents.agent"] is True  # TYPE_CHECKING
+    assert "drusilla.models.openai" in graph["drusilla.models.openai.model"]  # `from . import x`
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 from ..util.logging import get_logger
 from ..util.masking import json_bytes_need_masking
-from . import item_texts
 from .background import Chunk
+from .item_texts import LONG, table
 from .jsonable import dumps_json_bytes, dumps_lines, to_jsonable
 from .spans import Span
 
@@ -64,7 +64,7 @@ def ended(
     if base is not None:
         attributes["input_base"] = {"span_id": base[0], "items": base[1]}
         items = items[base[1] :]
-    if len(items) < item_texts.LONG:  # a turn's new items: encoded with the span itself
+    if len(items) < LONG:  # a turn's new items: encoded with the span itself
         attributes["input"] = items[:] if base is None else items
         return _new(Ended, (target, record, None, secrets))
     attributes["input"] = _INPUT_PLACEHOLDER
@@ -123,7 +123,7 @@ def _together(batch: list[Ended]) -> list[Chunk] | None:
         return None
     chunks: list[Chunk] = [parts[0]]
     for entry, part in zip(spliced, parts[1:], strict=True):
-        chunks += (b"[", *item_texts.table.chunks(entry.items or [], secrets), b"]", part)
+        chunks += (b"[", *table.chunks(entry.items or [], secrets), b"]", part)
     return chunks
 
 
@@ -146,7 +146,7 @@ def _chunks(entry: Ended, text: bytes) -> list[Chunk]:
     if entry.items is None:
         return [text, b"\n"]
     head, tail = text.split(_ENCODED_PLACEHOLDER, 1)
-    items = item_texts.table.chunks(entry.items, entry.secrets)
+    items = table.chunks(entry.items, entry.secrets)
     return [head, b"[", *items, b"]", tail, b"\n"]
 
 
