@@ -18,7 +18,7 @@ from typing import Any
 
 from .spans import Span
 
-__all__ = ["TracedInputChain", "full_inputs", "starts_with"]
+__all__ = ["TracedInputChain", "full_inputs"]
 
 
 class TracedInputChain:
@@ -54,7 +54,7 @@ class TracedInputChain:
         if run is not None:
             self._pending_run = None
             run_input = run.attributes["input"]
-            if run_input and starts_with(items, run_input):
+            if run_input and _starts_with(items, run_input):
                 run.input_base = (span.span_id, len(run_input))
         self._span_id, self._count = span.span_id, len(items)
 
@@ -68,7 +68,7 @@ class TracedInputChain:
         return kept == items
 
 
-def starts_with(items: list[Any], prefix: list[Any]) -> bool:
+def _starts_with(items: list[Any], prefix: list[Any]) -> bool:
     """Whether `items` starts with the items of `prefix` (list equality checks identity first:
     the same dicts compare in a C loop, no deep compare; a whole list is not copied)."""
     count = len(prefix)

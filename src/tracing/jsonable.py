@@ -54,21 +54,17 @@ def dumps_json(value: Any) -> str:
         )
 
 
-def dumps_json_bytes(value: Any, newline: bool = False) -> bytes:
-    """`dumps_json` as UTF-8 bytes, as orjson makes them (no decoding); with a newline at the
-    end when `newline`."""
+def dumps_json_bytes(value: Any) -> bytes:
+    """`dumps_json` as UTF-8 bytes, as orjson makes them (no decoding)."""
     import orjson
 
     options = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-    if newline:
-        options |= orjson.OPT_APPEND_NEWLINE
     try:
         return orjson.dumps(value, default=_jsonable_default, option=options)
     except TypeError:
-        text = json.dumps(
+        return json.dumps(
             value, ensure_ascii=False, separators=(",", ":"), default=_jsonable_default
-        )
-        return (text + "\n" if newline else text).encode()
+        ).encode()
 
 
 def _jsonable_default(value: Any) -> Any:
@@ -104,21 +100,13 @@ _ENCODED_SEPARATOR = b"," + json.dumps(_SEPARATOR).encode() + b","  # as orjson 
 
 
 def dumps_lines(values: list[Any]) -> bytes | None:
-    """`values` as JSON Lines (each value's JSON and a newline), made in one call of the
-    encoder as `dumps_each` makes them; None when one cannot be encoded (a cycle) or holds
-    the separator."""
-    together: list[Any] = []
-    for value in values:
-        together += (value, _SEPARATOR)
-    try:
-        text = dumps_json_bytes(together[:-1])
-    except (TypeError, ValueError, RecursionError):
+    """`values` as JSON Lines (each value's JSON and a newline), made as `dumps_each` makes
+    them; None when one cannot be encoded (a cycle)."""
+    texts = dumps_each(values)
+    if texts is None:
         return None
-    lines = text[1:-1].split(_ENCODED_SEPARATOR)
-    if len(lines) != len(values):
-        return None
-    lines.append(b"")
-    return b"\n".join(lines)
+    texts.append(b"")
+    return b"\n".join(texts)
 
 
 def dumps_each(values: list[Any]) -> list[bytes] | None:

@@ -233,11 +233,11 @@ class JSONLTraceExporter:
         self._queue_limit = max(1, self.batch_bytes * count // max(total, 1))
 
     def _lines(self, taken: list[Ended]) -> dict[Path, list[list[Chunk]]]:
-        by_file: dict[Path, list[Ended]] = {}
         if self._unwritable:
             return {}
         if self._single_file:
             return {self.path: encode_lines(taken)}
+        by_file: dict[Path, list[Ended]] = {}
         for entry in taken:
             by_file.setdefault(entry.target, []).append(entry)
         return {target: encode_lines(batch) for target, batch in by_file.items()}

@@ -80,25 +80,21 @@ class Span:
     def duration(self) -> float | None:
         return None if self.ended_at is None else self.ended_at - self.started_at
 
-    def to_dict(self, input_placeholder: str | None = None) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy; values under secret-looking keys and known API keys are masked.
 
-        A linked input (`input_base`) holds only its new items. With `input_placeholder`, a
-        list input is replaced by that string (exporters that encode the items themselves).
+        A linked input (`input_base`) holds only its new items.
         """
         secrets = known_secrets()
         attributes = self.attributes
         items = attributes.get("input")
-        if isinstance(items, list) and (
-            self.input_base is not None or input_placeholder is not None
-        ):
-            attributes = dict(attributes)
-            if self.input_base is not None:
-                base_id, count = self.input_base
-                attributes["input_base"] = {"span_id": base_id, "items": count}
-                attributes["input"] = items[count:]
-            if input_placeholder is not None:
-                attributes["input"] = input_placeholder
+        if isinstance(items, list) and self.input_base is not None:
+            base_id, count = self.input_base
+            attributes = {
+                **attributes,
+                "input_base": {"span_id": base_id, "items": count},
+                "input": items[count:],
+            }
         return {
             "kind": self.kind,
             "name": self.name,

@@ -212,7 +212,8 @@ def json_bytes_need_masking(data: bytes, secrets: tuple[str, ...]) -> bool:
             return True
     # one-byte searches first (memchr): most texts hold no "/" or no "B" at all
     if (b"/" in data and b"://" in data) or (b"B" in data and b"Bearer" in data):
-        return mask_text(data.decode(), ()) != data.decode()  # rare: the expressions decide
+        text = data.decode()
+        return mask_text(text, ()) != text  # rare: the expressions decide
     return False
 
 
