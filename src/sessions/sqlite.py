@@ -111,7 +111,9 @@ class SQLiteSession:
             return
         texts = _encode_all(items)
         items = list(items)
-        if not self._added_inline(texts, items):
+        try:  # not `_in_thread`: a turn's write is the hot path, and this makes no coroutine
+            self._inline(self._add_rows, texts, items)
+        except _WouldWait:
             await anyio.to_thread.run_sync(self._locked, self._add_rows, texts, items)
         if self._checkpoint_due():
             await anyio.to_thread.run_sync(self._locked, self._checkpoint)
@@ -146,34 +148,19 @@ class SQLiteSession:
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(connection, *args)`: inline when it cannot wait, else in a worker thread."""
-        if self._connection is not None and self._lock.acquire(blocking=False):
-            try:
-                return self._without_waiting(self._connection, fn, *args)
-            except _WouldWait:
-                pass
-            finally:
-                self._lock.release()
-        # Not abandoned on cancel: a started transaction always finishes (commit or rollback)
-        # before the cancellation reaches the caller.
-        return await anyio.to_thread.run_sync(self._locked, fn, *args)
+        try:
+            return self._inline(fn, *args)
+        except _WouldWait:
+            # Not abandoned on cancel: a started transaction always finishes (commit or
+            # rollback) before the cancellation reaches the caller.
+            return await anyio.to_thread.run_sync(self._locked, fn, *args)
 
-    def _added_inline(self, texts: list[str], items: list[InputItem]) -> bool:
-        """`_add_rows` done here, as `_in_thread` would, without its coroutine (a turn's write
-        is the hot path); False when it must wait, in a worker thread."""
+    def _inline(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, *args)` here; `_WouldWait` when it would wait: the connection is not
+        open yet, another thread holds it, or another connection holds the database's lock."""
         connection = self._connection
         if connection is None or not self._lock.acquire(blocking=False):
-            return False
-        try:
-            self._without_waiting(connection, self._add_rows, texts, items)
-        except _WouldWait:
-            return False
-        finally:
-            self._lock.release()
-        return True
-
-    def _without_waiting(
-        self, connection: sqlite3.Connection, fn: Callable[..., T], *args: Any
-    ) -> T:
+            raise _WouldWait
         try:
             return fn(connection, *args)
         except Exception as exc:
@@ -184,6 +171,8 @@ class SQLiteSession:
             if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
                 raise _WouldWait from None  # someone else holds the lock: wait in a thread
             raise self._error(exc) from None
+        finally:
+            self._lock.release()
 
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
         import sqlite3
@@ -505,7 +494,8 @@ def _insert_statement(table: str, rows: int) -> str:
 
 
 class _WouldWait(Exception):
-    """The database is locked by another connection: do this in a worker thread instead."""
+    """This cannot be done without waiting (for the connection, or for the database's lock held
+    by another connection): do it in a worker thread instead."""
 
 
 class _SeenItems:
