@@ -179,6 +179,16 @@ class RunLoop:
         state = self.state
         self._models.traced_inputs.start(run_span)
         self._log.debug("run.start", agent=state.current_agent.name)
+        # No `asyncio.timeout(None)` when there is no deadline: it looks up the running loop
+        # and task, two system calls (getpid) per run on Python 3.11.
+        if timeout is None:
+            async with run_scope():
+                await self._run_handled()
+        else:
+            await self._run_within(timeout)
+        self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
+
+    async def _run_within(self, timeout: float) -> None:
         import asyncio  # loaded by the first run, not with `import drusilla`
 
         deadline = asyncio.timeout(timeout)  # not anyio's: it asks sniffio on every run
@@ -188,8 +198,7 @@ class RunLoop:
         except TimeoutError:
             if not deadline.expired():
                 raise
-            raise _timed_out(timeout, state) from None
-        self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
+            raise _timed_out(timeout, self.state) from None
 
     async def _run_handled(self) -> None:
         """The run's agents; past `max_turns`, the "max_turns" error handler's output, if the

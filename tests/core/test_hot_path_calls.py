@@ -72,3 +72,19 @@ async def test_a_streamed_run_makes_no_backend_lookup_per_event() -> None:
     assert any(name.endswith(":ping") for name in calls)  # the watch saw the streamed run work
     assert protocol_checks(calls) == []
     assert backend_lookups(calls) == []
+
+
+def deadlines(calls: list[str]) -> list[str]:
+    return [name for name in calls if name.endswith("asyncio/timeouts.py:timeout")]
+
+
+async def test_a_run_without_a_timeout_sets_no_deadline() -> None:
+    """`asyncio.timeout(None)` would look up the loop and the task: two system calls a run."""
+    a = agent()
+
+    async def run(timeout: float | None) -> None:
+        assert (await Runner.run(a, "go", timeout=timeout)).final_output == "done"
+
+    assert deadlines(await calls_made(lambda: run(None))) == []
+    a = agent()  # the script is used up: a fresh one
+    assert len(deadlines(await calls_made(lambda: run(60)))) == 1  # the watch sees a deadline
