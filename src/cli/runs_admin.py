@@ -97,10 +97,14 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _recover(args: argparse.Namespace) -> int:
+    from ..durable.database import DurableDatabase
+    from ..durable.executor_lock import executor_gone
     from ..durable.pool import recover_executor
     from ..durable.runner import WORKFLOW_VERSION
 
-    runs = asyncio.run(recover_executor(_client(args), args.executor, WORKFLOW_VERSION))
+    database = DurableDatabase(args.db)
+    with executor_gone(database, args.executor):
+        runs = asyncio.run(recover_executor(database.client(), args.executor, WORKFLOW_VERSION))
     print(f"recovered {len(runs)} run(s) of worker {args.executor}: {', '.join(runs) or '-'}")
     return EXIT_OK
 

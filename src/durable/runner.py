@@ -22,6 +22,7 @@ from ..sessions.base import Session
 from ..util.errors import UserError
 from .agent import dbos_agent
 from .database import DurableDatabase
+from .executor_lock import ExecutorLock, executor_gone, hold_executor_id
 from .pool import (
     DurableQueue,
     as_queue,
@@ -98,8 +99,9 @@ class DurableRunner:
     `context`: the context object of every run (not saved: a restarted process passes its own).
     `session_factory(session_id) -> Session`: the session of a run started with `session_id`;
     its reads and writes are steps, so a recovered run adds no item twice.
-    `executor_id`: this process's id among the processes on the database (default a new one);
-    on launch it recovers the unfinished runs of that id only. `recover_executors`: ids of
+    `executor_id`: this process's id among the processes on the database (default a new one),
+    locked while it runs (a second live process with it is refused); on launch it recovers the
+    unfinished runs of that id only. `recover_executors`: ids of
     processes gone for good whose runs this one puts back on their queues on launch.
     `queues`: the queues (names or `DurableQueue`s) this process takes runs from, as a worker.
     One `DurableRunner` per process: DBOS is a process-wide engine.
@@ -131,6 +133,7 @@ class DurableRunner:
         self.recover_executors = list(recover_executors)
         self.queues = [as_queue(queue) for queue in queues]
         self._launched = False
+        self._lock: ExecutorLock | None = None
 
     def __repr__(self) -> str:
         return (
@@ -156,6 +159,7 @@ class DurableRunner:
                 "A DurableRunner is already running in this process; DBOS is one engine per "
                 "process, so use that one (or close() it first)."
             )
+        self._lock, lock_later = hold_executor_id(self.database, self.executor_id)
         _active = self
         DBOS(
             config={
@@ -172,6 +176,8 @@ class DurableRunner:
         DBOS.listen_queues([queue.name for queue in self.queues])  # no queue: no worker
         DBOS.launch()
         self._launched = True
+        if lock_later:  # a new Postgres database: DBOS made it just now, with no runs to resume
+            await self._lock_new_database()
         for queue in self.queues:
             await queue.register()
         for executor_id in self.recover_executors:
@@ -186,14 +192,25 @@ class DurableRunner:
             self._launched = False
             if hand_off:
                 recover_executor_now(self.database.client(), self.executor_id, WORKFLOW_VERSION)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
         if _active is self:
             _active = None
+
+    async def _lock_new_database(self) -> None:
+        try:
+            self._lock, _ = hold_executor_id(self.database, self.executor_id)
+        except UserError:
+            await self.close()
+            raise
 
     async def recover(self, executor_id: str) -> list[str]:
         """Put the unfinished runs of the process `executor_id`, gone for good, back on their
         queues, where the pool continues them; their run ids. Never for a live process: its
         runs would run twice."""
-        return await recover_executor(self.database.client(), executor_id, WORKFLOW_VERSION)
+        with executor_gone(self.database, executor_id):
+            return await recover_executor(self.database.client(), executor_id, WORKFLOW_VERSION)
 
     async def start(
         self,

@@ -1,0 +1,97 @@
+"""One live process per executor id (docs/durable.md, "Executor ids"): a second process given
+the id of a live one is refused, and so is recovering a live process's runs; a killed process's
+id is free at once. Real processes on real SQLite and Postgres, killed with SIGKILL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drusilla import Agent
+from drusilla.durable import DurableRunner
+from drusilla.durable.database import DurableDatabase
+from drusilla.durable.executor_lock import TAKEN, ExecutorLock
+from drusilla.testing import ScriptedModel
+from drusilla.util.errors import UserError
+
+HOLDER = Path(__file__).parent / "executor_holder.py"
+BACKSTOP = 120.0  # a bound only: the tests wait for a line or for the lock, never for time
+LIVE = "in use by a live process"
+
+
+def runner(database_url: str, executor_id: str) -> DurableRunner:
+    return DurableRunner(
+        [Agent("a", model=ScriptedModel(["done"]))],
+        database_url=database_url,
+        executor_id=executor_id,
+    )
+
+
+@pytest.fixture
+def holder(database_url: str) -> Iterator[subprocess.Popen[str]]:
+    """A live process running as executor "w1" on the test's database."""
+    command = [sys.executable, str(HOLDER), database_url, "w1"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"  # blocks until it has launched
+    yield process
+    process.kill()
+    process.wait()
+
+
+def wait_until_free(database_url: str, executor_id: str) -> None:
+    """The server drops a killed session's locks when it sees the connection end."""
+    lock = ExecutorLock(DurableDatabase(database_url), executor_id)
+    deadline = time.monotonic() + BACKSTOP
+    while lock.acquire() != TAKEN:
+        assert time.monotonic() < deadline, f"{executor_id} never came free"
+        time.sleep(0.05)
+    lock.release()
+
+
+async def test_a_second_process_with_a_live_id_is_refused_until_the_first_is_killed(
+    database_url: str, holder: subprocess.Popen[str]
+) -> None:
+    with pytest.raises(UserError, match=LIVE) as refused:
+        await runner(database_url, "w1").launch()
+    assert "Give each process its own id" in str(refused.value)
+
+    holder.kill()  # SIGKILL: nothing of the holder's runs down cleanly
+    holder.wait()
+    wait_until_free(database_url, "w1")
+    async with runner(database_url, "w1") as taken_over:
+        assert taken_over.executor_id == "w1"
+
+
+async def test_recovering_a_live_process_is_refused(
+    database_url: str, holder: subprocess.Popen[str]
+) -> None:
+    async with runner(database_url, "w2") as other:
+        with pytest.raises(UserError, match=LIVE):
+            await other.recover("w1")
+        with pytest.raises(UserError, match=LIVE):
+            await other.recover("w2")  # its own id: it is live itself
+        assert await other.recover("w3") == []  # an id nobody holds: recovered (no runs)
+
+
+def test_the_cli_refuses_to_recover_a_live_worker(
+    database_url: str, holder: subprocess.Popen[str]
+) -> None:
+    command = [sys.executable, "-m", "drusilla.cli", "runs", "recover", "--executor", "w1"]
+    done = subprocess.run(
+        [*command, "--database", database_url], capture_output=True, text=True, timeout=BACKSTOP
+    )
+    assert done.returncode != 0
+    assert LIVE in done.stderr and "run them twice" in done.stderr
+
+
+async def test_a_closed_runner_frees_its_id(database_url: str) -> None:
+    async with runner(database_url, "w1"):
+        pass
+    async with runner(database_url, "w1") as again:  # the same id, in the same process
+        assert again.executor_id == "w1"
