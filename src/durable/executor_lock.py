@@ -24,8 +24,7 @@ __all__ = ["HELD", "NO_DATABASE", "TAKEN", "ExecutorLock", "executor_gone", "hol
 
 TAKEN, HELD, NO_DATABASE = "taken", "held", "no database"
 """What `ExecutorLock.acquire` found: the lock is ours now; another live process holds it; the
-Postgres database does not exist yet (no process ran there: nothing to protect until DBOS
-creates it)."""
+database does not exist yet (no process ran there: nothing to protect until DBOS creates it)."""
 
 _OPEN_FILES: dict[str, int] = {}
 """One descriptor per lock file per process: closing any descriptor of a file drops every
@@ -65,7 +64,10 @@ def _take_in_file(url: str, executor_id: str) -> tuple[str, Any]:
 
     from sqlalchemy.engine import make_url
 
-    path = os.path.abspath(make_url(url).database or "") + "-executors"
+    database = os.path.abspath(make_url(url).database or "")
+    if not os.path.exists(database):
+        return NO_DATABASE, None
+    path = database + "-executors"
     offset = _key(executor_id) & (2**62 - 1)
     if (path, offset) in _HELD_HERE:
         return HELD, None
@@ -110,7 +112,7 @@ def _key(executor_id: str) -> int:
 
 def hold_executor_id(database: DurableDatabase, executor_id: str) -> tuple[ExecutorLock, bool]:
     """This process's lock on its id, and whether it still has to be taken once DBOS has made
-    the (Postgres) database. `UserError` if another live process runs as `executor_id`."""
+    the database. `UserError` if another live process runs as `executor_id`."""
     lock = ExecutorLock(database, executor_id)
     found = lock.acquire()
     if found == HELD:

@@ -176,7 +176,7 @@ class DurableRunner:
         DBOS.listen_queues([queue.name for queue in self.queues])  # no queue: no worker
         DBOS.launch()
         self._launched = True
-        if lock_later:  # a new Postgres database: DBOS made it just now, with no runs to resume
+        if lock_later:  # a new database: DBOS made it just now, with no runs to resume
             await self._lock_new_database()
         for queue in self.queues:
             await queue.register()
