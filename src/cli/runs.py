@@ -10,12 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..util.errors import UserError
 from .common import EXIT_OK, Commands
-from .runs_admin import add_database_option, add_runs_admin_actions, describe_pending
+from .runs_admin import (
+    NoDatabase,
+    add_database_option,
+    add_runs_admin_actions,
+    check_exists,
+    describe_pending,
+)
 from .runs_db import DEFAULT_URL, pending_calls, sqlite_file, waiting_runs
 
 if TYPE_CHECKING:
@@ -48,7 +53,7 @@ def add_runs_command(commands: Commands) -> None:
 def _list(args: argparse.Namespace) -> int:
     try:
         pending = _pending_calls(args.db)
-    except _NoDatabase as nothing:  # nothing ran durably here: one line, no file created
+    except NoDatabase as nothing:  # nothing ran durably here: one line, no file created
         if not args.json:
             print(nothing)
         return EXIT_OK
@@ -69,7 +74,7 @@ def _pending_calls(url: str | None) -> list[PendingApproval]:
 
     path = sqlite_file(url or DEFAULT_URL)
     if path is not None:
-        _check_exists(path, url)
+        check_exists(path, url)
         found = pending_calls(path)
         if found is not None:
             return [PendingApproval(**call) for call in found]
@@ -110,15 +115,5 @@ def _waiting_runs(url: str | None) -> list[str] | None:
     path = sqlite_file(url or DEFAULT_URL)
     if path is None:
         return None
-    _check_exists(path, url)
+    check_exists(path, url)
     return waiting_runs(path)
-
-
-def _check_exists(path: Path, url: str | None) -> None:
-    if not path.exists():
-        where = "" if url else " (the default; --db names another database)"
-        raise _NoDatabase(f"No durable runs here: there is no database at {path}{where}.")
-
-
-class _NoDatabase(UserError):
-    """The durable runs' SQLite file does not exist."""

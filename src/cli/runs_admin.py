@@ -9,12 +9,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..util.errors import UserError
 from .common import EXIT_OK
+from .runs_db import DEFAULT_URL, sqlite_file
 
-__all__ = ["add_database_option", "add_runs_admin_actions", "describe_pending"]
+if TYPE_CHECKING:
+    from ..durable.database import DurableDatabase
+
+__all__ = [
+    "NoDatabase",
+    "add_database_option",
+    "add_runs_admin_actions",
+    "check_exists",
+    "describe_pending",
+]
 
 _DB_HELP = "the durable runs' database URL (default: sqlite:///drusilla-durable.sqlite)"
 
@@ -97,12 +108,11 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _recover(args: argparse.Namespace) -> int:
-    from ..durable.database import DurableDatabase
     from ..durable.executor_lock import executor_gone
     from ..durable.pool import recover_executor
     from ..durable.runner import WORKFLOW_VERSION
 
-    database = DurableDatabase(args.db)
+    database = _database(args)
     with executor_gone(database, args.executor):
         runs = asyncio.run(recover_executor(database.client(), args.executor, WORKFLOW_VERSION))
     print(f"recovered {len(runs)} run(s) of worker {args.executor}: {', '.join(runs) or '-'}")
@@ -119,6 +129,25 @@ async def _one_run(client: Any, run_id: str) -> Any:
 
 
 def _client(args: argparse.Namespace) -> Any:
+    return _database(args).client()
+
+
+def _database(args: argparse.Namespace) -> DurableDatabase:
+    """The runs' database; a SQLite file that is not there is a `NoDatabase` error, not a new
+    empty file."""
     from ..durable.database import DurableDatabase
 
-    return DurableDatabase(args.db).client()
+    path = sqlite_file(args.db or DEFAULT_URL)
+    if path is not None:
+        check_exists(path, args.db)
+    return DurableDatabase(args.db)
+
+
+def check_exists(path: Path, url: str | None) -> None:
+    if not path.exists():
+        where = "" if url else " (the default; --db names another database)"
+        raise NoDatabase(f"No durable runs here: there is no database at {path}{where}.")
+
+
+class NoDatabase(UserError):
+    """The durable runs' SQLite file does not exist."""

@@ -97,11 +97,23 @@ def _take_in_postgres(url: str, executor_id: str) -> tuple[str, Any]:
         if "does not exist" in str(exc):
             return NO_DATABASE, None
         raise
-    row = connection.execute("SELECT pg_try_advisory_lock(%s)", (_key(executor_id),)).fetchone()
+    key = _key(executor_id)
+    row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
     if not (row and row[0]):
         connection.close()
         return HELD, None
-    return TAKEN, connection.close  # the session's end releases its advisory locks
+
+    def release() -> None:
+        # Unlocked before closing: the server ends a closed session a moment later, and a
+        # process taking the id right after this one closed must find it free.
+        try:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        except psycopg.Error:  # the connection broke: its session, and the lock, are gone
+            pass
+        finally:
+            connection.close()
+
+    return TAKEN, release
 
 
 def _key(executor_id: str) -> int:

@@ -55,6 +55,17 @@ def test_approving_with_no_database_fails_in_one_line(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_looking_after_runs_with_no_database_fails_in_one_line(tmp_path: Path) -> None:
+    """show, cancel and recover: the missing file is named, not made (it was once, empty, with
+    SQLAlchemy's "no such table" after it)."""
+    for action in (["show", "run-1"], ["cancel", "run-1"], ["recover", "--executor", "w1"]):
+        done = run_cli("runs", *action, "--db", "sqlite:///gone.sqlite", cwd=tmp_path)
+        assert done.returncode == 1, action
+        assert done.stderr == (
+            "drusilla: error: No durable runs here: there is no database at gone.sqlite.\n"
+        )
+        assert list(tmp_path.iterdir()) == []
+
 def test_a_database_with_no_waiting_run_is_answered_without_dbos(tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "runs.sqlite").close()  # an empty file: no runs table yet
     done = _runs_without_dbos(tmp_path, "'runs', 'list', '--db', 'sqlite:///runs.sqlite'")
