@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Literal, TypeAlias
 
 from ..util.errors import UserError
 from .database import DurableDatabase
 
 __all__ = ["HELD", "NO_DATABASE", "TAKEN", "ExecutorLock", "executor_gone", "hold_executor_id"]
 
-TAKEN, HELD, NO_DATABASE = "taken", "held", "no database"
+Found: TypeAlias = Literal["taken", "held", "no database"]
+TAKEN: Found = "taken"
+HELD: Found = "held"
+NO_DATABASE: Found = "no database"
 """What `ExecutorLock.acquire` found: the lock is ours now; another live process holds it; the
 database does not exist yet (no process ran there: nothing to protect until DBOS creates it)."""
+
+CONNECT_SECONDS = 30
 
 _OPEN_FILES: dict[str, int] = {}
 """One descriptor per lock file per process: closing any descriptor of a file drops every
@@ -40,14 +45,14 @@ class ExecutorLock:
     def __init__(self, database: DurableDatabase, executor_id: str) -> None:
         self.database = database
         self.executor_id = executor_id
-        self._release: Any = None
+        self._release: Release | None = None
 
-    def acquire(self) -> str:
+    def acquire(self) -> Found:
         """`TAKEN`, `HELD` (by another live process) or `NO_DATABASE`."""
         if self._release is not None:
             return TAKEN
         take = _take_in_file if self.database.is_sqlite else _take_in_postgres
-        found, self._release = take(self.database.url, self.executor_id)
+        found, self._release = take(self.database, self.executor_id)
         return found
 
     def release(self) -> None:
@@ -56,7 +61,10 @@ class ExecutorLock:
             self._release = None
 
 
-def _take_in_file(url: str, executor_id: str) -> tuple[str, Any]:
+Release: TypeAlias = Callable[[], None]
+
+
+def _take_in_file(database: DurableDatabase, executor_id: str) -> tuple[Found, Release | None]:
     try:
         import fcntl
     except ImportError:  # Windows: no POSIX locks, no guard (docs/durable.md says so)
@@ -64,10 +72,10 @@ def _take_in_file(url: str, executor_id: str) -> tuple[str, Any]:
 
     from sqlalchemy.engine import make_url
 
-    database = os.path.abspath(make_url(url).database or "")
-    if not os.path.exists(database):
+    file = os.path.abspath(make_url(database.url).database or "")
+    if not os.path.exists(file):
         return NO_DATABASE, None
-    path = database + "-executors"
+    path = file + "-executors"
     offset = _key(executor_id) & (2**62 - 1)
     if (path, offset) in _HELD_HERE:
         return HELD, None
@@ -87,16 +95,21 @@ def _take_in_file(url: str, executor_id: str) -> tuple[str, Any]:
     return TAKEN, release
 
 
-def _take_in_postgres(url: str, executor_id: str) -> tuple[str, Any]:
+def _take_in_postgres(database: DurableDatabase, executor_id: str) -> tuple[Found, Release | None]:
     import psycopg
 
-    scheme, rest = url.split("://", 1)
+    scheme, rest = database.url.split("://", 1)
     try:  # psycopg reads the URL without SQLAlchemy's "+driver"
-        connection = psycopg.connect(f"{scheme.split('+')[0]}://{rest}", autocommit=True)
+        connection = psycopg.connect(
+            f"{scheme.split('+')[0]}://{rest}", autocommit=True, connect_timeout=CONNECT_SECONDS
+        )
     except psycopg.OperationalError as exc:
-        if "does not exist" in str(exc):
+        if 'database "' in str(exc) and "does not exist" in str(exc):
             return NO_DATABASE, None
-        raise
+        raise UserError(
+            f"Could not connect to {database!r} to lock the executor id "
+            f"({' '.join(str(exc).split())}). Check that Postgres runs there and the URL."
+        ) from exc
     key = _key(executor_id)
     row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
     if not (row and row[0]):
@@ -128,13 +141,11 @@ def hold_executor_id(database: DurableDatabase, executor_id: str) -> tuple[Execu
     lock = ExecutorLock(database, executor_id)
     found = lock.acquire()
     if found == HELD:
-        raise _live(
-            database,
-            executor_id,
-            "two processes with one id would each continue the "
-            "other's runs. Give each process its own id (or none: a new one is made), "
-            "or stop the other process first.",
+        why = (
+            "two processes with one id would each continue the other's runs. Give each process "
+            "its own id (or none: a new one is made), or stop the other process first."
         )
+        raise _live(database, executor_id, why)
     return lock, found == NO_DATABASE
 
 
@@ -144,12 +155,11 @@ def executor_gone(database: DurableDatabase, executor_id: str) -> Iterator[None]
     runs as it (its runs would run twice)."""
     lock = ExecutorLock(database, executor_id)
     if lock.acquire() == HELD:
-        raise _live(
-            database,
-            executor_id,
-            "recovering its runs now would run them twice. Stop "
-            "it first (a worker stopped with SIGTERM hands its runs back itself).",
+        why = (
+            "recovering its runs now would run them twice. Stop it first (a worker stopped "
+            "with SIGTERM hands its runs back itself)."
         )
+        raise _live(database, executor_id, why)
     try:
         yield
     finally:
