@@ -4,6 +4,7 @@ id is free at once. Real processes on real SQLite and Postgres, killed with SIGK
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -95,3 +96,13 @@ async def test_a_closed_runner_frees_its_id(database_url: str) -> None:
         pass
     async with runner(database_url, "w1") as again:  # the same id, in the same process
         assert again.executor_id == "w1"
+
+
+def test_an_unreachable_postgres_is_a_user_error_without_the_password() -> None:
+    with socket.socket() as probe:  # a port nothing listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    database = DurableDatabase(f"postgresql://clerk:hunter2secret@127.0.0.1:{port}/runs")
+    with pytest.raises(UserError, match="Could not connect to") as refused:
+        ExecutorLock(database, "w1").acquire()
+    assert "hunter2secret" not in str(refused.value) and "***" in str(refused.value)
