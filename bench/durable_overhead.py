@@ -7,9 +7,10 @@ turns 1–9, an in-process model); (2) the same agent through `DurableRunner` (e
 and sword call a DBOS step; SQLite in WAL mode, synchronous=NORMAL, in a temporary folder, or
 the Postgres database `--database` names, e.g. one `scripts/start-postgres start` started); (3) a
 bare DBOS workflow of empty steps, as many as the durable run checkpoints; (4) the same as a
-sync workflow of sync steps, DBOS's cheapest step (no hop to a thread per step). Reports
-medians per turn, in wall and CPU time, with the load average; the target is durable − plain
-≤ 2 empty steps per turn (a turn here checkpoints 2 steps: its model call and its sword call).
+sync workflow of sync steps, DBOS's cheapest step (no hop to a thread per step); (5) a workflow
+with no step, what a run costs DBOS before its steps. Reports medians per turn, in wall and CPU
+time, with the load average; the target is durable − plain ≤ 2 empty steps per turn (a turn here
+checkpoints 2 steps: its model call and its sword call).
 
 Then the floor DBOS sets: durable ÷ plain if drusilla added nothing but its steps (plain + the
 steps a turn checkpoints × an empty step), the empty step the issue's 15× would need, and — on
@@ -78,6 +79,12 @@ async def empty_steps(count: int) -> int:
     return count
 
 
+@DBOS.workflow(name="bench.no_steps")
+async def no_steps() -> int:
+    """What a run costs DBOS before any step: starting, recording and finishing a workflow."""
+    return 0
+
+
 @DBOS.step(name="empty_sync")
 def empty_sync() -> int:
     return 0
@@ -111,6 +118,7 @@ async def main(runs: int, turns: int, database: str | None) -> None:
             "durable": [],
             "steps": [],
             "sync steps": [],
+            "workflow": [],
         }
         ids = itertools.count()
 
@@ -129,7 +137,17 @@ async def main(runs: int, turns: int, database: str | None) -> None:
         async def sync_steps() -> None:
             await asyncio.to_thread(empty_sync_steps, steps_per_run)
 
-        jobs = {"plain": plain, "durable": durable, "steps": steps, "sync steps": sync_steps}
+        async def workflow() -> None:
+            handle = await DBOS.start_workflow_async(no_steps)
+            await handle.get_result()
+
+        jobs = {
+            "plain": plain,
+            "durable": durable,
+            "steps": steps,
+            "sync steps": sync_steps,
+            "workflow": workflow,
+        }
         for name in jobs:  # warm-up
             await jobs[name]()
         for round_ in range(runs):
@@ -186,6 +204,11 @@ def floor(
             f"≥ {(plain + per_turn * step) / plain:.1f}× with nothing of drusilla's"
         )
     print(f"15× needs an empty step ≤ {14 * plain / per_turn:.3f} ms")
+    workflow = cpu_ms("workflow", 1)
+    print(
+        f"a workflow with no step: {workflow:.3f} ms cpu ({workflow / turns:.3f} ms a turn over "
+        f"{turns} turns)"
+    )
     step = cpu_ms("steps", steps)
     if sqlite_step is not None:
         print(

@@ -140,6 +140,7 @@ def test_durable_overhead_runs_more_turns_than_the_default_limit() -> None:
     assert "12 turns a run" in done.stdout
     assert "durable ÷ plain" in done.stdout
     assert "empty sync step" in done.stdout
+    assert "a workflow with no step" in done.stdout
 
 
 def test_the_page_keeps_the_sections_measured_apart_and_shows_how_it_scales(
