@@ -66,6 +66,7 @@ def test_looking_after_runs_with_no_database_fails_in_one_line(tmp_path: Path) -
         )
         assert list(tmp_path.iterdir()) == []
 
+
 def test_a_database_with_no_waiting_run_is_answered_without_dbos(tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "runs.sqlite").close()  # an empty file: no runs table yet
     done = _runs_without_dbos(tmp_path, "'runs', 'list', '--db', 'sqlite:///runs.sqlite'")
