@@ -397,9 +397,13 @@ async def _check_pending(client: Any, run_id: str, call_id: str) -> None:
     call_ids = [call["call_id"] for call in pending or []]
     if call_id not in call_ids:
         waiting = ", ".join(call_ids) or "none"
+        earlier = await _recorded_decision(client, run_id, call_id)
+        decided = (
+            "" if earlier is None else f"; it was already {_decision_name(earlier['approve'])}"
+        )
         raise UserError(
             f"Sword call {call_id!r} is not waiting for a decision in run {run_id!r} "
-            f"(pending there: {waiting}). `drusilla runs list` shows what is pending."
+            f"(pending there: {waiting}{decided}). `drusilla runs list` shows what is pending."
         )
 
 
@@ -407,18 +411,26 @@ async def _first_decision(client: Any, run_id: str, decision: dict[str, Any]) ->
     """Record `decision` unless the call has one already; the recorded one."""
     from dbos import EnqueueOptions
 
-    decision_id = f"drusilla-decision:{run_id}:{decision['call_id']}"
     options: EnqueueOptions = {
         "workflow_name": DECISION_WORKFLOW,
         "queue_name": DECISION_QUEUE,
-        "workflow_id": decision_id,
+        "workflow_id": _decision_id(run_id, decision["call_id"]),
         "app_version": WORKFLOW_VERSION,
     }  # an id taken already: DBOS inserts nothing, and returns the existing workflow
     await client.enqueue_async(options, run_id, decision)
-    (recorded,) = await client.list_workflows_async(
-        workflow_ids=[decision_id], load_input=True, load_output=False
+    return await _recorded_decision(client, run_id, decision["call_id"])
+
+
+async def _recorded_decision(client: Any, run_id: str, call_id: str) -> Any:
+    """The decision recorded on the call (the input of its `drusilla.decide`), or None."""
+    found = await client.list_workflows_async(
+        workflow_ids=[_decision_id(run_id, call_id)], load_input=True, load_output=False
     )
-    return recorded.input["args"][1]
+    return found[0].input["args"][1] if found else None
+
+
+def _decision_id(run_id: str, call_id: str) -> str:
+    return f"drusilla-decision:{run_id}:{call_id}"
 
 
 def _decided(first: dict[str, Any], refused: dict[str, Any]) -> str:
