@@ -89,7 +89,7 @@ async def test_of_two_racing_decisions_one_wins_and_all_agree(
         SWORD_LOG.clear()
 
 
-def _winner(outcomes: list[Any]) -> str:
+def _winner(outcomes: tuple[BaseException | None, BaseException | None]) -> str:
     """'approved' or 'rejected': which decision was accepted; the other must have been refused
     saying the call was decided that way already."""
     approved, rejected = outcomes
