@@ -5,6 +5,9 @@ the registered agents. A run that stops for approvals publishes its pending call
 event and waits for decisions as DBOS messages, so a decision can come from any process (the
 `drusilla runs` command) and survives a restart of the run's own process. A run started with
 `queue=` waits on that queue until a worker of the pool takes it (pool.py).
+
+A decision is first-wins across processes: its arbiter is a DBOS workflow whose id is the call's
+(`drusilla.decide`, see `decide`), so two deciders racing cannot both be told "done".
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ from .steps import DurableSession
 from .stream_step import StreamStep
 
 __all__ = [
+    "DECISION_QUEUE",
     "DECISION_TOPIC",
     "DECISION_WAIT_SECONDS",
+    "DECISION_WORKFLOW",
     "EVENTS_STREAM",
     "PENDING_EVENT",
     "RESULT_POLL_SECONDS",
@@ -54,6 +59,11 @@ WORKFLOW_VERSION = "drusilla-durable-1"
 """Pinned by drusilla, not DBOS's hash of the source: a redeploy keeps pending runs alive."""
 PENDING_EVENT = "drusilla.pending"
 DECISION_TOPIC = "drusilla.decision"
+DECISION_WORKFLOW = "drusilla.decide"
+"""The workflow that records a call's decision and delivers it; one per call, its id the call's."""
+DECISION_QUEUE = "_drusilla_decisions"
+"""Where decisions wait for a launched runner to deliver them; no `DurableQueue` can take the
+name (user queues never start with '_'), and every `DurableRunner` listens on it."""
 EVENTS_STREAM = "drusilla.events"
 DECISION_WAIT_SECONDS = 24 * 3600.0  # one durable wait; the run waits again after each
 RESULT_POLL_SECONDS = 0.1  # how often a handle to a run of another process looks for its end
@@ -173,12 +183,13 @@ class DurableRunner:
                 "notification_listener_polling_interval_sec": 0.2,
             }
         )
-        DBOS.listen_queues([queue.name for queue in self.queues])  # no queue: no worker
+        DBOS.listen_queues([DECISION_QUEUE] + [queue.name for queue in self.queues])
         DBOS.launch()
         self._launched = True
         if lock_later:  # a new database: DBOS made it just now, with no runs to resume
             await self._lock_new_database()
-        for queue in self.queues:
+        await _register_decision_queue()
+        for queue in self.queues:  # no queue: no worker (decisions only)
             await queue.register()
         for executor_id in self.recover_executors:
             await self.recover(executor_id)
@@ -377,41 +388,92 @@ def _decision_name(approved: bool | None) -> str | None:
 async def decide(
     client: Any, run_id: str, call_id: str, *, approve: bool, message: str | None = None
 ) -> None:
-    """Send a decision to a waiting run; a call that is not pending, or decided the other way
+    """Send a decision to a waiting run; a call that is not pending, or decided otherwise
     already, is a `UserError`.
 
-    The decision is a plain dict, so any process (and any later drusilla) can send it; sending
-    the same decision twice delivers it once. It is also kept on the run (a workflow attribute)
-    before it is sent: a decision waits in the database until the run reads it, and a second
-    one, the other way, must not be accepted and then ignored.
+    The first decision on a call wins, across processes: it is the input of the call's
+    `drusilla.decide` workflow, whose id DBOS keeps unique, so of two deciders racing one is
+    told the call was decided already instead of being accepted and then ignored. Sending the
+    same decision twice is no error and delivers it once. Every decider then keeps the winning
+    decision on the run (a workflow attribute, what `drusilla runs list` shows) and sends it;
+    the workflow does the same when a runner runs it, for a decider that stopped halfway.
     """
+    await _check_pending(client, run_id, call_id)
+    decision = {"call_id": call_id, "approve": approve, "message": message}
+    first = await _first_decision(client, run_id, decision)
+    if first != decision:
+        raise UserError(
+            f"Sword call {call_id!r} of run {run_id!r} was already {_decided(first, decision)}; "
+            "a decision, once sent, cannot be changed."
+        )
+    await _keep_and_send(client, run_id, first)
+
+
+async def _check_pending(client: Any, run_id: str, call_id: str) -> None:
     pending = await client.get_event_async(run_id, PENDING_EVENT, timeout_seconds=0)
     call_ids = [call["call_id"] for call in pending or []]
     if call_id not in call_ids:
         waiting = ", ".join(call_ids) or "none"
+        earlier = await _recorded_decision(client, run_id, call_id)
+        decided = (
+            "" if earlier is None else f"; it was already {_decision_name(earlier['approve'])}"
+        )
         raise UserError(
             f"Sword call {call_id!r} is not waiting for a decision in run {run_id!r} "
-            f"(pending there: {waiting}). `drusilla runs list` shows what is pending."
+            f"(pending there: {waiting}{decided}). `drusilla runs list` shows what is pending."
         )
-    await _keep_decision(client, run_id, call_id, approve)
-    decision = {"call_id": call_id, "approve": approve, "message": message}
-    await client.send_async(run_id, decision, DECISION_TOPIC, idempotency_key=f"{run_id}:{call_id}")
 
 
-async def _keep_decision(client: Any, run_id: str, call_id: str, approve: bool) -> None:
-    key = f"{DECISION_TOPIC}:{call_id}"
-    (run,) = await client.list_workflows_async(
-        workflow_ids=[run_id], load_input=False, load_output=False
+async def _first_decision(client: Any, run_id: str, decision: dict[str, Any]) -> Any:
+    """Record `decision` unless the call has one already; the recorded one."""
+    from dbos import EnqueueOptions
+
+    options: EnqueueOptions = {
+        "workflow_name": DECISION_WORKFLOW,
+        "queue_name": DECISION_QUEUE,
+        "workflow_id": _decision_id(run_id, decision["call_id"]),
+        "app_version": WORKFLOW_VERSION,
+    }  # an id taken already: DBOS inserts nothing, and returns the existing workflow
+    await client.enqueue_async(options, run_id, decision)
+    return await _recorded_decision(client, run_id, decision["call_id"])
+
+
+async def _recorded_decision(client: Any, run_id: str, call_id: str) -> Any:
+    """The decision recorded on the call (the input of its `drusilla.decide`), or None."""
+    found = await client.list_workflows_async(
+        workflow_ids=[_decision_id(run_id, call_id)], load_input=True, load_output=False
     )
-    earlier = (run.attributes or {}).get(key)
-    if earlier is None:
-        await client.update_workflow_attributes_async(run_id, {key: approve}, merge=True)
-    elif earlier != approve:
-        done = "approved" if earlier else "rejected"
-        raise UserError(
-            f"Sword call {call_id!r} of run {run_id!r} was already {done}; a decision, once "
-            "sent, cannot be changed."
-        )
+    return found[0].input["args"][1] if found else None
+
+
+def _decision_id(run_id: str, call_id: str) -> str:
+    return f"drusilla-decision:{run_id}:{call_id}"
+
+
+def _decided(first: dict[str, Any], refused: dict[str, Any]) -> str:
+    if first["approve"]:
+        return "approved"
+    return "rejected with another message" if not refused["approve"] else "rejected"
+
+
+async def _keep_and_send(dbos: Any, run_id: str, decision: dict[str, Any]) -> None:
+    """Keep the call's (winning) decision on the run, then send it; both idempotent. `dbos`: a
+    `DBOSClient`, or the `DBOS` class inside a workflow (the same two methods)."""
+    key = f"{DECISION_TOPIC}:{decision['call_id']}"
+    await dbos.update_workflow_attributes_async(run_id, {key: decision["approve"]}, merge=True)
+    idempotency_key = f"{run_id}:{decision['call_id']}"
+    await dbos.send_async(run_id, decision, DECISION_TOPIC, idempotency_key=idempotency_key)
+
+
+@DBOS.workflow(name=DECISION_WORKFLOW)
+async def _deliver_decision(run_id: str, decision: dict[str, Any]) -> None:
+    """What `decide` does once the decision is recorded, again: a decider may have stopped
+    before it kept and sent the decision. Same values, same idempotency key: no change then."""
+    await _keep_and_send(DBOS, run_id, decision)  # DBOS's own calls: steps of this workflow
+
+
+async def _register_decision_queue() -> None:
+    await DBOS.register_queue_async(DECISION_QUEUE, on_conflict="always_update")
 
 
 def _workflow_id(run_id: str) -> Any:
