@@ -12,6 +12,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -103,10 +104,12 @@ def _winner(outcomes: tuple[BaseException | None, BaseException | None]) -> str:
 
 async def _pending(runner: DurableRunner, run_id: str) -> list[Any]:
     """The run's two calls, once it has published them."""
+    deadline = time.monotonic() + CLI_TIMEOUT  # a backstop only: the loop waits for the calls
     while True:
         pending = [p for p in await runner.pending_approvals() if p.run_id == run_id]
         if len(pending) == 2:
             return pending
+        assert time.monotonic() < deadline, f"run {run_id} never published its two calls"
         await asyncio.sleep(0.05)
 
 
