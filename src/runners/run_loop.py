@@ -179,26 +179,15 @@ class RunLoop:
         state = self.state
         self._models.traced_inputs.start(run_span)
         self._log.debug("run.start", agent=state.current_agent.name)
-        # No `asyncio.timeout(None)` when there is no deadline: it looks up the running loop
-        # and task, two system calls (getpid) per run on Python 3.11.
-        if timeout is None:
-            async with run_scope():
-                await self._run_handled()
-        else:
-            await self._run_within(timeout)
-        self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
-
-    async def _run_within(self, timeout: float) -> None:
-        import asyncio  # loaded by the first run, not with `import drusilla`
-
-        deadline = asyncio.timeout(timeout)  # not anyio's: it asks sniffio on every run
+        deadline = _deadline(timeout)
         try:
             async with deadline, run_scope():
                 await self._run_handled()
         except TimeoutError:
             if not deadline.expired():
                 raise
-            raise _timed_out(timeout, self.state) from None
+            raise _timed_out(timeout, state) from None
+        self._log.debug("run.end", agent=state.current_agent.name, turns=state.turn)
 
     async def _run_handled(self) -> None:
         """The run's agents; past `max_turns`, the "max_turns" error handler's output, if the
@@ -367,6 +356,31 @@ def _resumed_step(pending: list[FunctionCallItem], gear: Gear, agent: Agent[Any]
             f"pending calls name ({names}). Resume with the agents the run was saved with."
         )
     return step
+
+
+def _deadline(timeout: float | None) -> asyncio.Timeout | _NoDeadline:
+    if timeout is None:
+        return _NO_DEADLINE
+    import asyncio  # loaded by the first run, not with `import drusilla`
+
+    return asyncio.timeout(timeout)  # not anyio's: it asks sniffio on every run
+
+
+class _NoDeadline:
+    """A run with no timeout: not `asyncio.timeout(None)`, which looks up the running loop and
+    task to set no deadline, two system calls (getpid) a run on Python 3.11."""
+
+    async def __aenter__(self) -> None:
+        pass
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        pass
+
+    def expired(self) -> bool:
+        return False
+
+
+_NO_DEADLINE = _NoDeadline()
 
 
 def _timed_out(timeout: float | None, state: RunState) -> RunTimeoutError:
