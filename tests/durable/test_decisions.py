@@ -102,6 +102,13 @@ def _winner(outcomes: tuple[BaseException | None, BaseException | None]) -> str:
     return won
 
 
+async def _waiting(runner: DurableRunner, database_url: str, run_id: str) -> tuple[Any, ...]:
+    """A run started and waiting for its two calls: its handle, the calls, and a decider."""
+    handle = await runner.start("Clerk", "Pay both.", run_id=run_id)
+    first, second = await _pending(runner, run_id)
+    return handle, first, second, DurableDatabase(database_url).client()
+
+
 async def _pending(runner: DurableRunner, run_id: str) -> list[Any]:
     """The run's two calls, once it has published them."""
     deadline = time.monotonic() + CLI_TIMEOUT  # a backstop only: the loop waits for the calls
@@ -130,9 +137,7 @@ def _listed_by_the_cli(database_url: str) -> dict[str, str | None]:
 async def test_the_same_decision_twice_is_kept_once_and_another_message_is_refused(
     runner: DurableRunner, database_url: str
 ) -> None:
-    handle = await runner.start("Clerk", "Pay both.", run_id="twice")
-    first, second = await _pending(runner, "twice")
-    client = DurableDatabase(database_url).client()
+    handle, first, second, client = await _waiting(runner, database_url, "twice")
     await decide(client, "twice", first.call_id, approve=False, message="Not today.")
     await decide(client, "twice", first.call_id, approve=False, message="Not today.")
     with pytest.raises(UserError, match="was already rejected with another message"):
@@ -145,9 +150,7 @@ async def test_the_same_decision_twice_is_kept_once_and_another_message_is_refus
 async def test_a_decision_recorded_by_a_decider_that_stopped_still_reaches_the_run(
     runner: DurableRunner, database_url: str
 ) -> None:
-    handle = await runner.start("Clerk", "Pay both.", run_id="halfway")
-    first, second = await _pending(runner, "halfway")
-    client = DurableDatabase(database_url).client()
+    handle, first, second, client = await _waiting(runner, database_url, "halfway")
     decision = {"call_id": first.call_id, "approve": True, "message": None}
     await _first_decision(client, "halfway", decision)  # where a decider killed then stops
     with pytest.raises(UserError, match="was already approved"):
