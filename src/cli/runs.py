@@ -18,10 +18,10 @@ from .runs_admin import (
     NoDatabase,
     add_database_option,
     add_runs_admin_actions,
-    check_exists,
     describe_pending,
+    existing_sqlite_file,
 )
-from .runs_db import DEFAULT_URL, pending_calls, sqlite_file, waiting_runs
+from .runs_db import pending_calls, waiting_runs
 
 if TYPE_CHECKING:
     from ..durable.runs import PendingApproval
@@ -72,9 +72,8 @@ def _pending_calls(url: str | None) -> list[PendingApproval]:
     through DBOS where that cannot tell."""
     from ..durable.runs import PendingApproval
 
-    path = sqlite_file(url or DEFAULT_URL)
+    path = existing_sqlite_file(url)
     if path is not None:
-        check_exists(path, url)
         found = pending_calls(path)
         if found is not None:
             return [PendingApproval(**call) for call in found]
@@ -112,8 +111,5 @@ def _decide(args: argparse.Namespace, *, approve: bool, message: str | None) -> 
 def _waiting_runs(url: str | None) -> list[str] | None:
     """The runs waiting, read without DBOS when the database is a SQLite file (None: ask
     DBOS). No file: no durable runs here — a `UserError` saying so, and no file created."""
-    path = sqlite_file(url or DEFAULT_URL)
-    if path is None:
-        return None
-    check_exists(path, url)
-    return waiting_runs(path)
+    path = existing_sqlite_file(url)
+    return None if path is None else waiting_runs(path)

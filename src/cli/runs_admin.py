@@ -23,8 +23,8 @@ __all__ = [
     "NoDatabase",
     "add_database_option",
     "add_runs_admin_actions",
-    "check_exists",
     "describe_pending",
+    "existing_sqlite_file",
 ]
 
 _DB_HELP = "the durable runs' database URL (default: sqlite:///drusilla-durable.sqlite)"
@@ -137,16 +137,18 @@ def _database(args: argparse.Namespace) -> DurableDatabase:
     empty file."""
     from ..durable.database import DurableDatabase
 
-    path = sqlite_file(args.db or DEFAULT_URL)
-    if path is not None:
-        check_exists(path, args.db)
+    existing_sqlite_file(args.db)
     return DurableDatabase(args.db)
 
 
-def check_exists(path: Path, url: str | None) -> None:
-    if not path.exists():
+def existing_sqlite_file(url: str | None) -> Path | None:
+    """The runs' SQLite file (None: the database is not SQLite); `NoDatabase` when the file is
+    not there, since opening it would make a new empty one."""
+    path = sqlite_file(url or DEFAULT_URL)
+    if path is not None and not path.exists():
         where = "" if url else " (the default; --db names another database)"
         raise NoDatabase(f"No durable runs here: there is no database at {path}{where}.")
+    return path
 
 
 class NoDatabase(UserError):
