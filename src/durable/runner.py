@@ -111,8 +111,8 @@ class DurableRunner:
     its reads and writes are steps, so a recovered run adds no item twice.
     `executor_id`: this process's id among the processes on the database (default a new one),
     locked while it runs (a second live process with it is refused); on launch it recovers the
-    unfinished runs of that id only. `recover_executors`: ids of
-    processes gone for good whose runs this one puts back on their queues on launch.
+    unfinished runs of that id only. `recover_executors`: ids of processes gone for good whose
+    runs this one puts back on their queues on launch.
     `queues`: the queues (names or `DurableQueue`s) this process takes runs from, as a worker.
     One `DurableRunner` per process: DBOS is a process-wide engine.
     """
@@ -451,9 +451,10 @@ def _decision_id(run_id: str, call_id: str) -> str:
 
 
 def _decided(first: dict[str, Any], refused: dict[str, Any]) -> str:
-    if first["approve"]:
-        return "approved"
-    return "rejected with another message" if not refused["approve"] else "rejected"
+    """How the call was decided, for the refused decider (a rejection refused for its message)."""
+    name = "approved" if first["approve"] else "rejected"
+    rejected_twice = not (first["approve"] or refused["approve"])
+    return f"{name} with another message" if rejected_twice else name
 
 
 async def _keep_and_send(dbos: Any, run_id: str, decision: dict[str, Any]) -> None:
