@@ -1,9 +1,11 @@
 """One live process per executor id (docs/durable.md, "Executor ids"): a second process given
 the id of a live one is refused, and so is recovering a live process's runs; a killed process's
-id is free at once. Real processes on real SQLite and Postgres, killed with SIGKILL."""
+id is free at once. Real `drusilla worker` processes on real SQLite and Postgres, killed with
+SIGKILL."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,9 +22,16 @@ from drusilla.durable.executor_lock import TAKEN, ExecutorLock
 from drusilla.testing import ScriptedModel
 from drusilla.util.errors import UserError
 
-HOLDER = Path(__file__).parent / "executor_holder.py"
+AGENTS = Path(__file__).parent / "pool_agents.py"
 BACKSTOP = 120.0  # a bound only: the tests wait for a line or for the lock, never for time
 LIVE = "in use by a live process"
+WORKER_ENV = {**os.environ, "POOL_BASE_URL": "http://127.0.0.1:9/v1"}  # no run: never asked
+
+
+def worker_command(database_url: str, executor_id: str) -> list[str]:
+    """`drusilla worker` on the pool test's agents, as executor `executor_id`."""
+    command = [sys.executable, "-m", "drusilla.cli", "worker", str(AGENTS)]
+    return [*command, "--database", database_url, "--executor-id", executor_id]
 
 
 def runner(database_url: str, executor_id: str) -> DurableRunner:
@@ -33,13 +42,22 @@ def runner(database_url: str, executor_id: str) -> DurableRunner:
     )
 
 
+def another_worker(database_url: str, executor_id: str) -> subprocess.CompletedProcess[str]:
+    command = worker_command(database_url, executor_id)
+    return subprocess.run(command, capture_output=True, text=True, env=WORKER_ENV, timeout=BACKSTOP)
+
+
 @pytest.fixture
 def holder(database_url: str) -> Iterator[subprocess.Popen[str]]:
-    """A live process running as executor "w1" on the test's database."""
-    command = [sys.executable, str(HOLDER), database_url, "w1"]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    assert process.stdout.readline().strip() == "ready"  # blocks until it has launched
+    """A live `drusilla worker` running as executor "w1" on the test's database."""
+    command = worker_command(database_url, "w1")
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=WORKER_ENV)
+    assert process.stderr is not None
+    for line in process.stderr:  # blocks until the worker says it has launched (or exits)
+        if "taking runs" in line:
+            break
+    else:
+        raise AssertionError(f"the worker exited ({process.wait()}) before taking runs")
     yield process
     process.kill()
     process.wait()
@@ -61,6 +79,8 @@ async def test_a_second_process_with_a_live_id_is_refused_until_the_first_is_kil
     with pytest.raises(UserError, match=LIVE) as refused:
         await runner(database_url, "w1").launch()
     assert "Give each process its own id" in str(refused.value)
+    second = another_worker(database_url, "w1")
+    assert second.returncode != 0 and LIVE in second.stderr  # a second worker says so and exits
 
     holder.kill()  # SIGKILL: nothing of the holder's runs down cleanly
     holder.wait()
