@@ -67,14 +67,15 @@ def describe_pending(call: Any) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    for line in asyncio.run(_describe_run(_client(args), args.run)):
+    for line in asyncio.run(_describe_run(_database(args), args.run)):
         print(line)
     return EXIT_OK
 
 
-async def _describe_run(client: Any, run_id: str) -> list[str]:
+async def _describe_run(database: DurableDatabase, run_id: str) -> list[str]:
     from ..durable.runner import pending_approvals
 
+    client = database.client()
     run = await _one_run(client, run_id)
     arguments = (run.input or {}).get("args") or ["?"]  # _durable_run(agent_name, input, ...)
     agent = arguments[0]
@@ -83,8 +84,9 @@ async def _describe_run(client: Any, run_id: str) -> list[str]:
         f"agent: {agent}",
         f"queue: {run.queue_name or '-'}    worker: {run.executor_id or '-'}",
     ]
-    steps = await client.list_workflow_steps_async(run_id)
-    lines.append("steps: " + (", ".join(step["function_name"] for step in steps) or "none yet"))
+    journaled = len(arguments) > 4 and arguments[4]
+    steps = await _step_names(database, client, run_id, journaled)
+    lines.append("steps: " + (", ".join(steps) or "none yet"))
     lines += [
         f"waiting: {describe_pending(c)}"
         for c in await pending_approvals(client)
@@ -95,6 +97,22 @@ async def _describe_run(client: Any, run_id: str) -> list[str]:
     elif run.error is not None:
         lines.append(f"error: {run.error}")
     return lines
+
+
+async def _step_names(
+    database: DurableDatabase, client: Any, run_id: str, journaled: bool
+) -> list[str]:
+    """The run's steps: from drusilla's journal, or, for a run started before there was one,
+    from DBOS's own record."""
+    if not journaled:
+        return [step["function_name"] for step in await client.list_workflow_steps_async(run_id)]
+    from ..durable.journal import StepJournal
+
+    journal = StepJournal.open(database)
+    try:
+        return await journal.names(run_id)
+    finally:
+        journal.close()
 
 
 def _cancel(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 On DBOS (`pip install 'drusilla[dbos]'`): `dbos_agent(agent)` for your own `@DBOS.workflow()`;
 `DurableRunner` when you do not write workflows. Model calls, sword calls, MCP tool calls and
-session writes are DBOS steps: after a crash a run resumes from its last finished step, and
+session writes are steps (DBOS steps in your own workflow, rows of drusilla's journal in a
+`DurableRunner` run): after a crash a run resumes from its last finished step, and
 approvals wait durably for days; many processes on one Postgres share the runs as a pool of
 workers (`DurableQueue`, `queue=`). On Temporal (`pip install 'drusilla[temporal]'`):
 `drusilla.durable.temporal`.

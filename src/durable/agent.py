@@ -1,7 +1,8 @@
-"""`dbos_agent`: an agent whose model calls, sword calls and MCP tool calls are DBOS steps.
+"""`dbos_agent`: an agent whose model calls, sword calls and MCP tool calls are steps.
 
 Which seams become steps, and their names, is shared with the other engines (graph.py); this
-module only says how each one becomes a DBOS step.
+module only says how each one becomes a step of a DBOS workflow (steps.py: a DBOS step, or a
+row of drusilla's journal in a run of `DurableRunner`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def dbos_agent(agent: Agent[Any]) -> Agent[Any]:
 
 
 class DBOSSteps:
-    """The `StepEngine` of DBOS: each seam runs as a DBOS step inside a workflow."""
+    """The `StepEngine` of DBOS: each seam runs as a step inside a workflow."""
 
     def model(self, model: Model, step_name: str) -> Model:
         if isinstance(model, DurableModel):  # dbos_agent of a dbos_agent: one step, not two

@@ -46,6 +46,19 @@ class DurableDatabase:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite:")
 
+    def sqlite_path(self) -> str:
+        """The SQLite database's file, as an absolute path."""
+        import os
+
+        from sqlalchemy.engine import make_url
+
+        return os.path.abspath(make_url(self.url).database or "")
+
+    def psycopg_url(self) -> str:
+        """The Postgres URL as psycopg reads it: without SQLAlchemy's `+driver`."""
+        scheme, rest = self.url.split("://", 1)
+        return f"{scheme.split('+')[0]}://{rest}"
+
     def engine(self) -> Any:
         """A SQLAlchemy engine for DBOS: SQLite tuned as above; None lets DBOS make its own."""
         if not self.is_sqlite:

@@ -70,9 +70,7 @@ def _take_in_file(database: DurableDatabase, executor_id: str) -> tuple[Found, R
     except ImportError:  # Windows: no POSIX locks, no guard (docs/durable.md says so)
         return TAKEN, None
 
-    from sqlalchemy.engine import make_url
-
-    file = os.path.abspath(make_url(database.url).database or "")
+    file = database.sqlite_path()
     if not os.path.exists(file):
         return NO_DATABASE, None
     path = file + "-executors"
@@ -98,10 +96,9 @@ def _take_in_file(database: DurableDatabase, executor_id: str) -> tuple[Found, R
 def _take_in_postgres(database: DurableDatabase, executor_id: str) -> tuple[Found, Release | None]:
     import psycopg
 
-    scheme, rest = database.url.split("://", 1)
-    try:  # psycopg reads the URL without SQLAlchemy's "+driver"
+    try:
         connection = psycopg.connect(
-            f"{scheme.split('+')[0]}://{rest}", autocommit=True, connect_timeout=CONNECT_SECONDS
+            database.psycopg_url(), autocommit=True, connect_timeout=CONNECT_SECONDS
         )
     except psycopg.OperationalError as exc:
         if 'database "' in str(exc) and "does not exist" in str(exc):

@@ -1,10 +1,11 @@
 """`DurableRunner`: durable runs for users who do not write DBOS workflows themselves.
 
 Each run is one DBOS workflow (`drusilla.run`, its id the run id) over `dbos_agent` copies of
-the registered agents. A run that stops for approvals publishes its pending calls as a DBOS
-event and waits for decisions as DBOS messages, so a decision can come from any process (the
-`drusilla runs` command) and survives a restart of the run's own process. A run started with
-`queue=` waits on that queue until a worker of the pool takes it (pool.py).
+the registered agents, its steps recorded in drusilla's journal (journal.py). A run that stops
+for approvals publishes its pending calls as a DBOS event and waits for decisions as DBOS
+messages, so a decision can come from any process (the `drusilla runs` command) and survives a
+restart of the run's own process. A run started with `queue=` waits on that queue until a worker
+of the pool takes it (pool.py).
 
 A decision is first-wins across processes: its arbiter is a DBOS workflow whose id is the call's
 (`drusilla.decide`, see `decide`), so two deciders racing cannot both be told "done".
@@ -12,6 +13,8 @@ A decision is first-wins across processes: its arbiter is a DBOS workflow whose 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -26,6 +29,7 @@ from ..util.errors import UserError
 from .agent import dbos_agent
 from .database import DurableDatabase
 from .executor_lock import ExecutorLock, executor_gone, hold_executor_id
+from .journal import StepJournal, enter_run, leave_run
 from .pool import (
     DurableQueue,
     as_queue,
@@ -144,6 +148,8 @@ class DurableRunner:
         self.queues = [as_queue(queue) for queue in queues]
         self._launched = False
         self._lock: ExecutorLock | None = None
+        self._journal: StepJournal | None = None
+        self._journal_lock = threading.Lock()  # DBOS runs recovered runs on a thread of its own
 
     def __repr__(self) -> str:
         return (
@@ -206,6 +212,10 @@ class DurableRunner:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        with self._journal_lock:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
         if _active is self:
             _active = None
 
@@ -249,10 +259,12 @@ class DurableRunner:
             )
         run_id = run_id or str(uuid.uuid4())
         if queue is not None:
-            await self._enqueue(queue, run_id, name, input, session_id, stream)
+            await self._enqueue(queue, run_id, name, input, session_id, stream, True)
             return DurableRunHandle(run_id)
         with _workflow_id(run_id):
-            started = await DBOS.start_workflow_async(_durable_run, name, input, session_id, stream)
+            started = await DBOS.start_workflow_async(
+                _durable_run, name, input, session_id, stream, True
+            )
         return DurableRunHandle(run_id, started)
 
     async def _enqueue(self, queue: str, run_id: str, *arguments: Any) -> None:
@@ -296,6 +308,24 @@ class DurableRunner:
         await self.launch()
         await decide(self.database.client(), run_id, call_id, approve=False, message=message)
 
+    async def steps(self, run_id: str) -> list[str]:
+        """The names of the steps run `run_id` has recorded, in the order they started."""
+        await self.launch()
+        return await (await self.journal()).names(run_id)
+
+    async def journal(self) -> StepJournal:
+        """Where the runs of this runner record their steps; opened when first needed, once
+        DBOS has made its tables."""
+        if self._journal is None:
+            await asyncio.to_thread(self._open_journal)
+        assert self._journal is not None
+        return self._journal
+
+    def _open_journal(self) -> None:
+        with self._journal_lock:
+            if self._journal is None:
+                self._journal = StepJournal.open(self.database)
+
     # --- inside the workflow -----------------------------------------------------------------
 
     def _agent(self, name: str) -> Agent[Any]:
@@ -312,8 +342,26 @@ def _runner() -> DurableRunner:
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
-async def _durable_run(agent_name: str, input: Any, session_id: str | None, stream: bool) -> Any:
+async def _durable_run(
+    agent_name: str, input: Any, session_id: str | None, stream: bool, journaled: bool = False
+) -> Any:
+    """A run. `journaled`: its steps are rows of drusilla's journal; False for runs started
+    before there was one, whose steps are DBOS steps (a recovered run keeps its own kind)."""
     runner = _runner()
+    if not journaled:
+        return await _durable_run_in(runner, agent_name, input, session_id, stream)
+    run_id = DBOS.workflow_id
+    assert run_id is not None
+    token = enter_run(await (await runner.journal()).start(run_id))
+    try:
+        return await _durable_run_in(runner, agent_name, input, session_id, stream)
+    finally:
+        leave_run(token)
+
+
+async def _durable_run_in(
+    runner: DurableRunner, agent_name: str, input: Any, session_id: str | None, stream: bool
+) -> Any:
     agent = runner._agent(agent_name)
     options: dict[str, Any] = {
         "max_turns": runner.max_turns,

@@ -1,16 +1,17 @@
-"""The two seams a durable run checkpoints: a model call and a sword call, each a DBOS step.
+"""The seams a durable run checkpoints: a model call, a sword call, a session read or write.
 
-Inside a DBOS workflow, a step that finished before a crash is read back from the database when
-the workflow is recovered, not run again; outside a workflow these wrappers call straight
-through, so a `dbos_agent` also runs as a plain agent. Step names are stable and documented in
-docs/durable.md: `<agent>.model`, `<agent>.<sword>`, `<agent>.mcp.<server>.<tool>`,
-`session.<operation>`.
+Inside a DBOS workflow each is a step: a step that finished before a crash is read back from the
+database when the workflow is recovered, not run again. In a run of `DurableRunner` the step is
+a row of drusilla's journal (journal.py); in a workflow of your own, a DBOS step. Outside a
+workflow these wrappers call straight through, so a `dbos_agent` also runs as a plain agent.
+Step names are stable and documented in docs/durable.md: `<agent>.model`, `<agent>.<sword>`,
+`<agent>.mcp.<server>.<tool>`, `session.<operation>`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -22,24 +23,40 @@ from ..sessions.base import Session
 from ..tools.swords import Sword
 from ..util.errors import ModelError
 from .graph import StepModel
+from .journal import INSIDE_A_STEP, RunSteps, journal_here
 from .stream_step import events_published
 
-__all__ = ["DurableModel", "DurableSession", "as_step", "durable_sword", "in_workflow"]
+__all__ = ["DurableModel", "DurableSession", "as_step", "durable_sword", "step_recorder"]
 
 T = TypeVar("T")
+StepRecorder = Callable[[str, Callable[[], Coroutine[Any, Any, T]]], Awaitable[T]]
 
 
-def in_workflow() -> bool:
-    """True in workflow code (not inside a step, where a nested step would not be recorded)."""
-    return DBOS.workflow_id is not None and DBOS.step_id is None
+def step_recorder() -> StepRecorder[Any] | None:
+    """How a step is recorded here: `record(name, call)` runs `call()` as the step `name` (or
+    reads it back); None outside a workflow, and inside a step, whose calls are part of it."""
+    journal = journal_here()
+    if isinstance(journal, RunSteps):
+        return journal.step
+    if journal is INSIDE_A_STEP:
+        return None
+    if DBOS.workflow_id is not None and DBOS.step_id is None:
+        return _dbos_step
+    return None
+
+
+async def _dbos_step(name: str, call: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    result: T = await DBOS.run_step_async({"name": name}, call)
+    return result
 
 
 async def as_step(name: str, call: Callable[..., Awaitable[T]], *args: Any) -> T:
-    """Run `call(*args)` as the DBOS step `name` inside a workflow, or plainly outside one.
+    """Run `call(*args)` as the step `name` inside a workflow, or plainly outside one.
 
     In a streamed run the step ends once the events it emitted (a sword's progress) are
     published: a step read back after a crash makes none again."""
-    if not in_workflow():
+    record = step_recorder()
+    if record is None:
         return await call(*args)
 
     async def step() -> T:
@@ -47,12 +64,12 @@ async def as_step(name: str, call: Callable[..., Awaitable[T]], *args: Any) -> T
         await events_published()
         return result
 
-    result: T = await DBOS.run_step_async({"name": name}, step)
-    return result
+    recorded: T = await record(name, step)
+    return recorded
 
 
 class DurableModel(StepModel):
-    """A `Model` whose requests are DBOS steps named `step_name`.
+    """A `Model` whose requests are steps named `step_name`.
 
     A streamed request streams live to the run while its step runs; a request read back after a
     crash yields only its final `ResponseDone`, so nothing already shown is shown again. In a
@@ -63,7 +80,8 @@ class DurableModel(StepModel):
         return await as_step(self.step_name, self.wrapped.get_response, request)
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ModelStreamEvent]:
-        if not in_workflow():
+        record = step_recorder()
+        if record is None:
             async for event in self.wrapped.stream_response(request):
                 yield event
             return
@@ -84,7 +102,7 @@ class DurableModel(StepModel):
             raise ModelError(f"The stream from {self.model_name} ended without a final response.")
 
         step: asyncio.Future[ModelResponse] = asyncio.ensure_future(
-            DBOS.run_step_async({"name": self.step_name}, streamed)
+            record(self.step_name, streamed)
         )
         try:
             while (live := await _next_event(events, step)) is not None:
@@ -121,7 +139,7 @@ async def _next_event(
 
 
 def durable_sword(sword: Sword, step_name: str) -> Sword:
-    """The same sword, its call the DBOS step `step_name` (`<agent>.<sword>`)."""
+    """The same sword, its call the step `step_name` (`<agent>.<sword>`)."""
     invoke = sword.on_invoke
 
     async def on_invoke(ctx: Any, arguments: str) -> Any:
@@ -131,7 +149,7 @@ def durable_sword(sword: Sword, step_name: str) -> Sword:
 
 
 class DurableSession:
-    """A session whose reads and writes are DBOS steps, so a recovered run adds nothing twice."""
+    """A session whose reads and writes are steps, so a recovered run adds nothing twice."""
 
     def __init__(self, session: Session) -> None:
         self.wrapped = session

@@ -40,9 +40,8 @@ class DBOSEngine:
         return runner
 
     async def steps(self, runner: Any, run_id: str) -> list[str]:
-        from dbos import DBOS
-
-        return [step["function_name"] for step in await DBOS.list_workflow_steps_async(run_id)]
+        names: list[str] = await runner.steps(run_id)
+        return names
 
     async def close(self) -> None:
         for runner in self.made:

@@ -1,11 +1,11 @@
-"""How much a durable turn writes: DBOS checkpoints per turn, and how SQLite is opened.
+"""How much a durable turn writes: checkpoints per turn, and how SQLite is opened.
 
 Issue 32's durable target is counted, never timed: a turn checkpoints its model call and its
-sword calls (the steps that must be steps) and at most one more; DBOS's SQLite database runs in
-WAL mode with `synchronous=NORMAL` on every connection DBOS opens. Each run here is counted in
-DBOS's `operation_outputs` table (one row per checkpointed step), on SQLite and on Postgres, and
-in the SQL statements and transactions that name it, against a bare DBOS workflow of as many
-empty steps: what a durable turn writes is DBOS's own work for its steps, nothing of drusilla's.
+sword calls (the steps that must be steps) and at most one more; the SQLite database runs in
+WAL mode with `synchronous=NORMAL` on every connection. Each run here is counted in drusilla's
+journal table (`drusilla_steps`, one row per checkpointed step), on SQLite and on Postgres; the
+SQL DBOS runs for it is counted against a bare DBOS workflow with no step (DBOS does nothing per
+turn), and on SQLite the journal's own statements (one write, one status read per step).
 """
 
 from __future__ import annotations
@@ -45,12 +45,9 @@ async def runners() -> AsyncIterator[list[DurableRunner]]:
 
 
 def checkpoints(runner: DurableRunner, run_id: str) -> list[str]:
-    """The names of the steps DBOS recorded for `run_id`, in order, from its own table."""
+    """The names of the steps recorded for `run_id`, in order, read from the journal's table."""
     engine = runner.database.engine() or sqlalchemy.create_engine(runner.database.url)
-    table = "operation_outputs" if runner.database.is_sqlite else "dbos.operation_outputs"
-    query = sqlalchemy.text(
-        f"SELECT function_name FROM {table} WHERE workflow_uuid = :run ORDER BY function_id"
-    )
+    query = sqlalchemy.text("SELECT name FROM drusilla_steps WHERE run_id = :run ORDER BY step")
     try:
         with engine.connect() as connection:
             return [row[0] for row in connection.execute(query, {"run": run_id})]
@@ -81,15 +78,16 @@ async def test_a_turn_checkpoints_its_model_call_and_its_sword_call_only(
 async def test_a_streamed_run_checkpoints_one_step_more_and_no_event(
     database_url: str, runners: list[DurableRunner]
 ) -> None:
-    # Its events are written by that one step, `drusilla.events`, not as operations of the
+    # Its events are written by one DBOS step, `drusilla.events`, not as operations of the
     # run: a recovered run's operations then do not depend on what was published before.
     agent, runner = counting_runner(database_url, runners)
     handle = await runner.start(agent, "Count.", run_id="streamed", stream=True)
     events = [event async for event in handle.stream_events()]
     assert await handle.result() == "done"
-    steps = checkpoints(runner, "streamed")
     turns = ["Counter.model", "Counter.tally"] * (TURNS - 1) + ["Counter.model"]
-    assert steps == ["drusilla.events", *turns]
+    assert checkpoints(runner, "streamed") == turns
+    dbos_steps = await DBOS.list_workflow_steps_async("streamed")
+    assert [step["function_name"] for step in dbos_steps] == ["drusilla.events"]
     assert [event["type"] for event in events].count("sword_output") == TURNS - 1
 
 
@@ -163,21 +161,16 @@ class Writes:
             self.transactions += 1
 
 
-@DBOS.workflow(name="tests.empty_steps")
-async def empty_steps(count: int) -> str:
-    async def empty() -> str:
-        return "ok"
-
-    for _ in range(count):
-        await DBOS.run_step_async({"name": "empty"}, empty)
+@DBOS.workflow(name="tests.no_step")
+async def no_step() -> str:
     return "done"
 
 
-async def test_a_durable_run_writes_what_a_bare_dbos_workflow_of_as_many_steps_writes(
+async def test_dbos_writes_nothing_per_turn_and_the_journal_one_row_per_step(
     database_url: str, runners: list[DurableRunner]
 ) -> None:
-    # Counted, not timed: drusilla adds no statement and no transaction of its own to a turn —
-    # what a durable turn costs is its model step and its sword step, as DBOS writes them.
+    # Counted, not timed: what DBOS writes for a durable run is what it writes for a workflow
+    # with no step (its start and its end); each step is one row of the journal.
     agent, runner = counting_runner(database_url, runners)
     await runner.launch()
     from dbos._dbos import _get_dbos_instance
@@ -186,7 +179,27 @@ async def test_a_durable_run_writes_what_a_bare_dbos_workflow_of_as_many_steps_w
     with Writes(engine, "counted-sql") as durable:
         assert await runner.run(agent, "Count.", run_id="counted-sql") == "done"
     with Writes(engine, "bare-sql") as bare, SetWorkflowID("bare-sql"):
-        handle = await DBOS.start_workflow_async(empty_steps, 2 * (TURNS - 1) + 1)
+        handle = await DBOS.start_workflow_async(no_step)
         assert await handle.get_result() == "done"
-    assert bare.transactions >= 2 * (TURNS - 1) + 1  # at least one a step: the count is real
+    assert bare.transactions >= 1  # the count is real
     assert (durable.statements, durable.transactions) == (bare.statements, bare.transactions)
+    assert len(checkpoints(runner, "counted-sql")) == 2 * (TURNS - 1) + 1
+
+
+async def test_on_sqlite_a_step_is_one_insert_and_one_status_read(
+    tmp_path: Path, runners: list[DurableRunner]
+) -> None:
+    agent, runner = counting_runner(f"sqlite:///{tmp_path / 'counted.sqlite'}", runners)
+    await runner.launch()
+    journal = await runner.journal()
+    statements: list[str] = []
+    journal._store._connection.set_trace_callback(statements.append)  # the journal's connection
+    try:
+        assert await runner.run(agent, "Count.", run_id="traced") == "done"
+    finally:
+        journal._store._connection.set_trace_callback(None)
+    steps = 2 * (TURNS - 1) + 1
+    kinds = [statement.split()[0] for statement in statements]
+    # one read of what the run recorded before (nothing: it is new), then per step its status
+    # and its row, each a transaction of its own (autocommit)
+    assert kinds == ["SELECT"] + ["SELECT", "INSERT"] * steps

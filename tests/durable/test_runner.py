@@ -41,7 +41,8 @@ async def durable(database_url: str) -> AsyncIterator[Any]:
         await runner.close()
 
 
-async def step_names(run_id: str) -> list[str]:
+async def dbos_steps(run_id: str) -> list[str]:
+    """What DBOS itself recorded for `run_id`: its operations, and steps of a user's workflow."""
     return [step["function_name"] for step in await DBOS.list_workflow_steps_async(run_id)]
 
 
@@ -59,7 +60,7 @@ async def test_dbos_agent_in_a_users_own_workflow(server: OpenAIServer, durable:
     await durable([Agent("Unused")]).launch()  # configures DBOS, as a user's app would
     handle = await DBOS.start_workflow_async(users_workflow, "Note w.")
     assert await handle.get_result() == "Mine."
-    steps = await step_names(handle.get_workflow_id())
+    steps = await dbos_steps(handle.get_workflow_id())
     assert steps == ["Clerk.model", "Clerk.record", "Clerk.model"]
 
 
@@ -95,7 +96,7 @@ async def test_mcp_tool_calls_are_steps(server: OpenAIServer, durable: Any) -> N
     agent = Agent("Maths", model=model, mcp_servers=[stdio_probe(name="probe")])
     runner = durable([agent])
     assert await runner.run("Maths", "2+3?", run_id="mcp") == "5."
-    assert await step_names("mcp") == [
+    assert await runner.steps("mcp") == [
         "Maths.mcp.probe.list_tools",
         "Maths.model",
         "Maths.mcp.probe.add",
@@ -162,8 +163,9 @@ async def test_a_streamed_run_publishes_through_its_wait_for_an_approval(
     deltas = [event["delta"] for event in events if event["type"] == "text_delta"]
     assert "".join(deltas) == "Paying.Paid."
     assert [event["type"] for event in events].count("sword_output") == 1
-    steps = await step_names("pay-streamed")  # one events step, in flight through the wait
+    steps = await dbos_steps("pay-streamed")  # one events step, in flight through the wait
     assert steps[0] == "drusilla.events" and steps.count("drusilla.events") == 1
+    assert await runner.steps("pay-streamed") == ["Clerk.model", "Clerk.pay", "Clerk.model"]
     assert SWORD_LOG == ["pay 3"]
 
 
@@ -175,7 +177,7 @@ async def test_a_queued_run_is_run_by_a_worker_of_its_queue(
     runner = durable([Agent("Clerk", model=model, swords=[record])], queues=[queue])
     handle = await runner.start("Clerk", "Note q.", run_id="queued", queue="orders")
     assert await handle.result() == "Queued."
-    assert await step_names("queued") == ["Clerk.model", "Clerk.record", "Clerk.model"]
+    assert await runner.steps("queued") == ["Clerk.model", "Clerk.record", "Clerk.model"]
     (run,) = await DBOS.list_workflows_async(workflow_ids=["queued"])
     assert (run.queue_name, run.executor_id) == ("orders", runner.executor_id)
     kept = await DBOS.retrieve_queue_async("orders")

@@ -1,0 +1,147 @@
+"""drusilla's journal of a DurableRunner run's steps (src/durable/journal.py), on SQLite and
+Postgres: what it reads back, what it refuses, and the runs recorded before it.
+
+The crash tests (test_crash.py, a worker killed with SIGKILL) prove recovery through it; these
+prove what a crash test cannot reach: a step read back is not run, a recorded error is raised
+again, a cancelled run stops at its next step, a run whose code changed under its record is
+refused, and a run started by the version before the journal still completes on DBOS steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from dbos import DBOS
+
+from drusilla import Agent, UserError, sword
+from drusilla.durable import DurableRunner
+from drusilla.durable.journal import RunSteps
+from drusilla.durable.runner import _durable_run
+from drusilla.testing import ScriptedModel, Turn, call
+
+
+@sword
+def tally(n: int) -> str:
+    """Count one."""
+    return f"counted {n}"
+
+
+def counter() -> Agent[None]:
+    model = ScriptedModel([Turn(calls=[call("tally", n=1)]), Turn("done")])
+    return Agent("Counter", model=model, swords=[tally])
+
+
+@pytest.fixture
+async def runner(database_url: str) -> AsyncIterator[DurableRunner]:
+    made = DurableRunner([counter()], database_url=database_url)
+    await made.launch()
+    yield made
+    await made.close()
+
+
+async def replay(runner: DurableRunner, run_id: str) -> RunSteps:
+    """A second execution of `run_id`, as after a crash: its recorded steps read back, in order."""
+    journal = await runner.journal()
+    steps = await journal.start(run_id)
+    for name in await journal.names(run_id):
+        await steps.step(name, never_run)
+    return steps
+
+
+async def never_run() -> Any:
+    raise AssertionError("a recorded step ran again")
+
+
+async def test_a_recorded_step_is_read_back_not_run(runner: DurableRunner) -> None:
+    assert await runner.run("Counter", "Count.", run_id="read-back") == "done"
+    journal = await runner.journal()
+    steps = await journal.start("read-back")
+    response = await steps.step("Counter.model", never_run)
+    assert [item["name"] for item in response.output if item.get("type") == "function_call"] == [
+        "tally"
+    ]
+    assert await steps.step("Counter.tally", never_run) == "counted 1"
+
+
+async def test_a_step_that_raised_raises_again_when_read_back(runner: DurableRunner) -> None:
+    assert await runner.run("Counter", "Count.", run_id="raised") == "done"
+    steps = await replay(runner, "raised")
+
+    async def fails() -> Any:
+        raise ValueError("the card was declined")
+
+    with pytest.raises(ValueError, match="declined"):
+        await steps.step("Counter.pay", fails)
+    journal = await runner.journal()
+    *before, last = await journal.names("raised")
+    assert last == "Counter.pay"
+    again = await journal.start("raised")
+    for name in before:
+        await again.step(name, never_run)
+    with pytest.raises(ValueError, match="declined"):  # read back, not run
+        await again.step("Counter.pay", never_run)
+
+
+async def test_a_step_of_another_name_than_recorded_is_refused(runner: DurableRunner) -> None:
+    assert await runner.run("Counter", "Count.", run_id="changed") == "done"
+    steps = await (await runner.journal()).start("changed")
+    with pytest.raises(UserError, match=r"recorded step 0 as 'Counter\.model'.*'Renamed\.model'"):
+        await steps.step("Renamed.model", never_run)
+
+
+async def test_a_result_that_cannot_be_recorded_is_a_user_error(runner: DurableRunner) -> None:
+    assert await runner.run("Counter", "Count.", run_id="unpicklable") == "done"
+    steps = await replay(runner, "unpicklable")
+
+    async def a_lock() -> Any:
+        return threading.Lock()
+
+    with pytest.raises(UserError, match=r"'Counter\.lock' returned a lock that cannot be recorded"):
+        await steps.step("Counter.lock", a_lock)
+
+
+async def test_a_cancelled_run_stops_at_its_next_step(database_url: str) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+    ran: list[str] = []
+
+    @sword
+    async def slow(n: int) -> str:
+        """Wait to be released."""
+        entered.set()
+        await release.wait()
+        ran.append("slow")
+        return "slow done"
+
+    model = ScriptedModel([Turn(calls=[call("slow", n=1)]), Turn("never asked")])
+    runner = DurableRunner([Agent("Slow", model=model, swords=[slow])], database_url=database_url)
+    try:
+        handle = await runner.start("Slow", "Go.", run_id="cancelled")
+        await entered.wait()
+        await DBOS.cancel_workflow_async("cancelled")
+        release.set()
+        with pytest.raises(Exception, match="cancelled"):
+            await handle.result()
+        assert await handle.status() == "CANCELLED"
+        assert ran == ["slow"]  # the step in flight finished; the next one never started
+        assert model.remaining == 1
+        assert await runner.steps("cancelled") == ["Slow.model", "Slow.slow"]
+    finally:
+        await runner.close()
+
+
+async def test_a_run_started_before_the_journal_completes_on_dbos_steps(
+    runner: DurableRunner,
+) -> None:
+    # What the version before the journal started: the workflow's four arguments, no fifth.
+    from dbos import SetWorkflowID
+
+    with SetWorkflowID("older"):
+        handle = await DBOS.start_workflow_async(_durable_run, "Counter", "Count.", None, False)
+    assert await handle.get_result() == "done"
+    dbos_steps = [step["function_name"] for step in await DBOS.list_workflow_steps_async("older")]
+    assert dbos_steps == ["Counter.model", "Counter.tally", "Counter.model"]
+    assert await runner.steps("older") == []
