@@ -228,6 +228,7 @@ def test_an_approval_sent_while_the_run_is_down_is_picked_up(
     assert "was already approved" in refused  # a decision is final
     shown = drusilla_runs(worker, "show", "run-approval")
     assert "run run-approval: PENDING" in shown and "worker: crash-test" in shown
+    assert "steps: Clerk.model\n" in shown  # from the journal: the call that asked, recorded
     assert named(worker.events(), "send_money") == []  # nothing ran while it was down
     server.add(Turn("Sent 5."), model="durable")
     worker.start("resume", "run-approval")
