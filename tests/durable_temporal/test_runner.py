@@ -71,6 +71,72 @@ async def test_approvals_wait_for_signals(server: OpenAIServer, temporal: Any) -
         await runner.approve(run_id, pending[0].call_id)
 
 
+class MeetBeforeTheSignal:
+    """A Temporal client whose handles, before sending a signal, wait for the other decider to
+    be about to send its own: both found no decision sent before either sends one."""
+
+    def __init__(self, client: Any, barrier: asyncio.Barrier) -> None:
+        self._client = client
+        self._barrier = barrier
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def get_workflow_handle(self, run_id: str) -> Any:
+        return _HandleMeeting(self._client.get_workflow_handle(run_id), self._barrier)
+
+
+class _HandleMeeting:
+    def __init__(self, handle: Any, barrier: asyncio.Barrier) -> None:
+        self._handle = handle
+        self._barrier = barrier
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+    async def signal(self, *args: Any, **kwargs: Any) -> Any:
+        await self._barrier.wait()
+        return await self._handle.signal(*args, **kwargs)
+
+
+async def test_of_two_deciders_racing_the_first_signal_wins_and_the_other_is_told(
+    server: OpenAIServer, temporal: Any
+) -> None:
+    @sword(needs_approval=True)
+    def pay(amount: int) -> str:
+        """Pay (a person approves first)."""
+        SWORD_LOG.append(f"pay {amount}")
+        return f"paid {amount}"
+
+    model = server.model(Turn(calls=[call("pay", amount=1)]), Turn("Done."))
+    runner = await temporal([Agent("Clerk", model=model, swords=[pay])])
+    run_id = new_id()
+    handle = await runner.start("Clerk", "Pay.", run_id=run_id)
+    pending: list[Any] = []
+    deadline = time.monotonic() + READY_TIMEOUT  # a backstop: a broken publish fails, not hangs
+    while not pending:
+        assert time.monotonic() < deadline, "the pending call was never published"
+        pending = [p for p in await runner.pending_approvals() if p.run_id == run_id]
+        await asyncio.sleep(0.05)
+    call_id = pending[0].call_id
+    runner._client = MeetBeforeTheSignal(await runner.connect(), asyncio.Barrier(2))
+    outcomes: list[Any] = await asyncio.gather(
+        runner.approve(run_id, call_id),
+        runner.reject(run_id, call_id, "Not today."),
+        return_exceptions=True,
+    )
+    approved = outcomes[0]
+    refused = [o for o in outcomes if isinstance(o, UserError)]
+    assert len(refused) == 1 and outcomes.count(None) == 1, outcomes
+    assert "was decided already" in str(refused[0])
+    assert await handle.result() == "Done."
+    tool_output = str(dict(model.requests[1].input[-1])["output"])
+    if approved is None:  # what the run did is what the winner was told
+        assert (SWORD_LOG, tool_output) == (["pay 1"], "paid 1")
+    else:
+        assert (SWORD_LOG, tool_output) == ([], "Not today.")
+
+
 async def test_a_failed_run_raises_what_it_raised(server: OpenAIServer, temporal: Any) -> None:
     @sword(failure_error_function=None)
     def broken() -> str:

@@ -293,6 +293,9 @@ class TemporalRunner:
 
         A call that is not pending is a `UserError`; the same decision twice is sent once; a
         different decision on a call already decided is a `UserError` (the first is final).
+        The first decision signalled wins, across processes: the run keeps the first signal in
+        its history, and a decider reads that back after its own signal, so of two deciders
+        racing one is told the call was decided already instead of being accepted and ignored.
         """
         handle = (await self.connect()).get_workflow_handle(run_id)
         pending = await _pending_calls(handle)
@@ -303,14 +306,30 @@ class TemporalRunner:
                 f"(pending there: {waiting}). `pending_approvals()` lists what is pending."
             )
         decision = {"call_id": call_id, "approve": approve, "message": message}
-        earlier = await _decision_sent(handle, call_id)
-        if earlier is None:
-            await handle.signal(DECISION_SIGNAL, decision)
-        elif earlier != decision:
+        first = await _decision_sent(handle, call_id)
+        if first is None:
+            await _signal(handle, decision)
+            first = await _decision_sent(handle, call_id)
+        if first is None:  # the run ended before the signal reached it
+            raise UserError(
+                f"Sword call {call_id!r} of run {run_id!r} is no longer waiting for a decision: "
+                "the run has ended."
+            )
+        if first != decision:
             raise UserError(
                 f"Sword call {call_id!r} of run {run_id!r} was decided already "
-                f"({'approved' if earlier['approve'] else 'rejected'}); a decision is final."
+                f"({'approved' if first['approve'] else 'rejected'}); a decision is final."
             )
+
+
+async def _signal(handle: WorkflowHandle[Any, Any], decision: dict[str, Any]) -> None:
+    """Send `decision`; a run that has ended meanwhile receives no signal (no error here: the
+    caller reads what the run was decided with)."""
+    try:
+        await handle.signal(DECISION_SIGNAL, decision)
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
 
 
 async def _pending_calls(handle: WorkflowHandle[Any, Any]) -> list[str]:
