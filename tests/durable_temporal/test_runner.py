@@ -120,10 +120,12 @@ async def test_of_two_deciders_racing_the_first_signal_wins_and_the_other_is_tol
         await asyncio.sleep(0.05)
     call_id = pending[0].call_id
     runner._client = MeetBeforeTheSignal(await runner.connect(), asyncio.Barrier(2))
-    outcomes: list[Any] = await asyncio.gather(
-        runner.approve(run_id, call_id),
-        runner.reject(run_id, call_id, "Not today."),
-        return_exceptions=True,
+    outcomes: list[Any] = list(
+        await asyncio.gather(
+            runner.approve(run_id, call_id),
+            runner.reject(run_id, call_id, "Not today."),
+            return_exceptions=True,
+        )
     )
     approved = outcomes[0]
     refused = [o for o in outcomes if isinstance(o, UserError)]
