@@ -15,7 +15,9 @@ first reads the run's status, so a cancelled run stops at its next step, as at a
 row goes with its run: its foreign key on DBOS's workflow table deletes it with the run.
 
 SQLite is written from the event loop (a row commits in WAL mode without a sync, in µs); Postgres
-from a worker thread, on one connection of the process.
+from a worker thread, on one connection of the process. While the database cannot be reached (or
+another writer holds SQLite for over a second), a statement is tried again until it goes
+through, as DBOS does with its own: the run pauses, and nothing is lost or run twice.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ..util.errors import UserError
+from ..util.logging import get_logger
 from .database import DurableDatabase
 
 __all__ = ["INSIDE_A_STEP", "RunSteps", "StepJournal", "enter_run", "journal_here", "leave_run"]
@@ -52,15 +55,23 @@ _POSTGRES_TABLE = """CREATE TABLE IF NOT EXISTS drusilla_steps (
     PRIMARY KEY (run_id, step)
 )"""
 
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+SQLITE_BUSY_SECONDS = 1.0
+"""How long a SQLite statement waits for another writer before it is retried, the event loop
+free in between (statements run on it)."""
+
 Recorded = tuple[str, bool, bytes]
 """A recorded step: its name, whether it raised, and its pickled result (or error)."""
 
 
 class _Store:
-    """The four statements of the journal, on one DB-API connection (sqlite3 or psycopg)."""
+    """The four statements of the journal on one DB-API connection (sqlite3 or psycopg), made
+    by `connect()` when first needed and again after the connection was lost."""
 
-    def __init__(self, connection: Any, marker: str, workflows: str) -> None:
-        self._connection = connection
+    def __init__(self, connect: Callable[[], Any], marker: str, workflows: str) -> None:
+        self._connect = connect
+        self._connection: Any = None
         self._lock = threading.Lock()  # runs of DBOS's own event loop thread write here too
         self._recorded = (
             f"SELECT step, name, failed, output FROM drusilla_steps WHERE run_id = {marker}"
@@ -73,42 +84,100 @@ class _Store:
         )
 
     def recorded(self, run_id: str) -> dict[int, Recorded]:
-        with self._lock:
-            rows = self._connection.execute(self._recorded, (run_id,)).fetchall()
+        rows = self._execute(self._recorded, (run_id,)).fetchall()
         return {step: (name, bool(failed), bytes(output)) for step, name, failed, output in rows}
 
     def names(self, run_id: str) -> list[str]:
-        with self._lock:
-            return [row[0] for row in self._connection.execute(self._names, (run_id,)).fetchall()]
+        return [row[0] for row in self._execute(self._names, (run_id,)).fetchall()]
 
     def status(self, run_id: str) -> str | None:
-        with self._lock:
-            row = self._connection.execute(self._status, (run_id,)).fetchone()
+        row = self._execute(self._status, (run_id,)).fetchone()
         return None if row is None else str(row[0])
 
     def insert(self, run_id: str, step: int, name: str, failed: bool, output: bytes) -> bool:
+        cursor = self._execute(self._insert, (run_id, step, name, failed, output))
+        return bool(cursor.rowcount == 1)
+
+    def _execute(self, sql: str, parameters: tuple[Any, ...]) -> Any:
         with self._lock:
-            cursor = self._connection.execute(self._insert, (run_id, step, name, failed, output))
-            return bool(cursor.rowcount == 1)
+            if self._connection is None:
+                self._connection = self._connect()
+            try:
+                cursor = self._connection.execute(sql, parameters)
+            except Exception as exc:
+                if _connection_lost(exc):
+                    self._drop()
+                raise
+            if cursor.description is not None:  # rows read now, under the lock
+                return _Rows(cursor.fetchall())
+            return cursor
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        with contextlib.suppress(Exception):  # it is broken already
+            connection.close()
 
     def close(self) -> None:
         with self._lock:
-            self._connection.close()
+            if self._connection is not None:
+                self._drop()
+
+
+class _Rows:
+    """A result read whole while the store's lock was held."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """A Postgres connection that broke (the server restarted, the network went away, the
+    session was ended): the next statement makes a new one."""
+    module = type(exc).__module__
+    return module.startswith("psycopg") and type(exc).__name__ in _LOST
+
+
+_LOST = frozenset({"OperationalError", "InterfaceError", "AdminShutdown", "ConnectionTimeout"})
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """What DBOS retries on its own database, until it works: a lost Postgres connection, a
+    SQLite database locked by another writer for longer than the busy timeout."""
+    if _connection_lost(exc):
+        return True
+    return type(exc).__name__ == "OperationalError" and "database is locked" in str(exc)
 
 
 class StepJournal:
     """The journal of one database: where the runs of this process record their steps."""
 
-    def __init__(self, store: _Store, inline: bool) -> None:
+    def __init__(self, database: DurableDatabase, store: _Store, inline: bool) -> None:
+        self.database = database
         self._store = store
         self._inline = inline  # SQLite: statements run on the event loop, without a thread hop
 
+    def __repr__(self) -> str:
+        return f"StepJournal({self.database!r})"
+
     @classmethod
     def open(cls, database: DurableDatabase) -> StepJournal:
-        """The journal of `database`, its table made if missing (DBOS's tables must exist)."""
+        """The journal of `database`; it connects, and makes its table if missing, at its
+        first statement (DBOS's tables must exist by then)."""
         if database.is_sqlite:
-            return cls(_Store(_sqlite(database), "?", "workflow_status"), inline=True)
-        return cls(_Store(_postgres(database), "%s", "dbos.workflow_status"), inline=False)
+            store = _Store(lambda: _sqlite(database), "?", "workflow_status")
+            inline = True
+        else:
+            store = _Store(lambda: _postgres(database), "%s", "dbos.workflow_status")
+            inline = False
+        return cls(database, store, inline)
 
     def close(self) -> None:
         self._store.close()
@@ -133,9 +202,25 @@ class StepJournal:
         return await self._call(self._store.insert, run_id, step, name, failed, output)
 
     async def _call(self, statement: Callable[..., T], *args: Any) -> T:
-        if self._inline:
-            return statement(*args)
-        return await asyncio.to_thread(statement, *args)
+        """Run `statement`; while the database cannot be reached (or SQLite stays locked), wait
+        and try again, as DBOS does for its own statements: a run pauses, nothing is lost."""
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                if self._inline:
+                    return statement(*args)
+                return await asyncio.to_thread(statement, *args)
+            except Exception as exc:
+                if not _worth_retrying(exc):
+                    raise
+                get_logger().warning(
+                    "durable.journal.retry",
+                    database=repr(self.database),
+                    error=" ".join(str(exc).split()),
+                    seconds=round(delay, 2),
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
 
 class RunSteps:
@@ -251,7 +336,10 @@ def _sqlite(database: DurableDatabase) -> Any:
     import sqlite3
 
     connection = sqlite3.connect(
-        database.sqlite_path(), isolation_level=None, check_same_thread=False, timeout=30.0
+        database.sqlite_path(),
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=SQLITE_BUSY_SECONDS,
     )
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
         connection.execute(f"PRAGMA {pragma}")
@@ -262,13 +350,12 @@ def _sqlite(database: DurableDatabase) -> Any:
 def _postgres(database: DurableDatabase) -> Any:
     import psycopg
 
-    try:
-        connection = psycopg.connect(database.psycopg_url(), autocommit=True, connect_timeout=30)
-    except psycopg.OperationalError as exc:
-        raise UserError(
-            f"Could not connect to {database!r} to record steps "
-            f"({' '.join(str(exc).split())}). Check that Postgres runs there and the URL."
-        ) from exc
+    connection = psycopg.connect(
+        database.psycopg_url(),
+        autocommit=True,
+        connect_timeout=30,
+        application_name="drusilla-journal",  # so an operator can tell its sessions apart
+    )
     with contextlib.suppress(psycopg.errors.UniqueViolation):  # made by another process just now
         connection.execute(_POSTGRES_TABLE)
     return connection

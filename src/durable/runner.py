@@ -13,7 +13,6 @@ A decision is first-wins across processes: its arbiter is a DBOS workflow whose 
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -311,20 +310,15 @@ class DurableRunner:
     async def steps(self, run_id: str) -> list[str]:
         """The names of the steps run `run_id` has recorded, in the order they started."""
         await self.launch()
-        return await (await self.journal()).names(run_id)
+        return await self.journal().names(run_id)
 
-    async def journal(self) -> StepJournal:
-        """Where the runs of this runner record their steps; opened when first needed, once
-        DBOS has made its tables."""
-        if self._journal is None:
-            await asyncio.to_thread(self._open_journal)
-        assert self._journal is not None
-        return self._journal
-
-    def _open_journal(self) -> None:
+    def journal(self) -> StepJournal:
+        """Where the runs of this runner record their steps (it connects at its first
+        statement, once DBOS has made its tables)."""
         with self._journal_lock:
             if self._journal is None:
                 self._journal = StepJournal.open(self.database)
+            return self._journal
 
     # --- inside the workflow -----------------------------------------------------------------
 
@@ -352,7 +346,7 @@ async def _durable_run(
         return await _durable_run_in(runner, agent_name, input, session_id, stream)
     run_id = DBOS.workflow_id
     assert run_id is not None
-    token = enter_run(await (await runner.journal()).start(run_id))
+    token = enter_run(await runner.journal().start(run_id))
     try:
         return await _durable_run_in(runner, agent_name, input, session_id, stream)
     finally:

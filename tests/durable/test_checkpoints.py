@@ -191,7 +191,8 @@ async def test_on_sqlite_a_step_is_one_insert_and_one_status_read(
 ) -> None:
     agent, runner = counting_runner(f"sqlite:///{tmp_path / 'counted.sqlite'}", runners)
     await runner.launch()
-    journal = await runner.journal()
+    journal = runner.journal()
+    assert await journal.names("traced") == []  # connects (its first statement)
     statements: list[str] = []
     journal._store._connection.set_trace_callback(statements.append)  # the journal's connection
     try:

@@ -4,21 +4,26 @@ Postgres: what it reads back, what it refuses, and the runs recorded before it.
 The crash tests (test_crash.py, a worker killed with SIGKILL) prove recovery through it; these
 prove what a crash test cannot reach: a step read back is not run, a recorded error is raised
 again, a cancelled run stops at its next step, a run whose code changed under its record is
-refused, and a run started by the version before the journal still completes on DBOS steps.
+refused, a run started by the version before the journal still completes on DBOS steps, and a
+database lost mid-run pauses the run instead of failing it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
+import psycopg
 import pytest
 from dbos import DBOS
 
 from drusilla import Agent, UserError, sword
 from drusilla.durable import DurableRunner
+from drusilla.durable.database import DurableDatabase
 from drusilla.durable.journal import RunSteps
 from drusilla.durable.runner import _durable_run
 from drusilla.testing import ScriptedModel, Turn, call
@@ -45,7 +50,7 @@ async def runner(database_url: str) -> AsyncIterator[DurableRunner]:
 
 async def replay(runner: DurableRunner, run_id: str) -> RunSteps:
     """A second execution of `run_id`, as after a crash: its recorded steps read back, in order."""
-    journal = await runner.journal()
+    journal = runner.journal()
     steps = await journal.start(run_id)
     for name in await journal.names(run_id):
         await steps.step(name, never_run)
@@ -58,7 +63,7 @@ async def never_run() -> Any:
 
 async def test_a_recorded_step_is_read_back_not_run(runner: DurableRunner) -> None:
     assert await runner.run("Counter", "Count.", run_id="read-back") == "done"
-    journal = await runner.journal()
+    journal = runner.journal()
     steps = await journal.start("read-back")
     response = await steps.step("Counter.model", never_run)
     assert [item["name"] for item in response.output if item.get("type") == "function_call"] == [
@@ -76,7 +81,7 @@ async def test_a_step_that_raised_raises_again_when_read_back(runner: DurableRun
 
     with pytest.raises(ValueError, match="declined"):
         await steps.step("Counter.pay", fails)
-    journal = await runner.journal()
+    journal = runner.journal()
     *before, last = await journal.names("raised")
     assert last == "Counter.pay"
     again = await journal.start("raised")
@@ -88,7 +93,7 @@ async def test_a_step_that_raised_raises_again_when_read_back(runner: DurableRun
 
 async def test_a_step_of_another_name_than_recorded_is_refused(runner: DurableRunner) -> None:
     assert await runner.run("Counter", "Count.", run_id="changed") == "done"
-    steps = await (await runner.journal()).start("changed")
+    steps = await runner.journal().start("changed")
     with pytest.raises(UserError, match=r"recorded step 0 as 'Counter\.model'.*'Renamed\.model'"):
         await steps.step("Renamed.model", never_run)
 
@@ -145,3 +150,72 @@ async def test_a_run_started_before_the_journal_completes_on_dbos_steps(
     dbos_steps = [step["function_name"] for step in await DBOS.list_workflow_steps_async("older")]
     assert dbos_steps == ["Counter.model", "Counter.tally", "Counter.model"]
     assert await runner.steps("older") == []
+
+
+RELEASE_BACKSTOP = 60.0  # seconds; a bound only, for a journal that never retries
+
+
+class OnRetry(logging.Handler):
+    """Sets `retried` when the journal logs that it will try a statement again."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.retried = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "event", None) == "durable.journal.retry":
+            self.retried.set()
+
+
+async def test_a_lost_database_pauses_the_run_until_it_is_back(database_url: str) -> None:
+    # Postgres: the journal's session is ended by the server mid-run (as by a restart or a
+    # network cut); SQLite: another writer holds the database past the busy timeout. Either
+    # way the step's row is written once the database is back, and the run goes on.
+    database = DurableDatabase(database_url)
+    on_retry = OnRetry()
+    journal_log = logging.getLogger("drusilla.durable.journal")
+    journal_log.addHandler(on_retry)
+    ran: list[str] = []
+
+    @sword
+    def cut(n: int) -> str:
+        """Cut the journal off its database, once."""
+        ran.append("cut")
+        if database.is_sqlite:
+            hold_the_write_lock(database.sqlite_path(), until=on_retry.retried)
+        else:
+            end_the_journals_sessions(database.psycopg_url())
+        return "cut"
+
+    model = ScriptedModel([Turn(calls=[call("cut", n=1)]), Turn("done")])
+    runner = DurableRunner([Agent("Cut", model=model, swords=[cut])], database_url=database_url)
+    try:
+        assert await runner.run("Cut", "Go.", run_id="lost") == "done"
+        assert await runner.steps("lost") == ["Cut.model", "Cut.cut", "Cut.model"]
+    finally:
+        journal_log.removeHandler(on_retry)
+        await runner.close()
+    assert on_retry.retried.is_set()
+    assert ran == ["cut"]
+
+
+def hold_the_write_lock(path: str, until: threading.Event) -> None:
+    """Take SQLite's write lock now; give it back from a thread once `until` is set."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        until.wait(RELEASE_BACKSTOP)  # without a retry, the lock goes back anyway, and it fails
+        holder.execute("COMMIT")
+        holder.close()
+
+    threading.Thread(target=release, daemon=True).start()
+
+
+def end_the_journals_sessions(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'drusilla-journal' AND datname = current_database()"
+        ).fetchall()
+    assert ended == [(True,)]  # the one session of this process's journal
