@@ -176,6 +176,22 @@ class DurableRunner:
             )
         self._lock, lock_later = hold_executor_id(self.database, self.executor_id)
         _active = self
+        try:
+            self._launch_dbos()
+        except BaseException:  # nothing of it is kept: not DBOS, not the lock on the id
+            self._launched = True
+            await self.close()
+            raise
+        self._launched = True
+        if lock_later:  # a new database: DBOS made it just now, with no runs to resume
+            await self._lock_new_database()
+        await _register_decision_queue()
+        for queue in self.queues:  # no queue: no worker (decisions only)
+            await queue.register()
+        for executor_id in self.recover_executors:
+            await self.recover(executor_id)
+
+    def _launch_dbos(self) -> None:
         DBOS(
             config={
                 "name": self.app_name,
@@ -190,14 +206,6 @@ class DurableRunner:
         )
         DBOS.listen_queues([DECISION_QUEUE] + [queue.name for queue in self.queues])
         DBOS.launch()
-        self._launched = True
-        if lock_later:  # a new database: DBOS made it just now, with no runs to resume
-            await self._lock_new_database()
-        await _register_decision_queue()
-        for queue in self.queues:  # no queue: no worker (decisions only)
-            await queue.register()
-        for executor_id in self.recover_executors:
-            await self.recover(executor_id)
 
     async def close(self, *, hand_off: bool = False) -> None:
         """Stop DBOS. `hand_off=True` (a worker stopping on SIGTERM): then put this process's

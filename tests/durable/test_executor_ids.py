@@ -118,6 +118,20 @@ async def test_a_closed_runner_frees_its_id(database_url: str) -> None:
         assert again.executor_id == "w1"
 
 
+async def test_a_launch_that_fails_in_dbos_keeps_neither_dbos_nor_the_id(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"not a database, but a file: the lock on the id is taken first" * 100)
+    url = f"sqlite:///{damaged}"
+    with pytest.raises(Exception, match="not a database"):
+        await runner(url, "w1").launch()
+    lock = ExecutorLock(DurableDatabase(url), "w1")
+    assert lock.acquire() == TAKEN  # the failed launch gave the id back
+    lock.release()
+    good = f"sqlite:///{tmp_path / 'good.sqlite'}"
+    async with runner(good, "w1") as next_runner:  # and DBOS: another runner launches here
+        assert next_runner.executor_id == "w1"
+
+
 def test_an_unreachable_postgres_is_a_user_error_without_the_password() -> None:
     with socket.socket() as probe:  # a port nothing listens on once the probe closes
         probe.bind(("127.0.0.1", 0))
