@@ -141,19 +141,21 @@ class _Rows:
 def _connection_lost(exc: BaseException) -> bool:
     """A Postgres connection that broke (the server restarted, the network went away, the
     session was ended): the next statement makes a new one."""
-    module = type(exc).__module__
-    return module.startswith("psycopg") and type(exc).__name__ in _LOST
+    if not type(exc).__module__.startswith("psycopg"):
+        return False  # (psycopg is loaded only for a journal on Postgres)
+    import psycopg
 
-
-_LOST = frozenset({"OperationalError", "InterfaceError", "AdminShutdown", "ConnectionTimeout"})
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
 def _worth_retrying(exc: BaseException) -> bool:
     """What DBOS retries on its own database, until it works: a lost Postgres connection, a
     SQLite database locked by another writer for longer than the busy timeout."""
-    if _connection_lost(exc):
-        return True
-    return type(exc).__name__ == "OperationalError" and "database is locked" in str(exc)
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):
+        return "database is locked" in str(exc)
+    return _connection_lost(exc)
 
 
 class StepJournal:
@@ -254,7 +256,7 @@ class RunSteps:
             result = await call()
         except Exception as exc:
             output = _pickled_error(exc)
-            if output is not None:  # an error that cannot be read back: the step runs again
+            if output is not None:  # (one that cannot be read back is not recorded: it runs again)
                 await self._record(number, name, True, output)
             raise
         finally:
