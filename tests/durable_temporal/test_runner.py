@@ -36,13 +36,25 @@ def new_id() -> str:
     return f"run-{uuid.uuid4().hex}"
 
 
-async def test_approvals_wait_for_signals(server: OpenAIServer, temporal: Any) -> None:
-    @sword(needs_approval=True)
-    def pay(amount: int) -> str:
-        """Pay (a person approves first)."""
-        SWORD_LOG.append(f"pay {amount}")
-        return f"paid {amount}"
+@sword(needs_approval=True)
+def pay(amount: int) -> str:
+    """Pay (a person approves first)."""
+    SWORD_LOG.append(f"pay {amount}")
+    return f"paid {amount}"
 
+
+async def pending_calls(runner: Any, run_id: str, count: int) -> list[Any]:
+    """The run's pending calls, once it has published `count` of them."""
+    pending: list[Any] = []
+    deadline = time.monotonic() + READY_TIMEOUT  # a backstop: a broken publish fails, not hangs
+    while len(pending) < count:  # the run publishes its pending calls once the turn is done
+        assert time.monotonic() < deadline, f"pending calls never published: {pending}"
+        pending = [p for p in await runner.pending_approvals() if p.run_id == run_id]
+        await asyncio.sleep(0.05)
+    return pending
+
+
+async def test_approvals_wait_for_signals(server: OpenAIServer, temporal: Any) -> None:
     model = server.model(
         Turn(calls=[call("pay", amount=1), call("pay", amount=2), call("record", note="r")]),
         Turn("Paid one."),
@@ -50,12 +62,7 @@ async def test_approvals_wait_for_signals(server: OpenAIServer, temporal: Any) -
     runner = await temporal([Agent("Clerk", model=model, swords=[pay, record])])
     run_id = new_id()
     handle = await runner.start("Clerk", "Pay.", run_id=run_id)
-    pending: list[Any] = []
-    deadline = time.monotonic() + READY_TIMEOUT  # a backstop: a broken publish fails, not hangs
-    while len(pending) < 2:  # the run publishes its pending calls once the turn is done
-        assert time.monotonic() < deadline, f"pending calls never published: {pending}"
-        pending = [p for p in await runner.pending_approvals() if p.run_id == run_id]
-        await asyncio.sleep(0.05)
+    pending = await pending_calls(runner, run_id, 2)
     assert [(p.sword, p.arguments) for p in pending] == [
         ("pay", {"amount": 1}),
         ("pay", {"amount": 2}),
@@ -102,23 +109,11 @@ class _HandleMeeting:
 async def test_of_two_deciders_racing_the_first_signal_wins_and_the_other_is_told(
     server: OpenAIServer, temporal: Any
 ) -> None:
-    @sword(needs_approval=True)
-    def pay(amount: int) -> str:
-        """Pay (a person approves first)."""
-        SWORD_LOG.append(f"pay {amount}")
-        return f"paid {amount}"
-
     model = server.model(Turn(calls=[call("pay", amount=1)]), Turn("Done."))
     runner = await temporal([Agent("Clerk", model=model, swords=[pay])])
     run_id = new_id()
     handle = await runner.start("Clerk", "Pay.", run_id=run_id)
-    pending: list[Any] = []
-    deadline = time.monotonic() + READY_TIMEOUT  # a backstop: a broken publish fails, not hangs
-    while not pending:
-        assert time.monotonic() < deadline, "the pending call was never published"
-        pending = [p for p in await runner.pending_approvals() if p.run_id == run_id]
-        await asyncio.sleep(0.05)
-    call_id = pending[0].call_id
+    call_id = (await pending_calls(runner, run_id, 1))[0].call_id
     runner._client = MeetBeforeTheSignal(await runner.connect(), asyncio.Barrier(2))
     outcomes: list[Any] = list(
         await asyncio.gather(
