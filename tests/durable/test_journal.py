@@ -219,3 +219,10 @@ def end_the_journals_sessions(url: str) -> None:
             "WHERE application_name = 'drusilla-journal' AND datname = current_database()"
         ).fetchall()
     assert ended == [(True,)]  # the one session of this process's journal
+
+
+async def test_deleting_a_run_with_dbos_deletes_its_steps(runner: DurableRunner) -> None:
+    assert await runner.run("Counter", "Count.", run_id="deleted") == "done"
+    assert await runner.steps("deleted") == ["Counter.model", "Counter.tally", "Counter.model"]
+    await DBOS.delete_workflow_async("deleted")
+    assert await runner.steps("deleted") == []  # the rows went with the run (foreign key)
