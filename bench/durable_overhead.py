@@ -157,14 +157,12 @@ async def main(runs: int, turns: int, database: str | None) -> None:
         checkpoints = len(await runner.steps("bench-0"))
         await runner.close()
         sqlite_step = sqlite_step_cpu(folder) if url.startswith("sqlite:") else None
-    report(samples, turns, steps_per_run, url.split(":", 1)[0])
+    report(samples, turns, url.split(":", 1)[0])
     print(f"checkpoints (journal rows) per turn: {checkpoints / turns:.2f} ({checkpoints} a run)")
     floor(samples, turns, steps_per_run, sqlite_step)
 
 
-def report(
-    samples: dict[str, list[tuple[float, float]]], turns: int, steps: int, database: str
-) -> None:
+def report(samples: dict[str, list[tuple[float, float]]], turns: int, database: str) -> None:
     def median(name: str, index: int) -> float:
         return statistics.median(sample[index] for sample in samples[name])
 
