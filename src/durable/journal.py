@@ -14,10 +14,11 @@ recorded step of another name at a number is a run whose code changed under it. 
 first reads the run's status, so a cancelled run stops at its next step, as at a DBOS step. A
 row goes with its run: its foreign key on DBOS's workflow table deletes it with the run.
 
-SQLite is written from the event loop (a row commits in WAL mode without a sync, in µs); Postgres
-from a worker thread, on one connection of the process. While the database cannot be reached (or
-another writer holds SQLite for over a second), a statement is tried again until it goes
-through, as DBOS does with its own: the run pauses, and nothing is lost or run twice.
+SQLite is written from the event loop (a row commits in WAL mode without a sync, in µs);
+Postgres from worker threads, on up to eight connections of the process. While the database
+cannot be reached (or another writer holds SQLite for over a second), a statement is tried
+again until it goes through, as DBOS does with its own: the run pauses, and nothing is lost or
+run twice.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ _POSTGRES_TABLE = """CREATE TABLE IF NOT EXISTS drusilla_steps (
 
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
+POSTGRES_CONNECTIONS = 8
+"""Connections a process's journal opens on Postgres at most: steps of concurrent runs do not
+wait for each other's round trips."""
 SQLITE_BUSY_SECONDS = 1.0
 """How long a SQLite statement waits for another writer before it is retried, the event loop
 free in between (statements run on it)."""
@@ -66,13 +70,16 @@ Recorded = tuple[str, bool, bytes]
 
 
 class _Store:
-    """The four statements of the journal on one DB-API connection (sqlite3 or psycopg), made
-    by `connect()` when first needed and again after the connection was lost."""
+    """The four statements of the journal on DB-API connections (sqlite3 or psycopg): up to
+    `size` of them, made when needed and again after one was lost, each used by one statement
+    at a time."""
 
-    def __init__(self, connect: Callable[[], Any], marker: str, workflows: str) -> None:
+    def __init__(self, connect: Callable[[], Any], marker: str, workflows: str, size: int) -> None:
         self._connect = connect
-        self._connection: Any = None
-        self._lock = threading.Lock()  # runs of DBOS's own event loop thread write here too
+        self._size = size
+        self._idle: list[Any] = []
+        self._made = 0
+        self._free = threading.Condition()  # runs of DBOS's own event loop thread use it too
         self._recorded = (
             f"SELECT step, name, failed, output FROM drusilla_steps WHERE run_id = {marker}"
         )
@@ -84,58 +91,69 @@ class _Store:
         )
 
     def recorded(self, run_id: str) -> dict[int, Recorded]:
-        rows = self._execute(self._recorded, (run_id,)).fetchall()
+        rows = self._execute(self._recorded, (run_id,))
         return {step: (name, bool(failed), bytes(output)) for step, name, failed, output in rows}
 
     def names(self, run_id: str) -> list[str]:
-        return [row[0] for row in self._execute(self._names, (run_id,)).fetchall()]
+        return [row[0] for row in self._execute(self._names, (run_id,))]
 
     def status(self, run_id: str) -> str | None:
-        row = self._execute(self._status, (run_id,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._execute(self._status, (run_id,))
+        return str(rows[0][0]) if rows else None
 
     def insert(self, run_id: str, step: int, name: str, failed: bool, output: bytes) -> bool:
-        cursor = self._execute(self._insert, (run_id, step, name, failed, output))
-        return bool(cursor.rowcount == 1)
+        return bool(self._execute(self._insert, (run_id, step, name, failed, output)) == 1)
 
     def _execute(self, sql: str, parameters: tuple[Any, ...]) -> Any:
-        with self._lock:
-            if self._connection is None:
-                self._connection = self._connect()
-            try:
-                cursor = self._connection.execute(sql, parameters)
-            except Exception as exc:
-                if _connection_lost(exc):
-                    self._drop()
-                raise
-            if cursor.description is not None:  # rows read now, under the lock
-                return _Rows(cursor.fetchall())
-            return cursor
+        """The rows a query read, or how many rows a write changed."""
+        connection = self._take()
+        try:
+            cursor = connection.execute(sql, parameters)
+            result = cursor.fetchall() if cursor.description is not None else cursor.rowcount
+        except Exception as exc:
+            if _connection_lost(exc):
+                self._lose(connection)
+            else:
+                self._give_back(connection)
+            raise
+        self._give_back(connection)
+        return result
 
-    def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        with contextlib.suppress(Exception):  # it is broken already
-            connection.close()
+    def _take(self) -> Any:
+        with self._free:
+            while not self._idle and self._made >= self._size:
+                self._free.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._made += 1
+        try:
+            return self._connect()
+        except BaseException:
+            self._lose(None)
+            raise
+
+    def _give_back(self, connection: Any) -> None:
+        with self._free:
+            self._idle.append(connection)
+            self._free.notify()
+
+    def _lose(self, connection: Any) -> None:
+        """A broken connection (or one that could not be made): the next statement makes a new
+        one."""
+        if connection is not None:
+            with contextlib.suppress(Exception):  # it is broken already
+                connection.close()
+        with self._free:
+            self._made -= 1
+            self._free.notify()
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._drop()
-
-
-class _Rows:
-    """A result read whole while the store's lock was held."""
-
-    __slots__ = ("_rows",)
-
-    def __init__(self, rows: list[Any]) -> None:
-        self._rows = rows
-
-    def fetchall(self) -> list[Any]:
-        return self._rows
-
-    def fetchone(self) -> Any:
-        return self._rows[0] if self._rows else None
+        with self._free:
+            idle, self._idle = self._idle, []
+            self._made -= len(idle)
+        for connection in idle:
+            with contextlib.suppress(Exception):
+                connection.close()
 
 
 def _connection_lost(exc: BaseException) -> bool:
@@ -173,11 +191,12 @@ class StepJournal:
     def open(cls, database: DurableDatabase) -> StepJournal:
         """The journal of `database`; it connects, and makes its table if missing, at its
         first statement (DBOS's tables must exist by then)."""
-        if database.is_sqlite:
-            store = _Store(lambda: _sqlite(database), "?", "workflow_status")
+        if database.is_sqlite:  # one connection: SQLite has one writer at a time anyway
+            store = _Store(lambda: _sqlite(database), "?", "workflow_status", size=1)
             inline = True
         else:
-            store = _Store(lambda: _postgres(database), "%s", "dbos.workflow_status")
+            connect = lambda: _postgres(database)  # noqa: E731
+            store = _Store(connect, "%s", "dbos.workflow_status", size=POSTGRES_CONNECTIONS)
             inline = False
         return cls(database, store, inline)
 

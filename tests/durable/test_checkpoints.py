@@ -193,12 +193,13 @@ async def test_on_sqlite_a_step_is_one_insert_and_one_status_read(
     await runner.launch()
     journal = runner.journal()
     assert await journal.names("traced") == []  # connects (its first statement)
+    (connection,) = journal._store._idle  # the journal's one connection on SQLite
     statements: list[str] = []
-    journal._store._connection.set_trace_callback(statements.append)  # the journal's connection
+    connection.set_trace_callback(statements.append)
     try:
         assert await runner.run(agent, "Count.", run_id="traced") == "done"
     finally:
-        journal._store._connection.set_trace_callback(None)
+        connection.set_trace_callback(None)
     steps = 2 * (TURNS - 1) + 1
     kinds = [statement.split()[0] for statement in statements]
     # one read of what the run recorded before (nothing: it is new), then per step its status

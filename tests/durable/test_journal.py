@@ -14,6 +14,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -224,3 +225,40 @@ async def test_deleting_a_run_with_dbos_deletes_its_steps(runner: DurableRunner)
     assert await runner.steps("deleted") == ["Counter.model", "Counter.tally", "Counter.model"]
     await DBOS.delete_workflow_async("deleted")
     assert await runner.steps("deleted") == []  # the rows went with the run (foreign key)
+
+
+async def test_on_postgres_a_step_does_not_wait_for_another_ones_round_trip(postgres: Any) -> None:
+    # One step's statement is held up (another transaction holds the row it inserts); another
+    # run's statement goes through meanwhile, on a second connection of the journal.
+    url = postgres.new_database()
+    runner = DurableRunner([counter()], database_url=url)
+    await runner.launch()
+    psycopg_url = DurableDatabase(url).psycopg_url()
+    try:
+        assert await runner.run("Counter", "Count.", run_id="busy") == "done"
+        journal = runner.journal()
+        with psycopg.connect(psycopg_url) as holder, psycopg.connect(psycopg_url) as watcher:
+            holder.execute(
+                "INSERT INTO drusilla_steps VALUES ('busy', 99, 'Counter.other', false, '')"
+            )  # not committed: the row's key is held until the rollback below
+            held = asyncio.ensure_future(journal.insert("busy", 99, "Counter.late", False, b""))
+            await waiting_for_a_lock(watcher)
+            names = await asyncio.wait_for(journal.names("busy"), RELEASE_BACKSTOP)
+            assert names == ["Counter.model", "Counter.tally", "Counter.model"]
+            assert not held.done()
+            holder.rollback()
+        assert await held is True  # written once the other transaction let go of the key
+    finally:
+        await runner.close()
+
+
+async def waiting_for_a_lock(watcher: Any) -> None:
+    """Until one of the journal's sessions waits for a lock (a backstop bounds the wait)."""
+    watcher.autocommit = True  # each poll a fresh look at the server's sessions
+    deadline = time.monotonic() + RELEASE_BACKSTOP
+    while not watcher.execute(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'drusilla-journal' "
+        "AND wait_event_type = 'Lock'"
+    ).fetchall():
+        assert time.monotonic() < deadline, "the journal's insert never waited for the lock"
+        await asyncio.sleep(0.05)
