@@ -19,7 +19,8 @@ import pickle
 import sqlite3
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+
+from ..durable.database import DEFAULT_URL, sqlite_file
 
 __all__ = [
     "DECISION_TOPIC",
@@ -31,22 +32,12 @@ __all__ = [
     "waiting_runs",
 ]
 
-DEFAULT_URL = "sqlite:///drusilla-durable.sqlite"
-"""`drusilla.durable.database.DEFAULT_URL` (not imported: that imports DBOS; a test pins both)."""
 WORKFLOW_NAME = "drusilla.run"
-"""`drusilla.durable.runner.WORKFLOW_NAME`, likewise."""
+"""`drusilla.durable.runner.WORKFLOW_NAME` (not imported: that imports DBOS; a test pins both)."""
 PENDING_EVENT = "drusilla.pending"
 """`drusilla.durable.runner.PENDING_EVENT`: the event a waiting run publishes its calls in."""
 DECISION_TOPIC = "drusilla.decision"
 """`drusilla.durable.runner.DECISION_TOPIC`: `<topic>:<call id>` keys the decision kept on a run."""
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file of a `sqlite:///path` URL; None for other databases and in-memory SQLite."""
-    if not url.startswith("sqlite:///"):
-        return None
-    path = unquote(urlsplit(url).path.removeprefix("/"))
-    return Path(path) if path and path != ":memory:" else None
 
 
 def waiting_runs(path: Path) -> list[str] | None:

@@ -12,11 +12,14 @@ at its first write) and foreign keys on (DBOS deletes a run's steps by cascade).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ..util.errors import UserError
 
-__all__ = ["DEFAULT_URL", "DurableDatabase"]
+__all__ = ["DEFAULT_URL", "DurableDatabase", "sqlite_file"]
 
 DEFAULT_URL = "sqlite:///drusilla-durable.sqlite"
 _SQLITE_PRAGMAS = (
@@ -46,13 +49,10 @@ class DurableDatabase:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite:")
 
-    def sqlite_path(self) -> str:
-        """The SQLite database's file, as an absolute path."""
-        import os
-
-        from sqlalchemy.engine import make_url
-
-        return os.path.abspath(make_url(self.url).database or "")
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database's file, as an absolute path (None: not SQLite, or in memory)."""
+        path = sqlite_file(self.url)
+        return None if path is None else Path(os.path.abspath(path))
 
     def psycopg_url(self) -> str:
         """The Postgres URL as psycopg reads it: without SQLAlchemy's `+driver`."""
@@ -81,6 +81,14 @@ class DurableDatabase:
             else:
                 self._client = DBOSClient(system_database_url=self.url)
         return self._client
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a `sqlite:///path` URL; None for other databases and in-memory SQLite."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = unquote(urlsplit(url).path.removeprefix("/"))
+    return Path(path) if path and path != ":memory:" else None
 
 
 def _tune_sqlite(connection: Any, _record: Any) -> None:

@@ -71,9 +71,11 @@ def _take_in_file(database: DurableDatabase, executor_id: str) -> tuple[Found, R
         return TAKEN, None
 
     file = database.sqlite_path()
-    if not os.path.exists(file):
+    if file is None:  # in memory: no other process can reach it
+        return TAKEN, None
+    if not file.exists():
         return NO_DATABASE, None
-    path = file + "-executors"
+    path = f"{file}-executors"
     offset = _key(executor_id) & (2**62 - 1)
     if (path, offset) in _HELD_HERE:
         return HELD, None

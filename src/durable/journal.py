@@ -357,7 +357,7 @@ def _sqlite(database: DurableDatabase) -> Any:
     import sqlite3
 
     connection = sqlite3.connect(
-        database.sqlite_path(),
+        database.sqlite_path() or ":memory:",
         isolation_level=None,
         check_same_thread=False,
         timeout=SQLITE_BUSY_SECONDS,
