@@ -176,15 +176,14 @@ class DurableRunner:
             )
         self._lock, lock_later = hold_executor_id(self.database, self.executor_id)
         _active = self
+        self._launched = True  # from here, close() undoes what was started
         try:
             self._launch_dbos()
+            if lock_later:  # a new database: DBOS made it just now, with no runs to resume
+                self._lock, _ = hold_executor_id(self.database, self.executor_id)
         except BaseException:  # nothing of it is kept: not DBOS, not the lock on the id
-            self._launched = True
             await self.close()
             raise
-        self._launched = True
-        if lock_later:  # a new database: DBOS made it just now, with no runs to resume
-            await self._lock_new_database()
         await _register_decision_queue()
         for queue in self.queues:  # no queue: no worker (decisions only)
             await queue.register()
@@ -225,13 +224,6 @@ class DurableRunner:
                 self._journal = None
         if _active is self:
             _active = None
-
-    async def _lock_new_database(self) -> None:
-        try:
-            self._lock, _ = hold_executor_id(self.database, self.executor_id)
-        except UserError:
-            await self.close()
-            raise
 
     async def recover(self, executor_id: str) -> list[str]:
         """Put the unfinished runs of the process `executor_id`, gone for good, back on their
