@@ -73,7 +73,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 async def _describe_run(database: DurableDatabase, run_id: str) -> list[str]:
-    from ..durable.runner import pending_approvals
+    from ..durable.runner import pending_approvals, recorded_steps
 
     client = database.client()
     run = await _one_run(client, run_id)
@@ -84,8 +84,7 @@ async def _describe_run(database: DurableDatabase, run_id: str) -> list[str]:
         f"agent: {agent}",
         f"queue: {run.queue_name or '-'}    worker: {run.executor_id or '-'}",
     ]
-    journaled = len(arguments) > 4 and arguments[4]
-    steps = await _step_names(database, client, run_id, journaled)
+    steps = await recorded_steps(database, run)
     lines.append("steps: " + (", ".join(steps) or "none yet"))
     lines += [
         f"waiting: {describe_pending(c)}"
@@ -97,22 +96,6 @@ async def _describe_run(database: DurableDatabase, run_id: str) -> list[str]:
     elif run.error is not None:
         lines.append(f"error: {run.error}")
     return lines
-
-
-async def _step_names(
-    database: DurableDatabase, client: Any, run_id: str, journaled: bool
-) -> list[str]:
-    """The run's steps: from drusilla's journal, or, for a run started before there was one,
-    from DBOS's own record."""
-    if not journaled:
-        return [step["function_name"] for step in await client.list_workflow_steps_async(run_id)]
-    from ..durable.journal import StepJournal
-
-    journal = StepJournal.open(database)
-    try:
-        return await journal.names(run_id)
-    finally:
-        journal.close()
 
 
 def _cancel(args: argparse.Namespace) -> int:

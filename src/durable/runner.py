@@ -55,6 +55,7 @@ __all__ = [
     "PendingApproval",
     "decide",
     "pending_approvals",
+    "recorded_steps",
 ]
 
 WORKFLOW_NAME = "drusilla.run"
@@ -406,6 +407,21 @@ async def _wait_for_decisions(state: Any, interruptions: Sequence[Any]) -> None:
 
 
 # --- from any process ------------------------------------------------------------------------
+
+
+async def recorded_steps(database: DurableDatabase, run: Any) -> list[str]:
+    """The names of the steps `run` (DBOS's status of a `drusilla.run` workflow, with its
+    input) has recorded, in order: from the journal, or, for a run started before there was
+    one (no fifth argument, `journaled`), from DBOS's own record."""
+    arguments = (run.input or {}).get("args") or []
+    if not (len(arguments) > 4 and arguments[4]):
+        steps = await database.client().list_workflow_steps_async(run.workflow_id)
+        return [step["function_name"] for step in steps]
+    journal = StepJournal.open(database)
+    try:
+        return await journal.names(run.workflow_id)
+    finally:
+        journal.close()
 
 
 async def pending_approvals(client: Any) -> list[PendingApproval]:

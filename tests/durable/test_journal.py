@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -26,7 +27,7 @@ from drusilla import Agent, UserError, sword
 from drusilla.durable import DurableRunner
 from drusilla.durable.database import DurableDatabase
 from drusilla.durable.journal import RunSteps
-from drusilla.durable.runner import _durable_run
+from drusilla.durable.runner import _durable_run, recorded_steps
 from drusilla.testing import ScriptedModel, Turn, call
 
 
@@ -149,6 +150,9 @@ async def test_a_run_started_before_the_journal_completes_on_dbos_steps(
     dbos_steps = [step["function_name"] for step in await DBOS.list_workflow_steps_async("older")]
     assert dbos_steps == ["Counter.model", "Counter.tally", "Counter.model"]
     assert await runner.steps("older") == []
+    # what `drusilla runs show` lists for it: DBOS's record (the journal has none)
+    (run,) = await DBOS.list_workflows_async(workflow_ids=["older"], load_input=True)
+    assert await recorded_steps(runner.database, run) == dbos_steps
 
 
 RELEASE_BACKSTOP = 60.0  # seconds; a bound only, for a journal that never retries
@@ -198,8 +202,9 @@ async def test_a_lost_database_pauses_the_run_until_it_is_back(database_url: str
     assert ran == ["cut"]
 
 
-def hold_the_write_lock(path: str, until: threading.Event) -> None:
+def hold_the_write_lock(path: Path | None, until: threading.Event) -> None:
     """Take SQLite's write lock now; give it back from a thread once `until` is set."""
+    assert path is not None
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
 
