@@ -143,16 +143,28 @@ class ModelCaller:
         emit = self.emit
         offer = emit.offer
         events = model.stream_response(request)
+        response: ModelResponse | None = None
+        ended = False
         try:
             async for event in events:
+                if response is not None:
+                    break  # an event after the final response: ignored, the stream is closed
                 if isinstance(event, ResponseDone):
-                    return event.response
+                    # The stream's last event: the loop goes on and lets the stream end by
+                    # itself, which costs less than closing it here (no GeneratorExit thrown).
+                    response = event.response
+                    continue
                 raw = RawResponseEvent(event)
                 if not offer(raw):
                     await emit(raw)
+            else:
+                ended = True
         finally:  # as contextlib.aclosing, without its two extra coroutines per model call
-            await events.aclose()  # type: ignore[attr-defined]
-        raise ModelError(f"The stream from {model.model_name} ended without a final response.")
+            if not ended:  # an error, a cancellation or a stream going on past its end
+                await events.aclose()  # type: ignore[attr-defined]
+        if response is None:
+            raise ModelError(f"The stream from {model.model_name} ended without a final response.")
+        return response
 
     async def _race_input_shields(
         self, shields: list[InputShield[Any]], model: Model, request: ModelRequest
