@@ -79,6 +79,7 @@ class _Store:
         self._size = size
         self._idle: list[Any] = []
         self._made = 0
+        self._closed = False  # close() was called: a connection given back is closed, not kept
         self._free = threading.Condition()  # runs of DBOS's own event loop thread use it too
         self._recorded = (
             f"SELECT step, name, failed, output FROM drusilla_steps WHERE run_id = {marker}"
@@ -134,8 +135,11 @@ class _Store:
 
     def _give_back(self, connection: Any) -> None:
         with self._free:
-            self._idle.append(connection)
-            self._free.notify()
+            if not self._closed:
+                self._idle.append(connection)
+                self._free.notify()
+                return
+        self._lose(connection)  # its statement was still running when the journal closed
 
     def _lose(self, connection: Any) -> None:
         """A broken connection (or one that could not be made): the next statement makes a new
@@ -148,7 +152,10 @@ class _Store:
             self._free.notify()
 
     def close(self) -> None:
+        """Close every connection: the idle ones now, one still running a statement when that
+        statement is done."""
         with self._free:
+            self._closed = True
             idle, self._idle = self._idle, []
             self._made -= len(idle)
         for connection in idle:

@@ -26,7 +26,7 @@ from dbos import DBOS
 from drusilla import Agent, UserError, sword
 from drusilla.durable import DurableRunner
 from drusilla.durable.database import DurableDatabase
-from drusilla.durable.journal import RunSteps
+from drusilla.durable.journal import RunSteps, _Store
 from drusilla.durable.runner import _durable_run, recorded_steps
 from drusilla.testing import ScriptedModel, Turn, call
 
@@ -267,3 +267,38 @@ async def waiting_for_a_lock(watcher: Any) -> None:
     ).fetchall():
         assert time.monotonic() < deadline, "the journal's insert never waited for the lock"
         await asyncio.sleep(0.05)
+
+
+def test_a_connection_busy_when_the_journal_closes_is_closed_when_its_statement_ends(
+    tmp_path: Path,
+) -> None:
+    """`close()` (the runner stopping) while a statement runs on a pooled connection: that
+    connection is closed once the statement is done, not put back into a closed pool."""
+    inside, release = threading.Event(), threading.Event()
+    made: list[sqlite3.Connection] = []
+
+    def blocked() -> str:
+        inside.set()
+        release.wait()
+        return "PENDING"
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(tmp_path / "journal.sqlite", check_same_thread=False)
+        connection.create_function("blocked", 0, blocked)
+        connection.execute(  # the status query reads this view: it waits in `blocked()`
+            "CREATE TEMP VIEW statuses AS SELECT blocked() AS status, 'run' AS workflow_uuid"
+        )
+        made.append(connection)
+        return connection
+
+    store = _Store(connect, "?", "statuses", size=2)
+    answers: list[str | None] = []
+    statement = threading.Thread(target=lambda: answers.append(store.status("run")))
+    statement.start()
+    assert inside.wait(60)
+    store.close()
+    release.set()
+    statement.join()
+    assert answers == ["PENDING"]
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        made[0].execute("SELECT 1")
