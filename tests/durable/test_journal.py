@@ -302,3 +302,41 @@ def test_a_connection_busy_when_the_journal_closes_is_closed_when_its_statement_
     assert answers == ["PENDING"]
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         made[0].execute("SELECT 1")
+
+
+async def test_on_postgres_a_connection_busy_when_the_journal_closes_is_closed_after(
+    postgres: Any,
+) -> None:
+    # The same on a real server, where a statement runs in a worker thread: an insert waits on
+    # a row another transaction holds while the journal closes; once it goes through, the
+    # journal's session ends instead of staying open in the pool.
+    url = postgres.new_database()
+    runner = DurableRunner([counter()], database_url=url)
+    await runner.launch()
+    psycopg_url = DurableDatabase(url).psycopg_url()
+    try:
+        assert await runner.run("Counter", "Count.", run_id="closing") == "done"
+        journal = runner.journal()
+        with psycopg.connect(psycopg_url) as holder, psycopg.connect(psycopg_url) as watcher:
+            holder.execute(
+                "INSERT INTO drusilla_steps VALUES ('closing', 99, 'Counter.other', false, '')"
+            )  # not committed: the row's key is held until the rollback below
+            held = asyncio.ensure_future(journal.insert("closing", 99, "Counter.late", False, b""))
+            await waiting_for_a_lock(watcher)
+            journal.close()
+            holder.rollback()
+            assert await held is True
+            await until_no_journal_session(watcher)
+    finally:
+        await runner.close()
+
+
+async def until_no_journal_session(watcher: Any) -> None:
+    """Until the server lists no session of the journal (a backstop bounds the wait)."""
+    deadline = time.monotonic() + RELEASE_BACKSTOP
+    while watcher.execute(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'drusilla-journal' "
+        "AND datname = current_database()"
+    ).fetchall():
+        assert time.monotonic() < deadline, "a journal session stayed open after close()"
+        await asyncio.sleep(0.05)
